@@ -1,0 +1,52 @@
+# Conventional entry points around CMake (see README).
+#   make          build into build/
+#   make check    install missing Debian packages, build, run every test,
+#                 then the same under ASan+UBSan, and unit tests under valgrind
+#   make demo     install, build, run the main job on a local default
+#   make install  honours DESTDIR and PREFIX
+
+PREFIX ?= /usr/local
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CTEST_FLAGS ?= --output-on-failure --timeout 600
+
+.PHONY: all build deps check check-asan check-valgrind test demo install clean bench
+
+all: build
+
+deps:
+	./scripts/install-deps.sh
+
+build:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	ctest --test-dir $(BUILD) $(CTEST_FLAGS) -j $(JOBS)
+
+check-asan:
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPR_SANITIZE=ON >/dev/null
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir $(ASAN_BUILD) $(CTEST_FLAGS) -j $(JOBS) -L 'unit|core'
+
+check-valgrind: build
+	./scripts/valgrind-unit.sh $(BUILD)
+
+check: deps
+	$(MAKE) test
+	$(MAKE) check-asan
+	$(MAKE) check-valgrind
+
+demo: deps build
+	./scripts/demo.sh $(BUILD)
+
+bench: deps build
+	./bench/run.sh $(BUILD)
+
+install: build
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

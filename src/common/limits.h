@@ -1,0 +1,34 @@
+/*
+ * limits.h: every bound proxy-renewd enforces, in one place.
+ * Units are in the names. Sizes that come from outside are checked against
+ * these before anything is allocated.
+ */
+#ifndef PR_LIMITS_H
+#define PR_LIMITS_H
+
+#define PR_FRAME_MAX_BYTES_DEFAULT	(1024 * 1024)	/* request/response payload */
+#define PR_PROXY_FILE_MAX_BYTES		(1024 * 1024)	/* a proxy file to register */
+#define PR_JOBID_MAX_BYTES		4096
+#define PR_PATH_MAX_BYTES		4096
+#define PR_SERVERS_MAX_BYTES		4096	/* Myproxy_server= list */
+#define PR_VALUE_MAX_BYTES		8192	/* any other value */
+#define PR_TIMEOUT_SEC_DEFAULT		120	/* GLITE_PR_TIMEOUT */
+#define PR_CONDOR_LIMIT_SEC_DEFAULT	1800
+#define PR_CLOCK_SKEW_SEC		300
+#define PR_MYPROXY_PORT_DEFAULT		7512
+#define PR_MAX_CONNS			512	/* open client connections */
+#define PR_MAX_CONNS_PER_UID		128
+#define PR_FD_RESERVE			16	/* accept pauses below this */
+#define PR_WORKERS_DEFAULT		4
+#define PR_WORKER_TIMEOUT_SEC_DEFAULT	120
+#define PR_LIFETIME_HOURS_DEFAULT	12
+#define PR_SERVER_COOLDOWN_SEC_DEFAULT	300
+#define PR_BACKOFF_MIN_SEC_DEFAULT	60
+#define PR_BACKOFF_MAX_SEC_DEFAULT	900
+
+#define PR_REPOSITORY_DEFAULT	"/var/spool/proxy-renewd"
+#define PR_SOCKET_PREFIX	"/tmp/dgpr_renew_"	/* + uid, as gLite */
+#define PR_PROTO_VERSION	"EDG Proxy Renewal 1.0"
+#define PR_DB_NAME		"repository.db"
+
+#endif /* PR_LIMITS_H */

@@ -1,0 +1,53 @@
+/*
+ * cred.h: inspection of proxy credentials with OpenSSL (no Globus here).
+ * Used by the master to check what clients register and what workers
+ * return. Lower layer: fills struct pr_error, never logs.
+ */
+#ifndef PR_CRED_H
+#define PR_CRED_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "pr_error.h"
+
+#define CRED_HASH_HEX_LEN 64	/* SHA-256 of the identity, lower-case hex */
+
+struct cred_info {
+	char *subject;		/* subject of the first (proxy) certificate, "/C=../CN=.." */
+	char *identity;		/* base subject: end-entity subject, proxy CNs stripped */
+	char identity_hash[CRED_HASH_HEX_LEN + 1];	/* file name prefix */
+	int64_t not_before;	/* of the first certificate, Unix time */
+	int64_t not_after;	/* earliest notAfter of all certificates in the file */
+	int64_t ac_not_after;	/* earliest VOMS AC notAfter; 0 when no AC */
+	char *fqans;		/* VOMS FQANs in order, '\n'-separated; "" when none */
+	int n_certs;		/* certificates in the file */
+	int is_legacy;		/* first cert is a legacy Globus proxy (CN=proxy/limited proxy) */
+};
+
+/*
+ * Read a proxy file safely: O_NOFOLLOW|O_CLOEXEC, fstat on the open fd must
+ * show a regular file of at most max_bytes. *buf is NUL-terminated, caller
+ * frees. Errors: errno codes (ENOENT, EACCES, ELOOP for a symlink, EFBIG,
+ * EINVAL not regular) with err.msg naming the path.
+ */
+int cred_read_file(const char *path, size_t max_bytes, char **buf, size_t *len,
+    struct pr_error *err);
+
+/*
+ * Inspect a PEM proxy: it must hold a certificate, its private key and (for a
+ * proxy) the issuing chain; the key must match the first certificate; it must
+ * not be expired at `now`. Fills *info (free with cred_info_free).
+ * Errors: PR_ERR_SSL (unparsable, no key, key mismatch, no chain),
+ * PR_ERR_EXPIRED, ENOMEM; err.msg says which.
+ */
+int cred_inspect(const char *pem, size_t len, time_t now, struct cred_info *info,
+    struct pr_error *err);
+
+/* The earliest of not_after and ac_not_after (when there is an AC). */
+int64_t cred_expiry(const struct cred_info *info);
+
+void cred_info_free(struct cred_info *info);
+
+#endif /* PR_CRED_H */

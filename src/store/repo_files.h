@@ -1,0 +1,65 @@
+/*
+ * repo_files.h: the repository directory and its proxy files.
+ *
+ * Rules:
+ *  (1) The directory is owned by the daemon's uid and has mode 0700;
+ *      files are 0600, created O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC.
+ *  (2) A proxy file is only ever replaced whole: temp file in the same
+ *      directory, write, fsync, rename over the target, fsync the directory.
+ *      Readers see the old or the new file, never a partial one.
+ *  (3) Temp files are named ".tmp.*"; startup removes leftovers.
+ *  (4) Names are plain file names (no '/', not "." or ".."): nothing outside
+ *      the directory is ever touched.
+ * System calls go through repo_sys so tests can inject ENOSPC/EIO/EINTR.
+ */
+#ifndef PR_REPO_FILES_H
+#define PR_REPO_FILES_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include "pr_error.h"
+
+/* Replaceable system calls (fault injection in tests). */
+struct repo_syscalls {
+	int (*open_at)(int dirfd, const char *name, int flags, mode_t mode);
+	ssize_t (*write)(int fd, const void *buf, size_t n);
+	int (*fsync)(int fd);
+	int (*rename_at)(int olddirfd, const char *oldname, int newdirfd,
+	    const char *newname);
+	int (*unlink_at)(int dirfd, const char *name, int flags);
+};
+extern struct repo_syscalls repo_sys;	/* defaults to the real calls */
+void repo_sys_reset(void);
+
+/*
+ * Create dir if missing (mode 0700), then check on the open fd: a directory,
+ * not a symlink, owned by our euid, mode exactly 0700. Returns an O_DIRECTORY
+ * fd, or -1 with err naming the problem and the fix.
+ */
+int repo_open_dir(const char *dir, struct pr_error *err);
+
+/* True if name is a plain file name we may create/remove in the repository. */
+int repo_name_ok(const char *name);
+
+/* Atomically create or replace dirfd/name with data (rule 2). */
+int repo_write_atomic(int dirfd, const char *name, const void *data, size_t len,
+    struct pr_error *err);
+
+/* Remove dirfd/name (ENOENT is not an error); fsync the directory. */
+int repo_remove(int dirfd, const char *name, struct pr_error *err);
+
+/* Remove leftover ".tmp.*" files; returns how many. */
+int repo_clean_temp(int dirfd);
+
+/*
+ * Create an empty temp file for a worker to fill: returns an fd and its name
+ * (caller frees). The master later validates and repo_commit_temp()s it.
+ */
+int repo_create_temp(int dirfd, char **name, struct pr_error *err);
+/* rename temp over name and fsync the directory. */
+int repo_commit_temp(int dirfd, const char *tmpname, const char *name,
+    struct pr_error *err);
+
+#endif /* PR_REPO_FILES_H */

@@ -1,0 +1,114 @@
+/*
+ * store.h: the repository's metadata in SQLite (repository.db inside the
+ * repository directory; WAL, synchronous=FULL). Tables: proxy (one row per
+ * repository file), job (job id -> proxy, primary key on the id).
+ *
+ * Rules:
+ *  (1) Every lookup a request makes is indexed: O(log n). Only store_list_*
+ *      walk all rows, and only for LIST.
+ *  (2) Changes that belong together go between store_begin/store_commit;
+ *      a commit returning 0 is durable (synchronous=FULL).
+ *  (3) proxy.n_jobs always equals the number of job rows pointing at it;
+ *      a proxy with n_jobs == 0 is deleted in the same transaction.
+ * Lower layer: fills struct pr_error, never logs.
+ */
+#ifndef PR_STORE_H
+#define PR_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pr_error.h"
+
+struct store;
+
+struct store_proxy {
+	int64_t id;		/* row id */
+	char *identity;		/* base subject */
+	char *identity_hash;	/* hex, the file name prefix */
+	char *file;		/* file name inside the repository: "<hash>.<suffix>" */
+	char *servers;		/* MyProxy list "host[:port],..." */
+	char *fqans;		/* ordered FQANs, '\n'-separated, "" when none */
+	int is_unique;		/* registered with EDG_WLPR_FLAG_UNIQUE: never shared */
+	int64_t not_after;	/* earliest expiry (X.509 and ACs), Unix time */
+	int64_t obtained;	/* when this proxy file was written, Unix time */
+	int64_t next_renewal;	/* when to renew, Unix time; 0 = not scheduled */
+	int64_t last_attempt;	/* last renewal attempt, Unix time; 0 = none */
+	int last_result;	/* code of the last attempt (0 = success) */
+	char *last_error;	/* message of the last failed attempt, "" when none */
+	int failures;		/* consecutive failed attempts */
+	int64_t n_jobs;		/* jobs attached */
+};
+
+/* Open (create) repository.db in dir (an existing directory; see repo_check_dir). */
+int store_open(const char *dir, struct store **out, struct pr_error *err);
+void store_close(struct store *st);
+
+int store_begin(struct store *st, struct pr_error *err);
+int store_commit(struct store *st, struct pr_error *err);
+void store_rollback(struct store *st);
+
+/* Job lookup: 0 and *proxy_id, or PR_ERR_NOT_REGISTERED. */
+int store_find_job(struct store *st, const char *jobid, size_t jobid_len,
+    int64_t *proxy_id, struct pr_error *err);
+
+/* Proxy by id or by repository file name: 0, or PR_ERR_NOT_REGISTERED. */
+int store_get_proxy(struct store *st, int64_t id, struct store_proxy *p,
+    struct pr_error *err);
+int store_get_proxy_by_file(struct store *st, const char *file,
+    struct store_proxy *p, struct pr_error *err);
+
+/*
+ * A stored proxy a new job may join: same identity_hash, servers and fqans,
+ * not unique, not_after > min_not_after. 0 and *p, or PR_ERR_NOT_REGISTERED.
+ */
+int store_find_shareable(struct store *st, const char *identity_hash,
+    const char *servers, const char *fqans, int64_t min_not_after,
+    struct store_proxy *p, struct pr_error *err);
+
+/* Smallest suffix n >= 0 such that "<hash>.<n>" is not a stored file. */
+int store_next_suffix(struct store *st, const char *identity_hash, int *suffix,
+    struct pr_error *err);
+
+/* Insert p (file, identity, ... filled by the caller; n_jobs ignored); sets p->id. */
+int store_insert_proxy(struct store *st, struct store_proxy *p,
+    struct pr_error *err);
+
+/* After a new proxy file replaced the old one. */
+int store_update_proxy_times(struct store *st, int64_t id, int64_t not_after,
+    int64_t obtained, int64_t next_renewal, struct pr_error *err);
+
+/* Record a renewal attempt (result 0 = success resets failures). */
+int store_record_attempt(struct store *st, int64_t id, int64_t when, int result,
+    const char *error_text, int64_t next_renewal, struct pr_error *err);
+
+/* Attach a job (must not exist yet); increments n_jobs. */
+int store_add_job(struct store *st, const char *jobid, size_t jobid_len,
+    int64_t proxy_id, struct pr_error *err);
+
+/*
+ * Detach a job; decrements n_jobs. *remaining = jobs left on its proxy.
+ * PR_ERR_NOT_REGISTERED when unknown.
+ */
+int store_remove_job(struct store *st, const char *jobid, size_t jobid_len,
+    int64_t *proxy_id, int64_t *remaining, struct pr_error *err);
+
+/* Delete a proxy row and every job row pointing at it. */
+int store_delete_proxy(struct store *st, int64_t id, struct pr_error *err);
+
+/* Earliest next_renewal > 0: 0 and *id/*when, or PR_ERR_NOT_REGISTERED if none. */
+int store_next_due(struct store *st, int64_t *id, int64_t *when,
+    struct pr_error *err);
+
+/* Call fn for every proxy (LIST, startup recovery); stops when fn returns non-zero. */
+int store_foreach_proxy(struct store *st,
+    int (*fn)(const struct store_proxy *p, void *arg), void *arg,
+    struct pr_error *err);
+
+/* Counts for STATUS/bench. */
+int store_count(struct store *st, int64_t *n_proxies, int64_t *n_jobs,
+    struct pr_error *err);
+
+void store_proxy_free(struct store_proxy *p);
+
+#endif /* PR_STORE_H */
