@@ -75,6 +75,11 @@ const char *msg_get_nth(const struct pr_msg *m, const char *key, size_t idx);
 size_t msg_count(const struct pr_msg *m, const char *key);
 /* Checked decimal: 0 or PR_ERR_PROTO_PARSE/PR_ERR_PROTO_NOT_FOUND. */
 int msg_get_int(const struct pr_msg *m, const char *key, int64_t *out);
+/*
+ * Checked strtoll: s must be an optional '-' and 1..19 decimal digits, no
+ * spaces, no '+', nothing after, within int64_t. 0 or PR_ERR_PROTO_PARSE.
+ */
+int msg_strtoi64(const char *s, int64_t *out);
 
 /*
  * Encode as payload text: "k=v\n"... plus one NUL, which is counted in *len
@@ -89,7 +94,11 @@ int msg_encode(const struct pr_msg *m, char **out, size_t *len);
  */
 int msg_parse(const char *buf, size_t len, struct pr_msg *m, struct pr_error *err);
 
-/* A parsed and validated client request (daemon side). */
+/*
+ * A parsed and validated client request (daemon side). An empty value of
+ * Myproxy_server, Proxy_name or Jobid is reported as absent (NULL), so the
+ * daemon answers 1904 for "Jobid=" as for a missing Jobid.
+ */
 struct pr_request {
 	int command;		/* enum pr_command value as sent; 0 when absent */
 	int is_unique;		/* Unique=1 */
