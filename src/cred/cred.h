@@ -45,6 +45,14 @@ int cred_read_file(const char *path, size_t max_bytes, char **buf, size_t *len,
 int cred_inspect(const char *pem, size_t len, time_t now, struct cred_info *info,
     struct pr_error *err);
 
+/*
+ * cred_read_file + cred_inspect, with the path in err.msg
+ * ("proxy /path: private key does not match certificate"). The buffer that
+ * held the key is cleansed before it is freed.
+ */
+int cred_inspect_file(const char *path, size_t max_bytes, time_t now,
+    struct cred_info *info, struct pr_error *err);
+
 /* The earliest of not_after and ac_not_after (when there is an AC). */
 int64_t cred_expiry(const struct cred_info *info);
 

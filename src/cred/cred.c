@@ -1,0 +1,441 @@
+/*
+ * cred.c: reading and inspecting proxy credentials with OpenSSL 3.
+ *
+ * Owns: the safe read of a proxy file (cred_read_file) and the checks a
+ * proxy must pass before the master stores it or accepts a worker's result
+ * (cred_inspect). No Globus, no I/O besides cred_read_file, no logging:
+ * every failure fills struct pr_error.
+ *
+ * Invariants:
+ *  (1) A file is read through one fd opened O_NOFOLLOW|O_NONBLOCK; type and
+ *      size are checked with fstat on that fd, before anything is allocated.
+ *  (2) cred_inspect accepts a file only if it holds at least one certificate,
+ *      a private key matching the first one, and, when the first is a proxy,
+ *      a chain of proxies ending at an end-entity certificate, each proxy
+ *      signed by the next certificate in the file.
+ *  (3) On error *info holds nothing (all pointers NULL); on success the
+ *      caller owns it and frees it with cred_info_free.
+ *  (4) The OpenSSL error queue is left empty on return.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/asn1.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "cred.h"
+
+/* ==== reading ==== */
+
+static int
+read_fd(int fd, const char *path, char *buf, size_t size, size_t *len,
+    struct pr_error *err)
+{
+	size_t off = 0;
+	ssize_t n;
+	char extra;
+
+	while (off < size) {
+		n = read(fd, buf + off, size - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return pr_error_set(err, errno, "proxy %s: read: %s",
+			    path, strerror(errno));
+		if (n == 0)
+			break;
+		off += (size_t)n;
+	}
+	/* A file that grew since fstat is being written: refuse it. */
+	if (off == size) {
+		do
+			n = read(fd, &extra, 1);
+		while (n == -1 && errno == EINTR);
+		if (n != 0)
+			return pr_error_set(err, EAGAIN,
+			    "proxy %s: file changed while reading", path);
+	}
+	*len = off;
+	return 0;
+}
+
+int
+cred_read_file(const char *path, size_t max_bytes, char **bufp, size_t *lenp,
+    struct pr_error *err)
+{
+	struct stat sb;
+	char *buf = NULL;
+	size_t len = 0;
+	int fd, rc;
+
+	*bufp = NULL;
+	*lenp = 0;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd == -1) {
+		if (errno == ELOOP)
+			return pr_error_set(err, ELOOP,
+			    "proxy %s: is a symbolic link", path);
+		return pr_error_set(err, errno, "proxy %s: open: %s", path,
+		    strerror(errno));
+	}
+	if (fstat(fd, &sb) == -1) {
+		rc = pr_error_set(err, errno, "proxy %s: fstat: %s", path,
+		    strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		rc = pr_error_set(err, EINVAL, "proxy %s: not a regular file",
+		    path);
+		goto fail;
+	}
+	if (sb.st_size < 0 || (unsigned long long)sb.st_size > max_bytes) {
+		rc = pr_error_set(err, EFBIG,
+		    "proxy %s: %lld bytes, more than the limit of %zu", path,
+		    (long long)sb.st_size, max_bytes);
+		goto fail;
+	}
+	if ((buf = malloc((size_t)sb.st_size + 1)) == NULL) {
+		rc = pr_error_set(err, ENOMEM, "proxy %s: out of memory", path);
+		goto fail;
+	}
+	if ((rc = read_fd(fd, path, buf, (size_t)sb.st_size, &len, err)) != 0)
+		goto fail;
+	buf[len] = '\0';
+	(void)close(fd);	/* read-only fd: nothing to lose */
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+fail:
+	free(buf);
+	(void)close(fd);
+	return rc;
+}
+
+/* ==== certificate helpers ==== */
+
+static int
+asn1_to_unix(const ASN1_TIME *t, int64_t *out)
+{
+	struct tm tm;
+	time_t v;
+
+	memset(&tm, 0, sizeof(tm));
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+		return -1;
+	if ((v = timegm(&tm)) == (time_t)-1)
+		return -1;
+	*out = (int64_t)v;
+	return 0;
+}
+
+/* Subject minus its last entry equals the issuer, and that entry is CN=proxy. */
+static int
+is_legacy_proxy(X509 *x)
+{
+	const X509_NAME *subj = X509_get_subject_name(x);
+	X509_NAME *base = NULL;
+	const X509_NAME_ENTRY *last;
+	const ASN1_STRING *v;
+	int n, ok = 0;
+
+	if ((n = X509_NAME_entry_count(subj)) < 2)
+		return 0;
+	last = X509_NAME_get_entry(subj, n - 1);
+	if (OBJ_obj2nid(X509_NAME_ENTRY_get_object(last)) != NID_commonName)
+		return 0;
+	v = X509_NAME_ENTRY_get_data(last);
+	if (!((ASN1_STRING_length(v) == 5 &&
+	    memcmp(ASN1_STRING_get0_data(v), "proxy", 5) == 0) ||
+	    (ASN1_STRING_length(v) == 13 &&
+	    memcmp(ASN1_STRING_get0_data(v), "limited proxy", 13) == 0)))
+		return 0;
+	if ((base = X509_NAME_dup(subj)) == NULL)
+		return 0;
+	X509_NAME_ENTRY_free(X509_NAME_delete_entry(base, n - 1));
+	ok = X509_NAME_cmp(base, X509_get_issuer_name(x)) == 0;
+	X509_NAME_free(base);
+	return ok;
+}
+
+static int
+is_rfc_proxy(X509 *x)
+{
+	return X509_get_ext_by_NID(x, NID_proxyCertInfo, -1) >= 0;
+}
+
+static char *
+name_oneline(const X509_NAME *name)
+{
+	char *s, *copy;
+
+	if ((s = X509_NAME_oneline(name, NULL, 0)) == NULL)
+		return NULL;
+	copy = strdup(s);
+	OPENSSL_free(s);
+	return copy;
+}
+
+static int
+sha256_hex(const char *s, char out[CRED_HASH_HEX_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0, i;
+
+	if (EVP_Digest(s, strlen(s), md, &n, EVP_sha256(), NULL) != 1 ||
+	    n * 2 != CRED_HASH_HEX_LEN)
+		return -1;
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 0xf];
+	}
+	out[CRED_HASH_HEX_LEN] = '\0';
+	return 0;
+}
+
+/* ==== parsing ==== */
+
+/* What the PEM text holds, in file order. */
+struct pem_parts {
+	STACK_OF(X509) *certs;	/* every certificate, first = the proxy */
+	EVP_PKEY *key;		/* the first private key found; NULL if none */
+};
+
+static int
+no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf; (void)size; (void)rwflag; (void)u;
+	return -1;	/* proxy keys are never encrypted */
+}
+
+static int
+pem_parse(const char *pem, size_t len, struct pem_parts *pp,
+    struct pr_error *err)
+{
+	STACK_OF(X509_INFO) *infos = NULL;
+	X509_INFO *xi;
+	BIO *bio;
+	int i, rc = 0;
+
+	pp->certs = NULL;
+	pp->key = NULL;
+	if (len > (size_t)INT32_MAX)	/* BIO lengths are int */
+		return pr_error_set(err, PR_ERR_SSL, "proxy too large");
+	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL)
+		return pr_error_set(err, ENOMEM, "out of memory");
+	infos = PEM_X509_INFO_read_bio(bio, NULL, no_passphrase, NULL);
+	BIO_free(bio);
+	if (infos == NULL)
+		return pr_error_set(err, PR_ERR_SSL,
+		    "cannot parse PEM: %s", ERR_reason_error_string(
+		    ERR_peek_last_error()) ? ERR_reason_error_string(
+		    ERR_peek_last_error()) : "unknown error");
+	if ((pp->certs = sk_X509_new_null()) == NULL) {
+		rc = pr_error_set(err, ENOMEM, "out of memory");
+		goto done;
+	}
+	for (i = 0; i < sk_X509_INFO_num(infos); i++) {
+		xi = sk_X509_INFO_value(infos, i);
+		if (xi->x509 != NULL) {
+			if (!sk_X509_push(pp->certs, xi->x509)) {
+				rc = pr_error_set(err, ENOMEM, "out of memory");
+				goto done;
+			}
+			xi->x509 = NULL;	/* now owned by pp->certs */
+		}
+		if (pp->key == NULL && xi->x_pkey != NULL &&
+		    xi->x_pkey->dec_pkey != NULL) {
+			pp->key = xi->x_pkey->dec_pkey;
+			xi->x_pkey->dec_pkey = NULL;
+		}
+	}
+done:
+	sk_X509_INFO_pop_free(infos, X509_INFO_free);
+	return rc;
+}
+
+static void
+pem_parts_free(struct pem_parts *pp)
+{
+	sk_X509_pop_free(pp->certs, X509_free);
+	EVP_PKEY_free(pp->key);
+	pp->certs = NULL;
+	pp->key = NULL;
+}
+
+/* ==== checks ==== */
+
+/*
+ * Walk the proxies from the first certificate down to the end-entity;
+ * returns its index, or -1 with err set. Each proxy must be signed by the
+ * certificate after it.
+ */
+static int
+find_end_entity(STACK_OF(X509) *certs, struct pr_error *err)
+{
+	X509 *x, *up;
+	EVP_PKEY *pub;
+	int i, n = sk_X509_num(certs), ok;
+
+	for (i = 0; i < n; i++) {
+		x = sk_X509_value(certs, i);
+		if (!is_rfc_proxy(x) && !is_legacy_proxy(x))
+			return i;
+		if (i + 1 == n)
+			break;
+		up = sk_X509_value(certs, i + 1);
+		if (X509_NAME_cmp(X509_get_issuer_name(x),
+		    X509_get_subject_name(up)) != 0) {
+			pr_error_set(err, PR_ERR_SSL, "certificate %d is not "
+			    "issued by the next certificate in the file", i);
+			return -1;
+		}
+		pub = X509_get0_pubkey(up);
+		ok = pub != NULL && X509_verify(x, pub) == 1;
+		if (!ok) {
+			pr_error_set(err, PR_ERR_SSL, "certificate %d: "
+			    "bad signature by its issuer", i);
+			return -1;
+		}
+	}
+	pr_error_set(err, PR_ERR_SSL, i == 0 ? "proxy without its chain: no "
+	    "user certificate in the file" : "no user (end-entity) "
+	    "certificate in the proxy chain");
+	return -1;
+}
+
+static int
+check_times(STACK_OF(X509) *certs, time_t now, struct cred_info *info,
+    struct pr_error *err)
+{
+	int64_t na, earliest = INT64_MAX;
+	int i;
+
+	if (asn1_to_unix(X509_get0_notBefore(sk_X509_value(certs, 0)),
+	    &info->not_before) != 0)
+		return pr_error_set(err, PR_ERR_SSL,
+		    "certificate 0: unreadable notBefore");
+	for (i = 0; i < sk_X509_num(certs); i++) {
+		if (asn1_to_unix(X509_get0_notAfter(sk_X509_value(certs, i)),
+		    &na) != 0)
+			return pr_error_set(err, PR_ERR_SSL,
+			    "certificate %d: unreadable notAfter", i);
+		if (na < earliest)
+			earliest = na;
+	}
+	info->not_after = earliest;
+	if (earliest <= (int64_t)now)
+		return pr_error_set(err, PR_ERR_EXPIRED,
+		    "proxy expired at %lld (now %lld)", (long long)earliest,
+		    (long long)now);
+	return 0;
+}
+
+static int
+fill_names(STACK_OF(X509) *certs, int ee, struct cred_info *info,
+    struct pr_error *err)
+{
+	X509 *first = sk_X509_value(certs, 0);
+
+	info->subject = name_oneline(X509_get_subject_name(first));
+	info->identity = name_oneline(X509_get_subject_name(
+	    sk_X509_value(certs, ee)));
+	info->fqans = strdup("");
+	if (info->subject == NULL || info->identity == NULL ||
+	    info->fqans == NULL)
+		return pr_error_set(err, ENOMEM, "out of memory");
+	if (sha256_hex(info->identity, info->identity_hash) != 0)
+		return pr_error_set(err, PR_ERR_SSL, "SHA-256 failed");
+	info->n_certs = sk_X509_num(certs);
+	info->is_legacy = is_legacy_proxy(first);
+	return 0;
+}
+
+int
+cred_inspect(const char *pem, size_t len, time_t now, struct cred_info *info,
+    struct pr_error *err)
+{
+	struct pem_parts pp;
+	X509 *first;
+	int ee, rc;
+
+	memset(info, 0, sizeof(*info));
+	if ((rc = pem_parse(pem, len, &pp, err)) != 0)
+		goto done;
+	if (sk_X509_num(pp.certs) == 0) {
+		rc = pr_error_set(err, PR_ERR_SSL, "no certificate found");
+		goto done;
+	}
+	first = sk_X509_value(pp.certs, 0);
+	if (pp.key == NULL) {
+		rc = pr_error_set(err, PR_ERR_SSL, "no private key found");
+		goto done;
+	}
+	if (X509_check_private_key(first, pp.key) != 1) {
+		rc = pr_error_set(err, PR_ERR_SSL,
+		    "private key does not match certificate");
+		goto done;
+	}
+	if ((ee = find_end_entity(pp.certs, err)) < 0) {
+		rc = err != NULL ? err->code : PR_ERR_SSL;
+		goto done;
+	}
+	if ((rc = check_times(pp.certs, now, info, err)) != 0)
+		goto done;
+	rc = fill_names(pp.certs, ee, info, err);
+done:
+	pem_parts_free(&pp);
+	ERR_clear_error();
+	if (rc != 0)
+		cred_info_free(info);
+	return rc;
+}
+
+int
+cred_inspect_file(const char *path, size_t max_bytes, time_t now,
+    struct cred_info *info, struct pr_error *err)
+{
+	struct pr_error e;
+	char *buf;
+	size_t len;
+	int rc;
+
+	memset(info, 0, sizeof(*info));
+	if ((rc = cred_read_file(path, max_bytes, &buf, &len, err)) != 0)
+		return rc;
+	pr_error_clear(&e);
+	rc = cred_inspect(buf, len, now, info, &e);
+	OPENSSL_cleanse(buf, len);	/* it held a private key */
+	free(buf);
+	if (rc != 0)
+		pr_error_set(err, rc, "proxy %s: %s", path, e.msg);
+	return rc;
+}
+
+int64_t
+cred_expiry(const struct cred_info *info)
+{
+	if (info->ac_not_after > 0 && info->ac_not_after < info->not_after)
+		return info->ac_not_after;
+	return info->not_after;
+}
+
+void
+cred_info_free(struct cred_info *info)
+{
+	if (info == NULL)
+		return;
+	free(info->subject);
+	free(info->identity);
+	free(info->fqans);
+	memset(info, 0, sizeof(*info));
+}

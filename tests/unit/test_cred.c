@@ -1,0 +1,472 @@
+/*
+ * test_cred.c: cred_read_file and cred_inspect against credentials made in
+ * the test (testcert.c): RFC 3820, legacy and nested proxies, bad keys,
+ * missing chains, expiry, garbage, symlinks, oversized and special files.
+ * Each case checks the exact error code the daemon will answer with.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "testcert.c"
+#include "cred/cred.h"
+
+#define ALICE_DN	"/C=XX/O=Test/CN=Alice"
+#define ALICE_HASH \
+	"b56ac444e99a07c8f769db247be1fe177baef80136a2d7753d3eb3b6eade1e53"
+
+struct fx {
+	int64_t now;			/* test start, Unix time */
+	struct tc_cred ca, user, bob;	/* CA, Alice, Bob */
+	struct tc_cred rfc, legacy, limited, nested, expired, long_rfc;
+	char dir[64];			/* temp dir for file tests */
+};
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->now = (int64_t)time(NULL);
+	tc_ca(&f->ca, "/C=XX/O=Test/CN=Test CA", f->now - 3600, f->now + 86400 * 30);
+	tc_user(&f->user, &f->ca, ALICE_DN, f->now - 3600, f->now + 86400 * 10);
+	tc_user(&f->bob, &f->ca, "/C=XX/O=Test/CN=Bob", f->now - 3600,
+	    f->now + 86400 * 10);
+	tc_proxy(&f->rfc, &f->user, TC_PROXY_RFC, f->now - 60, f->now + 3600);
+	tc_proxy(&f->legacy, &f->user, TC_PROXY_LEGACY, f->now - 60,
+	    f->now + 3600);
+	tc_proxy(&f->limited, &f->user, TC_PROXY_LEGACY_LIMITED, f->now - 60,
+	    f->now + 3600);
+	tc_proxy(&f->nested, &f->rfc, TC_PROXY_RFC, f->now - 60, f->now + 1800);
+	tc_proxy(&f->expired, &f->user, TC_PROXY_RFC, f->now - 7200,
+	    f->now - 3600);
+	/* outlives the user certificate: not_after is the user's */
+	tc_proxy(&f->long_rfc, &f->user, TC_PROXY_RFC, f->now - 60,
+	    f->now + 86400 * 20);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_cred.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[128];
+
+	tc_cred_free(&f->ca);
+	tc_cred_free(&f->user);
+	tc_cred_free(&f->bob);
+	tc_cred_free(&f->rfc);
+	tc_cred_free(&f->legacy);
+	tc_cred_free(&f->limited);
+	tc_cred_free(&f->nested);
+	tc_cred_free(&f->expired);
+	tc_cred_free(&f->long_rfc);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+/* Inspect PEM built from (cert, key, chain) and return the code. */
+static int
+inspect(struct fx *f, X509 *first, EVP_PKEY *key, int traditional,
+    X509 *const *chain, int n, struct cred_info *info, struct pr_error *err)
+{
+	char *pem;
+	size_t len;
+	int rc;
+
+	pem = tc_pem(first, key, traditional, chain, n, &len);
+	pr_error_clear(err);
+	rc = cred_inspect(pem, len, (time_t)f->now, info, err);
+	free(pem);
+	if (rc != 0) {
+		assert_int_equal(err->code, rc);
+		assert_true(err->msg[0] != '\0');
+		assert_null(info->subject);
+		assert_null(info->identity);
+	}
+	return rc;
+}
+
+static void
+test_rfc_proxy(void **state)
+{
+	struct fx *f = *state;
+	struct cred_info info;
+	struct pr_error err;
+
+	assert_int_equal(inspect(f, f->rfc.cert, f->rfc.key, 0, &f->user.cert,
+	    1, &info, &err), 0);
+	assert_string_equal(info.identity, ALICE_DN);
+	assert_string_equal(info.identity_hash, ALICE_HASH);
+	assert_true(strncmp(info.subject, ALICE_DN "/CN=", strlen(ALICE_DN) +
+	    4) == 0);
+	assert_int_equal(info.not_after, f->now + 3600);
+	assert_int_equal(info.not_before, f->now - 60);
+	assert_int_equal(info.n_certs, 2);
+	assert_int_equal(info.is_legacy, 0);
+	assert_string_equal(info.fqans, "");
+	assert_int_equal(info.ac_not_after, 0);
+	assert_int_equal(cred_expiry(&info), f->now + 3600);
+	cred_info_free(&info);
+}
+
+static void
+test_traditional_key(void **state)
+{
+	struct fx *f = *state;
+	struct cred_info info;
+	struct pr_error err;
+
+	assert_int_equal(inspect(f, f->rfc.cert, f->rfc.key, 1, &f->user.cert,
+	    1, &info, &err), 0);
+	assert_string_equal(info.identity, ALICE_DN);
+	cred_info_free(&info);
+}
+
+static void
+test_key_first(void **state)
+{
+	struct fx *f = *state;
+	struct cred_info info;
+	struct pr_error err;
+	X509 *chain[2] = { f->rfc.cert, f->user.cert };
+
+	assert_int_equal(inspect(f, NULL, f->rfc.key, 0, chain, 2, &info,
+	    &err), 0);
+	assert_string_equal(info.identity, ALICE_DN);
+	cred_info_free(&info);
+}
+
+static void
+test_legacy_proxy(void **state)
+{
+	struct fx *f = *state;
+	struct cred_info info;
+	struct pr_error err;
+
+	assert_int_equal(inspect(f, f->legacy.cert, f->legacy.key, 0,
+	    &f->user.cert, 1, &info, &err), 0);
+	assert_string_equal(info.identity, ALICE_DN);
+	assert_string_equal(info.identity_hash, ALICE_HASH);
+	assert_string_equal(info.subject, ALICE_DN "/CN=proxy");
+	assert_int_equal(info.is_legacy, 1);
+	cred_info_free(&info);
+
+	assert_int_equal(inspect(f, f->limited.cert, f->limited.key, 0,
+	    &f->user.cert, 1, &info, &err), 0);
+	assert_string_equal(info.identity, ALICE_DN);
+	assert_int_equal(info.is_legacy, 1);
+	cred_info_free(&info);
+}
+
+static void
+test_proxy_of_proxy(void **state)
+{
+	struct fx *f = *state;
+	struct cred_info info;
+	struct pr_error err;
+	X509 *chain[3] = { f->rfc.cert, f->user.cert, f->ca.cert };
+
+	assert_int_equal(inspect(f, f->nested.cert, f->nested.key, 0, chain, 2,
+	    &info, &err), 0);
+	assert_string_equal(info.identity, ALICE_DN);
+	assert_int_equal(info.n_certs, 3);
+	assert_int_equal(info.not_after, f->now + 1800);
+	cred_info_free(&info);
+
+	/* the CA certificate appended too: still Alice */
+	assert_int_equal(inspect(f, f->nested.cert, f->nested.key, 0, chain, 3,
+	    &info, &err), 0);
+	assert_string_equal(info.identity, ALICE_DN);
+	assert_int_equal(info.n_certs, 4);
+	cred_info_free(&info);
+
+	/* chain cut after the first proxy: no end-entity */
+	assert_int_equal(inspect(f, f->nested.cert, f->nested.key, 0, chain, 1,
+	    &info, &err), PR_ERR_SSL);
+}
+
+static void
+test_user_cert(void **state)
+{
+	struct fx *f = *state;
+	struct cred_info info;
+	struct pr_error err;
+
+	assert_int_equal(inspect(f, f->user.cert, f->user.key, 0, NULL, 0,
+	    &info, &err), 0);
+	assert_string_equal(info.identity, ALICE_DN);
+	assert_string_equal(info.subject, ALICE_DN);
+	assert_int_equal(info.n_certs, 1);
+	cred_info_free(&info);
+}
+
+static void
+test_earliest_not_after(void **state)
+{
+	struct fx *f = *state;
+	struct cred_info info;
+	struct pr_error err;
+
+	assert_int_equal(inspect(f, f->long_rfc.cert, f->long_rfc.key, 0,
+	    &f->user.cert, 1, &info, &err), 0);
+	assert_int_equal(info.not_after, f->now + 86400 * 10);
+	cred_info_free(&info);
+}
+
+static void
+test_after_2038(void **state)
+{
+	struct fx *f = *state;
+	struct tc_cred ca, user, proxy;
+	struct cred_info info;
+	struct pr_error err;
+
+	tc_ca(&ca, "/C=XX/O=Test/CN=Long CA", f->now - 60, 4102444800 + 86400);
+	tc_user(&user, &ca, ALICE_DN, f->now - 60, 4102444800 + 3600);
+	tc_proxy(&proxy, &user, TC_PROXY_RFC, f->now - 60, 4102444800);
+	assert_int_equal(inspect(f, proxy.cert, proxy.key, 0, &user.cert, 1,
+	    &info, &err), 0);
+	assert_int_equal(info.not_after, 4102444800);
+	cred_info_free(&info);
+	tc_cred_free(&ca);
+	tc_cred_free(&user);
+	tc_cred_free(&proxy);
+}
+
+static void
+test_expired(void **state)
+{
+	struct fx *f = *state;
+	struct cred_info info;
+	struct pr_error err;
+
+	assert_int_equal(inspect(f, f->expired.cert, f->expired.key, 0,
+	    &f->user.cert, 1, &info, &err), PR_ERR_EXPIRED);
+}
+
+static void
+test_wrong_key(void **state)
+{
+	struct fx *f = *state;
+	struct cred_info info;
+	struct pr_error err;
+
+	assert_int_equal(inspect(f, f->rfc.cert, f->legacy.key, 0,
+	    &f->user.cert, 1, &info, &err), PR_ERR_SSL);
+	assert_non_null(strstr(err.msg, "does not match"));
+}
+
+static void
+test_no_key(void **state)
+{
+	struct fx *f = *state;
+	struct cred_info info;
+	struct pr_error err;
+
+	assert_int_equal(inspect(f, f->rfc.cert, NULL, 0, &f->user.cert, 1,
+	    &info, &err), PR_ERR_SSL);
+	assert_non_null(strstr(err.msg, "no private key"));
+}
+
+static void
+test_no_chain(void **state)
+{
+	struct fx *f = *state;
+	struct cred_info info;
+	struct pr_error err;
+
+	assert_int_equal(inspect(f, f->rfc.cert, f->rfc.key, 0, NULL, 0, &info,
+	    &err), PR_ERR_SSL);
+	assert_int_equal(inspect(f, f->legacy.cert, f->legacy.key, 0, NULL, 0,
+	    &info, &err), PR_ERR_SSL);
+}
+
+static void
+test_wrong_chain(void **state)
+{
+	struct fx *f = *state;
+	struct cred_info info;
+	struct pr_error err;
+
+	/* Alice's proxy followed by Bob's certificate */
+	assert_int_equal(inspect(f, f->rfc.cert, f->rfc.key, 0, &f->bob.cert,
+	    1, &info, &err), PR_ERR_SSL);
+}
+
+static void
+test_garbage(void **state)
+{
+	struct fx *f = *state;
+	static const char *const inputs[] = {
+		"",
+		"hello world\n",
+		"-----BEGIN CERTIFICATE-----\nnot base64 !!\n"
+		    "-----END CERTIFICATE-----\n",
+		"-----BEGIN CERTIFICATE-----\nMIIB\n",
+	};
+	struct cred_info info;
+	struct pr_error err;
+	size_t i;
+
+	for (i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+		pr_error_clear(&err);
+		assert_int_equal(cred_inspect(inputs[i], strlen(inputs[i]),
+		    (time_t)f->now, &info, &err), PR_ERR_SSL);
+		assert_int_equal(err.code, PR_ERR_SSL);
+		assert_null(info.identity);
+	}
+	/* binary with NULs */
+	assert_int_equal(cred_inspect("\0\x01\x02\xff", 4, (time_t)f->now,
+	    &info, &err), PR_ERR_SSL);
+}
+
+/* ==== files ==== */
+
+static void
+write_pem(struct fx *f, const char *name, X509 *first, EVP_PKEY *key,
+    X509 *const *chain, int n, char *path, size_t pathsize)
+{
+	char *pem;
+	size_t len;
+
+	snprintf(path, pathsize, "%s/%s", f->dir, name);
+	pem = tc_pem(first, key, 0, chain, n, &len);
+	tc_write_file(path, pem, len);
+	free(pem);
+}
+
+static void
+test_file_ok(void **state)
+{
+	struct fx *f = *state;
+	char path[128];
+	struct cred_info info;
+	struct pr_error err;
+	char *buf;
+	size_t len;
+
+	write_pem(f, "good", f->rfc.cert, f->rfc.key, &f->user.cert, 1, path,
+	    sizeof(path));
+	assert_int_equal(cred_read_file(path, 1024 * 1024, &buf, &len, &err),
+	    0);
+	assert_int_equal(strlen(buf), len);
+	assert_non_null(strstr(buf, "BEGIN CERTIFICATE"));
+	free(buf);
+	assert_int_equal(cred_inspect_file(path, 1024 * 1024, (time_t)f->now,
+	    &info, &err), 0);
+	assert_string_equal(info.identity, ALICE_DN);
+	cred_info_free(&info);
+}
+
+static void
+test_file_errors(void **state)
+{
+	struct fx *f = *state;
+	char path[128], link[128];
+	struct cred_info info;
+	struct pr_error err;
+	char *buf;
+	size_t len;
+
+	write_pem(f, "wrongkey", f->rfc.cert, f->legacy.key, &f->user.cert, 1,
+	    path, sizeof(path));
+	assert_int_equal(cred_inspect_file(path, 1024 * 1024, (time_t)f->now,
+	    &info, &err), PR_ERR_SSL);
+	assert_non_null(strstr(err.msg, path));
+	assert_non_null(strstr(err.msg,
+	    "private key does not match certificate"));
+
+	/* too large: one byte over the limit */
+	assert_int_equal(cred_read_file(path, 100, &buf, &len, &err), EFBIG);
+	assert_null(buf);
+
+	/* symlink to a good file */
+	write_pem(f, "target", f->rfc.cert, f->rfc.key, &f->user.cert, 1, path,
+	    sizeof(path));
+	snprintf(link, sizeof(link), "%s/link", f->dir);
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(cred_read_file(link, 1024 * 1024, &buf, &len, &err),
+	    ELOOP);
+	assert_int_equal(cred_inspect_file(link, 1024 * 1024, (time_t)f->now,
+	    &info, &err), ELOOP);
+
+	/* missing, directory, fifo (must not block) */
+	snprintf(path, sizeof(path), "%s/missing", f->dir);
+	assert_int_equal(cred_read_file(path, 1024, &buf, &len, &err), ENOENT);
+	assert_int_equal(cred_read_file(f->dir, 1024, &buf, &len, &err),
+	    EINVAL);
+	snprintf(path, sizeof(path), "%s/fifo", f->dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(cred_read_file(path, 1024, &buf, &len, &err), EINVAL);
+
+	/* empty file: readable, but no certificate */
+	snprintf(path, sizeof(path), "%s/empty", f->dir);
+	tc_write_file(path, "", 0);
+	assert_int_equal(cred_read_file(path, 1024, &buf, &len, &err), 0);
+	assert_int_equal(len, 0);
+	assert_string_equal(buf, "");
+	free(buf);
+	assert_int_equal(cred_inspect_file(path, 1024, (time_t)f->now, &info,
+	    &err), PR_ERR_SSL);
+
+	/* garbage file */
+	snprintf(path, sizeof(path), "%s/garbage", f->dir);
+	tc_write_file(path, "garbage\n", 8);
+	assert_int_equal(cred_inspect_file(path, 1024, (time_t)f->now, &info,
+	    &err), PR_ERR_SSL);
+
+	/* expired file */
+	write_pem(f, "expired", f->expired.cert, f->expired.key, &f->user.cert,
+	    1, path, sizeof(path));
+	assert_int_equal(cred_inspect_file(path, 1024 * 1024, (time_t)f->now,
+	    &info, &err), PR_ERR_EXPIRED);
+
+	/* unreadable (unless we are root) */
+	if (geteuid() != 0) {
+		assert_int_equal(chmod(path, 0), 0);
+		assert_int_equal(cred_read_file(path, 1024 * 1024, &buf, &len,
+		    &err), EACCES);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rfc_proxy),
+		cmocka_unit_test(test_traditional_key),
+		cmocka_unit_test(test_key_first),
+		cmocka_unit_test(test_legacy_proxy),
+		cmocka_unit_test(test_proxy_of_proxy),
+		cmocka_unit_test(test_user_cert),
+		cmocka_unit_test(test_earliest_not_after),
+		cmocka_unit_test(test_after_2038),
+		cmocka_unit_test(test_expired),
+		cmocka_unit_test(test_wrong_key),
+		cmocka_unit_test(test_no_key),
+		cmocka_unit_test(test_no_chain),
+		cmocka_unit_test(test_wrong_chain),
+		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_file_ok),
+		cmocka_unit_test(test_file_errors),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
