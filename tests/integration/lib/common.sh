@@ -1,0 +1,429 @@
+# common.sh: what every integration test sources first.
+# `source "$(dirname "$0")/lib/common.sh"` at the top of tests/integration/NNN-x.sh.
+#
+# Environment in: PR_BUILD_DIR (required: the CMake build dir), PR_SOURCE_DIR
+# (default: two levels above this file), PR_KEEP_TMP=1 keeps the temp dir.
+#
+# Set here (read-only by convention):
+#   T            per-test temp dir (mktemp -d), removed on exit unless PR_KEEP_TMP=1
+#   REPO SOCK    repository dir (made 0700) and socket path for the daemon
+#   DAEMON_LOG   the daemon's stderr (-d logs there)
+#   PRD PRCLI RAWSEND APICLIENT  paths of proxy-renewd, proxy-renew,
+#                pr-rawsend, pr-apiclient in PR_BUILD_DIR
+#   PROXY_RENEWD_SOCKET=$SOCK is exported (libproxyrenew's socket override)
+#
+# Daemon:
+#   daemon_start [ARGS...]  start "$PRD -d -r $REPO -s $SOCK ARGS" in the
+#                background (prefix command from array DAEMON_WRAP, e.g. a
+#                setpriv line); waits until a LIST on the socket answers;
+#                aborts the test loudly when it does not. Sets DAEMON_PID.
+#   daemon_stop  SIGTERM, wait; fails unless exit 0 and the socket is gone.
+#   daemon_refuses REGEX [ARGS...]  run the daemon in the foreground; fails
+#                unless it exits non-zero within 10 s with REGEX in its output.
+#   check_log_clean [REGEX]  fails on sanitizer/valgrind reports, crashes,
+#                or lines matching the optional extra REGEX in DAEMON_LOG.
+#   wait_log REGEX [SECS]  wait until DAEMON_LOG has a line matching REGEX.
+#
+# Running things (each sets OUT, ERR, RC):
+#   run CMD...            any command, stdout/stderr captured
+#   cli ARGS...           $PRCLI --socket $SOCK ARGS...
+#   api ARGS...           $APICLIENT ARGS... (see tests/tools/pr-apiclient.c)
+#   raw RAWSEND-ARGS...   $RAWSEND $SOCK ARGS...; OUT is the response payload
+#   req BODY [RAWSEND-ARGS...]  raw with --body "Version=...\nBODY"
+#   kv KEY [TEXT]         first value of KEY in TEXT (default OUT)
+#   kv_all KEY [TEXT]     every value of KEY, one per line
+#
+# Assertions (record a failure and go on; the test exits 1 at the end):
+#   ok DESC / fail DESC   record a pass / failure
+#   die DESC              record a failure and end the test now
+#   assert_eq EXPECTED ACTUAL DESC
+#   assert_ne UNEXPECTED ACTUAL DESC
+#   assert_match REGEX TEXT DESC     (grep -E over TEXT's lines)
+#   assert_rc EXPECTED DESC          RC of the last run; EXPECTED "nz" = non-zero
+#   assert_code EXPECTED [REGEX] -- CMD...   run CMD, check RC and (when
+#                given) REGEX in stdout+stderr. EXPECTED: number or "nz".
+#   assert_response CODE DESC       Response=CODE in OUT (after raw/req)
+#   assert_file_gone PATH DESC / assert_file PATH DESC
+#
+# Repository:
+#   repo_snapshot         prints every entry of REPO (name, type, mode,
+#                sha256) except the SQLite files, then a checksum of the
+#                database's logical dump (sqlite3 .dump)
+#   repo_save / repo_unchanged DESC  snapshot before, compare after
+#
+# Credentials (lib/ca.sh is sourced): setup_ca makes a CA in $T/ca and user
+# credentials alice and bob; new_proxy NAME OUT MINUTES [rfc|legacy].
+#
+# Summary: on exit prints "itest <name>: N passed, N failed" and exits 1
+# when anything failed (or the script itself ended non-zero). No skips: a
+# missing binary or tool is a failure.
+
+set -u
+
+PR_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+: "${PR_SOURCE_DIR:=$(cd "$PR_LIB_DIR/../../.." && pwd)}"
+PR_TEST_NAME=$(basename "$0" .sh)
+PR_PASSED=0
+PR_FAILED=0
+DAEMON_PID=
+DAEMON_WRAP=()
+OUT= ERR= RC=0
+PR_PROTO_VERSION='EDG Proxy Renewal 1.0'
+
+# shellcheck source=ca.sh
+source "$PR_LIB_DIR/ca.sh"
+
+pr_log_() {
+	printf '%s\n' "$*" >&2
+}
+
+ok() {
+	PR_PASSED=$((PR_PASSED + 1))
+	pr_log_ "ok   $*"
+}
+
+fail() {
+	PR_FAILED=$((PR_FAILED + 1))
+	pr_log_ "FAIL $*"
+}
+
+die() {
+	fail "$*"
+	exit 1
+}
+
+pr_cleanup_() {
+	local rc=$?
+	trap - EXIT
+	if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
+		kill -KILL "$DAEMON_PID" 2>/dev/null
+		wait "$DAEMON_PID" 2>/dev/null
+	fi
+	if [ "$rc" -ne 0 ] && [ "$PR_FAILED" -eq 0 ]; then
+		PR_FAILED=$((PR_FAILED + 1))
+		pr_log_ "FAIL script ended with status $rc"
+	fi
+	if [ "$PR_FAILED" -ne 0 ] && [ -n "${DAEMON_LOG:-}" ] &&
+	    [ -s "$DAEMON_LOG" ]; then
+		pr_log_ "---- last lines of the daemon log ($DAEMON_LOG)"
+		tail -n 40 "$DAEMON_LOG" >&2
+		pr_log_ "----"
+	fi
+	if [ "${PR_KEEP_TMP:-0}" = 1 ]; then
+		pr_log_ "kept $T"
+	elif [ -n "${T:-}" ]; then
+		rm -rf "$T"
+	fi
+	pr_log_ "itest $PR_TEST_NAME: $PR_PASSED passed, $PR_FAILED failed"
+	[ "$PR_FAILED" -eq 0 ] && exit 0
+	exit 1
+}
+
+# pr_bin_ NAME SUBDIR: the built binary, or empty.
+pr_bin_() {
+	local p=$PR_BUILD_DIR/$2/$1
+	if [ ! -x "$p" ]; then
+		p=$(find "$PR_BUILD_DIR" -type f -name "$1" -perm -u+x \
+		    -not -path '*/CMakeFiles/*' 2>/dev/null | head -n 1)
+	fi
+	printf '%s' "$p"
+}
+
+# need_bin PATH DESC: fail the test loudly when PATH is not executable.
+need_bin() {
+	[ -n "$1" ] && [ -x "$1" ] || die "missing $2 (not built in $PR_BUILD_DIR?)"
+}
+
+need_tool() {
+	command -v "$1" >/dev/null || die "missing tool $1 (install it)"
+}
+
+[ -n "${PR_BUILD_DIR:-}" ] || { echo "PR_BUILD_DIR is not set" >&2; exit 1; }
+PR_BUILD_DIR=$(cd "$PR_BUILD_DIR" && pwd) || exit 1
+T=$(mktemp -d /tmp/pr-it.XXXXXX) || exit 1
+trap pr_cleanup_ EXIT
+trap 'exit 130' INT TERM
+chmod 0755 "$T"
+REPO=$T/repo
+SOCK=$T/sock
+DAEMON_LOG=$T/daemon.log
+mkdir -m 0700 "$REPO"
+export PROXY_RENEWD_SOCKET=$SOCK
+PRD=$(pr_bin_ proxy-renewd src/daemon)
+PRCLI=$(pr_bin_ proxy-renew src/client)
+RAWSEND=$(pr_bin_ pr-rawsend tests/tools)
+APICLIENT=$(pr_bin_ pr-apiclient tests/tools)
+# Sanitizer reports go to the daemon log; never let them be silenced.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+now_ms() {
+	date +%s%3N
+}
+
+# ---- running things
+
+run() {
+	local o=$T/.out e=$T/.err
+	"$@" > "$o" 2> "$e"
+	RC=$?
+	OUT=$(cat "$o")
+	ERR=$(cat "$e")
+	return 0
+}
+
+cli() {
+	need_bin "$PRCLI" proxy-renew
+	run "$PRCLI" --socket "$SOCK" "$@"
+}
+
+api() {
+	need_bin "$APICLIENT" pr-apiclient
+	run "$APICLIENT" "$@"
+}
+
+raw() {
+	need_bin "$RAWSEND" pr-rawsend
+	run "$RAWSEND" "$SOCK" "$@"
+}
+
+# req BODY [ARGS]: a well-framed request with the Version line prepended.
+req() {
+	local body=$1
+	shift
+	raw --body "Version=$PR_PROTO_VERSION\\n$body" "$@"
+}
+
+kv() {
+	printf '%s\n' "${2-$OUT}" | sed -n "s/^$1=//p" | head -n 1
+}
+
+kv_all() {
+	printf '%s\n' "${2-$OUT}" | sed -n "s/^$1=//p"
+}
+
+# ---- assertions
+
+assert_eq() {
+	if [ "$1" = "$2" ]; then
+		ok "$3"
+	else
+		fail "$3: expected '$1', got '$2'"
+	fi
+}
+
+assert_ne() {
+	if [ "$1" != "$2" ]; then
+		ok "$3"
+	else
+		fail "$3: got '$2', which it must not be"
+	fi
+}
+
+assert_match() {
+	if printf '%s\n' "$2" | grep -Eq -- "$1"; then
+		ok "$3"
+	else
+		fail "$3: /$1/ not found in: $(printf '%s' "$2" | head -c 600)"
+	fi
+}
+
+assert_rc() {
+	if [ "$1" = nz ] && [ "$RC" -ne 0 ]; then
+		ok "$2 (exit $RC)"
+	elif [ "$1" = "$RC" ]; then
+		ok "$2"
+	else
+		fail "$2: exit status $RC, expected $1; stdout: $(printf '%s' \
+		    "$OUT" | head -c 300); stderr: $(printf '%s' "$ERR" | head -c 300)"
+	fi
+}
+
+assert_code() {
+	local want=$1 re= desc
+	shift
+	if [ "$1" != -- ]; then
+		re=$1
+		shift
+	fi
+	[ "$1" = -- ] || die "assert_code: usage: assert_code N [REGEX] -- CMD..."
+	shift
+	desc="$*"
+	run "$@"
+	assert_rc "$want" "exit status of: ${desc:0:200}"
+	if [ -n "$re" ]; then
+		assert_match "$re" "$OUT
+$ERR" "output of: ${desc:0:200}"
+	fi
+}
+
+assert_response() {
+	local got
+	got=$(kv Response)
+	if [ "$got" = "$1" ]; then
+		ok "$2 (Response=$1)"
+	else
+		fail "$2: expected Response=$1, got '${got:-none}' (rawsend exit \
+$RC); response: $(printf '%s' "$OUT" | tr '\n' '|' | head -c 400)"
+	fi
+}
+
+assert_file() {
+	if [ -f "$1" ]; then ok "$2"; else fail "$2: $1 is not a file"; fi
+}
+
+assert_file_gone() {
+	if [ -e "$1" ] || [ -L "$1" ]; then
+		fail "$2: $1 still exists"
+	else
+		ok "$2"
+	fi
+}
+
+# ---- repository
+
+repo_snapshot() {
+	local f name db=$REPO/repository.db
+	for f in "$REPO"/* "$REPO"/.[!.]*; do
+		[ -e "$f" ] || [ -L "$f" ] || continue
+		name=${f##*/}
+		case $name in
+		repository.db|repository.db-wal|repository.db-shm|\
+		repository.db-journal)
+			continue ;;
+		esac
+		if [ -f "$f" ] && [ ! -L "$f" ]; then
+			printf '%s %s %s\n' "$name" "$(stat -c %a "$f")" \
+			    "$(sha256sum < "$f" | cut -c1-64)"
+		else
+			printf '%s %s %s\n' "$name" "$(stat -c %F "$f")" \
+			    "$(stat -c %a "$f")"
+		fi
+	done | LC_ALL=C sort
+	if [ -f "$db" ]; then
+		printf 'db %s\n' "$(sqlite3 -readonly "$db" .dump 2>&1 |
+		    sha256sum | cut -c1-64)"
+	fi
+}
+
+repo_save() {
+	need_tool sqlite3
+	PR_REPO_BEFORE=$(repo_snapshot)
+}
+
+repo_unchanged() {
+	local now
+	now=$(repo_snapshot)
+	if [ "$now" = "$PR_REPO_BEFORE" ]; then
+		ok "$1: repository unchanged"
+	else
+		fail "$1: repository changed: $(diff <(echo "$PR_REPO_BEFORE") \
+		    <(echo "$now") | tr '\n' '|')"
+	fi
+}
+
+# repo_files: the proxy files in REPO (not the database), sorted.
+repo_files() {
+	(cd "$REPO" && ls -A | grep -v '^repository\.db' | LC_ALL=C sort)
+}
+
+# ---- daemon
+
+daemon_start() {
+	local i
+	need_bin "$PRD" proxy-renewd
+	need_bin "$RAWSEND" pr-rawsend
+	printf '==== daemon_start %s\n' "$*" >> "$DAEMON_LOG"
+	"${DAEMON_WRAP[@]}" "$PRD" -d -r "$REPO" -s "$SOCK" "$@" \
+	    >> "$DAEMON_LOG" 2>&1 &
+	DAEMON_PID=$!
+	for i in $(seq 1 100); do
+		if ! kill -0 "$DAEMON_PID" 2>/dev/null; then
+			wait "$DAEMON_PID"
+			die "daemon exited at start with status $?: $(tail -n 5 \
+			    "$DAEMON_LOG" | tr '\n' '|')"
+		fi
+		if [ -S "$SOCK" ] && "$RAWSEND" "$SOCK" --wait 2 --body \
+		    "Version=$PR_PROTO_VERSION\\nCommand=4\\n" 2>/dev/null |
+		    grep -q '^Response=0$'; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	die "daemon did not answer on $SOCK within 10 s"
+}
+
+daemon_stop() {
+	local i rc
+	[ -n "$DAEMON_PID" ] || die "daemon_stop: no daemon running"
+	kill -TERM "$DAEMON_PID" || die "daemon_stop: kill failed"
+	for i in $(seq 1 100); do
+		kill -0 "$DAEMON_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$DAEMON_PID" 2>/dev/null; then
+		fail "daemon did not exit within 10 s of SIGTERM"
+		kill -KILL "$DAEMON_PID"
+	fi
+	wait "$DAEMON_PID"
+	rc=$?
+	DAEMON_PID=
+	assert_eq 0 "$rc" "daemon exit status after SIGTERM"
+	assert_file_gone "$SOCK" "socket removed after SIGTERM"
+}
+
+daemon_refuses() {
+	local re=$1 log=$T/refuse.log rc
+	shift
+	need_bin "$PRD" proxy-renewd
+	timeout 10 "${DAEMON_WRAP[@]}" "$PRD" -d -r "$REPO" -s "$SOCK" "$@" \
+	    > "$log" 2>&1
+	rc=$?
+	cat "$log" >> "$DAEMON_LOG"
+	if [ "$rc" -eq 124 ]; then
+		fail "daemon $* did not refuse to start (still running after 10 s)"
+	elif [ "$rc" -eq 0 ]; then
+		fail "daemon $* exited 0, expected a refusal"
+	else
+		ok "daemon $* refused to start (exit $rc)"
+	fi
+	assert_match "$re" "$(cat "$log")" "daemon's reason for refusing"
+}
+
+check_log_clean() {
+	local bad='AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer'
+	bad="$bad|runtime error:|==[0-9]+==|Segmentation fault|core dumped"
+	bad="$bad|[Aa]ssertion|double free|stack smashing|Invalid read"
+	bad="$bad|Invalid write|definitely lost"
+	[ $# -gt 0 ] && [ -n "$1" ] && bad="$bad|$1"
+	if grep -Eq -- "$bad" "$DAEMON_LOG" 2>/dev/null; then
+		fail "daemon log has unexpected lines: $(grep -E -- "$bad" \
+		    "$DAEMON_LOG" | head -n 5 | tr '\n' '|')"
+	else
+		ok "daemon log clean"
+	fi
+}
+
+wait_log() {
+	local re=$1 secs=${2:-10} i
+	for i in $(seq 1 $((secs * 10))); do
+		grep -Eq -- "$re" "$DAEMON_LOG" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# ---- credentials
+
+setup_ca() {
+	need_tool openssl
+	need_tool grid-proxy-init
+	ca_init "$T/ca" || die "ca_init"
+	ca_issue "$T/ca" alice user || die "ca_issue alice"
+	ca_issue "$T/ca" bob user || die "ca_issue bob"
+	export X509_CERT_DIR=$T/ca/certificates
+}
+
+new_proxy() {
+	make_proxy "$T/ca/$1" "$2" "$3" "${4:-rfc}" || die "make_proxy $*"
+}
