@@ -1,0 +1,212 @@
+/*
+ * myproxy_client.c: the only file of ours that includes Globus / MyProxy
+ * headers. One MyProxy GET per call, the steps of myproxy-logon -a -n done
+ * one by one so that we control the output (memory, not a file libmyproxy
+ * would unlink and recreate), the timeouts and the error text.
+ *
+ * WORKER only. Invariants:
+ *  1. Every error leaves the libmyproxy error text (verror), flattened to
+ *     one line, in err.msg; the server's own refusal is kept verbatim.
+ *  2. The Globus environment (X509_USER_*, X509_CERT_DIR) is set here,
+ *     before the first Globus call of the attempt; X509_USER_PROXY is
+ *     removed so that the service credential, not a user proxy, is used.
+ *  3. All libmyproxy objects are allocated with calloc/strdup and released
+ *     by myproxy_free() alone.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include <myproxy.h>
+#include <verror.h>
+
+#include "myproxy_client.h"
+
+/* The libmyproxy error text as one printable line. */
+static void
+put_verror(struct pr_error *err, int code, const char *step)
+{
+	char text[PR_ERROR_MSG_MAX];
+	const char *v = verror_is_error() ? verror_get_string() : NULL;
+	size_t i, o = 0;
+	int space = 0;
+
+	for (i = 0; v != NULL && v[i] != '\0' && o + 1 < sizeof(text); i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c < 0x20 || c == 0x7f) {
+			space = o > 0;
+			continue;
+		}
+		if (space && c != ' ')
+			text[o++] = ' ';
+		space = 0;
+		if (o + 1 < sizeof(text))
+			text[o++] = (char)c;
+	}
+	text[o] = '\0';
+	if (o == 0)
+		(void)snprintf(text, sizeof(text), "failed");
+	if (*step == '\0')
+		(void)pr_error_set(err, code, "%s", text);
+	else
+		(void)pr_error_set(err, code, "%s: %s", step, text);
+}
+
+static int
+set_globus_env(const struct service_cred *svc, int timeout_sec,
+    struct pr_error *err)
+{
+	char tmo[16];
+
+	(void)snprintf(tmo, sizeof(tmo), "%d", timeout_sec);
+	if (setenv("X509_USER_CERT", svc->cert, 1) == -1 ||
+	    setenv("X509_USER_KEY", svc->key, 1) == -1 ||
+	    setenv("X509_CERT_DIR", svc->cadir, 1) == -1 ||
+	    setenv("MYPROXY_SOCKET_TIMEOUT", tmo, 1) == -1 ||
+	    unsetenv("X509_USER_PROXY") == -1)
+		return pr_error_set(err, errno, "setenv: %s", strerror(errno));
+	return 0;
+}
+
+/* Bound every later read/write on the connected socket. */
+static int
+set_io_timeout(int fd, int timeout_sec, struct pr_error *err)
+{
+	struct timeval tv = { .tv_sec = timeout_sec, .tv_usec = 0 };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1)
+		return pr_error_set(err, PR_ERR_GENERIC, "setsockopt: %s",
+		    strerror(errno));
+	return 0;
+}
+
+static double
+elapsed_sec(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) +
+	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static int
+new_objects(const struct renew_server *srv, const char *username,
+    const char *authz, int lifetime_sec, myproxy_socket_attrs_t **attrs,
+    myproxy_request_t **req, myproxy_response_t **resp)
+{
+	*attrs = calloc(1, sizeof(**attrs));
+	*req = calloc(1, sizeof(**req));
+	*resp = calloc(1, sizeof(**resp));
+	if (*attrs == NULL || *req == NULL || *resp == NULL)
+		return -1;
+	(*attrs)->socket_fd = -1;
+	(*attrs)->psport = srv->port;
+	(*req)->command_type = MYPROXY_GET_PROXY;
+	(*req)->proxy_lifetime = lifetime_sec;
+	if (((*attrs)->pshost = strdup(srv->host)) == NULL ||
+	    ((*req)->version = strdup(MYPROXY_VERSION)) == NULL ||
+	    ((*req)->username = strdup(username)) == NULL ||
+	    ((*req)->authzcreds = strdup(authz)) == NULL)
+		return -1;
+	/* passphrase stays empty: renewal is authorised by authzcreds */
+	return 0;
+}
+
+/* Connect and authenticate. */
+static int
+connect_server(myproxy_socket_attrs_t *attrs, int timeout_sec,
+    struct pr_error *err)
+{
+	if (myproxy_init_client(attrs) < 0) {
+		put_verror(err, PR_ERR_GENERIC, "connect");
+		return -1;
+	}
+	if (set_io_timeout(attrs->socket_fd, timeout_sec, err) != 0)
+		return -1;
+	if (myproxy_authenticate_init(attrs, NULL) < 0) {
+		put_verror(err, PR_ERR_GENERIC, "authentication");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+get_delegation(myproxy_socket_attrs_t *attrs, myproxy_request_t *req,
+    myproxy_response_t *resp, char **pem, size_t *pem_len,
+    int *is_server_refusal, struct pr_error *err)
+{
+	char *buf = NULL, *cred = NULL;
+	int len, cred_len = 0;
+
+	if ((len = myproxy_serialize_request_ex(req, &buf)) < 0) {
+		put_verror(err, PR_ERR_GENERIC, "request");
+		return -1;
+	}
+	if (myproxy_send(attrs, buf, len) < 0) {
+		free(buf);
+		put_verror(err, PR_ERR_GENERIC, "send");
+		return -1;
+	}
+	free(buf);
+	if (myproxy_recv_response_ex(attrs, resp, req) != 0) {
+		*is_server_refusal = resp->response_type ==
+		    MYPROXY_ERROR_RESPONSE;
+		put_verror(err, *is_server_refusal ? PR_ERR_MYPROXY :
+		    PR_ERR_GENERIC, "");
+		return -1;
+	}
+	if (myproxy_accept_delegation_ex(attrs, &cred, &cred_len, NULL) < 0 ||
+	    cred == NULL || cred_len <= 0) {
+		free(cred);
+		put_verror(err, PR_ERR_MYPROXY, "delegation");
+		return -1;
+	}
+	*pem = cred;
+	*pem_len = (size_t)cred_len;
+	return 0;
+}
+
+int
+myproxy_fetch(const struct renew_server *srv, const char *username,
+    const char *authz_proxy_path, int lifetime_sec,
+    const struct service_cred *svc, int timeout_sec, char **pem,
+    size_t *pem_len, int *is_unreachable, struct pr_error *err)
+{
+	myproxy_socket_attrs_t *attrs = NULL;
+	myproxy_request_t *req = NULL;
+	myproxy_response_t *resp = NULL;
+	struct timespec t0;
+	int rc = -1, refusal = 0;
+
+	*pem = NULL;
+	*pem_len = 0;
+	*is_unreachable = 0;
+	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
+	verror_clear();
+	if (set_globus_env(svc, timeout_sec, err) != 0)
+		return err->code;
+	if (new_objects(srv, username, authz_proxy_path, lifetime_sec, &attrs,
+	    &req, &resp) != 0) {
+		myproxy_free(attrs, req, resp);
+		return pr_error_set(err, ENOMEM, "out of memory");
+	}
+	if (connect_server(attrs, timeout_sec, err) != 0)
+		*is_unreachable = 1;
+	else if (get_delegation(attrs, req, resp, pem, pem_len, &refusal, err) == 0)
+		rc = 0;
+	if (rc != 0 && !refusal && elapsed_sec(&t0) >= timeout_sec - 0.5) {
+		*is_unreachable = 1;
+		(void)pr_error_set(err, PR_ERR_TIMEOUT, "no answer within %d s",
+		    timeout_sec);
+	}
+	myproxy_free(attrs, req, resp);
+	verror_clear();
+	return rc == 0 ? 0 : err->code;
+}

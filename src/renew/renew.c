@@ -1,0 +1,315 @@
+/*
+ * renew.c: one renewal: server list parsing, failover over the servers in
+ * order, and verification of the delegated proxy before it is written.
+ *
+ * Invariants:
+ *  1. Nothing is written to out_fd unless renew_verify() accepted the proxy
+ *     (same identity as the current proxy, strictly later earliest expiry);
+ *     out_fd is truncated again before every attempt.
+ *  2. Every server tried and failed leaves exactly one entry in
+ *     res->errors, in the order tried, with that server's own error text.
+ *  3. Buffers that held private keys are wiped before they are freed.
+ * No Globus, no logging, no exit: the MyProxy call is req->fetch.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cred.h"
+#include "limits.h"
+#include "renew.h"
+
+static void
+wipe_free(char *buf, size_t len)
+{
+	if (buf == NULL)
+		return;
+	explicit_bzero(buf, len);
+	free(buf);
+}
+
+/* snprintf into a fixed field; truncation of messages is acceptable. */
+static void __attribute__((format(printf, 3, 4)))
+fmt_field(char *dst, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(dst, size, fmt, ap);
+	va_end(ap);
+}
+
+static int
+parse_port(const char *s, size_t len, int *port)
+{
+	int v = 0;
+	size_t i;
+
+	if (len == 0 || len > 5)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	if (v < 1 || v > 65535)
+		return -1;
+	*port = v;
+	return 0;
+}
+
+static int
+parse_one_server(const char *s, size_t len, struct renew_server *srv,
+    struct pr_error *err)
+{
+	const char *colon = memchr(s, ':', len);
+	size_t hlen = colon != NULL ? (size_t)(colon - s) : len;
+	size_t i;
+
+	if (hlen == 0)
+		return pr_error_set(err, EINVAL, "server list: empty host name");
+	if (hlen > RENEW_HOST_MAX_BYTES)
+		return pr_error_set(err, EINVAL, "server list: host name longer "
+		    "than %d bytes", RENEW_HOST_MAX_BYTES);
+	for (i = 0; i < hlen; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!isalnum(c) && c != '.' && c != '-')
+			return pr_error_set(err, EINVAL, "server list: invalid "
+			    "character 0x%02x in host name (no spaces allowed)",
+			    c);
+	}
+	memcpy(srv->host, s, hlen);
+	srv->host[hlen] = '\0';
+	srv->port = PR_MYPROXY_PORT_DEFAULT;
+	if (colon != NULL && parse_port(colon + 1, len - hlen - 1,
+	    &srv->port) == -1)
+		return pr_error_set(err, EINVAL, "server list: bad port for "
+		    "host %s (1..65535)", srv->host);
+	fmt_field(srv->name, sizeof(srv->name), "%s:%d", srv->host,
+	    srv->port);
+	return 0;
+}
+
+int
+renew_parse_servers(const char *spec, struct renew_server *out, size_t max,
+    size_t *n, struct pr_error *err)
+{
+	const char *p = spec, *comma;
+	size_t len;
+	int rc;
+
+	*n = 0;
+	if (spec == NULL || *spec == '\0')
+		return pr_error_set(err, EINVAL, "no MyProxy server given");
+	if (strnlen(spec, PR_SERVERS_MAX_BYTES + 1) > PR_SERVERS_MAX_BYTES)
+		return pr_error_set(err, EINVAL, "server list longer than %d "
+		    "bytes", PR_SERVERS_MAX_BYTES);
+	for (;;) {
+		comma = strchr(p, ',');
+		len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		if (*n == max)
+			return pr_error_set(err, EINVAL, "server list: more "
+			    "than %zu servers", max);
+		if ((rc = parse_one_server(p, len, &out[*n], err)) != 0)
+			return rc;
+		(*n)++;
+		if (comma == NULL)
+			return 0;
+		p = comma + 1;
+	}
+}
+
+int
+renew_verify(const char *new_pem, size_t new_len, const char *cur_identity,
+    int64_t cur_end, time_t now, int64_t *new_end, struct pr_error *err)
+{
+	struct cred_info info;
+	int rc;
+
+	memset(&info, 0, sizeof(info));
+	if ((rc = cred_inspect(new_pem, new_len, now, &info, err)) != 0)
+		return rc == ENOMEM ? rc : PR_ERR_SSL;
+	*new_end = cred_expiry(&info);
+	if (strcmp(info.identity, cur_identity) != 0) {
+		rc = pr_error_set(err, PR_ERR_SSL, "new proxy is for %s, not "
+		    "for %s", info.identity, cur_identity);
+	} else if (*new_end <= cur_end) {
+		rc = pr_error_set(err, PR_ERR_MYPROXY, "new proxy would end "
+		    "earlier (%lld) than the current one (%lld): the stored "
+		    "credential is ending", (long long)*new_end,
+		    (long long)cur_end);
+	}
+	cred_info_free(&info);
+	return rc;
+}
+
+static int
+is_skipped(const struct renew_request *req, const struct renew_server *srv)
+{
+	size_t i;
+
+	for (i = 0; i < req->n_skip; i++)
+		if (strcmp(req->skip[i], srv->name) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+write_all(int fd, const char *buf, size_t len, struct pr_error *err)
+{
+	ssize_t w;
+
+	if (ftruncate(fd, 0) == -1 || lseek(fd, 0, SEEK_SET) == -1)
+		return pr_error_set(err, errno, "output file: %s",
+		    strerror(errno));
+	while (len > 0) {
+		w = write(fd, buf, len);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return pr_error_set(err, w == -1 ? errno : EIO,
+			    "output file: write: %s", strerror(errno));
+		buf += w;
+		len -= (size_t)w;
+	}
+	if (fsync(fd) == -1)
+		return pr_error_set(err, errno, "output file: fsync: %s",
+		    strerror(errno));
+	return 0;
+}
+
+/* One server: fetch, optional VOMS refresh, verify, write. */
+static int
+try_server(const struct renew_request *req, const struct renew_server *srv,
+    const struct cred_info *cur, struct renew_result *res,
+    struct renew_server_error *se)
+{
+	struct pr_error err;
+	char *pem = NULL, *vpem = NULL;
+	size_t pem_len = 0, vpem_len = 0;
+	int rc, unreachable = 0;
+
+	pr_error_clear(&err);
+	rc = req->fetch(srv, cur->identity, req->proxy_path, req->lifetime_sec,
+	    &req->svc, req->server_timeout_sec, &pem, &pem_len, &unreachable,
+	    &err);
+	if (rc == 0 && cur->fqans != NULL && cur->fqans[0] != '\0') {
+		/* issue 4: VOMS ACs must be re-acquired, never dropped */
+		if (req->voms == NULL)
+			rc = pr_error_set(&err, PR_ERR_VOMS, "proxy carries "
+			    "VOMS attributes and VOMS renewal is not "
+			    "available");
+		else if ((rc = req->voms(cur->fqans, pem, pem_len, &vpem,
+		    &vpem_len, &err)) == 0) {
+			wipe_free(pem, pem_len);
+			pem = vpem;
+			pem_len = vpem_len;
+		}
+	}
+	if (rc == 0)
+		rc = renew_verify(pem, pem_len, cur->identity, cred_expiry(cur),
+		    req->now, &res->end_time, &err);
+	if (rc == 0 && req->out_fd != -1)
+		rc = write_all(req->out_fd, pem, pem_len, &err);
+	wipe_free(pem, pem_len);
+	if (rc != 0) {
+		se->code = rc;
+		se->is_unreachable = unreachable;
+		fmt_field(se->server, sizeof(se->server), "%s", srv->name);
+		fmt_field(se->msg, sizeof(se->msg), "%s", err.msg);
+	}
+	return rc;
+}
+
+static void
+summarize_failure(struct renew_result *res, int n_skipped)
+{
+	size_t i, off;
+	int last = res->n_errors > 0 ? res->errors[res->n_errors - 1].code :
+	    PR_ERR_MYPROXY;
+
+	res->code = last;
+	off = (size_t)snprintf(res->msg, sizeof(res->msg), "renewal failed");
+	if (n_skipped > 0 && off < sizeof(res->msg))
+		off += (size_t)snprintf(res->msg + off, sizeof(res->msg) - off,
+		    " (%d server(s) cooling down, not tried)", n_skipped);
+	for (i = 0; i < res->n_errors && off < sizeof(res->msg); i++)
+		off += (size_t)snprintf(res->msg + off, sizeof(res->msg) - off,
+		    "%s %s: %s", i == 0 ? ":" : ";", res->errors[i].server,
+		    res->errors[i].msg);
+}
+
+static int
+load_current(const struct renew_request *req, struct cred_info *cur,
+    struct renew_result *res)
+{
+	struct pr_error err;
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	pr_error_clear(&err);
+	rc = cred_read_file(req->proxy_path, PR_PROXY_FILE_MAX_BYTES, &buf,
+	    &len, &err);
+	if (rc == 0)
+		rc = cred_inspect(buf, len, req->now, cur, &err);
+	wipe_free(buf, len);
+	if (rc != 0) {
+		res->code = rc;
+		fmt_field(res->msg, sizeof(res->msg), "current proxy %s: %s",
+		    req->proxy_path, err.msg);
+		return rc;
+	}
+	res->old_end_time = cred_expiry(cur);
+	fmt_field(res->identity, sizeof(res->identity), "%s",
+	    cur->identity);
+	return 0;
+}
+
+int
+renew_run(const struct renew_request *req, struct renew_result *res)
+{
+	struct renew_server srv[RENEW_SERVERS_MAX];
+	struct cred_info cur;
+	struct pr_error err;
+	size_t n_srv, i, n_skip_match = 0;
+	int n_skipped = 0, use_skip;
+
+	memset(res, 0, sizeof(*res));
+	memset(&cur, 0, sizeof(cur));
+	pr_error_clear(&err);
+	if ((res->code = renew_parse_servers(req->servers, srv,
+	    RENEW_SERVERS_MAX, &n_srv, &err)) != 0) {
+		fmt_field(res->msg, sizeof(res->msg), "%s", err.msg);
+		return res->code;
+	}
+	if (load_current(req, &cur, res) != 0)
+		return res->code;
+	for (i = 0; i < n_srv; i++)
+		n_skip_match += (size_t)is_skipped(req, &srv[i]);
+	/* all cooling down: try them all rather than fail without trying */
+	use_skip = n_skip_match < n_srv;
+	for (i = 0; i < n_srv; i++) {
+		if (use_skip && is_skipped(req, &srv[i])) {
+			n_skipped++;
+			continue;
+		}
+		if (try_server(req, &srv[i], &cur, res,
+		    &res->errors[res->n_errors]) == 0) {
+			res->code = 0;
+			fmt_field(res->server, sizeof(res->server), "%s",
+			    srv[i].name);
+			cred_info_free(&cur);
+			return 0;
+		}
+		res->n_errors++;
+	}
+	summarize_failure(res, n_skipped);
+	cred_info_free(&cur);
+	return res->code;
+}

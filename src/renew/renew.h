@@ -1,0 +1,203 @@
+/*
+ * renew.h: one MyProxy renewal, with server failover and verification of
+ * the result; the contract of the renewal worker process.
+ *
+ * No Globus here: the MyProxy GET itself is a callback (renew_fetch_fn,
+ * implemented by myproxy_client.c, linked only into the worker), so the
+ * logic below is unit-tested with a fake fetcher. Lower layer: fills
+ * struct renew_result / struct pr_error, never logs, never exits.
+ *
+ * ===== The worker contract (proxy-renewd-worker) =====
+ *
+ * The parent (daemon master, or proxyrenew_renew() in the client library):
+ *  1. creates the output file exclusively (O_CREAT|O_EXCL, mode 0600) in the
+ *     directory where the result will be renamed to, and keeps its name;
+ *  2. runs the worker with stdin and stdout connected to it (a socketpair or
+ *     pipes; stderr wherever it likes), with no arguments, and writes ONE
+ *     request frame (4-byte big-endian length, then Key=value lines as in
+ *     message.h, at most RENEW_FRAME_MAX_BYTES) holding the RENEW_KEY_*
+ *     request keys below;
+ *  3. reads ONE result frame (same format) from the worker's stdout, then
+ *     EOF; enforces a hard timeout (kills the worker with SIGKILL) and
+ *     reaps it;
+ *  4. on Response=0 re-checks the output file itself (cred_inspect, same
+ *     identity, later expiry) and renames it into place; otherwise unlinks
+ *     it. The worker never renames and never creates files.
+ *
+ * The worker: closes every fd but 0,1,2, sets PR_SET_NO_NEW_PRIVS,
+ * RLIMIT_CORE=0 and umask 077 before it reads the request or touches
+ * Globus; opens Out= with O_WRONLY|O_NOFOLLOW and requires a regular, empty
+ * file owned by its euid; performs exactly one renewal (no fork, no daemon);
+ * writes the new proxy to Out= only when it verified it; exits 0 whenever it
+ * wrote a result frame for a well-formed request (Response says whether the
+ * renewal worked) and RENEW_EXIT_CONTRACT when the contract was broken (bad
+ * frame, missing key, bad output file): it then still tries to write a
+ * result frame with the reason.
+ *
+ * Request keys:
+ *   Servers=host[:port],...    required; RENEW_SERVERS_MAX at most
+ *   Proxy=<path>               required; the current proxy (authorisation)
+ *   Out=<path>                 required; the file created by the parent
+ *   Lifetime=<seconds>         requested lifetime; default 12 h
+ *   Server_timeout=<seconds>   connect / per-read timeout for each server
+ *   Cert=, Key=, CAdir=        service credential; default X509_USER_CERT,
+ *                              X509_USER_KEY, X509_CERT_DIR, then
+ *                              /etc/grid-security/host{cert,key}.pem,
+ *                              /etc/grid-security/certificates
+ *   Skip=host:port             repeated; servers cooling down, not tried
+ *                              (unless every server is listed: then all
+ *                              are tried, the cool-down must not turn a
+ *                              live server into an outage)
+ * Result keys:
+ *   Response=<code>            0, an errno value or enum pr_err (1907
+ *                              MyProxy, 1906 bad credential, 1911 timeout)
+ *   Message=<text>             one line; on failure the reason, with every
+ *                              server's own error text
+ *   Server=host:port           the server that delivered (success only)
+ *   Server_error=host:port: text      repeated, one per server that failed
+ *   Unreachable=host:port      repeated; servers that could not be talked
+ *                              to (connect/TLS/timeout): cool-down candidates
+ *   End_time=<unix time>       success: earliest expiry of the new proxy
+ *   Identity=<base subject>    the identity renewed
+ */
+#ifndef PR_RENEW_H
+#define PR_RENEW_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "pr_error.h"
+
+#define RENEW_SERVERS_MAX	8	/* entries in a server list */
+#define RENEW_HOST_MAX_BYTES	255	/* a DNS name */
+#define RENEW_SERVER_NAME_MAX	(RENEW_HOST_MAX_BYTES + 7)	/* "host:port" + NUL */
+#define RENEW_FRAME_MAX_BYTES	(64 * 1024)	/* worker request / result */
+#define RENEW_LIFETIME_SEC_DEFAULT	(12 * 3600)
+#define RENEW_LIFETIME_SEC_MAX	(10 * 24 * 3600)
+#define RENEW_SERVER_TIMEOUT_SEC_DEFAULT	30
+#define RENEW_EXIT_CONTRACT	2	/* worker exit status: broken contract */
+
+#define RENEW_KEY_SERVERS	"Servers"
+#define RENEW_KEY_PROXY		"Proxy"
+#define RENEW_KEY_OUT		"Out"
+#define RENEW_KEY_LIFETIME	"Lifetime"
+#define RENEW_KEY_SERVER_TIMEOUT "Server_timeout"
+#define RENEW_KEY_CERT		"Cert"
+#define RENEW_KEY_KEY		"Key"
+#define RENEW_KEY_CADIR		"CAdir"
+#define RENEW_KEY_SKIP		"Skip"
+#define RENEW_KEY_RESPONSE	"Response"
+#define RENEW_KEY_MESSAGE	"Message"
+#define RENEW_KEY_SERVER	"Server"
+#define RENEW_KEY_SERVER_ERROR	"Server_error"
+#define RENEW_KEY_UNREACHABLE	"Unreachable"
+#define RENEW_KEY_END_TIME	"End_time"
+#define RENEW_KEY_IDENTITY	"Identity"
+
+#define RENEW_DEFAULT_CERT	"/etc/grid-security/hostcert.pem"
+#define RENEW_DEFAULT_KEY	"/etc/grid-security/hostkey.pem"
+#define RENEW_DEFAULT_CADIR	"/etc/grid-security/certificates"
+
+struct renew_server {
+	char host[RENEW_HOST_MAX_BYTES + 1];	/* DNS name or IPv4 literal */
+	int port;				/* 1..65535 */
+	char name[RENEW_SERVER_NAME_MAX];	/* "host:port", for messages */
+};
+
+/* The daemon's credential towards MyProxy (paths, all set after defaults). */
+struct service_cred {
+	const char *cert;	/* PEM certificate file */
+	const char *key;	/* unencrypted PEM key file, mode 0600 or stricter */
+	const char *cadir;	/* trusted CA directory (<hash>.0, .signing_policy) */
+};
+
+/*
+ * WORKER: one MyProxy GET from one server. Returns 0 with *pem (malloc'ed,
+ * caller wipes and frees) holding the delegated proxy (certificate, key,
+ * chain), or an error code with err.msg carrying the server's own text.
+ * *is_unreachable is set when the server could not be talked to at all.
+ */
+typedef int (*renew_fetch_fn)(const struct renew_server *srv,
+    const char *username, const char *authz_proxy_path, int lifetime_sec,
+    const struct service_cred *svc, int timeout_sec, char **pem,
+    size_t *pem_len, int *is_unreachable, struct pr_error *err);
+
+/*
+ * VOMS hook (issue 4): given the current proxy's FQANs and the new proxy,
+ * return a new PEM with fresh ACs in *out. Not implemented yet: when the
+ * current proxy carries FQANs and no hook is set, renewal fails clearly
+ * rather than silently dropping the attributes.
+ */
+typedef int (*renew_voms_fn)(const char *fqans, const char *pem,
+    size_t pem_len, char **out, size_t *out_len, struct pr_error *err);
+
+struct renew_request {
+	const char *servers;		/* "host[:port],..." */
+	const char *proxy_path;		/* current proxy: identity + authorisation */
+	int lifetime_sec;		/* requested lifetime, seconds */
+	int server_timeout_sec;		/* per server, seconds */
+	struct service_cred svc;
+	const char *const *skip;	/* "host:port" cooling down */
+	size_t n_skip;
+	renew_fetch_fn fetch;		/* myproxy_fetch in the worker */
+	renew_voms_fn voms;		/* NULL until issue 4 */
+	int out_fd;			/* receives the verified proxy; -1: don't write */
+	time_t now;			/* wall clock for expiry checks */
+};
+
+struct renew_server_error {
+	char server[RENEW_SERVER_NAME_MAX];	/* "host:port" */
+	int code;				/* pr_err / errno */
+	int is_unreachable;			/* connect/TLS/timeout failure */
+	char msg[PR_ERROR_MSG_MAX];		/* that server's own error text */
+};
+
+struct renew_result {
+	int code;				/* 0 or the failure's code */
+	char msg[PR_ERROR_MSG_MAX];		/* failure summary */
+	char server[RENEW_SERVER_NAME_MAX];	/* success: server used */
+	char identity[1024];			/* base subject renewed */
+	int64_t end_time;			/* success: new earliest expiry */
+	int64_t old_end_time;			/* current proxy's earliest expiry */
+	struct renew_server_error errors[RENEW_SERVERS_MAX];
+	size_t n_errors;
+};
+
+/*
+ * Parse "host[:port],host[:port]" strictly: no spaces, no empty entries,
+ * hosts [A-Za-z0-9.-] up to 255 bytes, ports 1..65535 (default 7512), at
+ * most max entries. 0 or EINVAL with err.msg saying what is wrong.
+ */
+int renew_parse_servers(const char *spec, struct renew_server *out,
+    size_t max, size_t *n, struct pr_error *err);
+
+/*
+ * WORKER: read the current proxy, try each server in order (skipping those
+ * cooling down), verify what comes back (parses, key matches, same
+ * identity, later expiry), write it to req->out_fd. Returns res->code.
+ */
+int renew_run(const struct renew_request *req, struct renew_result *res);
+
+/*
+ * MASTER and WORKER: check that a new proxy may replace the current one:
+ * same identity and a later earliest expiry. 0 or PR_ERR_SSL / PR_ERR_MYPROXY
+ * with the reason ("new proxy would end earlier (..) than the current one (..)").
+ */
+int renew_verify(const char *new_pem, size_t new_len, const char *cur_identity,
+    int64_t cur_end, time_t now, int64_t *new_end, struct pr_error *err);
+
+/* Fill unset service credential paths from the environment, then defaults. */
+void renew_service_cred_defaults(struct service_cred *svc);
+
+/*
+ * MASTER and WORKER: the service credential is usable: cert and key
+ * readable regular files, the key owned by us and not accessible by group
+ * or others (the Globus libraries silently ignore such a key), both parse,
+ * the key matches, the certificate is valid at now. 0 or an errno /
+ * PR_ERR_SSL / PR_ERR_EXPIRED code with a message naming the file and fix.
+ */
+int renew_check_service_cred(const struct service_cred *svc, time_t now,
+    struct pr_error *err);
+
+#endif /* PR_RENEW_H */

@@ -1,0 +1,185 @@
+/*
+ * svc_cred.c: the service ("host") credential the daemon presents to
+ * MyProxy: default paths and the start-up / per-worker usability check.
+ *
+ * Why check the key mode ourselves: the Globus GSI libraries skip a key
+ * file that group or others can access without saying so; the MyProxy
+ * server then only sees an anonymous client and answers with a misleading
+ * passphrase error. We refuse such a key with a message that names the fix.
+ * OpenSSL only; no Globus, no logging.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "limits.h"
+#include "renew.h"
+
+#define SVC_FILE_MAX_BYTES (256 * 1024)
+
+void
+renew_service_cred_defaults(struct service_cred *svc)
+{
+	const char *e;
+
+	if (svc->cert == NULL)
+		svc->cert = (e = getenv("X509_USER_CERT")) != NULL && *e != '\0' ?
+		    e : RENEW_DEFAULT_CERT;
+	if (svc->key == NULL)
+		svc->key = (e = getenv("X509_USER_KEY")) != NULL && *e != '\0' ?
+		    e : RENEW_DEFAULT_KEY;
+	if (svc->cadir == NULL)
+		svc->cadir = (e = getenv("X509_CERT_DIR")) != NULL && *e != '\0' ?
+		    e : RENEW_DEFAULT_CADIR;
+}
+
+static void
+wipe_free(char *buf, size_t len)
+{
+	if (buf == NULL)
+		return;
+	explicit_bzero(buf, len);
+	free(buf);
+}
+
+/* Read a whole small file; is_key adds the owner and mode checks. */
+static int
+read_svc_file(const char *what, const char *path, int is_key, char **out,
+    size_t *out_len, struct pr_error *err)
+{
+	struct stat st;
+	char *buf = NULL;
+	ssize_t r;
+	size_t len = 0;
+	int fd, rc = 0;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return pr_error_set(err, errno, "service %s %s: %s", what, path,
+		    strerror(errno));
+	if (fstat(fd, &st) == -1) {
+		rc = pr_error_set(err, errno, "service %s %s: fstat: %s", what,
+		    path, strerror(errno));
+		goto done;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > SVC_FILE_MAX_BYTES) {
+		rc = pr_error_set(err, EINVAL, "service %s %s: not a regular "
+		    "file of at most %d bytes", what, path, SVC_FILE_MAX_BYTES);
+		goto done;
+	}
+	if (is_key && st.st_uid != geteuid()) {
+		rc = pr_error_set(err, EACCES, "service key %s: owned by uid "
+		    "%u, not by us (uid %u)", path, (unsigned)st.st_uid,
+		    (unsigned)geteuid());
+		goto done;
+	}
+	if (is_key && (st.st_mode & 077) != 0) {
+		rc = pr_error_set(err, EACCES, "service key %s: mode %04o is "
+		    "accessible by group or others; the Globus libraries "
+		    "silently ignore such a key (MyProxy would then see no "
+		    "credential): chmod 600 %s", path,
+		    (unsigned)(st.st_mode & 07777), path);
+		goto done;
+	}
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		rc = pr_error_set(err, ENOMEM, "service %s: out of memory", what);
+		goto done;
+	}
+	while (len < (size_t)st.st_size) {
+		r = read(fd, buf + len, (size_t)st.st_size - len);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			rc = pr_error_set(err, r == 0 ? EIO : errno, "service "
+			    "%s %s: read failed", what, path);
+			goto done;
+		}
+		len += (size_t)r;
+	}
+	*out = buf;
+	*out_len = len;
+	buf = NULL;
+done:
+	wipe_free(buf, len);
+	(void)close(fd);
+	return rc;
+}
+
+static int
+check_cert_key(const char *cert_path, const char *key_path, X509 *cert,
+    EVP_PKEY *key, time_t now, struct pr_error *err)
+{
+	char name[512];
+
+	if (X509_check_private_key(cert, key) != 1)
+		return pr_error_set(err, PR_ERR_SSL, "service key %s does not "
+		    "match certificate %s", key_path, cert_path);
+	if (X509_cmp_time(X509_get0_notAfter(cert), &now) <= 0) {
+		(void)X509_NAME_oneline(X509_get_subject_name(cert), name,
+		    sizeof(name));
+		return pr_error_set(err, PR_ERR_EXPIRED, "service certificate "
+		    "%s (%s) has expired", cert_path, name);
+	}
+	if (X509_cmp_time(X509_get0_notBefore(cert), &now) > 0)
+		return pr_error_set(err, PR_ERR_SSL, "service certificate %s "
+		    "is not valid yet", cert_path);
+	return 0;
+}
+
+int
+renew_check_service_cred(const struct service_cred *svc, time_t now,
+    struct pr_error *err)
+{
+	BIO *cbio = NULL, *kbio = NULL;
+	char *cbuf = NULL, *kbuf = NULL;
+	size_t clen = 0, klen = 0;
+	X509 *cert = NULL;
+	EVP_PKEY *key = NULL;
+	struct stat st;
+	int rc;
+
+	if ((rc = read_svc_file("certificate", svc->cert, 0, &cbuf, &clen,
+	    err)) != 0 ||
+	    (rc = read_svc_file("key", svc->key, 1, &kbuf, &klen, err)) != 0)
+		goto done;
+	if ((cbio = BIO_new_mem_buf(cbuf, (int)clen)) == NULL ||
+	    (kbio = BIO_new_mem_buf(kbuf, (int)klen)) == NULL) {
+		rc = pr_error_set(err, ENOMEM, "service credential: out of "
+		    "memory");
+		goto done;
+	}
+	if ((cert = PEM_read_bio_X509(cbio, NULL, NULL, NULL)) == NULL) {
+		rc = pr_error_set(err, PR_ERR_SSL, "service certificate %s: "
+		    "no PEM certificate", svc->cert);
+		goto done;
+	}
+	/* an empty passphrase callback: an encrypted key fails here */
+	if ((key = PEM_read_bio_PrivateKey(kbio, NULL, NULL, "")) == NULL) {
+		rc = pr_error_set(err, PR_ERR_SSL, "service key %s: no "
+		    "unencrypted PEM private key", svc->key);
+		goto done;
+	}
+	if ((rc = check_cert_key(svc->cert, svc->key, cert, key, now, err)) != 0)
+		goto done;
+	if (svc->cadir != NULL && (stat(svc->cadir, &st) == -1 ||
+	    !S_ISDIR(st.st_mode)))
+		rc = pr_error_set(err, ENOENT, "CA directory %s: not a "
+		    "directory", svc->cadir);
+done:
+	ERR_clear_error();
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	BIO_free(cbio);
+	BIO_free(kbio);
+	wipe_free(cbuf, clen);
+	wipe_free(kbuf, klen);
+	return rc;
+}

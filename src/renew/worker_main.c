@@ -1,0 +1,265 @@
+/*
+ * worker_main.c: proxy-renewd-worker, one MyProxy renewal per process.
+ * The contract with the parent is at the top of renew.h.
+ *
+ * Order matters: the process narrows itself (fds, no_new_privs, no core
+ * dumps, umask) before it reads the request, and checks the output file
+ * and the service credential before the first Globus call. It never forks,
+ * never daemonizes, never renames or creates files; the parent owns the
+ * output file and the timeout.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "message.h"
+#include "myproxy_client.h"
+#include "renew.h"
+
+#define WORKER_SKIP_MAX (2 * RENEW_SERVERS_MAX)
+
+static int
+harden(void)
+{
+	struct rlimit rl = { 0, 0 };
+	long fd, max;
+
+	if (close_range(3, ~0U, 0) == -1) {
+		/* kernels before 5.9: close them one by one */
+		max = sysconf(_SC_OPEN_MAX);
+		for (fd = 3; fd < (max > 0 ? max : 1024); fd++)
+			(void)close((int)fd);
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
+	    setrlimit(RLIMIT_CORE, &rl) == -1 ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		return -1;
+	(void)umask(077);
+	return 0;
+}
+
+static int
+read_full(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	ssize_t r;
+
+	while (len > 0) {
+		r = read(fd, p, len);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+static int
+write_full(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t w;
+
+	while (len > 0) {
+		w = write(fd, p, len);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+read_request(struct pr_msg *m, struct pr_error *err)
+{
+	unsigned char hdr[FRAME_HEADER_BYTES];
+	char *body;
+	size_t len;
+	int rc;
+
+	if (read_full(0, hdr, sizeof(hdr)) == -1)
+		return pr_error_set(err, PR_ERR_UNEXPECTED_EOF, "request: "
+		    "no frame header on stdin");
+	if ((rc = frame_decode_len(hdr, RENEW_FRAME_MAX_BYTES, &len, err)) != 0)
+		return rc;
+	if ((body = malloc(len)) == NULL)
+		return pr_error_set(err, ENOMEM, "request: out of memory");
+	if (read_full(0, body, len) == -1) {
+		free(body);
+		return pr_error_set(err, PR_ERR_UNEXPECTED_EOF, "request: "
+		    "frame shorter than declared");
+	}
+	rc = msg_parse(body, len, m, err);
+	free(body);
+	return rc;
+}
+
+static int
+get_bounded(const struct pr_msg *m, const char *key, int def, int min,
+    int max, int *out, struct pr_error *err)
+{
+	int64_t v;
+
+	*out = def;
+	if (msg_get(m, key) == NULL)
+		return 0;
+	if (msg_get_int(m, key, &v) != 0 || v < min || v > max)
+		return pr_error_set(err, EINVAL, "request: %s must be a "
+		    "number in %d..%d", key, min, max);
+	*out = (int)v;
+	return 0;
+}
+
+/* Request frame -> renew_request (pointers into m). */
+static int
+build_request(const struct pr_msg *m, struct renew_request *req,
+    const char **skip, struct pr_error *err)
+{
+	size_t i;
+	int rc;
+
+	memset(req, 0, sizeof(*req));
+	req->servers = msg_get(m, RENEW_KEY_SERVERS);
+	req->proxy_path = msg_get(m, RENEW_KEY_PROXY);
+	if (req->servers == NULL || req->proxy_path == NULL ||
+	    msg_get(m, RENEW_KEY_OUT) == NULL)
+		return pr_error_set(err, PR_ERR_PROTO_NOT_FOUND, "request: "
+		    "Servers, Proxy and Out are required");
+	if ((rc = get_bounded(m, RENEW_KEY_LIFETIME, RENEW_LIFETIME_SEC_DEFAULT,
+	    60, RENEW_LIFETIME_SEC_MAX, &req->lifetime_sec, err)) != 0 ||
+	    (rc = get_bounded(m, RENEW_KEY_SERVER_TIMEOUT,
+	    RENEW_SERVER_TIMEOUT_SEC_DEFAULT, 1, 3600,
+	    &req->server_timeout_sec, err)) != 0)
+		return rc;
+	req->svc.cert = msg_get(m, RENEW_KEY_CERT);
+	req->svc.key = msg_get(m, RENEW_KEY_KEY);
+	req->svc.cadir = msg_get(m, RENEW_KEY_CADIR);
+	renew_service_cred_defaults(&req->svc);
+	req->n_skip = msg_count(m, RENEW_KEY_SKIP);
+	if (req->n_skip > WORKER_SKIP_MAX)
+		return pr_error_set(err, EINVAL, "request: more than %d Skip",
+		    WORKER_SKIP_MAX);
+	for (i = 0; i < req->n_skip; i++)
+		skip[i] = msg_get_nth(m, RENEW_KEY_SKIP, i);
+	req->skip = skip;
+	req->fetch = myproxy_fetch;
+	req->voms = NULL;	/* issue 4 */
+	req->now = time(NULL);
+	return 0;
+}
+
+/* The parent's exclusive temp file: regular, empty, ours. */
+static int
+open_out(const char *path, struct pr_error *err)
+{
+	struct stat st;
+	int fd;
+
+	if ((fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return -pr_error_set(err, errno, "output file %s: %s", path,
+		    strerror(errno));
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid() || st.st_size != 0 ||
+	    (st.st_mode & 077) != 0) {
+		(void)close(fd);
+		return -pr_error_set(err, EINVAL, "output file %s: not an "
+		    "empty regular file of ours with mode 0600", path);
+	}
+	return fd;
+}
+
+static void
+write_result(int code, const char *msg, const struct renew_result *res)
+{
+	struct pr_msg m;
+	unsigned char hdr[FRAME_HEADER_BYTES];
+	char *out = NULL;
+	size_t len, i;
+	int rc;
+
+	msg_init(&m);
+	rc = msg_add_int(&m, RENEW_KEY_RESPONSE, code);
+	if (rc == 0 && msg[0] != '\0')
+		rc = msg_add(&m, RENEW_KEY_MESSAGE, msg);
+	if (rc == 0 && res != NULL && res->identity[0] != '\0')
+		rc = msg_add(&m, RENEW_KEY_IDENTITY, res->identity);
+	if (rc == 0 && res != NULL && code == 0)
+		rc = msg_add(&m, RENEW_KEY_SERVER, res->server) ||
+		    msg_add_int(&m, RENEW_KEY_END_TIME, res->end_time);
+	for (i = 0; rc == 0 && res != NULL && i < res->n_errors; i++) {
+		rc = msg_addf(&m, RENEW_KEY_SERVER_ERROR, "%s: %s",
+		    res->errors[i].server, res->errors[i].msg);
+		if (rc == 0 && res->errors[i].is_unreachable)
+			rc = msg_add(&m, RENEW_KEY_UNREACHABLE,
+			    res->errors[i].server);
+	}
+	if (rc == 0 && msg_encode(&m, &out, &len) == 0) {
+		frame_encode_len((uint32_t)len, hdr);
+		(void)(write_full(1, hdr, sizeof(hdr)) == 0 &&
+		    write_full(1, out, len) == 0);
+	}
+	free(out);
+	msg_free(&m);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *skip[WORKER_SKIP_MAX];
+	struct renew_request req;
+	struct renew_result res;
+	struct pr_error err;
+	struct pr_msg m;
+	int rc, fd = -1;
+
+	(void)argv;
+	pr_error_clear(&err);
+	msg_init(&m);
+	if (harden() == -1) {
+		rc = pr_error_set(&err, errno, "worker: hardening failed: %s",
+		    strerror(errno));
+		goto broken;
+	}
+	if (argc != 1) {
+		rc = pr_error_set(&err, EINVAL, "worker: takes no arguments "
+		    "(the request comes on stdin)");
+		goto broken;
+	}
+	if ((rc = read_request(&m, &err)) != 0 ||
+	    (rc = build_request(&m, &req, skip, &err)) != 0)
+		goto broken;
+	if ((fd = open_out(msg_get(&m, RENEW_KEY_OUT), &err)) < 0) {
+		rc = -fd;
+		goto broken;
+	}
+	if ((rc = renew_check_service_cred(&req.svc, req.now, &err)) != 0) {
+		write_result(rc, err.msg, NULL);
+		goto done;
+	}
+	req.out_fd = fd;
+	rc = renew_run(&req, &res);
+	write_result(rc, res.msg, &res);
+done:
+	(void)close(fd);
+	msg_free(&m);
+	return 0;
+broken:
+	write_result(rc, err.msg, NULL);
+	if (fd >= 0)
+		(void)close(fd);
+	msg_free(&m);
+	return RENEW_EXIT_CONTRACT;
+}
