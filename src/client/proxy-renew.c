@@ -1,0 +1,460 @@
+/*
+ * proxy-renew.c: the proxy-renew command, a gLite-compatible front end to
+ * proxy-renewd (start/stop/get as gLite's client, plus list, status,
+ * renew-all and, when built, the one-shot renew).
+ *
+ * Output contract: results on stdout (one JSON object with --json), errors
+ * on stderr as "proxy-renew: <command>: <gLite text>[: <daemon message>]".
+ * Exit status: 0 success, 1 the request failed, 2 usage error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../include/glite/security/proxyrenewal/renewal.h"
+#include "client.h"
+#include "json.h"
+#include "limits.h"
+#ifdef HAVE_CLI_RENEW
+#include "cli_renew.h"
+#endif
+
+#define EXIT_FAIL	1
+#define EXIT_USAGE	2
+#define MAX_ARGS	4	/* positional arguments after the command */
+
+enum { OPT_SOCKET = 256, OPT_JSON };
+
+/* What the command line asked for. */
+struct cli {
+	const char *socket_path;	/* --socket; NULL: library default */
+	const char *server;		/* -s: MyProxy contact or list */
+	unsigned int port;		/* -p: 0 when absent */
+	const char *file;		/* -f: proxy (start) or repository file */
+	const char *jobid;		/* -j */
+	int unique;			/* -u: EDG_WLPR_FLAG_UNIQUE */
+	int json;			/* --json */
+	const char *command;		/* first positional argument */
+	const char *args[MAX_ARGS];	/* the positional arguments after it */
+	int n_args;
+};
+
+/* Response keys printed as JSON numbers when they parse as integers. */
+static const char *const numeric_keys[] = {
+	"Start_time", "End_time", "Renewal_time", "Last_attempt", "Last_result",
+	"Failures", "Jobs", "Unique",
+};
+
+static void
+usage(FILE *f)
+{
+	(void)fprintf(f,
+	    "usage: proxy-renew [--socket PATH] [--json] -s server [-p port] "
+	    "-f file -j jobid [-u] start\n"
+	    "       proxy-renew [--socket PATH] [--json] -j jobid [-f file] stop\n"
+	    "       proxy-renew [--socket PATH] [--json] -j jobid get\n"
+	    "       proxy-renew [--socket PATH] [--json] list\n"
+	    "       proxy-renew [--socket PATH] [--json] status FILE\n"
+	    "       proxy-renew [--socket PATH] [--json] renew-all\n"
+	    "       proxy-renew renew -s SERVERS -f CURRENT -o OUT [options]\n"
+	    "       proxy-renew -h | --help | -v | --version\n"
+	    "Environment: PROXY_RENEWD_SOCKET (default %s<uid>), "
+	    "GLITE_PR_TIMEOUT (seconds, default %d).\n",
+	    PR_SOCKET_PREFIX, PR_TIMEOUT_SEC_DEFAULT);
+}
+
+static int
+usage_error(const char *fmt, const char *arg)
+{
+	(void)fputs("proxy-renew: ", stderr);
+	(void)fprintf(stderr, fmt, arg);
+	(void)fputs("\nTry 'proxy-renew --help'.\n", stderr);
+	return EXIT_USAGE;
+}
+
+static int
+parse_port(const char *s, unsigned int *port)
+{
+	char *end;
+	unsigned long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v == 0 || v > 65535)
+		return -1;
+	*port = (unsigned int)v;
+	return 0;
+}
+
+/* ==== output ==== */
+
+static int
+is_numeric_key(const char *key, const char *value)
+{
+	int64_t v;
+	size_t i;
+
+	for (i = 0; i < sizeof(numeric_keys) / sizeof(numeric_keys[0]); i++)
+		if (strcmp(key, numeric_keys[i]) == 0)
+			return msg_strtoi64(value, &v) == 0;
+	return 0;
+}
+
+static void
+json_key(const char *key)
+{
+	char buf[128];
+	size_t i;
+
+	for (i = 0; key[i] != '\0' && i < sizeof(buf) - 1; i++)
+		buf[i] = (key[i] >= 'A' && key[i] <= 'Z') ? key[i] - 'A' + 'a' : key[i];
+	buf[i] = '\0';
+	(void)printf(",");
+	json_str(stdout, buf);
+	(void)printf(":");
+}
+
+static void
+json_value(const char *key, const struct pr_kv *kv)
+{
+	if (is_numeric_key(key, kv->value))
+		(void)fputs(kv->value, stdout);
+	else
+		json_string(stdout, kv->value, kv->value_len);
+}
+
+/*
+ * Every response key but Version/Response, lower-cased, in order of first
+ * appearance; a repeated key (and Fqan, even once or never) is an array.
+ */
+static void
+json_fields(const struct pr_msg *m, int fqan_array)
+{
+	size_t i, j, k, n;
+
+	for (i = 0; i < m->n_kv; i++) {
+		const char *key = m->kv[i].key;
+
+		if (strcmp(key, PR_KEY_VERSION) == 0 ||
+		    strcmp(key, PR_KEY_RESPONSE) == 0)
+			continue;
+		for (j = 0; j < i && strcmp(m->kv[j].key, key) != 0; j++)
+			;
+		if (j < i)
+			continue;	/* printed with its first occurrence */
+		n = msg_count(m, key);
+		json_key(key);
+		if (n == 1 && !(fqan_array && strcmp(key, "Fqan") == 0)) {
+			json_value(key, &m->kv[i]);
+			continue;
+		}
+		(void)printf("[");
+		for (k = i, j = 0; k < m->n_kv; k++) {
+			if (strcmp(m->kv[k].key, key) != 0)
+				continue;
+			(void)printf(j++ ? "," : "");
+			json_value(key, &m->kv[k]);
+		}
+		(void)printf("]");
+	}
+	if (fqan_array && msg_get(m, "Fqan") == NULL)
+		(void)printf(",\"fqan\":[]");
+}
+
+static void
+print_time_field(const char *key, const char *value)
+{
+	char when[64];
+	struct tm tm;
+	int64_t t;
+	time_t tt;
+
+	if (msg_strtoi64(value, &t) != 0 || t <= 0 ||
+	    (tt = (time_t)t, gmtime_r(&tt, &tm) == NULL) ||
+	    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm) == 0) {
+		(void)printf("%-14s %s\n", key, value);
+		return;
+	}
+	(void)printf("%-14s %s (%s)\n", key, when, value);
+}
+
+static void
+print_status(const struct pr_msg *m)
+{
+	char label[128];
+	size_t i;
+
+	for (i = 0; i < m->n_kv; i++) {
+		const struct pr_kv *kv = &m->kv[i];
+
+		if (strcmp(kv->key, PR_KEY_VERSION) == 0 ||
+		    strcmp(kv->key, PR_KEY_RESPONSE) == 0)
+			continue;
+		(void)snprintf(label, sizeof(label), "%s:", kv->key);
+		if (strstr(kv->key, "_time") != NULL ||
+		    strcmp(kv->key, "Last_attempt") == 0)
+			print_time_field(label, kv->value);
+		else
+			(void)printf("%-14s %s\n", label, kv->value);
+	}
+}
+
+static void
+print_success(const struct cli *c, const struct pr_msg *resp)
+{
+	const char *path;
+	size_t i, n;
+
+	if (c->json) {
+		(void)printf("{\"command\":");
+		json_str(stdout, c->command);
+		(void)printf(",\"response\":0");
+		if (strcmp(c->command, "list") == 0) {
+			n = msg_count(resp, PR_KEY_PROXY_NAME);
+			(void)printf(",\"count\":%zu,\"proxies\":[", n);
+			for (i = 0; i < n; i++) {
+				(void)printf(i ? "," : "");
+				json_str(stdout, msg_get_nth(resp, PR_KEY_PROXY_NAME, i));
+			}
+			(void)printf("]");
+		} else if (strcmp(c->command, "stop") != 0 &&
+		    strcmp(c->command, "renew-all") != 0) {
+			json_fields(resp, strcmp(c->command, "status") == 0);
+		}
+		(void)printf("}\n");
+		return;
+	}
+	if (strcmp(c->command, "list") == 0) {
+		n = msg_count(resp, PR_KEY_PROXY_NAME);
+		for (i = 0; i < n; i++)
+			(void)printf("%s\n", msg_get_nth(resp, PR_KEY_PROXY_NAME, i));
+	} else if (strcmp(c->command, "status") == 0) {
+		print_status(resp);
+	} else if (strcmp(c->command, "start") == 0 ||
+	    strcmp(c->command, "get") == 0) {
+		path = msg_get(resp, PR_KEY_PROXY_NAME);
+		(void)printf("%s\n", path != NULL ? path : "");
+	}
+}
+
+static void
+print_error(const struct cli *c, int code, const struct pr_error *err)
+{
+	const char *text = edg_wlpr_GetErrorText(code);
+
+	if (err->msg[0] != '\0')
+		(void)fprintf(stderr, "proxy-renew: %s: %s: %s\n", c->command,
+		    text, err->msg);
+	else
+		(void)fprintf(stderr, "proxy-renew: %s: %s\n", c->command, text);
+	if (!c->json)
+		return;
+	(void)printf("{\"command\":");
+	json_str(stdout, c->command);
+	(void)printf(",\"response\":%d,\"error\":", code);
+	json_str(stdout, text);
+	(void)printf(",\"message\":");
+	json_str(stdout, err->msg);
+	(void)printf("}\n");
+}
+
+/* ==== commands ==== */
+
+/* The proxy to register when -f is absent: as grid-proxy-init writes it. */
+static const char *
+default_proxy(char *buf, size_t size)
+{
+	const char *env = getenv("X509_USER_PROXY");
+
+	if (env != NULL && *env != '\0')
+		return env;
+	(void)snprintf(buf, size, "/tmp/x509up_u%lu", (unsigned long)getuid());
+	return buf;
+}
+
+/* Fill req for c->command; EXIT_USAGE (with a message) when it is not valid. */
+static int
+build_request(const struct cli *c, struct pr_msg *req, int *rc)
+{
+	static const struct {
+		const char *name;
+		int command;
+		int needs_jobid;
+		int n_args;
+	} table[] = {
+		{ "start",	PR_CMD_REGISTER,	1, 0 },
+		{ "stop",	PR_CMD_UNREGISTER,	1, 0 },
+		{ "get",	PR_CMD_GET,		1, 0 },
+		{ "list",	PR_CMD_LIST,		0, 0 },
+		{ "status",	PR_CMD_STATUS,		0, 1 },
+		{ "renew-all",	PR_CMD_RENEW_ALL,	0, 0 },
+	};
+	char buf[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (strcmp(c->command, table[i].name) == 0)
+			break;
+	if (i == sizeof(table) / sizeof(table[0]))
+		return usage_error("unknown command '%s'", c->command);
+	if (table[i].needs_jobid && c->jobid == NULL)
+		return usage_error("%s needs -j jobid", c->command);
+	if (c->n_args != table[i].n_args)
+		return usage_error(table[i].n_args ? "%s needs one argument" :
+		    "%s takes no argument", c->command);
+	if ((*rc = pr_client_request(req, table[i].command)) != 0)
+		return 0;
+	switch (table[i].command) {
+	case PR_CMD_REGISTER:
+		*rc = pr_client_register_request(req, c->file != NULL ? c->file :
+		    default_proxy(buf, sizeof(buf)), c->server, c->port, c->jobid,
+		    c->unique ? EDG_WLPR_FLAG_UNIQUE : 0);
+		break;
+	case PR_CMD_UNREGISTER:
+		if ((*rc = msg_add(req, PR_KEY_JOBID, c->jobid)) == 0 &&
+		    c->file != NULL)
+			*rc = msg_add(req, PR_KEY_PROXY_NAME, c->file);
+		break;
+	case PR_CMD_GET:
+		*rc = msg_add(req, PR_KEY_JOBID, c->jobid);
+		break;
+	case PR_CMD_STATUS:
+		*rc = msg_add(req, PR_KEY_PROXY_NAME, c->args[0]);
+		break;
+	}
+	return 0;
+}
+
+static int
+run(const struct cli *c)
+{
+	struct pr_msg req, resp;
+	struct pr_error err;
+	int rc = 0, status;
+
+	msg_init(&req);
+	msg_init(&resp);
+	pr_error_clear(&err);
+	if ((status = build_request(c, &req, &rc)) != 0)
+		return status;
+	if (rc != 0)
+		pr_error_set(&err, rc, "cannot build the request "
+		    "(a value holds a newline?)");
+	else
+		rc = pr_client_call(c->socket_path, &req, &resp, &err);
+	if (rc == 0)
+		print_success(c, &resp);
+	else
+		print_error(c, rc, &err);
+	msg_free(&resp);
+	msg_free(&req);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		(void)fprintf(stderr, "proxy-renew: %s: cannot write the output\n",
+		    c->command);
+		return EXIT_FAIL;
+	}
+	return rc == 0 ? 0 : EXIT_FAIL;
+}
+
+static int
+run_renew(int argc, char **argv)
+{
+#ifdef HAVE_CLI_RENEW
+	return cli_renew(argc, argv);
+#else
+	(void)argc;
+	(void)argv;
+	(void)fprintf(stderr, "proxy-renew: renew: not built into this "
+	    "proxy-renew\n");
+	return EXIT_FAIL;
+#endif
+}
+
+/*
+ * Options may come before and after the command ("-" mode keeps argv in
+ * order); everything after "renew" belongs to the one-shot renewal.
+ */
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "server",	required_argument,	NULL, 's' },
+		{ "port",	required_argument,	NULL, 'p' },
+		{ "file",	required_argument,	NULL, 'f' },
+		{ "jobid",	required_argument,	NULL, 'j' },
+		{ "unique",	no_argument,		NULL, 'u' },
+		{ "socket",	required_argument,	NULL, OPT_SOCKET },
+		{ "json",	no_argument,		NULL, OPT_JSON },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ "version",	no_argument,		NULL, 'v' },
+		{ NULL,		0,			NULL, 0 },
+	};
+	struct cli c;
+	int ch;
+
+	memset(&c, 0, sizeof(c));
+	while ((ch = getopt_long(argc, argv, "-s:p:f:j:uhv", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 1:
+			if (c.command == NULL && strcmp(optarg, "renew") == 0)
+				return run_renew(argc - optind + 1,
+				    argv + optind - 1);
+			if (c.command == NULL)
+				c.command = optarg;
+			else if (c.n_args < MAX_ARGS)
+				c.args[c.n_args++] = optarg;
+			else
+				return usage_error("too many arguments%s", "");
+			break;
+		case 's':
+			c.server = optarg;
+			break;
+		case 'p':
+			if (parse_port(optarg, &c.port) != 0)
+				return usage_error("bad port '%s'", optarg);
+			break;
+		case 'f':
+			c.file = optarg;
+			break;
+		case 'j':
+			c.jobid = optarg;
+			break;
+		case 'u':
+			c.unique = 1;
+			break;
+		case OPT_SOCKET:
+			c.socket_path = optarg;
+			break;
+		case OPT_JSON:
+			c.json = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'v':
+			(void)printf("proxy-renew %s\n", PR_VERSION);
+			return 0;
+		default:
+			return usage_error("%s", "bad option");
+		}
+	}
+	for (; optind < argc; optind++) {	/* after "--" */
+		if (c.command == NULL)
+			c.command = argv[optind];
+		else if (c.n_args < MAX_ARGS)
+			c.args[c.n_args++] = argv[optind];
+		else
+			return usage_error("too many arguments%s", "");
+	}
+	if (c.command == NULL)
+		return usage_error("no command given%s", "");
+	return run(&c);
+}
