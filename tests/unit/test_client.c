@@ -1,0 +1,443 @@
+/*
+ * test_client.c: libproxyrenew (src/client/renewal.c, transport.c) against
+ * a fake daemon: a thread on a unix socket in a private temp directory that
+ * answers one connection with a canned frame, or misbehaves on purpose.
+ * Focus: the exact request bytes of the gLite API, response handling,
+ * timeout (1911), EOF (1901), oversized and malformed responses.
+ */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "client/transport.c"
+#include "client/renewal.c"
+
+enum fake_mode {
+	FAKE_REPLY,	/* read the request, send reply */
+	FAKE_SILENT,	/* read the request, never answer */
+	FAKE_CLOSE,	/* read the request, close */
+	FAKE_HUGE,	/* answer with length 2^32-1 */
+	FAKE_SHORT,	/* announce 100 bytes, send 4, close */
+};
+
+struct fake {
+	char dir[64];			/* private temp directory */
+	char path[128];			/* socket inside it */
+	int lfd;			/* listening socket */
+	enum fake_mode mode;
+	const char *reply;		/* payload; sent with its NUL */
+	char req[65536];		/* the request payload received */
+	size_t req_len;			/* bytes in req */
+	uint32_t req_frame_len;		/* the length the client announced */
+	pthread_t th;
+};
+
+static int
+read_full(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = recv(fd, p, len, 0)) <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void
+write_full(int fd, const void *buf, size_t len)
+{
+	(void)send(fd, buf, len, MSG_NOSIGNAL);	/* the client may be gone */
+}
+
+static void
+wait_close(int fd)
+{
+	char c;
+
+	while (recv(fd, &c, 1, 0) > 0)
+		;
+}
+
+static void *
+fake_main(void *arg)
+{
+	struct fake *f = arg;
+	unsigned char hdr[4];
+	size_t len;
+	int fd;
+
+	if ((fd = accept(f->lfd, NULL, NULL)) == -1)
+		return NULL;
+	if (read_full(fd, hdr, 4) == 0) {
+		f->req_frame_len = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
+		    (uint32_t)hdr[2] << 8 | hdr[3];
+		len = f->req_frame_len < sizeof(f->req) ? f->req_frame_len : 0;
+		if (read_full(fd, f->req, len) == 0)
+			f->req_len = len;
+	}
+	switch (f->mode) {
+	case FAKE_REPLY:
+		len = strlen(f->reply) + 1;
+		frame_encode_len((uint32_t)len, hdr);
+		write_full(fd, hdr, 4);		/* two writes, as gLite peers */
+		write_full(fd, f->reply, len);
+		break;
+	case FAKE_SILENT:
+		wait_close(fd);
+		break;
+	case FAKE_CLOSE:
+		break;
+	case FAKE_HUGE:
+		write_full(fd, "\xff\xff\xff\xff", 4);
+		wait_close(fd);
+		break;
+	case FAKE_SHORT:
+		write_full(fd, "\0\0\0\x64Resp", 8);
+		break;
+	}
+	(void)close(fd);
+	return NULL;
+}
+
+static void
+fake_start(struct fake *f, enum fake_mode mode, const char *reply)
+{
+	struct sockaddr_un sun;
+
+	memset(f, 0, sizeof(*f));
+	f->mode = mode;
+	f->reply = reply;
+	(void)snprintf(f->dir, sizeof(f->dir), "/tmp/test_client.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	(void)snprintf(f->path, sizeof(f->path), "%s/sock", f->dir);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, f->path, strlen(f->path) + 1);
+	f->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(f->lfd >= 0);
+	assert_int_equal(bind(f->lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(f->lfd, 4), 0);
+	assert_int_equal(setenv("PROXY_RENEWD_SOCKET", f->path, 1), 0);
+	assert_int_equal(pthread_create(&f->th, NULL, fake_main, f), 0);
+}
+
+static void
+fake_stop(struct fake *f)
+{
+	assert_int_equal(pthread_join(f->th, NULL), 0);
+	(void)close(f->lfd);
+	(void)unlink(f->path);
+	(void)rmdir(f->dir);
+	f->req[f->req_len < sizeof(f->req) ? f->req_len : 0] = '\0';
+}
+
+static double
+now_sec(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	return setenv("GLITE_PR_TIMEOUT", "5", 1);
+}
+
+#define OK_REPLY "Version=EDG Proxy Renewal 1.0\nResponse=0\n"
+
+/* ==== the gLite API, request bytes and responses ==== */
+
+static void
+test_register_request_bytes(void **state)
+{
+	struct fake f;
+	char *repo = NULL, *cwd, expect[8192];
+	int rc;
+
+	(void)state;
+	fake_start(&f, FAKE_REPLY, OK_REPLY "End_time=4102444800\n"
+	    "Proxy_name=/r/abc.0\n");
+	rc = glite_renewal_RegisterProxy("x509up", "localhost", 1234,
+	    "https://wms/j1", EDG_WLPR_FLAG_UNIQUE, &repo);
+	fake_stop(&f);
+	assert_int_equal(rc, 0);
+	assert_string_equal(repo, "/r/abc.0");
+	free(repo);
+	cwd = getcwd(NULL, 0);
+	assert_non_null(cwd);
+	(void)snprintf(expect, sizeof(expect), "Version=EDG Proxy Renewal 1.0\n"
+	    "Command=1\nMyproxy_server=localhost:1234\nProxy_name=%s/x509up\n"
+	    "Jobid=https://wms/j1\nUnique=1\n", cwd);
+	free(cwd);
+	assert_int_equal(f.req_frame_len, strlen(expect) + 1);	/* NUL counted */
+	assert_int_equal(f.req[f.req_len - 1], '\0');
+	assert_string_equal(f.req, expect);
+}
+
+static void
+test_register_server_forms(void **state)
+{
+	struct fake f;
+	char *repo = NULL;
+
+	(void)state;
+	fake_start(&f, FAKE_REPLY, OK_REPLY "Proxy_name=/r/a.0\n");
+	assert_int_equal(glite_renewal_RegisterProxy("/p", "h1:7512,h2", 1234,
+	    "j", 0, &repo), 0);
+	fake_stop(&f);
+	free(repo);
+	assert_non_null(strstr(f.req, "\nMyproxy_server=h1:7512,h2\n"));
+	assert_null(strstr(f.req, "Unique="));
+
+	fake_start(&f, FAKE_REPLY, OK_REPLY "Proxy_name=/r/a.0\n");
+	assert_int_equal(glite_renewal_RegisterProxy("/p", NULL, 0, "j", 0, NULL), 0);
+	fake_stop(&f);
+	assert_null(strstr(f.req, "Myproxy_server"));
+
+	assert_int_equal(glite_renewal_RegisterProxy("/p", "h", 65536, "j", 0,
+	    &repo), EINVAL);
+	assert_null(repo);
+	assert_int_equal(glite_renewal_RegisterProxy("/p", "h", 0, "j\nCommand=6",
+	    0, &repo), EINVAL);
+}
+
+static void
+test_register_success_without_path(void **state)
+{
+	struct fake f;
+	char *repo = NULL;
+
+	(void)state;
+	fake_start(&f, FAKE_REPLY, OK_REPLY);
+	assert_int_equal(glite_renewal_RegisterProxy("/p", "h", 0, "j", 0, &repo),
+	    EDG_WLPR_ERROR_PROTO_PARSE_NOT_FOUND);
+	fake_stop(&f);
+	assert_null(repo);
+}
+
+static void
+test_get_error_code(void **state)
+{
+	struct fake f;
+	char *repo = NULL;
+
+	(void)state;
+	fake_start(&f, FAKE_REPLY, "Version=EDG Proxy Renewal 1.0\nResponse=1908\n"
+	    "Message=job j is not registered\n");
+	assert_int_equal(glite_renewal_GetProxy("j", &repo),
+	    EDG_WLPR_PROXY_NOT_REGISTERED);
+	fake_stop(&f);
+	assert_null(repo);
+	assert_string_equal(f.req, "Version=EDG Proxy Renewal 1.0\nCommand=3\n"
+	    "Jobid=j\n");
+	assert_string_equal(edg_wlpr_GetErrorText(EDG_WLPR_PROXY_NOT_REGISTERED),
+	    "Proxy not registered");
+}
+
+static void
+test_unregister_request_bytes(void **state)
+{
+	struct fake f;
+
+	(void)state;
+	fake_start(&f, FAKE_REPLY, OK_REPLY);
+	assert_int_equal(glite_renewal_UnregisterProxy("j", "/r/a.0"), 0);
+	fake_stop(&f);
+	assert_string_equal(f.req, "Version=EDG Proxy Renewal 1.0\nCommand=2\n"
+	    "Jobid=j\nProxy_name=/r/a.0\n");
+}
+
+static void
+test_get_list(void **state)
+{
+	struct fake f;
+	char *list = NULL;
+	int count = -1;
+
+	(void)state;
+	fake_start(&f, FAKE_REPLY, OK_REPLY "Proxy_name=/r/a.0\n"
+	    "Proxy_name=/r/b.0\nProxy_name=/r/c.1\n");
+	assert_int_equal(edg_wlpr_GetList(&count, &list), 0);
+	fake_stop(&f);
+	assert_int_equal(count, 3);
+	assert_string_equal(list, "/r/a.0\n/r/b.0\n/r/c.1");
+	free(list);
+
+	fake_start(&f, FAKE_REPLY, OK_REPLY);
+	assert_int_equal(edg_wlpr_GetList(&count, &list), 0);
+	fake_stop(&f);
+	assert_int_equal(count, 0);
+	assert_string_equal(list, "");
+	free(list);
+}
+
+static void
+test_get_status(void **state)
+{
+	struct fake f;
+	char *info = NULL;
+
+	(void)state;
+	fake_start(&f, FAKE_REPLY, OK_REPLY "Proxy_name=/r/a.0\nFqan=/vo\n"
+	    "Fqan=/vo/sub\nJobs=2\nLast_error=\n");
+	assert_int_equal(edg_wlpr_GetStatus("/r/a.0", &info), 0);
+	fake_stop(&f);
+	assert_string_equal(info, "Proxy_name=/r/a.0\nFqan=/vo\nFqan=/vo/sub\n"
+	    "Jobs=2\nLast_error=\n");
+	free(info);
+	assert_string_equal(f.req, "Version=EDG Proxy Renewal 1.0\nCommand=5\n"
+	    "Proxy_name=/r/a.0\n");
+}
+
+/* ==== transport failures ==== */
+
+static void
+test_timeout_1911(void **state)
+{
+	struct fake f;
+	char *repo = NULL;
+	double t0, dt;
+
+	(void)state;
+	assert_int_equal(setenv("GLITE_PR_TIMEOUT", "0.3", 1), 0);
+	fake_start(&f, FAKE_SILENT, NULL);
+	t0 = now_sec();
+	assert_int_equal(glite_renewal_GetProxy("j", &repo), EDG_WLPR_ERROR_TIMEOUT);
+	dt = now_sec() - t0;
+	fake_stop(&f);
+	assert_null(repo);
+	assert_true(dt >= 0.25);
+	assert_true(dt < 2.0);
+	assert_int_equal(setenv("GLITE_PR_TIMEOUT", "5", 1), 0);
+}
+
+static void
+test_eof_1901(void **state)
+{
+	struct fake f;
+	char *repo = NULL;
+
+	(void)state;
+	fake_start(&f, FAKE_CLOSE, NULL);
+	assert_int_equal(glite_renewal_GetProxy("j", &repo),
+	    EDG_WLPR_ERROR_UNEXPECTED_EOF);
+	fake_stop(&f);
+	fake_start(&f, FAKE_SHORT, NULL);
+	assert_int_equal(glite_renewal_GetProxy("j", &repo),
+	    EDG_WLPR_ERROR_UNEXPECTED_EOF);
+	fake_stop(&f);
+	assert_null(repo);
+}
+
+static void
+test_huge_response_refused(void **state)
+{
+	struct fake f;
+	int count = -1;
+	char *list = NULL;
+
+	(void)state;
+	fake_start(&f, FAKE_HUGE, NULL);
+	assert_int_equal(edg_wlpr_GetList(&count, &list),
+	    EDG_WLPR_ERROR_PROTO_PARSE_ERROR);
+	fake_stop(&f);
+	assert_null(list);
+	assert_int_equal(count, 0);
+}
+
+static void
+test_malformed_responses(void **state)
+{
+	struct fake f;
+
+	(void)state;
+	fake_start(&f, FAKE_REPLY, "Version=EDG Proxy Renewal 1.0\n Response=0\n");
+	assert_int_equal(glite_renewal_UnregisterProxy("j", NULL),
+	    EDG_WLPR_ERROR_PROTO_PARSE_ERROR);
+	fake_stop(&f);
+	fake_start(&f, FAKE_REPLY, "Version=EDG Proxy Renewal 1.0\n");
+	assert_int_equal(glite_renewal_UnregisterProxy("j", NULL),
+	    EDG_WLPR_ERROR_PROTO_PARSE_NOT_FOUND);
+	fake_stop(&f);
+	fake_start(&f, FAKE_REPLY, "Response=zero\n");
+	assert_int_equal(glite_renewal_UnregisterProxy("j", NULL),
+	    EDG_WLPR_ERROR_PROTO_PARSE_ERROR);
+	fake_stop(&f);
+}
+
+static void
+test_no_daemon(void **state)
+{
+	char *repo = NULL;
+
+	(void)state;
+	assert_int_equal(setenv("PROXY_RENEWD_SOCKET",
+	    "/tmp/test_client.nonexistent/sock", 1), 0);
+	assert_int_equal(glite_renewal_GetProxy("j", &repo), ENOENT);
+	assert_null(repo);
+}
+
+static void
+test_socket_path_and_timeout_env(void **state)
+{
+	struct pr_error err;
+	char buf[128], expect[64];
+
+	(void)state;
+	assert_int_equal(unsetenv("PROXY_RENEWD_SOCKET"), 0);
+	assert_int_equal(pr_client_socket_path(buf, sizeof(buf), &err), 0);
+	(void)snprintf(expect, sizeof(expect), "/tmp/dgpr_renew_%lu",
+	    (unsigned long)getuid());
+	assert_string_equal(buf, expect);
+	assert_int_equal(pr_client_socket_path(buf, 5, &err), ENAMETOOLONG);
+	assert_int_equal(setenv("GLITE_PR_TIMEOUT", "2.5", 1), 0);
+	assert_true(pr_client_timeout_sec() == 2.5);
+	assert_int_equal(setenv("GLITE_PR_TIMEOUT", "abc", 1), 0);
+	assert_true(pr_client_timeout_sec() == 120);
+	assert_int_equal(setenv("GLITE_PR_TIMEOUT", "-1", 1), 0);
+	assert_true(pr_client_timeout_sec() == 120);
+	assert_int_equal(setenv("GLITE_PR_TIMEOUT", "5", 1), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_register_request_bytes),
+		cmocka_unit_test(test_register_server_forms),
+		cmocka_unit_test(test_register_success_without_path),
+		cmocka_unit_test(test_get_error_code),
+		cmocka_unit_test(test_unregister_request_bytes),
+		cmocka_unit_test(test_get_list),
+		cmocka_unit_test(test_get_status),
+		cmocka_unit_test(test_timeout_1911),
+		cmocka_unit_test(test_eof_1901),
+		cmocka_unit_test(test_huge_response_refused),
+		cmocka_unit_test(test_malformed_responses),
+		cmocka_unit_test(test_no_daemon),
+		cmocka_unit_test(test_socket_path_and_timeout_env),
+	};
+
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
