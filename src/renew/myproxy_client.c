@@ -49,7 +49,11 @@ put_verror(struct pr_error *err, int code, const char *step)
 			text[o++] = (char)c;
 	}
 	text[o] = '\0';
-	if (o == 0)
+	if (verror_is_error() && verror_get_errno() != 0 &&
+	    o + 3 < sizeof(text))
+		(void)snprintf(text + o, sizeof(text) - o, "%s%s",
+		    o > 0 ? ": " : "", strerror(verror_get_errno()));
+	if (text[0] == '\0')
 		(void)snprintf(text, sizeof(text), "failed");
 	if (*step == '\0')
 		(void)pr_error_set(err, code, "%s", text);

@@ -1,0 +1,197 @@
+# myproxy.sh: real myproxy-server instances (Debian package) and the
+# renewal worker, for the integration tests labelled myproxy.
+# Source after common.sh: `source "$PR_LIB_DIR/myproxy.sh"`.
+#
+# Every server listens on 127.0.0.1 (name localhost, certificate
+# CN=localhost) on a free port the kernel picks (-p 0, port read from -z),
+# runs daemonized with a pid file (`-d` would serve one connection only) and
+# is stopped by that pid when the test exits. Its files are in $T/mp/NAME:
+# config, storage/ (0700), port, pid. Syslog gets its log lines.
+#
+#   mp_setup           a CA as setup_ca's (users alice and bob) and the service
+#                      credential $T/ca/svc (MP_SVC_CERT, MP_SVC_KEY,
+#                      MP_SVC_DN), MP_CADIR; sets WORKER
+#   mp_start NAME [RENEWERS_DN [ACCEPTED_DN]]
+#                      start (or restart on its old port) server NAME with
+#                      its own host certificate /C=XX/O=Test/OU=NAME/CN=localhost;
+#                      authorized_renewers = default_renewers = RENEWERS_DN
+#                      (default the service DN); accepted_credentials =
+#                      ACCEPTED_DN (default "*")
+#   mp_dn NAME         the server's DN (for another server's accepted_credentials)
+#   mp_port NAME       its port;  mp_addr NAME  "localhost:PORT"
+#   mp_stop NAME       stop it (SIGTERM, then wait until gone)
+#   mp_store USER NAME [CRED_HOURS [MAX_HOURS]]
+#                      myproxy-init -d -n: USER's long-term credential under
+#                      its DN, no passphrase (default 24 h, retrievals up to 12 h)
+#   mp_destroy USER NAME   myproxy-destroy -d of USER's credential
+#   mp_replicate FROM TO   copy FROM's credential store to TO (what
+#                      myproxy-replicate does; Debian does not ship it)
+#   mp_hang_start      a listener that accepts and never answers (socat);
+#                      sets HANG_PORT; stopped at exit
+#   worker_renew SERVERS CURRENT OUT [EXTRA_LINES]
+#                      create OUT empty (0600), send one request frame to the
+#                      worker (service credential of mp_setup), set RC (exit
+#                      status) and OUT_MSG (result text, one key=value a line)
+#   frame BODY         print BODY as one frame (4-byte big-endian length)
+
+MP_NAMES=()
+MP_HANG_PID=
+
+mp_cleanup_() {
+	local n
+	for n in "${MP_NAMES[@]}"; do
+		mp_stop "$n" quiet
+	done
+	if [ -n "$MP_HANG_PID" ]; then
+		kill -TERM -- "-$MP_HANG_PID" 2>/dev/null
+		wait "$MP_HANG_PID" 2>/dev/null
+		MP_HANG_PID=
+	fi
+}
+# run our cleanup, then common.sh's (with the script's exit status)
+trap 'mp_rc_=$?; mp_cleanup_; (exit $mp_rc_); pr_cleanup_' EXIT
+
+mp_setup() {
+	need_tool myproxy-server
+	need_tool myproxy-init
+	need_tool myproxy-destroy
+	need_tool openssl
+	need_tool grid-proxy-init
+	# as setup_ca, with every subject explicit
+	ca_init "$T/ca" || die "ca_init"
+	ca_issue "$T/ca" alice user /C=XX/O=Test/CN=alice || die "ca_issue alice"
+	ca_issue "$T/ca" bob user /C=XX/O=Test/CN=bob || die "ca_issue bob"
+	export X509_CERT_DIR=$T/ca/certificates
+	ca_issue "$T/ca" svc service "/C=XX/O=Test/CN=renewal service" ||
+	    die "ca_issue svc"
+	MP_SVC_CERT=$T/ca/svc/cert.pem
+	MP_SVC_KEY=$T/ca/svc/key.pem
+	MP_SVC_DN=$(proxy_subject "$MP_SVC_CERT") || die "service DN"
+	MP_CADIR=$T/ca/certificates
+	WORKER=$(pr_bin_ proxy-renewd-worker src/renew)
+	need_bin "$WORKER" proxy-renewd-worker
+	mkdir -p "$T/mp"
+}
+
+mp_dn() {
+	printf '/C=XX/O=Test/OU=%s/CN=localhost' "$1"
+}
+
+mp_port() {
+	cat "$T/mp/$1/port"
+}
+
+mp_addr() {
+	printf 'localhost:%s' "$(mp_port "$1")"
+}
+
+mp_start() {
+	local name=$1 renewers=${2:-$MP_SVC_DN} accepted=${3:-*}
+	local d=$T/mp/$1 port=0 i
+	if [ ! -d "$d" ]; then
+		mkdir -p "$d" && mkdir -m 0700 "$d/storage" || die "mp_start $name"
+		ca_issue "$T/ca" "mp-$name" host "$(mp_dn "$name")" ||
+		    die "ca_issue mp-$name"
+		MP_NAMES+=("$name")
+	fi
+	[ -f "$d/port" ] && port=$(cat "$d/port")
+	cat > "$d/config" <<EOF
+accepted_credentials "$accepted"
+authorized_retrievers "*"
+default_retrievers "*"
+authorized_renewers "$renewers"
+default_renewers "$renewers"
+EOF
+	rm -f "$d/pid"
+	X509_USER_CERT=$T/ca/mp-$name/cert.pem \
+	X509_USER_KEY=$T/ca/mp-$name/key.pem X509_CERT_DIR=$MP_CADIR \
+	    myproxy-server -c "$d/config" -s "$d/storage" -l localhost \
+	    -p "$port" -z "$d/port" -P "$d/pid" >> "$d/log" 2>&1 ||
+	    die "myproxy-server $name did not start: $(tail -n 3 "$d/log")"
+	for i in $(seq 1 50); do
+		if [ -s "$d/pid" ] && [ -s "$d/port" ] &&
+		    (exec 3<>"/dev/tcp/127.0.0.1/$(cat "$d/port")") 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	die "myproxy-server $name does not accept connections"
+}
+
+mp_stop() {
+	local d=$T/mp/$1 pid i
+	[ -s "$d/pid" ] || return 0
+	pid=$(cat "$d/pid")
+	rm -f "$d/pid"
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for i in $(seq 1 50); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null
+	[ "${2:-}" = quiet ] || fail "myproxy-server $1 ignored SIGTERM"
+}
+
+mp_store() {
+	local user=$1 name=$2 hours=${3:-24} max=${4:-12}
+	X509_USER_CERT=$T/ca/$user/cert.pem X509_USER_KEY=$T/ca/$user/key.pem \
+	X509_CERT_DIR=$MP_CADIR myproxy-init -s localhost -p "$(mp_port "$name")" \
+	    -d -n -c "$hours" -t "$max" < /dev/null >> "$T/mp/$name/log" 2>&1 ||
+	    die "myproxy-init of $user on $name: $(tail -n 3 "$T/mp/$name/log")"
+}
+
+mp_destroy() {
+	local user=$1 name=$2
+	X509_USER_CERT=$T/ca/$user/cert.pem X509_USER_KEY=$T/ca/$user/key.pem \
+	X509_CERT_DIR=$MP_CADIR myproxy-destroy -s localhost \
+	    -p "$(mp_port "$name")" -d < /dev/null >> "$T/mp/$name/log" 2>&1 ||
+	    die "myproxy-destroy of $user on $name"
+}
+
+mp_replicate() {
+	cp -p "$T/mp/$1/storage/"* "$T/mp/$2/storage/" ||
+	    die "mp_replicate $1 $2"
+}
+
+mp_hang_start() {
+	local i
+	need_tool socat
+	for i in $(seq 1 20); do
+		HANG_PORT=$((20000 + RANDOM % 30000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$HANG_PORT") 2>/dev/null && continue
+		setsid socat "TCP-LISTEN:$HANG_PORT,bind=127.0.0.1,reuseaddr,fork" \
+		    SYSTEM:'sleep 300' 2>/dev/null &
+		MP_HANG_PID=$!
+		sleep 0.3
+		if kill -0 "$MP_HANG_PID" 2>/dev/null &&
+		    (exec 3<>"/dev/tcp/127.0.0.1/$HANG_PORT") 2>/dev/null; then
+			return 0
+		fi
+		MP_HANG_PID=
+	done
+	die "cannot start the hanging listener"
+}
+
+frame() {
+	local n
+	n=$(printf '%s' "$1" | wc -c)
+	printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $((n >> 24 & 255)) \
+	    $((n >> 16 & 255)) $((n >> 8 & 255)) $((n & 255)))"
+	printf '%s' "$1"
+}
+
+worker_renew() {
+	local servers=$1 cur=$2 out=$3 extra=${4:-} body= kvp
+	rm -f "$out"
+	install -m 0600 /dev/null "$out" || die "cannot create $out"
+	# defaults, unless EXTRA_LINES sets the key
+	for kvp in "Servers=$servers" "Proxy=$cur" "Out=$out" \
+	    "Cert=$MP_SVC_CERT" "Key=$MP_SVC_KEY" "CAdir=$MP_CADIR"; do
+		printf '%s\n' "$extra" | grep -q "^${kvp%%=*}=" ||
+		    body+="$kvp"$'\n'
+	done
+	[ -n "$extra" ] && body+="$extra"$'\n'
+	frame "$body" | "$WORKER" > "$T/.wres" 2> "$T/.werr"
+	RC=${PIPESTATUS[1]}
+	OUT_MSG=$(tail -c +5 "$T/.wres" | tr -d '\0')
+}
