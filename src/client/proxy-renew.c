@@ -207,7 +207,7 @@ print_status(const struct pr_msg *m)
 }
 
 static void
-print_success(const struct cli *c, const struct pr_msg *resp)
+print_result(const struct cli *c, const struct pr_msg *resp)
 {
 	const char *path;
 	size_t i, n;
@@ -245,7 +245,7 @@ print_success(const struct cli *c, const struct pr_msg *resp)
 }
 
 static void
-print_error(const struct cli *c, int code, const struct pr_error *err)
+print_failure(const struct cli *c, int code, const struct pr_error *err)
 {
 	const char *text = edg_wlpr_GetErrorText(code);
 
@@ -350,9 +350,9 @@ run(const struct cli *c)
 	else
 		rc = pr_client_call(c->socket_path, &req, &resp, &err);
 	if (rc == 0)
-		print_success(c, &resp);
+		print_result(c, &resp);
 	else
-		print_error(c, rc, &err);
+		print_failure(c, rc, &err);
 	msg_free(&resp);
 	msg_free(&req);
 	if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -3,7 +3,9 @@
  * a fake daemon: a thread on a unix socket in a private temp directory that
  * answers one connection with a canned frame, or misbehaves on purpose.
  * Focus: the exact request bytes of the gLite API, response handling,
- * timeout (1911), EOF (1901), oversized and malformed responses.
+ * timeout (1911), EOF (1901), oversized and malformed responses; and the
+ * proxy-renew command (src/client/proxy-renew.c, its main renamed) run with
+ * argument vectors, its stdout, stderr and exit status captured.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -24,6 +26,10 @@
 
 #include "client/transport.c"
 #include "client/renewal.c"
+#include "client/json.c"
+#define main proxy_renew_main
+#include "client/proxy-renew.c"
+#undef main
 
 enum fake_mode {
 	FAKE_REPLY,	/* read the request, send reply */
@@ -420,6 +426,222 @@ test_socket_path_and_timeout_env(void **state)
 	assert_int_equal(setenv("GLITE_PR_TIMEOUT", "5", 1), 0);
 }
 
+
+/* ==== the proxy-renew command ==== */
+
+struct cli_out {
+	int status;		/* what main returned */
+	char out[8192];		/* stdout */
+	char err[8192];		/* stderr */
+};
+
+static void
+slurp(FILE *f, char *buf, size_t size)
+{
+	size_t n;
+
+	rewind(f);
+	n = fread(buf, 1, size - 1, f);
+	buf[n] = '\0';
+	(void)fclose(f);
+}
+
+/* Run proxy-renew with the NULL-terminated arguments after argv[0]. */
+static void
+run_cli(struct cli_out *o, ...)
+{
+	char *argv[32];
+	int argc = 0, saved_out, saved_err;
+	FILE *fo, *fe;
+	va_list ap;
+
+	argv[argc++] = "proxy-renew";
+	va_start(ap, o);
+	while ((argv[argc] = va_arg(ap, char *)) != NULL && argc < 30)
+		argc++;
+	va_end(ap);
+	assert_non_null(fo = tmpfile());
+	assert_non_null(fe = tmpfile());
+	(void)fflush(stdout);
+	(void)fflush(stderr);
+	saved_out = dup(1);
+	saved_err = dup(2);
+	assert_true(saved_out >= 0 && saved_err >= 0);
+	assert_true(dup2(fileno(fo), 1) == 1 && dup2(fileno(fe), 2) == 2);
+	optind = 0;	/* glibc: re-initialise getopt */
+	o->status = proxy_renew_main(argc, argv);
+	(void)fflush(stdout);
+	(void)fflush(stderr);
+	assert_true(dup2(saved_out, 1) == 1 && dup2(saved_err, 2) == 2);
+	(void)close(saved_out);
+	(void)close(saved_err);
+	slurp(fo, o->out, sizeof(o->out));
+	slurp(fe, o->err, sizeof(o->err));
+}
+
+static void
+test_cli_start(void **state)
+{
+	struct cli_out o;
+	struct fake f;
+
+	(void)state;
+	fake_start(&f, FAKE_REPLY, OK_REPLY "Proxy_name=/r/a.0\nEnd_time=5\n");
+	/* --socket wins over the environment */
+	assert_int_equal(setenv("PROXY_RENEWD_SOCKET", "/nonexistent", 1), 0);
+	run_cli(&o, "--socket", f.path, "-s", "mp.example.org", "-p", "1234",
+	    "-f", "/tmp/x509up_u1", "-j", "job 1", "-u", "start", NULL);
+	fake_stop(&f);
+	assert_int_equal(o.status, 0);
+	assert_string_equal(o.out, "/r/a.0\n");
+	assert_string_equal(o.err, "");
+	assert_string_equal(f.req, "Version=EDG Proxy Renewal 1.0\nCommand=1\n"
+	    "Myproxy_server=mp.example.org:1234\nProxy_name=/tmp/x509up_u1\n"
+	    "Jobid=job 1\nUnique=1\n");
+}
+
+static void
+test_cli_get_error(void **state)
+{
+	struct cli_out o;
+	struct fake f;
+
+	(void)state;
+	fake_start(&f, FAKE_REPLY, "Version=EDG Proxy Renewal 1.0\nResponse=1908\n"
+	    "Message=job j is not registered\n");
+	run_cli(&o, "get", "-j", "j", NULL);	/* options after the command */
+	fake_stop(&f);
+	assert_int_equal(o.status, 1);
+	assert_string_equal(o.out, "");
+	assert_string_equal(o.err, "proxy-renew: get: Proxy not registered: "
+	    "job j is not registered\n");
+}
+
+static void
+test_cli_json_error(void **state)
+{
+	struct cli_out o;
+	struct fake f;
+
+	(void)state;
+	fake_start(&f, FAKE_REPLY, "Version=EDG Proxy Renewal 1.0\nResponse=1905\n"
+	    "Message=say \"what\"\n");
+	run_cli(&o, "--json", "renew-all", NULL);
+	fake_stop(&f);
+	assert_int_equal(o.status, 1);
+	assert_string_equal(o.out, "{\"command\":\"renew-all\",\"response\":1905,"
+	    "\"error\":\"Unknown protocol command\",\"message\":\"say \\\"what\\\"\"}\n");
+	assert_string_equal(f.req, "Version=EDG Proxy Renewal 1.0\nCommand=7\n");
+}
+
+static void
+test_cli_list(void **state)
+{
+	struct cli_out o;
+	struct fake f;
+
+	(void)state;
+	fake_start(&f, FAKE_REPLY, OK_REPLY "Proxy_name=/r/a.0\nProxy_name=/r/b.0\n");
+	run_cli(&o, "list", NULL);
+	fake_stop(&f);
+	assert_int_equal(o.status, 0);
+	assert_string_equal(o.out, "/r/a.0\n/r/b.0\n");
+	fake_start(&f, FAKE_REPLY, OK_REPLY "Proxy_name=/r/a.0\nProxy_name=/r/b.0\n");
+	run_cli(&o, "--json", "list", NULL);
+	fake_stop(&f);
+	assert_int_equal(o.status, 0);
+	assert_string_equal(o.out, "{\"command\":\"list\",\"response\":0,\"count\":2,"
+	    "\"proxies\":[\"/r/a.0\",\"/r/b.0\"]}\n");
+}
+
+static void
+test_cli_status_json(void **state)
+{
+	struct cli_out o;
+	struct fake f;
+
+	(void)state;
+	fake_start(&f, FAKE_REPLY, OK_REPLY "Proxy_name=/r/a.0\nIdentity=/CN=u\n"
+	    "Fqan=/vo\nFqan=/vo/sub\nUnique=0\nJobs=2\nEnd_time=4102444800\n"
+	    "Last_error=\n");
+	run_cli(&o, "--json", "status", "/r/a.0", NULL);
+	fake_stop(&f);
+	assert_int_equal(o.status, 0);
+	assert_string_equal(o.out, "{\"command\":\"status\",\"response\":0,"
+	    "\"proxy_name\":\"/r/a.0\",\"identity\":\"/CN=u\","
+	    "\"fqan\":[\"/vo\",\"/vo/sub\"],\"unique\":0,\"jobs\":2,"
+	    "\"end_time\":4102444800,\"last_error\":\"\"}\n");
+	assert_string_equal(f.req, "Version=EDG Proxy Renewal 1.0\nCommand=5\n"
+	    "Proxy_name=/r/a.0\n");
+
+	fake_start(&f, FAKE_REPLY, OK_REPLY "Proxy_name=/r/a.0\nEnd_time=x\n");
+	run_cli(&o, "--json", "status", "/r/a.0", NULL);
+	fake_stop(&f);
+	assert_string_equal(o.out, "{\"command\":\"status\",\"response\":0,"
+	    "\"proxy_name\":\"/r/a.0\",\"end_time\":\"x\",\"fqan\":[]}\n");
+}
+
+static void
+test_cli_status_text(void **state)
+{
+	struct cli_out o;
+	struct fake f;
+
+	(void)state;
+	fake_start(&f, FAKE_REPLY, OK_REPLY "Proxy_name=/r/a.0\n"
+	    "End_time=4102444800\nLast_attempt=0\n");
+	run_cli(&o, "status", "/r/a.0", NULL);
+	fake_stop(&f);
+	assert_int_equal(o.status, 0);
+	assert_string_equal(o.out, "Proxy_name:    /r/a.0\n"
+	    "End_time:      2100-01-01 00:00:00 UTC (4102444800)\n"
+	    "Last_attempt:  0\n");
+}
+
+static void
+test_cli_usage_errors(void **state)
+{
+	struct cli_out o;
+
+	(void)state;
+	run_cli(&o, NULL);
+	assert_int_equal(o.status, 2);
+	run_cli(&o, "start", NULL);		/* no -j */
+	assert_int_equal(o.status, 2);
+	assert_non_null(strstr(o.err, "start needs -j jobid"));
+	run_cli(&o, "status", NULL);
+	assert_int_equal(o.status, 2);
+	run_cli(&o, "list", "extra", NULL);
+	assert_int_equal(o.status, 2);
+	run_cli(&o, "frobnicate", NULL);
+	assert_int_equal(o.status, 2);
+	run_cli(&o, "-p", "0", "-j", "j", "start", NULL);
+	assert_int_equal(o.status, 2);
+	run_cli(&o, "-p", "65536", "-j", "j", "start", NULL);
+	assert_int_equal(o.status, 2);
+	run_cli(&o, "--bogus", "list", NULL);
+	assert_int_equal(o.status, 2);
+	run_cli(&o, "--help", NULL);
+	assert_int_equal(o.status, 0);
+	assert_non_null(strstr(o.out, "usage: proxy-renew"));
+	run_cli(&o, "-v", NULL);
+	assert_int_equal(o.status, 0);
+	assert_string_equal(o.out, "proxy-renew " PR_VERSION "\n");
+}
+
+static void
+test_cli_renew_not_built(void **state)
+{
+	struct cli_out o;
+
+	(void)state;
+	/* The options after "renew" are not ours: no usage error for -o. */
+	run_cli(&o, "renew", "-s", "h", "-f", "cur", "-o", "out", NULL);
+	assert_int_equal(o.status, 1);
+	assert_string_equal(o.err, "proxy-renew: renew: not built into this "
+	    "proxy-renew\n");
+}
+
 int
 main(void)
 {
@@ -437,6 +659,14 @@ main(void)
 		cmocka_unit_test(test_malformed_responses),
 		cmocka_unit_test(test_no_daemon),
 		cmocka_unit_test(test_socket_path_and_timeout_env),
+		cmocka_unit_test(test_cli_start),
+		cmocka_unit_test(test_cli_get_error),
+		cmocka_unit_test(test_cli_json_error),
+		cmocka_unit_test(test_cli_list),
+		cmocka_unit_test(test_cli_status_json),
+		cmocka_unit_test(test_cli_status_text),
+		cmocka_unit_test(test_cli_usage_errors),
+		cmocka_unit_test(test_cli_renew_not_built),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
