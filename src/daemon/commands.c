@@ -1,0 +1,558 @@
+/*
+ * commands.c: what each request does. A static table gives, per command
+ * code, its name, handler and required keys; anything not in the table
+ * (gLite's internal 6 included) is answered 1905.
+ *
+ * Rules:
+ *  (1) A handler fills body (the keys of a success) and returns 0, or
+ *      returns a code with err.msg set; commands_handle() adds Version,
+ *      Response and, on error, Message, and logs the request once.
+ *  (2) A change is answered 0 only after store_commit() returned 0; a
+ *      failed transaction is rolled back and a repository file created by
+ *      it is removed (a file that existed before is never removed).
+ *  (3) Files are only ever named by their stored name inside the repository
+ *      (repo_fd); a client's Proxy_name never reaches an unlink.
+ *  (4) Every lookup is one indexed store query: O(log n) per request;
+ *      only LIST and RENEW_ALL walk all proxies.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cred.h"
+#include "daemon.h"
+#include "limits.h"
+#include "log.h"
+#include "message.h"
+#include "repo_files.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define REQ_JOBID	0x1
+#define REQ_PROXY_NAME	0x2
+#define LOG_JOBID_BYTES	160	/* escaped job id in a log line */
+
+typedef int cmd_fn(struct daemon *d, const struct pr_request *req,
+    struct pr_msg *body, struct pr_error *err);
+
+struct cmd_desc {
+	int code;		/* enum pr_command */
+	const char *name;
+	cmd_fn *fn;
+	unsigned required;	/* REQ_* keys that must be present */
+};
+
+static cmd_fn cmd_register, cmd_unregister, cmd_get, cmd_list, cmd_status,
+    cmd_renew_all;
+
+static const struct cmd_desc cmds[] = {
+	{ PR_CMD_REGISTER, "REGISTER", cmd_register, REQ_JOBID | REQ_PROXY_NAME },
+	{ PR_CMD_UNREGISTER, "UNREGISTER", cmd_unregister, REQ_JOBID },
+	{ PR_CMD_GET, "GET", cmd_get, REQ_JOBID },
+	{ PR_CMD_LIST, "LIST", cmd_list, 0 },
+	{ PR_CMD_STATUS, "STATUS", cmd_status, REQ_PROXY_NAME },
+	{ PR_CMD_RENEW_ALL, "RENEW_ALL", cmd_renew_all, 0 },
+};
+#define N_CMDS	(sizeof(cmds) / sizeof(cmds[0]))
+_Static_assert(sizeof(cmds) / sizeof(cmds[0]) == 6, "one row per command");
+
+static const struct cmd_desc *
+cmd_find(int code)
+{
+	size_t i;
+
+	for (i = 0; i < N_CMDS; i++)
+		if (cmds[i].code == code)
+			return &cmds[i];
+	return NULL;
+}
+
+/* Start-up check of the table: unique codes, never gLite's 6. 0 or -1. */
+int
+commands_self_check(void)
+{
+	size_t i, j;
+
+	for (i = 0; i < N_CMDS; i++) {
+		if (cmds[i].code == 6 || cmds[i].fn == NULL)
+			return -1;
+		for (j = i + 1; j < N_CMDS; j++)
+			if (cmds[i].code == cmds[j].code)
+				return -1;
+	}
+	return 0;
+}
+
+/* Add key=value, turning control characters into '?' (one-line values). */
+static void
+body_add(struct pr_msg *m, const char *key, const char *value)
+{
+	char *v = xstrdup(value ? value : "");
+	char *p;
+
+	for (p = v; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	if (msg_add(m, key, v) != 0)
+		fatalx("msg_add %s failed", key);
+	free(v);
+}
+
+static void
+body_add_int(struct pr_msg *m, const char *key, int64_t value)
+{
+	if (msg_add_int(m, key, value) != 0)
+		fatalx("msg_add_int %s failed", key);
+}
+
+static char *
+repo_abs(const struct daemon *d, const char *file)
+{
+	return xasprintf("%s/%s", d->repo_path, file);
+}
+
+/*
+ * The stored file name a client's Proxy_name denotes: "<repo>/<name>" or a
+ * bare "<name>"; NULL when it cannot be a repository file.
+ */
+static const char *
+repo_file_of(const struct daemon *d, const char *proxy_name)
+{
+	size_t n = strlen(d->repo_path);
+	const char *name = proxy_name;
+
+	if (strncmp(proxy_name, d->repo_path, n) == 0 && proxy_name[n] == '/')
+		name = proxy_name + n + 1;
+	return repo_name_ok(name) ? name : NULL;
+}
+
+static void
+body_add_proxy(const struct daemon *d, struct pr_msg *body,
+    const struct store_proxy *p)
+{
+	char *path = repo_abs(d, p->file);
+
+	body_add(body, PR_KEY_PROXY_NAME, path);
+	body_add_int(body, PR_KEY_START_TIME, p->obtained);
+	body_add_int(body, PR_KEY_END_TIME, p->not_after);
+	body_add_int(body, PR_KEY_RENEWAL_TIME, p->next_renewal);
+	body_add(body, PR_KEY_MYPROXY_SERVER, p->servers);
+	free(path);
+}
+
+/* "host[:port],host[:port]": no blanks, no empty element. 0 or -1. */
+static int
+servers_ok(const char *s)
+{
+	const char *p;
+	int in_elem = 0;
+
+	for (p = s; *p != '\0'; p++) {
+		if (*p == ',') {
+			if (!in_elem)
+				return -1;
+			in_elem = 0;
+		} else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' &&
+		    *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    strchr(".-_:[]", *p) != NULL) {
+			in_elem = 1;
+		} else {
+			return -1;
+		}
+	}
+	return in_elem ? 0 : -1;
+}
+
+/*
+ * REGISTER, in the open transaction: join a shareable stored proxy
+ * (replacing its file when the new one lives longer) or create a new one.
+ * *created is set to the name of a file this call created.
+ */
+static int
+register_place(struct daemon *d, const struct pr_request *req,
+    const struct cred_info *info, const char *servers, const char *pem,
+    size_t pem_len, int64_t now, struct store_proxy *p, char **created,
+    struct pr_error *err)
+{
+	int64_t expiry = cred_expiry(info);
+	int64_t next = sched_renew_at(expiry, now, d->opts.condor_limit, now);
+	int rc, suffix;
+
+	if (!req->is_unique) {
+		rc = store_find_shareable(d->store, info->identity_hash, servers,
+		    info->fqans, now + d->opts.condor_limit, p, err);
+		if (rc == 0 && strcmp(p->identity, info->identity) == 0) {
+			if (expiry <= p->not_after)
+				return 0;
+			/* The old file is replaced before the commit: if the
+			 * commit fails, the file outlives its record's
+			 * not_after, which only delays nothing. */
+			if ((rc = repo_write_atomic(d->repo_fd, p->file, pem,
+			    pem_len, err)) != 0)
+				return rc;
+			if ((rc = store_update_proxy_times(d->store, p->id,
+			    expiry, now, next, err)) != 0)
+				return rc;
+			log_info("%s: replaced by a proxy valid until %lld",
+			    p->file, (long long)expiry);
+			p->not_after = expiry;
+			p->obtained = now;
+			p->next_renewal = next;
+			return 0;
+		}
+		if (rc == 0) {
+			store_proxy_free(p);
+			memset(p, 0, sizeof(*p));
+		} else if (rc != PR_ERR_NOT_REGISTERED) {
+			return rc;
+		}
+		pr_error_clear(err);
+	}
+	if ((rc = store_next_suffix(d->store, info->identity_hash, &suffix,
+	    err)) != 0)
+		return rc;
+	p->file = xasprintf("%s.%d", info->identity_hash, suffix);
+	if ((rc = repo_write_atomic(d->repo_fd, p->file, pem, pem_len,
+	    err)) != 0)
+		return rc;
+	*created = xstrdup(p->file);
+	p->identity = xstrdup(info->identity);
+	p->identity_hash = xstrdup(info->identity_hash);
+	p->servers = xstrdup(servers);
+	p->fqans = xstrdup(info->fqans);
+	p->is_unique = req->is_unique;
+	p->not_after = expiry;
+	p->obtained = now;
+	p->next_renewal = next;
+	p->last_error = xstrdup("");
+	return store_insert_proxy(d->store, p, err);
+}
+
+static int
+cmd_register(struct daemon *d, const struct pr_request *req,
+    struct pr_msg *body, struct pr_error *err)
+{
+	struct cred_info info;
+	struct store_proxy p;
+	const char *servers;
+	char *pem = NULL, *created = NULL;
+	size_t pem_len = 0;
+	int64_t now = (int64_t)time(NULL), proxy_id;
+	int rc;
+
+	memset(&info, 0, sizeof(info));
+	memset(&p, 0, sizeof(p));
+	servers = req->myproxy_server ? req->myproxy_server :
+	    d->opts.myproxy_server;
+	if (servers == NULL)
+		return pr_error_set(err, EINVAL, "no Myproxy_server given and "
+		    "no default configured");
+	if (servers_ok(servers) != 0)
+		return pr_error_set(err, EINVAL, "Myproxy_server: expected "
+		    "host[:port],host[:port],... without blanks");
+	if (req->proxy_name[0] != '/')
+		return pr_error_set(err, EINVAL, "Proxy_name must be an "
+		    "absolute path");
+	if ((rc = cred_read_file(req->proxy_name, PR_PROXY_FILE_MAX_BYTES,
+	    &pem, &pem_len, err)) != 0)
+		return rc;
+	if ((rc = cred_inspect(pem, pem_len, now, &info, err)) != 0)
+		goto out;
+	if ((rc = store_begin(d->store, err)) != 0)
+		goto out;
+	rc = store_find_job(d->store, req->jobid, req->jobid_len, &proxy_id,
+	    err);
+	if (rc == 0) {			/* already registered: idempotent */
+		rc = store_get_proxy(d->store, proxy_id, &p, err);
+	} else if (rc == PR_ERR_NOT_REGISTERED) {
+		pr_error_clear(err);
+		rc = register_place(d, req, &info, servers, pem, pem_len, now,
+		    &p, &created, err);
+		if (rc == 0)
+			rc = store_add_job(d->store, req->jobid, req->jobid_len,
+			    p.id, err);
+	}
+	if (rc == 0)
+		rc = store_commit(d->store, err);
+	if (rc != 0) {
+		struct pr_error rmerr;
+
+		store_rollback(d->store);
+		if (created != NULL && repo_remove(d->repo_fd, created,
+		    &rmerr) != 0)
+			log_warnx("%s", rmerr.msg);
+		goto out;
+	}
+	sched_note(d, p.next_renewal);
+	body_add_proxy(d, body, &p);
+out:
+	free(created);
+	store_proxy_free(&p);
+	cred_info_free(&info);
+	if (pem != NULL) {
+		explicit_bzero(pem, pem_len);	/* it holds a private key */
+		free(pem);
+	}
+	return rc;
+}
+
+static int
+cmd_unregister(struct daemon *d, const struct pr_request *req,
+    struct pr_msg *body, struct pr_error *err)
+{
+	struct store_proxy p;
+	const char *name;
+	int64_t proxy_id, remaining = 1;
+	int rc;
+
+	(void)body;
+	memset(&p, 0, sizeof(p));
+	if ((rc = store_begin(d->store, err)) != 0)
+		return rc;
+	if ((rc = store_find_job(d->store, req->jobid, req->jobid_len,
+	    &proxy_id, err)) != 0 ||
+	    (rc = store_get_proxy(d->store, proxy_id, &p, err)) != 0)
+		goto fail;
+	if (req->proxy_name != NULL && ((name = repo_file_of(d,
+	    req->proxy_name)) == NULL || strcmp(name, p.file) != 0)) {
+		rc = pr_error_set(err, PR_ERR_NOT_REGISTERED, "Proxy_name is not "
+		    "the repository file of this job");
+		goto fail;
+	}
+	if ((rc = store_remove_job(d->store, req->jobid, req->jobid_len,
+	    &proxy_id, &remaining, err)) != 0)
+		goto fail;
+	if (remaining == 0) {
+		rc = store_delete_proxy(d->store, p.id, err);
+		if (rc == PR_ERR_NOT_REGISTERED) {	/* store did it already */
+			pr_error_clear(err);
+			rc = 0;
+		}
+		if (rc != 0)
+			goto fail;
+	}
+	if ((rc = store_commit(d->store, err)) != 0)
+		goto fail;
+	if (remaining == 0) {
+		struct pr_error rmerr;
+
+		/* The record is gone for good; a file left behind is only
+		 * logged (the next start-up check reports it). */
+		if (repo_remove(d->repo_fd, p.file, &rmerr) != 0)
+			log_warnx("%s", rmerr.msg);
+		else
+			log_info("%s: last job left; removed", p.file);
+	}
+	store_proxy_free(&p);
+	return 0;
+fail:
+	store_rollback(d->store);
+	store_proxy_free(&p);
+	return rc;
+}
+
+static int
+cmd_get(struct daemon *d, const struct pr_request *req, struct pr_msg *body,
+    struct pr_error *err)
+{
+	struct store_proxy p;
+	int64_t proxy_id;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	if ((rc = store_find_job(d->store, req->jobid, req->jobid_len,
+	    &proxy_id, err)) != 0 ||
+	    (rc = store_get_proxy(d->store, proxy_id, &p, err)) != 0)
+		goto out;
+	if (p.not_after <= (int64_t)time(NULL)) {
+		rc = pr_error_set(err, PR_ERR_EXPIRED, "the proxy of this job "
+		    "expired at %lld", (long long)p.not_after);
+		goto out;
+	}
+	body_add_proxy(d, body, &p);
+out:
+	store_proxy_free(&p);
+	return rc;
+}
+
+struct list_arg {
+	const struct daemon *d;
+	struct pr_msg *body;
+};
+
+static int
+list_one(const struct store_proxy *p, void *arg)
+{
+	struct list_arg *la = arg;
+	char *path = repo_abs(la->d, p->file);
+
+	body_add(la->body, PR_KEY_PROXY_NAME, path);
+	free(path);
+	return 0;
+}
+
+static int
+cmd_list(struct daemon *d, const struct pr_request *req, struct pr_msg *body,
+    struct pr_error *err)
+{
+	struct list_arg la = { d, body };
+
+	(void)req;
+	return store_foreach_proxy(d->store, list_one, &la, err);
+}
+
+static int
+cmd_status(struct daemon *d, const struct pr_request *req,
+    struct pr_msg *body, struct pr_error *err)
+{
+	struct store_proxy p;
+	const char *name, *f, *nl;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	if ((name = repo_file_of(d, req->proxy_name)) == NULL)
+		return pr_error_set(err, PR_ERR_NOT_REGISTERED, "Proxy_name is "
+		    "not a file of the repository %s", d->repo_path);
+	if ((rc = store_get_proxy_by_file(d->store, name, &p, err)) != 0)
+		goto out;
+	body_add_proxy(d, body, &p);
+	body_add(body, "Identity", p.identity);
+	for (f = p.fqans; f != NULL && *f != '\0'; f = nl ? nl + 1 : NULL) {
+		char *one;
+
+		nl = strchr(f, '\n');
+		one = nl ? xstrndup(f, nl - f) : xstrdup(f);
+		if (*one != '\0')
+			body_add(body, "Fqan", one);
+		free(one);
+	}
+	body_add_int(body, "Unique", p.is_unique ? 1 : 0);
+	body_add_int(body, "Jobs", p.n_jobs);
+	body_add_int(body, "Last_attempt", p.last_attempt);
+	body_add_int(body, "Last_result", p.last_result);
+	body_add(body, "Last_error", p.last_error);
+	body_add_int(body, "Failures", p.failures);
+out:
+	store_proxy_free(&p);
+	return rc;
+}
+
+static int
+cmd_renew_all(struct daemon *d, const struct pr_request *req,
+    struct pr_msg *body, struct pr_error *err)
+{
+	int64_t n;
+	int rc;
+
+	(void)req;
+	(void)body;
+	if ((rc = sched_renew_all(d, &n, err)) == 0)
+		log_info("renew-all: %lld proxies due now", (long long)n);
+	return rc;
+}
+
+/* Version, Response, then Message (error) or the body (success). */
+static void
+compose(int code, const char *message, const struct pr_msg *body, char **out,
+    size_t *out_len)
+{
+	struct pr_msg m;
+	size_t i;
+	int rc;
+
+	msg_init(&m);
+	body_add(&m, PR_KEY_VERSION, PR_PROTO_VERSION);
+	body_add_int(&m, PR_KEY_RESPONSE, code);
+	if (code != 0) {
+		body_add(&m, PR_KEY_MESSAGE, message && *message ? message :
+		    pr_strerror(code));
+	} else if (body != NULL) {
+		for (i = 0; i < body->n_kv; i++)
+			if (msg_add_len(&m, body->kv[i].key, body->kv[i].value,
+			    body->kv[i].value_len) != 0)
+				fatalx("msg_add_len failed");
+	}
+	if ((rc = msg_encode(&m, out, out_len)) != 0)
+		fatalx("msg_encode: %s", pr_strerror(rc));
+	msg_free(&m);
+}
+
+void
+commands_error_reply(int code, const char *message, char **out,
+    size_t *out_len)
+{
+	compose(code, message, NULL, out, out_len);
+}
+
+static void
+log_request(const struct conn *c, const struct cmd_desc *cd,
+    const struct pr_request *req, const struct pr_msg *body, int code,
+    const struct pr_error *err)
+{
+	char jobid[LOG_JOBID_BYTES], file[LOG_JOBID_BYTES], cmd[32];
+	const char *pn = code == 0 ? msg_get(body, PR_KEY_PROXY_NAME) : NULL;
+
+	if (pn == NULL)
+		pn = req->proxy_name;
+	if (cd != NULL)
+		(void)snprintf(cmd, sizeof(cmd), "%s", cd->name);
+	else
+		(void)snprintf(cmd, sizeof(cmd), "command %d", req->command);
+	(void)log_escape(req->jobid ? req->jobid : "-", req->jobid ?
+	    req->jobid_len : 1, jobid, sizeof(jobid));
+	(void)log_escape(pn ? pn : "-", pn ? strlen(pn) : 1, file,
+	    sizeof(file));
+	if (code == 0)
+		log_info("uid %u pid %ld: %s jobid %s proxy %s: 0",
+		    (unsigned)c->uid, (long)c->pid, cmd, jobid, file);
+	else
+		log_warnx("uid %u pid %ld: %s jobid %s proxy %s: %d: %s",
+		    (unsigned)c->uid, (long)c->pid, cmd, jobid, file, code,
+		    err->msg[0] ? err->msg : pr_strerror(code));
+}
+
+/*
+ * Parse one request payload, run it, and produce the response payload
+ * (*out, caller frees). Returns the response code.
+ */
+int
+commands_handle(struct daemon *d, const struct conn *c, const char *buf,
+    size_t len, char **out, size_t *out_len)
+{
+	const struct cmd_desc *cd = NULL;
+	struct pr_request req;
+	struct pr_error err;
+	struct pr_msg body;
+	int rc;
+
+	pr_error_clear(&err);
+	msg_init(&body);
+	if ((rc = request_parse(buf, len, &req, &err)) != 0) {
+		if (rc == ENOMEM)
+			fatalx("request_parse: out of memory");
+		memset(&req, 0, sizeof(req));
+		msg_init(&req.msg);
+	} else if ((cd = cmd_find(req.command)) == NULL) {
+		rc = req.command == PR_CMD_NONE ?
+		    pr_error_set(&err, PR_ERR_UNKNOWN_COMMAND, "no Command") :
+		    pr_error_set(&err, PR_ERR_UNKNOWN_COMMAND,
+		    "unknown command %d", req.command);
+	} else if ((cd->required & REQ_JOBID) && (req.jobid == NULL ||
+	    req.jobid_len == 0)) {
+		rc = pr_error_set(&err, PR_ERR_PROTO_NOT_FOUND, "%s needs Jobid",
+		    cd->name);
+	} else if ((cd->required & REQ_PROXY_NAME) &&
+	    (req.proxy_name == NULL || *req.proxy_name == '\0')) {
+		rc = pr_error_set(&err, PR_ERR_PROTO_NOT_FOUND,
+		    "%s needs Proxy_name", cd->name);
+	} else {
+		rc = cd->fn(d, &req, &body, &err);
+	}
+	log_request(c, cd, &req, &body, rc, &err);
+	compose(rc, err.msg, &body, out, out_len);
+	msg_free(&body);
+	request_free(&req);
+	return rc;
+}

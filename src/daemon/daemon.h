@@ -1,0 +1,215 @@
+/*
+ * daemon.h: the master process of proxy-renewd: its settings, its state and
+ * the prototypes of each file under src/daemon/.
+ *
+ * Rules:
+ *  (1) All process state lives in one struct daemon, created in main.c and
+ *      passed down; there are no mutable globals in src/daemon/.
+ *  (2) Only main.c and the SIGHUP path (daemon_reload) replace d->opts, and
+ *      only with a struct options that loaded completely.
+ *  (3) A struct conn is created by server.c:conn_accept() and destroyed by
+ *      server.c:conn_free() alone; command handlers never free one.
+ *  (4) A response with code 0 is queued only after store_commit() returned 0.
+ */
+#ifndef PR_DAEMON_H
+#define PR_DAEMON_H
+
+#include <sys/types.h>
+#include <sys/queue.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pr_error.h"
+
+struct loop;
+struct store;
+struct pr_msg;
+struct pr_request;
+
+/* The settings, in the order of the option table in options.c. */
+enum opt_id {
+	OPT_DEBUG,
+	OPT_REPOSITORY,
+	OPT_CONDOR_LIMIT,
+	OPT_CA_DIR,
+	OPT_VOMS_DIR,
+	OPT_ENABLE_VOMS,
+	OPT_VOMS_CONFIG,
+	OPT_CERT,
+	OPT_KEY,
+	OPT_ORDER_ATTRIBUTES,
+	OPT_SOCKET,
+	OPT_MYPROXY_SERVER,
+	OPT_MAX_FRAME,
+	OPT_TIMEOUT,
+	OPT_LIFETIME,
+	OPT_WORKERS,
+	OPT_WORKER_TIMEOUT,
+	OPT_COOLDOWN,
+	OPT_BACKOFF_MIN,
+	OPT_BACKOFF_MAX,
+	OPT_PID_FILE,
+	OPT__COUNT
+};
+
+struct options {
+	int debug;		/* -d: foreground, stderr, debug level */
+	char *repository;	/* repository directory */
+	int64_t condor_limit;	/* seconds */
+	char *ca_dir;		/* CA certificates directory; NULL = default */
+	char *voms_dir;		/* VOMS server certificates; NULL = default */
+	int enable_voms;	/* 0/1 */
+	char *voms_config;	/* vomses file; NULL = default */
+	char *cert;		/* service certificate; NULL = default */
+	char *key;		/* service key; NULL = default */
+	int order_attributes;	/* 0/1: keep FQAN order when renewing ACs */
+	char *socket_path;	/* listening socket */
+	char *myproxy_server;	/* default "host[:port],..."; NULL = none */
+	int64_t max_frame;	/* bytes, request payload limit */
+	int64_t timeout;	/* seconds, per-connection deadline */
+	int64_t lifetime;	/* hours, requested from MyProxy */
+	int64_t workers;	/* concurrent renewal workers */
+	int64_t worker_timeout;	/* seconds, hard limit per worker */
+	int64_t cooldown;	/* seconds a failed MyProxy server is skipped */
+	int64_t backoff_min;	/* seconds, first retry delay */
+	int64_t backoff_max;	/* seconds, retry delay cap */
+	char *pid_file;		/* NULL = none */
+	char *config_file;	/* --config; only meaningful on the command line */
+	int check_config;	/* -n: check and exit */
+	unsigned char is_set[OPT__COUNT];	/* 1 when given (cli or file) */
+};
+
+/* Outcome of options_parse_args(). */
+enum opt_action {
+	OPT_ACTION_RUN,
+	OPT_ACTION_HELP,
+	OPT_ACTION_VERSION
+};
+
+enum conn_state {
+	CONN_READ_LEN,		/* reading the 4-byte length */
+	CONN_READ_BODY,		/* reading in_len payload bytes */
+	CONN_WRITE,		/* writing out; nothing more is read */
+	CONN_CLOSING		/* reply written or peer gone: free it */
+};
+
+/*
+ * One client connection, one request. Rules:
+ *  (1) in is allocated only after the length passed 0 < n <= max_frame.
+ *  (2) The deadline timer covers the whole exchange (read and write).
+ */
+struct conn {
+	TAILQ_ENTRY(conn) entry;	/* in server.conns */
+	struct daemon *d;		/* owner */
+	int fd;				/* non-blocking, close-on-exec */
+	uid_t uid;			/* SO_PEERCRED at accept */
+	gid_t gid;
+	pid_t pid;
+	int uid_slot;			/* index into server.n_uid */
+	enum conn_state state;
+	unsigned char hdr[4];		/* frame length, big-endian */
+	size_t hdr_off;			/* bytes of hdr received */
+	char *in;			/* payload, in_len bytes */
+	size_t in_len;
+	size_t in_off;			/* bytes of in received */
+	char *out;			/* header + payload to send */
+	size_t out_len;
+	size_t out_off;			/* bytes of out sent */
+	long long timer;		/* deadline timer id; 0 = none */
+};
+TAILQ_HEAD(conn_list, conn);
+
+/* The listening socket and its clients. */
+struct server {
+	int fd;			/* listening socket; -1 when closed */
+	char *path;		/* socket path */
+	dev_t dev;		/* identity of the socket file we bound, */
+	ino_t ino;		/* so we only ever unlink our own */
+	int accepting;		/* 1 while fd is in the loop */
+	int max_conns;		/* PR_MAX_CONNS, lowered by RLIMIT_NOFILE */
+	int n_conns;		/* open client connections */
+	int n_uid[2];		/* open per served uid: [0] euid, [1] root */
+	long long resume_timer;	/* retry accept after EMFILE; 0 = none */
+	long long grace_timer;	/* shutdown deadline; 0 = none */
+	struct conn_list conns;
+};
+
+/* The renewal timer (issue 3 adds the dispatch to workers). */
+struct sched {
+	long long timer;	/* loop timer id; 0 = none armed */
+	int64_t armed_for;	/* Unix seconds the timer is for */
+	int held;		/* due work that no worker could take: wait for a kick */
+};
+
+/* The renewal worker pool (issue 3). */
+struct worker_pool {
+	int n_running;		/* workers alive */
+	int max;		/* opts.workers */
+};
+
+struct daemon {
+	struct options cli;	/* command line as given, kept for SIGHUP */
+	struct options opts;	/* live settings (rule 2) */
+	struct loop *loop;
+	struct store *store;
+	int repo_fd;		/* O_DIRECTORY fd of the repository */
+	char *repo_path;	/* canonical absolute path of the repository */
+	int sig_fd;		/* signalfd: TERM INT HUP USR1 */
+	int stopping;		/* 1 after SIGTERM/SIGINT */
+	uid_t euid;		/* served besides root */
+	struct server srv;
+	struct sched sched;
+	struct worker_pool workers;
+};
+
+/* options.c */
+int	opt_strtonum(const char *s, int64_t min, int64_t max, int64_t *out);
+void	options_defaults(struct options *o);
+int	options_parse_args(int argc, char **argv, struct options *cli,
+	    enum opt_action *action, struct pr_error *err);
+int	options_parse_file(const char *path, struct options *o,
+	    struct pr_error *err);
+int	options_parse_text(const char *name, const char *text, size_t len,
+	    struct options *o, struct pr_error *err);
+int	options_load(const struct options *cli, struct options *out,
+	    struct pr_error *err);
+void	options_free(struct options *o);
+const char *options_usage(void);
+
+/* server.c */
+int	server_listen(struct daemon *d, const char *path, struct pr_error *err);
+void	server_start(struct daemon *d);
+void	server_shutdown(struct daemon *d);
+void	server_close(struct daemon *d);
+void	conn_free(struct conn *c);
+
+/* commands.c */
+int	commands_handle(struct daemon *d, const struct conn *c, const char *buf,
+	    size_t len, char **out, size_t *out_len);
+void	commands_error_reply(int code, const char *message, char **out,
+	    size_t *out_len);
+int	commands_self_check(void);
+
+/* sched.c */
+void	sched_init(struct daemon *d);
+void	sched_note(struct daemon *d, int64_t next_renewal);
+void	sched_kick(struct daemon *d);
+int	sched_renew_all(struct daemon *d, int64_t *n, struct pr_error *err);
+void	sched_stop(struct daemon *d);
+
+/* sched_policy.c: pure arithmetic, Unix seconds. */
+int64_t	sched_renew_at(int64_t expiry, int64_t obtained, int64_t condor_limit,
+	    int64_t now);
+int64_t	sched_backoff(int n_failures, int64_t min, int64_t max,
+	    uint32_t jitter);
+
+/* worker.c */
+void	worker_pool_init(struct daemon *d);
+int	worker_start(struct daemon *d, int64_t proxy_id, struct pr_error *err);
+void	worker_pool_shutdown(struct daemon *d);
+
+/* main.c */
+void	daemon_reload(struct daemon *d);
+
+#endif /* PR_DAEMON_H */

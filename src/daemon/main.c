@@ -1,0 +1,315 @@
+/*
+ * main.c: proxy-renewd start-up, signals and shutdown. Owns the one
+ * struct daemon and everything it points to.
+ *
+ * Start-up order: settings; logging to stderr; repository directory;
+ * listening socket (so "another daemon is running" reaches the terminal);
+ * detach unless -d; store, loop, signals, scheduler; then tell the waiting
+ * parent we are ready and switch logging to syslog. The parent exits 0 only
+ * after that, so a failed start gives a non-zero exit status and its reason
+ * on the terminal.
+ *
+ * Signals arrive through a signalfd in the loop (they are blocked, so no
+ * handler ever runs): TERM/INT stop, HUP reloads the config, USR1 renews
+ * everything now. Children (issue 3 workers) must unblock them.
+ */
+#include <sys/types.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "limits.h"
+#include "log.h"
+#include "loop.h"
+#include "repo_files.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define LOG_TAG		"proxy-renewd"
+
+/* Make *p absolute against the current directory (we chdir("/") later). */
+static void
+make_absolute(char **p)
+{
+	char *cwd, *abs;
+
+	if (*p == NULL || (*p)[0] == '/')
+		return;
+	if ((cwd = getcwd(NULL, 0)) == NULL)
+		fatal("getcwd");
+	abs = xasprintf("%s/%s", cwd, *p);
+	free(cwd);
+	free(*p);
+	*p = abs;
+}
+
+static void
+daemon_open_repository(struct daemon *d)
+{
+	struct pr_error err;
+	int n;
+
+	pr_error_clear(&err);
+	if ((d->repo_fd = repo_open_dir(d->opts.repository, &err)) == -1)
+		fatalx("%s", err.msg);
+	if ((d->repo_path = realpath(d->opts.repository, NULL)) == NULL)
+		fatal("realpath %s", d->opts.repository);
+	if ((n = repo_clean_temp(d->repo_fd)) > 0)
+		log_info("removed %d leftover temporary files from %s", n,
+		    d->repo_path);
+}
+
+/* Fork; the parent waits for the child's "ready" byte and exits with it. */
+static int
+daemon_detach(void)
+{
+	int p[2];
+	char c;
+	ssize_t n;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		fatal("pipe2");
+	switch (fork()) {
+	case -1:
+		fatal("fork");
+	case 0:
+		(void)close(p[0]);
+		if (setsid() == -1)
+			fatal("setsid");
+		return p[1];
+	default:
+		(void)close(p[1]);
+		do
+			n = read(p[0], &c, 1);
+		while (n == -1 && errno == EINTR);
+		_exit(n == 1 ? 0 : 1);
+	}
+}
+
+/* Child of daemon_detach(): from now on syslog only, no terminal. */
+static void
+daemon_ready(int ready_fd, int debug)
+{
+	int fd;
+
+	log_init(LOG_TAG, 0, debug);
+	if (chdir("/") == -1)
+		fatal("chdir /");
+	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
+		fatal("/dev/null");
+	if (dup2(fd, STDIN_FILENO) == -1 || dup2(fd, STDOUT_FILENO) == -1 ||
+	    dup2(fd, STDERR_FILENO) == -1)
+		fatal("dup2");
+	if (fd > STDERR_FILENO)
+		(void)close(fd);
+	if (write(ready_fd, "1", 1) != 1)
+		fatal("telling the parent we are ready");
+	(void)close(ready_fd);
+}
+
+static void
+daemon_write_pid(const struct daemon *d)
+{
+	int fd;
+
+	if (d->opts.pid_file == NULL)
+		return;
+	fd = open(d->opts.pid_file, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+	    O_CLOEXEC, 0644);
+	if (fd == -1)
+		fatal("pid file %s", d->opts.pid_file);
+	if (dprintf(fd, "%ld\n", (long)getpid()) < 0)
+		fatal("pid file %s", d->opts.pid_file);
+	if (close(fd) == -1)
+		fatal("pid file %s", d->opts.pid_file);
+}
+
+/* SIGHUP: reload; settings that need a restart keep their old value. */
+void
+daemon_reload(struct daemon *d)
+{
+	struct options o;
+	struct pr_error err;
+
+	pr_error_clear(&err);
+	if (options_load(&d->cli, &o, &err) != 0) {
+		log_warnx("reload: %s; keeping the current settings", err.msg);
+		return;
+	}
+	if (strcmp(o.repository, d->opts.repository) != 0)
+		log_warnx("reload: repository changes need a restart");
+	if (strcmp(o.socket_path, d->opts.socket_path) != 0)
+		log_warnx("reload: socket changes need a restart");
+	free(o.repository);
+	o.repository = xstrdup(d->opts.repository);
+	free(o.socket_path);
+	o.socket_path = xstrdup(d->opts.socket_path);
+	free(o.pid_file);
+	o.pid_file = d->opts.pid_file ? xstrdup(d->opts.pid_file) : NULL;
+	o.debug = d->opts.debug;
+	options_free(&d->opts);
+	d->opts = o;
+	d->workers.max = (int)o.workers;
+	log_info("reloaded settings%s%s", o.config_file ? " from " : "",
+	    o.config_file ? o.config_file : "");
+}
+
+static void
+daemon_signal(struct loop *l, int fd, int events, void *arg)
+{
+	struct daemon *d = arg;
+	struct signalfd_siginfo si;
+	struct pr_error err;
+	int64_t n;
+	ssize_t r;
+
+	(void)l;
+	(void)events;
+	while ((r = read(fd, &si, sizeof(si))) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			if (d->stopping)
+				break;
+			log_info("signal %u: shutting down", si.ssi_signo);
+			d->stopping = 1;
+			sched_stop(d);
+			server_shutdown(d);
+			break;
+		case SIGHUP:
+			daemon_reload(d);
+			break;
+		case SIGUSR1:
+			pr_error_clear(&err);
+			if (sched_renew_all(d, &n, &err) != 0)
+				log_warnx("SIGUSR1: %s", err.msg);
+			else
+				log_info("SIGUSR1: %lld proxies due now",
+				    (long long)n);
+			break;
+		}
+	}
+	if (r == -1 && errno != EAGAIN && errno != EINTR)
+		fatal("read signalfd");
+}
+
+static void
+daemon_signals(struct daemon *d)
+{
+	sigset_t set;
+
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		fatal("signal SIGPIPE");
+	if (sigemptyset(&set) == -1 || sigaddset(&set, SIGTERM) == -1 ||
+	    sigaddset(&set, SIGINT) == -1 || sigaddset(&set, SIGHUP) == -1 ||
+	    sigaddset(&set, SIGUSR1) == -1)
+		fatal("sigset");
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+		fatal("sigprocmask");
+	if ((d->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
+		fatal("signalfd");
+	if (loop_add_fd(d->loop, d->sig_fd, LOOP_READ, daemon_signal, d) == -1)
+		fatal("loop_add_fd");
+}
+
+static void
+daemon_cleanup(struct daemon *d)
+{
+	sched_stop(d);
+	worker_pool_shutdown(d);
+	server_close(d);
+	if (d->sig_fd != -1)
+		(void)close(d->sig_fd);
+	loop_free(d->loop);
+	if (d->store != NULL)
+		store_close(d->store);
+	if (d->repo_fd != -1)
+		(void)close(d->repo_fd);
+	if (d->opts.pid_file != NULL && unlink(d->opts.pid_file) == -1 &&
+	    errno != ENOENT)
+		log_warn("unlink %s", d->opts.pid_file);
+	free(d->repo_path);
+	options_free(&d->opts);
+	options_free(&d->cli);
+}
+
+static _Noreturn void
+usage_error(struct options *cli, const char *msg)
+{
+	fprintf(stderr, "proxy-renewd: %s\ntry 'proxy-renewd --help'\n", msg);
+	options_free(cli);
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct daemon d;
+	struct pr_error err;
+	enum opt_action action;
+	int ready_fd = -1;
+
+	memset(&d, 0, sizeof(d));
+	d.srv.fd = -1;
+	d.repo_fd = -1;
+	d.sig_fd = -1;
+	pr_error_clear(&err);
+	if (options_parse_args(argc, argv, &d.cli, &action, &err) != 0)
+		usage_error(&d.cli, err.msg);
+	if (action != OPT_ACTION_RUN) {
+		if (action == OPT_ACTION_HELP)
+			fputs(options_usage(), stdout);
+		else
+			printf("proxy-renewd %s\n", PR_VERSION);
+		options_free(&d.cli);
+		return 0;
+	}
+	make_absolute(&d.cli.config_file);
+	if (options_load(&d.cli, &d.opts, &err) != 0)
+		usage_error(&d.cli, err.msg);
+	if (d.opts.check_config) {
+		puts("configuration OK");
+		options_free(&d.opts);
+		options_free(&d.cli);
+		return 0;
+	}
+	make_absolute(&d.opts.socket_path);
+	make_absolute(&d.opts.pid_file);
+	if (commands_self_check() != 0)
+		fatalx("internal error: inconsistent command table");
+	log_init(LOG_TAG, 1, d.opts.debug);
+	d.euid = geteuid();
+	daemon_open_repository(&d);
+	if (server_listen(&d, d.opts.socket_path, &err) != 0)
+		fatalx("%s", err.msg);
+	if (!d.opts.debug)
+		ready_fd = daemon_detach();
+	if (store_open(d.repo_path, &d.store, &err) != 0) {
+		log_warnx("%s", err.msg);
+		daemon_cleanup(&d);
+		return 1;
+	}
+	d.loop = loop_new();
+	daemon_signals(&d);
+	worker_pool_init(&d);
+	sched_init(&d);
+	server_start(&d);
+	daemon_write_pid(&d);
+	log_info("proxy-renewd %s: repository %s, socket %s", PR_VERSION,
+	    d.repo_path, d.srv.path);
+	if (ready_fd != -1)
+		daemon_ready(ready_fd, d.opts.debug);
+	if (loop_run(d.loop) == -1)
+		log_warn("poll");
+	log_info("stopped");
+	daemon_cleanup(&d);
+	return 0;
+}
