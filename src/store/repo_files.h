@@ -58,7 +58,10 @@ int repo_clean_temp(int dirfd);
  * (caller frees). The master later validates and repo_commit_temp()s it.
  */
 int repo_create_temp(int dirfd, char **name, struct pr_error *err);
-/* rename temp over name and fsync the directory. */
+/*
+ * fsync the temp file, rename it over name and fsync the directory.
+ * If the fsync or rename fails the temp file is removed.
+ */
 int repo_commit_temp(int dirfd, const char *tmpname, const char *name,
     struct pr_error *err);
 

@@ -66,7 +66,10 @@ int store_find_shareable(struct store *st, const char *identity_hash,
     const char *servers, const char *fqans, int64_t min_not_after,
     struct store_proxy *p, struct pr_error *err);
 
-/* Smallest suffix n >= 0 such that "<hash>.<n>" is not a stored file. */
+/*
+ * Smallest suffix n >= 0 such that "<hash>.<n>" is not a stored file.
+ * Cost: O(log n) per suffix in use below the first gap of that identity.
+ */
 int store_next_suffix(struct store *st, const char *identity_hash, int *suffix,
     struct pr_error *err);
 
@@ -82,30 +85,40 @@ int store_update_proxy_times(struct store *st, int64_t id, int64_t not_after,
 int store_record_attempt(struct store *st, int64_t id, int64_t when, int result,
     const char *error_text, int64_t next_renewal, struct pr_error *err);
 
-/* Attach a job (must not exist yet); increments n_jobs. */
+/*
+ * Attach a job (must not exist yet); increments n_jobs. EEXIST when the job
+ * exists, PR_ERR_NOT_REGISTERED when the proxy does not, EINVAL for a job id
+ * that is empty, longer than 4096 bytes, or holds NUL or newline.
+ */
 int store_add_job(struct store *st, const char *jobid, size_t jobid_len,
     int64_t proxy_id, struct pr_error *err);
 
 /*
  * Detach a job; decrements n_jobs. *remaining = jobs left on its proxy.
- * PR_ERR_NOT_REGISTERED when unknown.
+ * When it reaches 0 the proxy row is deleted in the same change (rule 3):
+ * read the proxy's file name before, and remove the file after the commit.
+ * PR_ERR_NOT_REGISTERED when unknown; EINVAL for a malformed job id.
  */
 int store_remove_job(struct store *st, const char *jobid, size_t jobid_len,
     int64_t *proxy_id, int64_t *remaining, struct pr_error *err);
 
-/* Delete a proxy row and every job row pointing at it. */
+/* Delete a proxy row and every job row pointing at it; an absent id is fine. */
 int store_delete_proxy(struct store *st, int64_t id, struct pr_error *err);
 
-/* Earliest next_renewal > 0: 0 and *id/*when, or PR_ERR_NOT_REGISTERED if none. */
+/* Earliest next_renewal > 0: 0 and *id, *when; PR_ERR_NOT_REGISTERED if none. */
 int store_next_due(struct store *st, int64_t *id, int64_t *when,
     struct pr_error *err);
 
-/* Call fn for every proxy (LIST, startup recovery); stops when fn returns non-zero. */
+/*
+ * Call fn for every proxy (LIST, startup recovery); stops when fn returns
+ * non-zero. fn must not call store_foreach_proxy; other store calls are fine
+ * but must not change proxy rows.
+ */
 int store_foreach_proxy(struct store *st,
     int (*fn)(const struct store_proxy *p, void *arg), void *arg,
     struct pr_error *err);
 
-/* Counts for STATUS/bench. */
+/* Counts for STATUS/bench (count(*): O(n), not for the request path). */
 int store_count(struct store *st, int64_t *n_proxies, int64_t *n_jobs,
     struct pr_error *err);
 

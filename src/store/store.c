@@ -1,0 +1,859 @@
+/*
+ * store.c: the repository's metadata in SQLite (see store.h).
+ *
+ * Owns: repository.db (and its -wal/-shm files), its schema and every query.
+ * Divisions: errors, schema, open/close, transactions, rows, queries.
+ *
+ * Invariants:
+ *  (1) Every request-path query is answered by an index (O(log n)):
+ *      job by job_id (primary key), proxy by id, by file (unique), shareable
+ *      by (identity_hash, servers, fqans, is_unique, not_after), next due by
+ *      next_renewal, next suffix by (identity_hash, suffix).
+ *  (2) proxy.n_jobs equals the job rows pointing at it: store_add_job and
+ *      store_remove_job change both inside one savepoint, and the proxy row
+ *      whose last job leaves is deleted in that same savepoint (store.h
+ *      rule 3). store_delete_proxy of an id already gone is not an error.
+ *  (3) repository.db is created by us with O_EXCL|O_NOFOLLOW and mode 0600
+ *      before SQLite opens it; SQLite gives -wal/-shm the same mode. An
+ *      existing file must be a regular file of our euid, no group/other bits.
+ *  (4) Statements are prepared once in store_open and reset after each use;
+ *      no statement is left active between calls except inside
+ *      store_foreach_proxy, which must not be re-entered from its callback.
+ *  (5) Job ids are 1..PR_JOBID_MAX_BYTES bytes, no NUL and no newline,
+ *      stored as BLOBs so any other byte survives unchanged.
+ * Lower layer: fills struct pr_error, never logs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+#define STORE_DB_NAME		"repository.db"
+#define STORE_SCHEMA_VERSION	1
+#define STORE_BUSY_MS		5000	/* wait for another writer */
+#define STORE_JOBID_MAX_BYTES	4096	/* as PR_JOBID_MAX_BYTES */
+#define STORE_PATH_MAX_BYTES	4096
+
+enum stmt_id {
+	S_BEGIN, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
+	S_FIND_JOB, S_GET_PROXY, S_GET_BY_FILE, S_FIND_SHAREABLE, S_NEXT_SUFFIX,
+	S_INSERT_PROXY, S_UPDATE_TIMES, S_RECORD_ATTEMPT, S_ADD_JOB,
+	S_INC_JOBS, S_DEL_JOB, S_DEC_JOBS, S_GET_N_JOBS, S_DEL_PROXY,
+	S_DEL_PROXY_JOBS, S_NEXT_DUE, S_ALL_PROXIES, S_COUNT_PROXIES,
+	S_COUNT_JOBS, S_COUNT
+};
+
+struct store {
+	sqlite3 *db;			/* open connection */
+	sqlite3_stmt *stmt[S_COUNT];	/* prepared once, see invariant (4) */
+};
+
+#define PROXY_COLS "id, identity, identity_hash, file, servers, fqans, " \
+	"is_unique, not_after, obtained, next_renewal, last_attempt, " \
+	"last_result, last_error, failures, n_jobs"
+
+static const char *const stmt_sql[S_COUNT] = {
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_SAVEPOINT] = "SAVEPOINT store_op",
+	[S_RELEASE] = "RELEASE store_op",
+	[S_ROLLBACK_TO] = "ROLLBACK TO store_op",
+	[S_FIND_JOB] = "SELECT proxy_id FROM job WHERE job_id = ?1",
+	[S_GET_PROXY] = "SELECT " PROXY_COLS " FROM proxy WHERE id = ?1",
+	[S_GET_BY_FILE] = "SELECT " PROXY_COLS " FROM proxy WHERE file = ?1",
+	[S_FIND_SHAREABLE] = "SELECT " PROXY_COLS " FROM proxy"
+	    " WHERE identity_hash = ?1 AND servers = ?2 AND fqans = ?3"
+	    " AND is_unique = 0 AND not_after > ?4"
+	    " ORDER BY not_after DESC LIMIT 1",
+	/* First gap in the suffixes of one identity, walked in index order. */
+	[S_NEXT_SUFFIX] = "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM proxy"
+	    " WHERE identity_hash = ?1 AND suffix = 0) THEN 0 ELSE"
+	    " (SELECT p.suffix + 1 FROM proxy p WHERE p.identity_hash = ?1"
+	    " AND p.suffix >= 0 AND NOT EXISTS (SELECT 1 FROM proxy q"
+	    " WHERE q.identity_hash = ?1 AND q.suffix = p.suffix + 1)"
+	    " ORDER BY p.suffix LIMIT 1) END",
+	[S_INSERT_PROXY] = "INSERT INTO proxy (identity, identity_hash, file,"
+	    " suffix, servers, fqans, is_unique, not_after, obtained,"
+	    " next_renewal, last_attempt, last_result, last_error, failures,"
+	    " n_jobs) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+	    " ?12, ?13, ?14, 0)",
+	[S_UPDATE_TIMES] = "UPDATE proxy SET not_after = ?2, obtained = ?3,"
+	    " next_renewal = ?4 WHERE id = ?1",
+	[S_RECORD_ATTEMPT] = "UPDATE proxy SET last_attempt = ?2,"
+	    " last_result = ?3, last_error = ?4, next_renewal = ?5,"
+	    " failures = CASE WHEN ?3 = 0 THEN 0 ELSE failures + 1 END"
+	    " WHERE id = ?1",
+	[S_ADD_JOB] = "INSERT INTO job (job_id, proxy_id) VALUES (?1, ?2)",
+	[S_INC_JOBS] = "UPDATE proxy SET n_jobs = n_jobs + 1 WHERE id = ?1",
+	[S_DEL_JOB] = "DELETE FROM job WHERE job_id = ?1",
+	[S_DEC_JOBS] = "UPDATE proxy SET n_jobs = n_jobs - 1 WHERE id = ?1",
+	[S_GET_N_JOBS] = "SELECT n_jobs FROM proxy WHERE id = ?1",
+	[S_DEL_PROXY] = "DELETE FROM proxy WHERE id = ?1",
+	[S_DEL_PROXY_JOBS] = "DELETE FROM job WHERE proxy_id = ?1",
+	[S_NEXT_DUE] = "SELECT id, next_renewal FROM proxy"
+	    " WHERE next_renewal > 0 ORDER BY next_renewal LIMIT 1",
+	[S_ALL_PROXIES] = "SELECT " PROXY_COLS " FROM proxy",
+	[S_COUNT_PROXIES] = "SELECT count(*) FROM proxy",
+	[S_COUNT_JOBS] = "SELECT count(*) FROM job",
+};
+
+/* Version 1. Later versions add steps keyed on PRAGMA user_version. */
+static const char schema_v1[] =
+	"CREATE TABLE proxy ("
+	" id INTEGER PRIMARY KEY,"
+	" identity TEXT NOT NULL,"
+	" identity_hash TEXT NOT NULL,"
+	" file TEXT NOT NULL UNIQUE,"
+	" suffix INTEGER NOT NULL,"	/* n of "<hash>.<n>", -1 otherwise */
+	" servers TEXT NOT NULL,"
+	" fqans TEXT NOT NULL,"
+	" is_unique INTEGER NOT NULL,"
+	" not_after INTEGER NOT NULL,"
+	" obtained INTEGER NOT NULL,"
+	" next_renewal INTEGER NOT NULL,"
+	" last_attempt INTEGER NOT NULL,"
+	" last_result INTEGER NOT NULL,"
+	" last_error TEXT NOT NULL,"
+	" failures INTEGER NOT NULL,"
+	" n_jobs INTEGER NOT NULL CHECK (n_jobs >= 0));"
+	"CREATE INDEX proxy_share ON proxy"
+	" (identity_hash, servers, fqans, is_unique, not_after);"
+	"CREATE INDEX proxy_suffix ON proxy (identity_hash, suffix);"
+	"CREATE INDEX proxy_due ON proxy (next_renewal);"
+	"CREATE TABLE job ("
+	" job_id BLOB PRIMARY KEY,"
+	" proxy_id INTEGER NOT NULL REFERENCES proxy (id) ON DELETE CASCADE"
+	") WITHOUT ROWID;"
+	"CREATE INDEX job_proxy ON job (proxy_id);"
+	"PRAGMA user_version = 1;";
+
+/* ==== errors ==== */
+
+static int
+db_code(int rc)
+{
+	if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+		return PR_ERR_NOT_REGISTERED;
+	switch (rc & 0xff) {
+	case SQLITE_NOMEM:
+		return ENOMEM;
+	case SQLITE_FULL:
+		return ENOSPC;
+	case SQLITE_IOERR:
+		return EIO;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return EBUSY;
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+	case SQLITE_CANTOPEN:
+	case SQLITE_AUTH:
+		return EACCES;
+	case SQLITE_CONSTRAINT:
+		return EEXIST;
+	default:
+		return PR_ERR_GENERIC;
+	}
+}
+
+static int
+db_fail(struct store *st, int rc, const char *what, struct pr_error *err)
+{
+	return pr_error_set(err, db_code(rc), "store: %s: %s", what,
+	    st != NULL && st->db != NULL ? sqlite3_errmsg(st->db) :
+	    sqlite3_errstr(rc));
+}
+
+/* ==== open/close ==== */
+
+/* Create repository.db 0600 ourselves, or check the existing one. */
+static int
+db_file_check(const char *path, struct pr_error *err)
+{
+	struct stat sb;
+	int fd;
+
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd == -1 && errno == EEXIST)
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd == -1)
+		return pr_error_set(err, errno, "store %s: open: %s", path,
+		    errno == ELOOP ? "is a symbolic link" : strerror(errno));
+	if (fstat(fd, &sb) == -1) {
+		(void)close(fd);	/* nothing written */
+		return pr_error_set(err, errno, "store %s: fstat: %s", path,
+		    strerror(errno));
+	}
+	(void)close(fd);	/* nothing written */
+	if (!S_ISREG(sb.st_mode))
+		return pr_error_set(err, EINVAL, "store %s: not a regular file",
+		    path);
+	if (sb.st_uid != geteuid())
+		return pr_error_set(err, EPERM, "store %s: owned by uid %u, not "
+		    "%u", path, (unsigned)sb.st_uid, (unsigned)geteuid());
+	if ((sb.st_mode & 077) != 0)
+		return pr_error_set(err, EPERM, "store %s: mode %04o: chmod 0600 "
+		    "%s", path, (unsigned)(sb.st_mode & 07777), path);
+	return 0;
+}
+
+static int
+db_exec(struct store *st, const char *sql, struct pr_error *err)
+{
+	int rc;
+
+	if ((rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL)) != SQLITE_OK)
+		return db_fail(st, rc, sql, err);
+	return 0;
+}
+
+static int
+db_schema(struct store *st, struct pr_error *err)
+{
+	sqlite3_stmt *s;
+	int rc, version;
+
+	rc = sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return db_fail(st, rc, "read schema version", err);
+	rc = sqlite3_step(s);
+	version = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+	sqlite3_finalize(s);
+	if (version < 0)
+		return db_fail(st, rc, "read schema version", err);
+	if (version == STORE_SCHEMA_VERSION)
+		return 0;
+	if (version > STORE_SCHEMA_VERSION)
+		return pr_error_set(err, PR_ERR_GENERIC, "store: schema version "
+		    "%d is newer than this program (%d)", version,
+		    STORE_SCHEMA_VERSION);
+	/* version 0: a new database */
+	if (db_exec(st, "BEGIN IMMEDIATE", err) != 0)
+		return err != NULL ? err->code : PR_ERR_GENERIC;
+	if (db_exec(st, schema_v1, err) != 0 || db_exec(st, "COMMIT", err) != 0) {
+		(void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return err != NULL ? err->code : PR_ERR_GENERIC;
+	}
+	return 0;
+}
+
+static int
+db_prepare_all(struct store *st, struct pr_error *err)
+{
+	int i, rc;
+
+	for (i = 0; i < S_COUNT; i++) {
+		rc = sqlite3_prepare_v3(st->db, stmt_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &st->stmt[i], NULL);
+		if (rc != SQLITE_OK)
+			return db_fail(st, rc, stmt_sql[i], err);
+	}
+	return 0;
+}
+
+int
+store_open(const char *dir, struct store **out, struct pr_error *err)
+{
+	struct store *st;
+	char path[STORE_PATH_MAX_BYTES];
+	int rc;
+
+	*out = NULL;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, STORE_DB_NAME) >=
+	    sizeof(path))
+		return pr_error_set(err, ENAMETOOLONG, "store: path too long");
+	if ((rc = db_file_check(path, err)) != 0)
+		return rc;
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return pr_error_set(err, ENOMEM, "store: out of memory");
+	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		rc = db_fail(st, rc, path, err);
+		goto fail;
+	}
+	(void)sqlite3_extended_result_codes(st->db, 1);	/* always succeeds */
+	if ((rc = sqlite3_busy_timeout(st->db, STORE_BUSY_MS)) != SQLITE_OK) {
+		rc = db_fail(st, rc, "busy timeout", err);
+		goto fail;
+	}
+	if ((rc = db_exec(st, "PRAGMA journal_mode = WAL", err)) != 0 ||
+	    (rc = db_exec(st, "PRAGMA synchronous = FULL", err)) != 0 ||
+	    (rc = db_exec(st, "PRAGMA foreign_keys = ON", err)) != 0 ||
+	    (rc = db_schema(st, err)) != 0 ||
+	    (rc = db_prepare_all(st, err)) != 0)
+		goto fail;
+	*out = st;
+	return 0;
+fail:
+	store_close(st);
+	return rc;
+}
+
+void
+store_close(struct store *st)
+{
+	int i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(st->stmt[i]);	/* NULL is a no-op */
+	(void)sqlite3_close(st->db);	/* all statements finalized */
+	free(st);
+}
+
+/* ==== statement helpers ==== */
+
+/* Step a statement that returns no row; resets it. */
+static int
+run(struct store *st, enum stmt_id id, struct pr_error *err)
+{
+	sqlite3_stmt *s = st->stmt[id];
+	int rc;
+
+	rc = sqlite3_step(s);
+	(void)sqlite3_reset(s);	/* the step's code is what matters */
+	(void)sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return db_fail(st, rc, stmt_sql[id], err);
+	return 0;
+}
+
+static void
+done(struct store *st, enum stmt_id id)
+{
+	(void)sqlite3_reset(st->stmt[id]);	/* errors were seen by step */
+	(void)sqlite3_clear_bindings(st->stmt[id]);
+}
+
+static int
+bind_text(struct store *st, enum stmt_id id, int col, const char *v,
+    struct pr_error *err)
+{
+	int rc;
+
+	rc = sqlite3_bind_text(st->stmt[id], col, v != NULL ? v : "", -1,
+	    SQLITE_STATIC);
+	if (rc != SQLITE_OK)
+		return db_fail(st, rc, "bind", err);
+	return 0;
+}
+
+static int
+bind_int(struct store *st, enum stmt_id id, int col, int64_t v,
+    struct pr_error *err)
+{
+	int rc;
+
+	if ((rc = sqlite3_bind_int64(st->stmt[id], col, v)) != SQLITE_OK)
+		return db_fail(st, rc, "bind", err);
+	return 0;
+}
+
+static int
+jobid_ok(const char *jobid, size_t len, struct pr_error *err)
+{
+	if (jobid == NULL || len == 0 || len > STORE_JOBID_MAX_BYTES)
+		return pr_error_set(err, EINVAL, "store: job id of %zu bytes "
+		    "(1 to %d allowed)", len, STORE_JOBID_MAX_BYTES);
+	if (memchr(jobid, '\0', len) != NULL || memchr(jobid, '\n', len) != NULL)
+		return pr_error_set(err, EINVAL,
+		    "store: job id contains NUL or newline");
+	return 0;
+}
+
+static int
+bind_jobid(struct store *st, enum stmt_id id, const char *jobid, size_t len,
+    struct pr_error *err)
+{
+	int rc;
+
+	if ((rc = jobid_ok(jobid, len, err)) != 0)
+		return rc;
+	rc = sqlite3_bind_blob(st->stmt[id], 1, jobid, (int)len, SQLITE_STATIC);
+	if (rc != SQLITE_OK)
+		return db_fail(st, rc, "bind", err);
+	return 0;
+}
+
+/* ==== transactions ==== */
+
+int
+store_begin(struct store *st, struct pr_error *err)
+{
+	return run(st, S_BEGIN, err);
+}
+
+int
+store_commit(struct store *st, struct pr_error *err)
+{
+	int rc;
+
+	if ((rc = run(st, S_COMMIT, err)) != 0)
+		store_rollback(st);
+	return rc;
+}
+
+void
+store_rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		(void)run(st, S_ROLLBACK, NULL);	/* nothing left to undo */
+}
+
+/* A savepoint around a multi-statement change, nested or not. */
+static int
+op_begin(struct store *st, struct pr_error *err)
+{
+	return run(st, S_SAVEPOINT, err);
+}
+
+static int
+op_end(struct store *st, int rc, struct pr_error *err)
+{
+	if (rc == 0 && (rc = run(st, S_RELEASE, err)) == 0)
+		return 0;
+	(void)run(st, S_ROLLBACK_TO, NULL);	/* undo this operation only */
+	(void)run(st, S_RELEASE, NULL);
+	return rc;
+}
+
+/* ==== rows ==== */
+
+static char *
+col_text(sqlite3_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+
+	return strdup(t != NULL ? (const char *)t : "");
+}
+
+static int
+row_to_proxy(struct store *st, sqlite3_stmt *s, struct store_proxy *p,
+    struct pr_error *err)
+{
+	memset(p, 0, sizeof(*p));
+	p->id = sqlite3_column_int64(s, 0);
+	p->identity = col_text(s, 1);
+	p->identity_hash = col_text(s, 2);
+	p->file = col_text(s, 3);
+	p->servers = col_text(s, 4);
+	p->fqans = col_text(s, 5);
+	p->is_unique = sqlite3_column_int(s, 6);
+	p->not_after = sqlite3_column_int64(s, 7);
+	p->obtained = sqlite3_column_int64(s, 8);
+	p->next_renewal = sqlite3_column_int64(s, 9);
+	p->last_attempt = sqlite3_column_int64(s, 10);
+	p->last_result = sqlite3_column_int(s, 11);
+	p->last_error = col_text(s, 12);
+	p->failures = sqlite3_column_int(s, 13);
+	p->n_jobs = sqlite3_column_int64(s, 14);
+	if (p->identity == NULL || p->identity_hash == NULL ||
+	    p->file == NULL || p->servers == NULL || p->fqans == NULL ||
+	    p->last_error == NULL) {
+		store_proxy_free(p);
+		return db_fail(st, SQLITE_NOMEM, "read proxy", err);
+	}
+	return 0;
+}
+
+/* Step a bound proxy query: 0 and *p, or PR_ERR_NOT_REGISTERED. */
+static int
+get_one_proxy(struct store *st, enum stmt_id id, struct store_proxy *p,
+    const char *what, struct pr_error *err)
+{
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	rc = sqlite3_step(st->stmt[id]);
+	if (rc == SQLITE_ROW)
+		rc = row_to_proxy(st, st->stmt[id], p, err);
+	else if (rc == SQLITE_DONE)
+		rc = pr_error_set(err, PR_ERR_NOT_REGISTERED,
+		    "store: no such proxy (%s)", what);
+	else
+		rc = db_fail(st, rc, stmt_sql[id], err);
+	done(st, id);
+	return rc;
+}
+
+void
+store_proxy_free(struct store_proxy *p)
+{
+	if (p == NULL)
+		return;
+	free(p->identity);
+	free(p->identity_hash);
+	free(p->file);
+	free(p->servers);
+	free(p->fqans);
+	free(p->last_error);
+	memset(p, 0, sizeof(*p));
+}
+
+/* ==== queries ==== */
+
+int
+store_find_job(struct store *st, const char *jobid, size_t jobid_len,
+    int64_t *proxy_id, struct pr_error *err)
+{
+	int rc;
+
+	if ((rc = bind_jobid(st, S_FIND_JOB, jobid, jobid_len, err)) != 0)
+		return rc;
+	rc = sqlite3_step(st->stmt[S_FIND_JOB]);
+	if (rc == SQLITE_ROW) {
+		*proxy_id = sqlite3_column_int64(st->stmt[S_FIND_JOB], 0);
+		rc = 0;
+	} else if (rc == SQLITE_DONE)
+		rc = pr_error_set(err, PR_ERR_NOT_REGISTERED,
+		    "store: job not registered");
+	else
+		rc = db_fail(st, rc, "find job", err);
+	done(st, S_FIND_JOB);
+	return rc;
+}
+
+int
+store_get_proxy(struct store *st, int64_t id, struct store_proxy *p,
+    struct pr_error *err)
+{
+	int rc;
+
+	if ((rc = bind_int(st, S_GET_PROXY, 1, id, err)) != 0)
+		return rc;
+	return get_one_proxy(st, S_GET_PROXY, p, "by id", err);
+}
+
+int
+store_get_proxy_by_file(struct store *st, const char *file,
+    struct store_proxy *p, struct pr_error *err)
+{
+	int rc;
+
+	if ((rc = bind_text(st, S_GET_BY_FILE, 1, file, err)) != 0)
+		return rc;
+	return get_one_proxy(st, S_GET_BY_FILE, p, "by file", err);
+}
+
+int
+store_find_shareable(struct store *st, const char *identity_hash,
+    const char *servers, const char *fqans, int64_t min_not_after,
+    struct store_proxy *p, struct pr_error *err)
+{
+	int rc;
+
+	if ((rc = bind_text(st, S_FIND_SHAREABLE, 1, identity_hash, err)) != 0 ||
+	    (rc = bind_text(st, S_FIND_SHAREABLE, 2, servers, err)) != 0 ||
+	    (rc = bind_text(st, S_FIND_SHAREABLE, 3, fqans, err)) != 0 ||
+	    (rc = bind_int(st, S_FIND_SHAREABLE, 4, min_not_after, err)) != 0) {
+		done(st, S_FIND_SHAREABLE);
+		return rc;
+	}
+	return get_one_proxy(st, S_FIND_SHAREABLE, p, "shareable", err);
+}
+
+int
+store_next_suffix(struct store *st, const char *identity_hash, int *suffix,
+    struct pr_error *err)
+{
+	sqlite3_stmt *s = st->stmt[S_NEXT_SUFFIX];
+	int64_t v;
+	int rc;
+
+	if ((rc = bind_text(st, S_NEXT_SUFFIX, 1, identity_hash, err)) != 0)
+		return rc;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		v = sqlite3_column_int64(s, 0);
+		if (v < 0 || v > INT32_MAX)
+			rc = pr_error_set(err, PR_ERR_GENERIC,
+			    "store: suffixes exhausted");
+		else {
+			*suffix = (int)v;
+			rc = 0;
+		}
+	} else
+		rc = db_fail(st, rc, "next suffix", err);
+	done(st, S_NEXT_SUFFIX);
+	return rc;
+}
+
+/* n of "<hash>.<n>" (decimal, no sign, no leading zero), else -1. */
+static int64_t
+file_suffix(const char *file, const char *hash)
+{
+	size_t hl = strlen(hash);
+	const char *p;
+	int64_t n = 0;
+
+	if (strncmp(file, hash, hl) != 0 || file[hl] != '.')
+		return -1;
+	p = file + hl + 1;
+	if (*p == '\0' || (p[0] == '0' && p[1] != '\0'))
+		return -1;
+	for (; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9' || n > INT32_MAX / 10)
+			return -1;
+		n = n * 10 + (*p - '0');
+	}
+	return n <= INT32_MAX ? n : -1;
+}
+
+int
+store_insert_proxy(struct store *st, struct store_proxy *p,
+    struct pr_error *err)
+{
+	enum stmt_id id = S_INSERT_PROXY;
+	int rc;
+
+	if (p->file == NULL || p->identity_hash == NULL || p->identity == NULL)
+		return pr_error_set(err, EINVAL, "store: incomplete proxy");
+	if ((rc = bind_text(st, id, 1, p->identity, err)) != 0 ||
+	    (rc = bind_text(st, id, 2, p->identity_hash, err)) != 0 ||
+	    (rc = bind_text(st, id, 3, p->file, err)) != 0 ||
+	    (rc = bind_int(st, id, 4, file_suffix(p->file, p->identity_hash),
+	    err)) != 0 ||
+	    (rc = bind_text(st, id, 5, p->servers, err)) != 0 ||
+	    (rc = bind_text(st, id, 6, p->fqans, err)) != 0 ||
+	    (rc = bind_int(st, id, 7, p->is_unique != 0, err)) != 0 ||
+	    (rc = bind_int(st, id, 8, p->not_after, err)) != 0 ||
+	    (rc = bind_int(st, id, 9, p->obtained, err)) != 0 ||
+	    (rc = bind_int(st, id, 10, p->next_renewal, err)) != 0 ||
+	    (rc = bind_int(st, id, 11, p->last_attempt, err)) != 0 ||
+	    (rc = bind_int(st, id, 12, p->last_result, err)) != 0 ||
+	    (rc = bind_text(st, id, 13, p->last_error, err)) != 0 ||
+	    (rc = bind_int(st, id, 14, p->failures, err)) != 0) {
+		done(st, id);
+		return rc;
+	}
+	if ((rc = run(st, id, err)) != 0)
+		return rc;
+	p->id = sqlite3_last_insert_rowid(st->db);
+	p->n_jobs = 0;
+	return 0;
+}
+
+/* Run an UPDATE by id; PR_ERR_NOT_REGISTERED when no row changed. */
+static int
+run_update(struct store *st, enum stmt_id id, struct pr_error *err)
+{
+	int rc;
+
+	if ((rc = run(st, id, err)) != 0)
+		return rc;
+	if (sqlite3_changes(st->db) == 0)
+		return pr_error_set(err, PR_ERR_NOT_REGISTERED,
+		    "store: no such proxy");
+	return 0;
+}
+
+int
+store_update_proxy_times(struct store *st, int64_t id, int64_t not_after,
+    int64_t obtained, int64_t next_renewal, struct pr_error *err)
+{
+	enum stmt_id s = S_UPDATE_TIMES;
+	int rc;
+
+	if ((rc = bind_int(st, s, 1, id, err)) != 0 ||
+	    (rc = bind_int(st, s, 2, not_after, err)) != 0 ||
+	    (rc = bind_int(st, s, 3, obtained, err)) != 0 ||
+	    (rc = bind_int(st, s, 4, next_renewal, err)) != 0) {
+		done(st, s);
+		return rc;
+	}
+	return run_update(st, s, err);
+}
+
+int
+store_record_attempt(struct store *st, int64_t id, int64_t when, int result,
+    const char *error_text, int64_t next_renewal, struct pr_error *err)
+{
+	enum stmt_id s = S_RECORD_ATTEMPT;
+	int rc;
+
+	if ((rc = bind_int(st, s, 1, id, err)) != 0 ||
+	    (rc = bind_int(st, s, 2, when, err)) != 0 ||
+	    (rc = bind_int(st, s, 3, result, err)) != 0 ||
+	    (rc = bind_text(st, s, 4, result == 0 ? "" : error_text, err)) != 0 ||
+	    (rc = bind_int(st, s, 5, next_renewal, err)) != 0) {
+		done(st, s);
+		return rc;
+	}
+	return run_update(st, s, err);
+}
+
+int
+store_add_job(struct store *st, const char *jobid, size_t jobid_len,
+    int64_t proxy_id, struct pr_error *err)
+{
+	int rc;
+
+	if ((rc = jobid_ok(jobid, jobid_len, err)) != 0)
+		return rc;
+	if ((rc = op_begin(st, err)) != 0)
+		return rc;
+	if ((rc = bind_jobid(st, S_ADD_JOB, jobid, jobid_len, err)) != 0 ||
+	    (rc = bind_int(st, S_ADD_JOB, 2, proxy_id, err)) != 0) {
+		done(st, S_ADD_JOB);
+		return op_end(st, rc, err);
+	}
+	rc = run(st, S_ADD_JOB, err);
+	if (rc == EEXIST)
+		rc = pr_error_set(err, EEXIST, "store: job already registered");
+	else if (rc == PR_ERR_NOT_REGISTERED)
+		rc = pr_error_set(err, rc, "store: add job: no such proxy");
+	if (rc == 0 && (rc = bind_int(st, S_INC_JOBS, 1, proxy_id, err)) == 0)
+		rc = run_update(st, S_INC_JOBS, err);
+	return op_end(st, rc, err);
+}
+
+static int
+get_n_jobs(struct store *st, int64_t proxy_id, int64_t *n,
+    struct pr_error *err)
+{
+	int rc;
+
+	if ((rc = bind_int(st, S_GET_N_JOBS, 1, proxy_id, err)) != 0)
+		return rc;
+	rc = sqlite3_step(st->stmt[S_GET_N_JOBS]);
+	if (rc == SQLITE_ROW) {
+		*n = sqlite3_column_int64(st->stmt[S_GET_N_JOBS], 0);
+		rc = 0;
+	} else
+		rc = db_fail(st, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc,
+		    "job without proxy", err);
+	done(st, S_GET_N_JOBS);
+	return rc;
+}
+
+/* Inside a savepoint: detach, and delete the proxy with its last job. */
+static int
+remove_job_op(struct store *st, const char *jobid, size_t jobid_len,
+    int64_t *proxy_id, int64_t *remaining, struct pr_error *err)
+{
+	int rc;
+
+	if ((rc = store_find_job(st, jobid, jobid_len, proxy_id, err)) != 0)
+		return rc;
+	if ((rc = bind_jobid(st, S_DEL_JOB, jobid, jobid_len, err)) != 0 ||
+	    (rc = run(st, S_DEL_JOB, err)) != 0)
+		return rc;
+	if ((rc = bind_int(st, S_DEC_JOBS, 1, *proxy_id, err)) != 0 ||
+	    (rc = run_update(st, S_DEC_JOBS, err)) != 0)
+		return rc;
+	if ((rc = get_n_jobs(st, *proxy_id, remaining, err)) != 0)
+		return rc;
+	if (*remaining == 0)	/* store.h rule (3) */
+		rc = store_delete_proxy(st, *proxy_id, err);
+	return rc;
+}
+
+int
+store_remove_job(struct store *st, const char *jobid, size_t jobid_len,
+    int64_t *proxy_id, int64_t *remaining, struct pr_error *err)
+{
+	int rc;
+
+	*remaining = 0;
+	if ((rc = jobid_ok(jobid, jobid_len, err)) != 0)
+		return rc;
+	if ((rc = op_begin(st, err)) != 0)
+		return rc;
+	rc = remove_job_op(st, jobid, jobid_len, proxy_id, remaining, err);
+	return op_end(st, rc, err);
+}
+
+int
+store_delete_proxy(struct store *st, int64_t id, struct pr_error *err)
+{
+	int rc;
+
+	if ((rc = op_begin(st, err)) != 0)
+		return rc;
+	if ((rc = bind_int(st, S_DEL_PROXY_JOBS, 1, id, err)) == 0 &&
+	    (rc = run(st, S_DEL_PROXY_JOBS, err)) == 0 &&
+	    (rc = bind_int(st, S_DEL_PROXY, 1, id, err)) == 0)
+		rc = run(st, S_DEL_PROXY, err);
+	return op_end(st, rc, err);
+}
+
+int
+store_next_due(struct store *st, int64_t *id, int64_t *when,
+    struct pr_error *err)
+{
+	sqlite3_stmt *s = st->stmt[S_NEXT_DUE];
+	int rc;
+
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+		*when = sqlite3_column_int64(s, 1);
+		rc = 0;
+	} else if (rc == SQLITE_DONE)
+		rc = pr_error_set(err, PR_ERR_NOT_REGISTERED,
+		    "store: nothing scheduled");
+	else
+		rc = db_fail(st, rc, "next due", err);
+	done(st, S_NEXT_DUE);
+	return rc;
+}
+
+int
+store_foreach_proxy(struct store *st,
+    int (*fn)(const struct store_proxy *p, void *arg), void *arg,
+    struct pr_error *err)
+{
+	sqlite3_stmt *s = st->stmt[S_ALL_PROXIES];
+	struct store_proxy p;
+	int rc, stop = 0;
+
+	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((rc = row_to_proxy(st, s, &p, err)) != 0) {
+			done(st, S_ALL_PROXIES);
+			return rc;
+		}
+		stop = fn(&p, arg);
+		store_proxy_free(&p);
+	}
+	done(st, S_ALL_PROXIES);
+	if (!stop && rc != SQLITE_DONE)
+		return db_fail(st, rc, "list proxies", err);
+	return 0;
+}
+
+static int
+count(struct store *st, enum stmt_id id, int64_t *n, struct pr_error *err)
+{
+	int rc;
+
+	rc = sqlite3_step(st->stmt[id]);
+	if (rc == SQLITE_ROW) {
+		*n = sqlite3_column_int64(st->stmt[id], 0);
+		rc = 0;
+	} else
+		rc = db_fail(st, rc, stmt_sql[id], err);
+	done(st, id);
+	return rc;
+}
+
+int
+store_count(struct store *st, int64_t *n_proxies, int64_t *n_jobs,
+    struct pr_error *err)
+{
+	int rc;
+
+	if ((rc = count(st, S_COUNT_PROXIES, n_proxies, err)) != 0)
+		return rc;
+	return count(st, S_COUNT_JOBS, n_jobs, err);
+}
