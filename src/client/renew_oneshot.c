@@ -1,0 +1,426 @@
+/*
+ * renew_oneshot.c: proxyrenew_renew(), one renewal by running the renewal
+ * worker (contract at the top of src/renew/renew.h) and committing its
+ * result atomically.
+ *
+ * Rules (library code):
+ *  1. Only this process creates, renames or unlinks the temporary file;
+ *     it is created exclusively (mkostemp, 0600) next to out_path, and
+ *     either renamed over out_path after our own check or unlinked.
+ *  2. The worker is bounded by one deadline (opts->timeout_sec) covering
+ *     the request, the answer and its exit; past it, it is SIGKILLed and
+ *     always reaped (no zombie left behind).
+ *  3. No SIGPIPE (socketpair + MSG_NOSIGNAL), no exit, no logging; the
+ *     worker gets default signal dispositions and an empty signal mask.
+ *  4. What the worker wrote is re-checked here (same identity as the
+ *     current proxy, later expiry) before it replaces anything.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "cred.h"
+#include "limits.h"
+#include "message.h"
+#include "renew.h"
+#include "renew_oneshot.h"
+
+#ifndef PR_WORKER_PATH
+#define PR_WORKER_PATH "/usr/local/libexec/proxy-renewd/proxy-renewd-worker"
+#endif
+
+extern char **environ;
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait for fd to be ready for events before deadline_ms. */
+static int
+wait_fd(int fd, short events, int64_t deadline_ms, struct pr_error *err)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int64_t left;
+	int n;
+
+	for (;;) {
+		if ((left = deadline_ms - mono_ms()) <= 0)
+			return pr_error_set(err, PR_ERR_TIMEOUT, "renewal "
+			    "worker: no result within the time limit");
+		n = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
+		if (n > 0)
+			return 0;
+		if (n == -1 && errno != EINTR)
+			return pr_error_set(err, errno, "poll: %s",
+			    strerror(errno));
+	}
+}
+
+static int
+send_all(int fd, const unsigned char *buf, size_t len, int64_t deadline_ms,
+    struct pr_error *err)
+{
+	ssize_t w;
+	int rc;
+
+	while (len > 0) {
+		if ((rc = wait_fd(fd, POLLOUT, deadline_ms, err)) != 0)
+			return rc;
+		w = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (w == -1)
+			return pr_error_set(err, errno, "renewal worker: "
+			    "sending the request: %s", strerror(errno));
+		buf += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+recv_all(int fd, void *buf, size_t len, int64_t deadline_ms,
+    struct pr_error *err)
+{
+	char *p = buf;
+	ssize_t r;
+	int rc;
+
+	while (len > 0) {
+		if ((rc = wait_fd(fd, POLLIN, deadline_ms, err)) != 0)
+			return rc;
+		r = recv(fd, p, len, MSG_DONTWAIT);
+		if (r == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r <= 0)
+			return pr_error_set(err, r == 0 ? PR_ERR_UNEXPECTED_EOF :
+			    errno, "renewal worker: no complete result");
+		p += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+static int
+add_opt(struct pr_msg *m, const char *key, const char *value)
+{
+	return value != NULL ? msg_add(m, key, value) : 0;
+}
+
+/* The request frame (header + payload) in *out. */
+static int
+build_frame(const char *servers, const char *cur, const char *tmp,
+    const struct proxyrenew_renew_opts *o, unsigned char **out,
+    size_t *out_len, struct pr_error *err)
+{
+	struct pr_msg m;
+	char *payload = NULL;
+	size_t len = 0;
+	int rc;
+
+	msg_init(&m);
+	rc = msg_add(&m, RENEW_KEY_SERVERS, servers);
+	if (rc == 0)
+		rc = msg_add(&m, RENEW_KEY_PROXY, cur);
+	if (rc == 0)
+		rc = msg_add(&m, RENEW_KEY_OUT, tmp);
+	if (rc == 0 && o->lifetime_sec > 0)
+		rc = msg_add_int(&m, RENEW_KEY_LIFETIME, o->lifetime_sec);
+	if (rc == 0 && o->server_timeout_sec > 0)
+		rc = msg_add_int(&m, RENEW_KEY_SERVER_TIMEOUT,
+		    o->server_timeout_sec);
+	if (rc == 0)
+		rc = add_opt(&m, RENEW_KEY_CERT, o->cert);
+	if (rc == 0)
+		rc = add_opt(&m, RENEW_KEY_KEY, o->key);
+	if (rc == 0)
+		rc = add_opt(&m, RENEW_KEY_CADIR, o->cadir);
+	if (rc == 0)
+		rc = msg_encode(&m, &payload, &len);
+	msg_free(&m);
+	if (rc != 0)
+		return pr_error_set(err, rc, "renewal request: invalid value "
+		    "(a newline in a path or server list?)");
+	if ((*out = malloc(len + FRAME_HEADER_BYTES)) == NULL) {
+		free(payload);
+		return pr_error_set(err, ENOMEM, "out of memory");
+	}
+	frame_encode_len((uint32_t)len, *out);
+	memcpy(*out + FRAME_HEADER_BYTES, payload, len);
+	*out_len = len + FRAME_HEADER_BYTES;
+	free(payload);
+	return 0;
+}
+
+static int
+spawn_worker(int child_fd, pid_t *pid, struct pr_error *err)
+{
+	const char *path = getenv("PROXY_RENEWD_WORKER");
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, all;
+	char *argv[2];
+	int rc;
+
+	if (path == NULL || *path == '\0')
+		path = PR_WORKER_PATH;
+	argv[0] = (char *)path;
+	argv[1] = NULL;
+	(void)sigemptyset(&none);
+	(void)sigfillset(&all);
+	if ((rc = posix_spawn_file_actions_init(&fa)) != 0)
+		return pr_error_set(err, rc, "posix_spawn: %s", strerror(rc));
+	if ((rc = posix_spawnattr_init(&attr)) != 0) {
+		(void)posix_spawn_file_actions_destroy(&fa);
+		return pr_error_set(err, rc, "posix_spawn: %s", strerror(rc));
+	}
+	if ((rc = posix_spawn_file_actions_adddup2(&fa, child_fd, 0)) == 0 &&
+	    (rc = posix_spawn_file_actions_adddup2(&fa, child_fd, 1)) == 0 &&
+	    (rc = posix_spawnattr_setsigmask(&attr, &none)) == 0 &&
+	    (rc = posix_spawnattr_setsigdefault(&attr, &all)) == 0 &&
+	    (rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
+	    POSIX_SPAWN_SETSIGDEF)) == 0)
+		rc = posix_spawn(pid, path, &fa, &attr, argv, environ);
+	(void)posix_spawn_file_actions_destroy(&fa);
+	(void)posix_spawnattr_destroy(&attr);
+	if (rc != 0)
+		return pr_error_set(err, rc, "cannot run the renewal worker %s: "
+		    "%s (set PROXY_RENEWD_WORKER)", path, strerror(rc));
+	return 0;
+}
+
+/* Reap the worker; kill it first when it is past the deadline. */
+static int
+reap_worker(pid_t pid, int64_t deadline_ms, int *status)
+{
+	pid_t r;
+
+	for (;;) {
+		r = waitpid(pid, status, WNOHANG);
+		if (r == pid)
+			return 0;
+		if (r == -1 && errno != EINTR)
+			return -1;	/* ECHILD: SIGCHLD ignored by the caller */
+		if (mono_ms() >= deadline_ms) {
+			(void)kill(pid, SIGKILL);
+			while ((r = waitpid(pid, status, 0)) == -1 &&
+			    errno == EINTR)
+				;
+			return r == pid ? 0 : -1;
+		}
+		(void)usleep(10000);
+	}
+}
+
+/* Send the request, read the result frame into *res. */
+static int
+exchange(int fd, const unsigned char *req, size_t req_len,
+    int64_t deadline_ms, struct pr_msg *res, struct pr_error *err)
+{
+	unsigned char hdr[FRAME_HEADER_BYTES];
+	char *body;
+	size_t len;
+	int rc;
+
+	if ((rc = send_all(fd, req, req_len, deadline_ms, err)) != 0)
+		return rc;
+	(void)shutdown(fd, SHUT_WR);
+	if ((rc = recv_all(fd, hdr, sizeof(hdr), deadline_ms, err)) != 0 ||
+	    (rc = frame_decode_len(hdr, RENEW_FRAME_MAX_BYTES, &len, err)) != 0)
+		return rc;
+	if ((body = malloc(len)) == NULL)
+		return pr_error_set(err, ENOMEM, "out of memory");
+	if ((rc = recv_all(fd, body, len, deadline_ms, err)) == 0)
+		rc = msg_parse(body, len, res, err);
+	free(body);
+	return rc;
+}
+
+/* Run the worker on req; *res holds its result frame when 0 is returned. */
+static int
+run_worker(const unsigned char *req, size_t req_len, int timeout_sec,
+    struct pr_msg *res, struct pr_error *err)
+{
+	int64_t deadline_ms = mono_ms() + (int64_t)timeout_sec * 1000;
+	int sv[2], rc, status = 0;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
+		return pr_error_set(err, errno, "socketpair: %s",
+		    strerror(errno));
+	rc = spawn_worker(sv[1], &pid, err);
+	(void)close(sv[1]);
+	if (rc != 0) {
+		(void)close(sv[0]);
+		return rc;
+	}
+	rc = exchange(sv[0], req, req_len, deadline_ms, res, err);
+	(void)close(sv[0]);
+	/* a worker that failed to answer gets no grace period */
+	if (reap_worker(pid, rc == 0 ? deadline_ms : 0, &status) == 0 &&
+	    rc != 0 && rc != PR_ERR_TIMEOUT && WIFSIGNALED(status))
+		rc = pr_error_set(err, PR_ERR_GENERIC, "renewal worker killed "
+		    "by signal %d", WTERMSIG(status));
+	return rc;
+}
+
+/* Our own check of what the worker wrote (rule 4). */
+static int
+recheck(const char *cur_path, const char *tmp, int64_t *end,
+    struct pr_error *err)
+{
+	struct cred_info cur;
+	char *cbuf = NULL, *nbuf = NULL;
+	size_t clen = 0, nlen = 0;
+	int rc;
+
+	memset(&cur, 0, sizeof(cur));
+	rc = cred_read_file(cur_path, PR_PROXY_FILE_MAX_BYTES, &cbuf, &clen,
+	    err);
+	if (rc == 0)
+		rc = cred_inspect(cbuf, clen, time(NULL), &cur, err);
+	if (rc == 0)
+		rc = cred_read_file(tmp, PR_PROXY_FILE_MAX_BYTES, &nbuf, &nlen,
+		    err);
+	if (rc == 0)
+		rc = renew_verify(nbuf, nlen, cur.identity, cred_expiry(&cur),
+		    time(NULL), end, err);
+	if (cbuf != NULL)
+		explicit_bzero(cbuf, clen);
+	if (nbuf != NULL)
+		explicit_bzero(nbuf, nlen);
+	free(cbuf);
+	free(nbuf);
+	cred_info_free(&cur);
+	return rc;
+}
+
+/* rename(tmp, out) and make it durable. */
+static int
+commit(const char *tmp, const char *out, struct pr_error *err)
+{
+	char dir[PR_PATH_MAX_BYTES + 1];
+	int dfd;
+
+	if (rename(tmp, out) == -1)
+		return pr_error_set(err, errno, "%s: rename: %s", out,
+		    strerror(errno));
+	(void)snprintf(dir, sizeof(dir), "%s", out);
+	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd == -1 || fsync(dfd) == -1) {
+		if (dfd != -1)
+			(void)close(dfd);
+		return pr_error_set(err, errno, "%s: fsync of the directory: "
+		    "%s", out, strerror(errno));
+	}
+	(void)close(dfd);
+	return 0;
+}
+
+/* The worker's verdict: 0, or its code and Message. */
+static int
+worker_verdict(const struct pr_msg *res, struct proxyrenew_renew_info *info,
+    struct pr_error *err)
+{
+	const char *m = msg_get(res, RENEW_KEY_MESSAGE);
+	const char *s = msg_get(res, RENEW_KEY_SERVER);
+	int64_t code;
+
+	if (msg_get_int(res, RENEW_KEY_RESPONSE, &code) != 0 || code < 0 ||
+	    code > PR_ERR_LAST)
+		return pr_error_set(err, PR_ERR_PROTO_PARSE, "renewal worker: "
+		    "result without a valid Response");
+	if (code != 0)
+		return pr_error_set(err, (int)code, "%s", m != NULL ? m :
+		    pr_strerror((int)code));
+	if (s != NULL)
+		(void)snprintf(info->server, sizeof(info->server), "%s", s);
+	return 0;
+}
+
+static int
+renew_via_tmp(const char *servers, const char *cur, const char *out,
+    const char *tmp, const struct proxyrenew_renew_opts *o,
+    struct proxyrenew_renew_info *info, struct pr_error *err)
+{
+	struct pr_msg res;
+	unsigned char *req = NULL;
+	size_t req_len = 0;
+	int64_t end = 0;
+	int rc;
+
+	msg_init(&res);
+	rc = build_frame(servers, cur, tmp, o, &req, &req_len, err);
+	if (rc == 0)
+		rc = run_worker(req, req_len, o->timeout_sec > 0 ?
+		    o->timeout_sec : PR_WORKER_TIMEOUT_SEC_DEFAULT, &res, err);
+	if (rc == 0)
+		rc = worker_verdict(&res, info, err);
+	if (rc == 0)
+		rc = recheck(cur, tmp, &end, err);
+	if (rc == 0)
+		rc = commit(tmp, out, err);
+	if (rc == 0)
+		info->end_time = end;
+	free(req);
+	msg_free(&res);
+	return rc;
+}
+
+PR_EXPORT int
+proxyrenew_renew(const char *servers, const char *current_proxy,
+    const char *out_path, const struct proxyrenew_renew_opts *opts,
+    struct proxyrenew_renew_info *info, char **message)
+{
+	struct proxyrenew_renew_opts o0;
+	struct proxyrenew_renew_info i0;
+	struct pr_error err;
+	char tmp[PR_PATH_MAX_BYTES + 8];
+	int fd, rc;
+
+	memset(&o0, 0, sizeof(o0));
+	pr_error_clear(&err);
+	if (message != NULL)
+		*message = NULL;
+	if (info == NULL)
+		info = &i0;
+	memset(info, 0, sizeof(*info));
+	if (servers == NULL || current_proxy == NULL || out_path == NULL) {
+		rc = pr_error_set(&err, EINVAL, "servers, current proxy and "
+		    "output path are required");
+	} else if (strlen(out_path) > PR_PATH_MAX_BYTES) {
+		rc = pr_error_set(&err, ENAMETOOLONG, "output path too long");
+	} else {
+		(void)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", out_path);
+		if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+			rc = pr_error_set(&err, errno, "%s: cannot create a "
+			    "temporary file: %s", tmp, strerror(errno));
+		} else {
+			(void)close(fd);
+			rc = renew_via_tmp(servers, current_proxy, out_path,
+			    tmp, opts != NULL ? opts : &o0, info, &err);
+			if (rc != 0)
+				(void)unlink(tmp);
+		}
+	}
+	if (rc != 0 && message != NULL)
+		*message = strdup(err.msg[0] != '\0' ? err.msg :
+		    pr_strerror(rc));
+	return rc;
+}
