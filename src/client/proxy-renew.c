@@ -279,6 +279,20 @@ default_proxy(char *buf, size_t size)
 	return buf;
 }
 
+/* Proxy_name=path, made absolute: the daemon stores absolute paths. */
+static int
+add_path(struct pr_msg *req, const char *path)
+{
+	char *abs;
+	int rc;
+
+	if ((rc = pr_client_absolute_path(path, &abs)) != 0)
+		return rc;
+	rc = msg_add(req, PR_KEY_PROXY_NAME, abs);
+	free(abs);
+	return rc;
+}
+
 /* Fill req for c->command; EXIT_USAGE (with a message) when it is not valid. */
 static int
 build_request(const struct cli *c, struct pr_msg *req, int *rc)
@@ -320,13 +334,13 @@ build_request(const struct cli *c, struct pr_msg *req, int *rc)
 	case PR_CMD_UNREGISTER:
 		if ((*rc = msg_add(req, PR_KEY_JOBID, c->jobid)) == 0 &&
 		    c->file != NULL)
-			*rc = msg_add(req, PR_KEY_PROXY_NAME, c->file);
+			*rc = add_path(req, c->file);
 		break;
 	case PR_CMD_GET:
 		*rc = msg_add(req, PR_KEY_JOBID, c->jobid);
 		break;
 	case PR_CMD_STATUS:
-		*rc = msg_add(req, PR_KEY_PROXY_NAME, c->args[0]);
+		*rc = add_path(req, c->args[0]);
 		break;
 	}
 	return 0;

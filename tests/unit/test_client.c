@@ -582,6 +582,27 @@ test_cli_status_json(void **state)
 }
 
 static void
+test_cli_stop_relative_file(void **state)
+{
+	struct cli_out o;
+	struct fake f;
+	char *cwd, expect[8192];
+
+	(void)state;
+	fake_start(&f, FAKE_REPLY, OK_REPLY);
+	run_cli(&o, "-j", "j", "-f", "a.0", "stop", NULL);
+	fake_stop(&f);
+	assert_int_equal(o.status, 0);
+	assert_string_equal(o.out, "");
+	cwd = getcwd(NULL, 0);
+	assert_non_null(cwd);
+	(void)snprintf(expect, sizeof(expect), "Version=EDG Proxy Renewal 1.0\n"
+	    "Command=2\nJobid=j\nProxy_name=%s/a.0\n", cwd);
+	free(cwd);
+	assert_string_equal(f.req, expect);
+}
+
+static void
 test_cli_status_text(void **state)
 {
 	struct cli_out o;
@@ -664,6 +685,7 @@ main(void)
 		cmocka_unit_test(test_cli_json_error),
 		cmocka_unit_test(test_cli_list),
 		cmocka_unit_test(test_cli_status_json),
+		cmocka_unit_test(test_cli_stop_relative_file),
 		cmocka_unit_test(test_cli_status_text),
 		cmocka_unit_test(test_cli_usage_errors),
 		cmocka_unit_test(test_cli_renew_not_built),
