@@ -179,10 +179,10 @@ print_time_field(const char *key, const char *value)
 	if (msg_strtoi64(value, &t) != 0 || t <= 0 ||
 	    (tt = (time_t)t, gmtime_r(&tt, &tm) == NULL) ||
 	    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm) == 0) {
-		(void)printf("%-14s %s\n", key, value);
+		(void)printf("%-16s %s\n", key, value);
 		return;
 	}
-	(void)printf("%-14s %s (%s)\n", key, when, value);
+	(void)printf("%-16s %s (%s)\n", key, when, value);
 }
 
 static void
@@ -202,7 +202,7 @@ print_status(const struct pr_msg *m)
 		    strcmp(kv->key, "Last_attempt") == 0)
 			print_time_field(label, kv->value);
 		else
-			(void)printf("%-14s %s\n", label, kv->value);
+			(void)printf("%-16s %s\n", label, kv->value);
 	}
 }
 

@@ -614,9 +614,9 @@ test_cli_status_text(void **state)
 	run_cli(&o, "status", "/r/a.0", NULL);
 	fake_stop(&f);
 	assert_int_equal(o.status, 0);
-	assert_string_equal(o.out, "Proxy_name:    /r/a.0\n"
-	    "End_time:      2100-01-01 00:00:00 UTC (4102444800)\n"
-	    "Last_attempt:  0\n");
+	assert_string_equal(o.out, "Proxy_name:      /r/a.0\n"
+	    "End_time:        2100-01-01 00:00:00 UTC (4102444800)\n"
+	    "Last_attempt:    0\n");
 }
 
 static void
