@@ -80,9 +80,16 @@ do_list(void)
 	int count = -1, code;
 
 	code = edg_wlpr_GetList(&count, &list);
-	if (code == 0)
-		printf("count=%d\n", count);
-	return report(code, code == 0 ? list : NULL);
+	if (code != 0)
+		return report(code, NULL);
+	printf("code=0\ncount=%d\n", count);
+	if (list != NULL) {
+		fputs(list, stdout);
+		if (*list != '\0' && list[strlen(list) - 1] != '\n')
+			putchar('\n');
+	}
+	free(list);
+	return 0;
 }
 
 int

@@ -15,6 +15,7 @@
  *   --close-after-len  same as --header-only --shut-wr
  *   --sleep-before-body S  pause S seconds (may be fractional) between the
  *                      length and the payload (gLite writes them apart)
+ *   --dribble S        send the payload one byte at a time, S seconds apart
  *   --wait S           give up reading after S seconds (default 10)
  *
  * Output: the response payload on stdout with its trailing NUL removed,
@@ -52,6 +53,7 @@ struct opts {
 	int nothing;
 	int shut_wr;
 	double sleep_body_sec;	/* pause before the payload */
+	double dribble_sec;	/* pause between payload bytes, 0 none */
 	double wait_sec;	/* read timeout */
 };
 
@@ -61,7 +63,7 @@ usage(void)
 	fprintf(stderr, "usage: pr-rawsend SOCK [--body STR | --body-file F] "
 	    "[--no-nul] [--len N] [--partial N] [--header-only] [--nothing] "
 	    "[--shut-wr] [--close-after-len] [--sleep-before-body S] "
-	    "[--wait S]\n");
+	    "[--dribble S] [--wait S]\n");
 	exit(1);
 }
 
@@ -218,6 +220,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->header_only = o->shut_wr = 1;
 		} else if (!strcmp(a, "--sleep-before-body") && more) {
 			o->sleep_body_sec = parse_sec(argv[++i]);
+		} else if (!strcmp(a, "--dribble") && more) {
+			o->dribble_sec = parse_sec(argv[++i]);
 		} else if (!strcmp(a, "--wait") && more) {
 			o->wait_sec = parse_sec(argv[++i]);
 		} else
@@ -277,6 +281,34 @@ write_all(int fd, const char *buf, size_t len)
 			die("write");
 		buf += w;
 		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static void
+sleep_sec(double sec)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)sec;
+	ts.tv_nsec = (long)((sec - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/* The payload, all at once or byte by byte; 0, or -1 when the peer left. */
+static int
+send_body(int fd, const struct opts *o)
+{
+	size_t i;
+
+	if (o->dribble_sec <= 0)
+		return write_all(fd, o->body, o->body_len);
+	for (i = 0; i < o->body_len; i++) {
+		if (i > 0)
+			sleep_sec(o->dribble_sec);
+		if (write_all(fd, o->body + i, 1) == -1)
+			return -1;
 	}
 	return 0;
 }
@@ -366,7 +398,6 @@ main(int argc, char **argv)
 {
 	struct opts o;
 	unsigned char hdr[4];
-	struct timespec ts;
 	int fd, gone = 0, rc;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -378,15 +409,10 @@ main(int argc, char **argv)
 		hdr[2] = (unsigned char)(o.len >> 8);
 		hdr[3] = (unsigned char)o.len;
 		gone = write_all(fd, (char *)hdr, sizeof(hdr));
-		if (!gone && !o.header_only && o.sleep_body_sec > 0) {
-			ts.tv_sec = (time_t)o.sleep_body_sec;
-			ts.tv_nsec = (long)((o.sleep_body_sec -
-			    (double)ts.tv_sec) * 1e9);
-			while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-				;
-		}
+		if (!gone && !o.header_only && o.sleep_body_sec > 0)
+			sleep_sec(o.sleep_body_sec);
 		if (!gone && !o.header_only)
-			gone = write_all(fd, o.body, o.body_len);
+			gone = send_body(fd, &o);
 	}
 	if (!gone && o.shut_wr && shutdown(fd, SHUT_WR) == -1 &&
 	    errno != ENOTCONN)

@@ -55,7 +55,7 @@ ca_die_() {
 }
 
 ca_init() {
-	local dir=$1 hash
+	local dir=${1-} hash
 	[ -n "$dir" ] || { ca_die_ "usage: ca_init DIR"; return 1; }
 	mkdir -p "$dir/ca" "$dir/certificates" || return 1
 	chmod 0700 "$dir/ca" || return 1
@@ -101,7 +101,7 @@ ca_ext_() {
 }
 
 ca_issue() {
-	local dir=$1 name=$2 kind=$3 subject=$4 out serial
+	local dir=${1-} name=${2-} kind=${3-} subject=${4-} out serial
 	if [ $# -lt 3 ]; then
 		ca_die_ "usage: ca_issue DIR NAME host|user|service [SUBJECT]"
 		return 1
@@ -189,7 +189,7 @@ EOF
 }
 
 make_proxy() {
-	local cred=$1 out=$2 minutes=$3 style=${4:-rfc} cadir flag
+	local cred=${1-} out=${2-} minutes=${3-} style=${4:-rfc} cadir flag
 	if [ $# -lt 3 ]; then
 		ca_die_ "usage: make_proxy DIR/NAME OUT MINUTES [rfc|legacy]"
 		return 1

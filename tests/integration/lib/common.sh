@@ -30,6 +30,10 @@
 #   api ARGS...           $APICLIENT ARGS... (see tests/tools/pr-apiclient.c)
 #   raw RAWSEND-ARGS...   $RAWSEND $SOCK ARGS...; OUT is the response payload
 #   req BODY [RAWSEND-ARGS...]  raw with --body "Version=...\nBODY"
+#   reg PROXY SERVER JOBID [MORE]  REGISTER by raw frame (MORE: extra
+#                         "Key=v\n" lines, e.g. "Unique=1\n")
+#   jobget JOBID / unreg JOBID [REPOFILE] / status REPOFILE / list
+#                         GET, UNREGISTER, STATUS, LIST by raw frame
 #   kv KEY [TEXT]         first value of KEY in TEXT (default OUT)
 #   kv_all KEY [TEXT]     every value of KEY, one per line
 #
@@ -50,6 +54,9 @@
 #                sha256) except the SQLite files, then a checksum of the
 #                database's logical dump (sqlite3 .dump)
 #   repo_save / repo_unchanged DESC  snapshot before, compare after
+#   bad DESC CODE RAWSEND-ARGS...  one bad-input case: send the raw frame,
+#                expect Response=CODE, the repository unchanged since
+#                repo_save, and the daemon still alive
 #
 # Credentials (lib/ca.sh is sourced): setup_ca makes a CA in $T/ca and user
 # credentials alice and bob; new_proxy NAME OUT MINUTES [rfc|legacy].
@@ -149,6 +156,8 @@ SOCK=$T/sock
 DAEMON_LOG=$T/daemon.log
 mkdir -m 0700 "$REPO"
 export PROXY_RENEWD_SOCKET=$SOCK
+# The daemon takes its default server from the environment: none here.
+unset MYPROXY_SERVER
 PRD=$(pr_bin_ proxy-renewd src/daemon)
 PRCLI=$(pr_bin_ proxy-renew src/client)
 RAWSEND=$(pr_bin_ pr-rawsend tests/tools)
@@ -192,6 +201,30 @@ req() {
 	local body=$1
 	shift
 	raw --body "Version=$PR_PROTO_VERSION\\n$body" "$@"
+}
+
+reg() {
+	req "Command=1\\nMyproxy_server=$2\\nProxy_name=$1\\nJobid=$3\\n${4:-}"
+}
+
+jobget() {
+	req "Command=3\\nJobid=$1\\n"
+}
+
+unreg() {
+	if [ $# -gt 1 ]; then
+		req "Command=2\\nJobid=$1\\nProxy_name=$2\\n"
+	else
+		req "Command=2\\nJobid=$1\\n"
+	fi
+}
+
+status() {
+	req "Command=5\\nProxy_name=$1\\n"
+}
+
+list() {
+	req "Command=4\\n"
 }
 
 kv() {
@@ -322,6 +355,15 @@ repo_unchanged() {
 	fi
 }
 
+bad() {
+	local desc=$1 code=$2
+	shift 2
+	raw "$@"
+	assert_response "$code" "$desc"
+	repo_unchanged "$desc"
+	daemon_alive "$desc"
+}
+
 # repo_files: the proxy files in REPO (not the database), sorted.
 repo_files() {
 	(cd "$REPO" && ls -A | grep -v '^repository\.db' | LC_ALL=C sort)
@@ -351,6 +393,14 @@ daemon_start() {
 		sleep 0.1
 	done
 	die "daemon did not answer on $SOCK within 10 s"
+}
+
+daemon_alive() {
+	if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
+		ok "${1:-check}: daemon alive"
+	else
+		die "${1:-check}: daemon is gone"
+	fi
 }
 
 daemon_stop() {
