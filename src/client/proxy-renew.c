@@ -391,6 +391,19 @@ run_renew(int argc, char **argv)
 #endif
 }
 
+/* The command, then its arguments; -1 when there are too many. */
+static int
+add_positional(struct cli *c, const char *arg)
+{
+	if (c->command == NULL)
+		c->command = arg;
+	else if (c->n_args < MAX_ARGS)
+		c->args[c->n_args++] = arg;
+	else
+		return -1;
+	return 0;
+}
+
 /*
  * Options may come before and after the command ("-" mode keeps argv in
  * order); everything after "renew" belongs to the one-shot renewal.
@@ -421,11 +434,7 @@ main(int argc, char **argv)
 			if (c.command == NULL && strcmp(optarg, "renew") == 0)
 				return run_renew(argc - optind + 1,
 				    argv + optind - 1);
-			if (c.command == NULL)
-				c.command = optarg;
-			else if (c.n_args < MAX_ARGS)
-				c.args[c.n_args++] = optarg;
-			else
+			if (add_positional(&c, optarg) != 0)
 				return usage_error("too many arguments%s", "");
 			break;
 		case 's':
@@ -460,14 +469,9 @@ main(int argc, char **argv)
 			return usage_error("%s", "bad option");
 		}
 	}
-	for (; optind < argc; optind++) {	/* after "--" */
-		if (c.command == NULL)
-			c.command = argv[optind];
-		else if (c.n_args < MAX_ARGS)
-			c.args[c.n_args++] = argv[optind];
-		else
+	for (; optind < argc; optind++)		/* after "--" */
+		if (add_positional(&c, argv[optind]) != 0)
 			return usage_error("too many arguments%s", "");
-	}
 	if (c.command == NULL)
 		return usage_error("no command given%s", "");
 	return run(&c);

@@ -122,8 +122,9 @@ fake_main(void *arg)
 	return NULL;
 }
 
+/* Listen on a fresh socket, named in PROXY_RENEWD_SOCKET; no thread yet. */
 static void
-fake_start(struct fake *f, enum fake_mode mode, const char *reply)
+fake_listen(struct fake *f, enum fake_mode mode, const char *reply)
 {
 	struct sockaddr_un sun;
 
@@ -141,6 +142,12 @@ fake_start(struct fake *f, enum fake_mode mode, const char *reply)
 	assert_int_equal(bind(f->lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
 	assert_int_equal(listen(f->lfd, 4), 0);
 	assert_int_equal(setenv("PROXY_RENEWD_SOCKET", f->path, 1), 0);
+}
+
+static void
+fake_start(struct fake *f, enum fake_mode mode, const char *reply)
+{
+	fake_listen(f, mode, reply);
 	assert_int_equal(pthread_create(&f->th, NULL, fake_main, f), 0);
 }
 
@@ -314,6 +321,82 @@ test_get_status(void **state)
 	free(info);
 	assert_string_equal(f.req, "Version=EDG Proxy Renewal 1.0\nCommand=5\n"
 	    "Proxy_name=/r/a.0\n");
+}
+
+/* ==== threads ==== */
+
+#define N_THREADS	4
+#define N_CALLS		25	/* per thread */
+
+/* Answer n connections in turn: Proxy_name=/r/<the request's Jobid>. */
+static void *
+echo_main(void *arg)
+{
+	struct fake *f = arg;
+	unsigned char hdr[4];
+	char reply[256];
+	struct pr_msg m;
+	struct pr_error err;
+	uint32_t len;
+	int fd, i, n;
+
+	for (i = 0; i < N_THREADS * N_CALLS; i++) {
+		if ((fd = accept(f->lfd, NULL, NULL)) == -1)
+			return NULL;
+		if (read_full(fd, hdr, 4) == 0 &&
+		    (len = (uint32_t)hdr[2] << 8 | hdr[3]) < sizeof(f->req) &&
+		    read_full(fd, f->req, len) == 0 &&
+		    msg_parse(f->req, len, &m, &err) == 0) {
+			n = snprintf(reply, sizeof(reply), OK_REPLY "Proxy_name=/r/%s\n",
+			    msg_get(&m, PR_KEY_JOBID));
+			msg_free(&m);
+			frame_encode_len((uint32_t)n + 1, hdr);
+			write_full(fd, hdr, 4);
+			write_full(fd, reply, (size_t)n + 1);
+		}
+		(void)close(fd);
+	}
+	return NULL;
+}
+
+static void *
+caller_main(void *arg)
+{
+	long id = (long)(intptr_t)arg, bad = 0;
+	char jobid[32], want[40], *repo;
+	int i;
+
+	for (i = 0; i < N_CALLS; i++) {
+		(void)snprintf(jobid, sizeof(jobid), "t%ld-%d", id, i);
+		(void)snprintf(want, sizeof(want), "/r/%s", jobid);
+		repo = NULL;
+		if (glite_renewal_GetProxy(jobid, &repo) != 0 || repo == NULL ||
+		    strcmp(repo, want) != 0)
+			bad++;
+		free(repo);
+	}
+	return (void *)(intptr_t)bad;
+}
+
+static void
+test_threads_do_not_interfere(void **state)
+{
+	pthread_t th[N_THREADS];
+	struct fake f;
+	void *bad;
+	long i;
+
+	(void)state;
+	fake_listen(&f, FAKE_REPLY, NULL);
+	assert_int_equal(pthread_create(&f.th, NULL, echo_main, &f), 0);
+	for (i = 0; i < N_THREADS; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, caller_main,
+		    (void *)(intptr_t)i), 0);
+	for (i = 0; i < N_THREADS; i++) {
+		assert_int_equal(pthread_join(th[i], &bad), 0);
+		assert_int_equal((intptr_t)bad, 0);
+	}
+	fake_stop(&f);
 }
 
 /* ==== transport failures ==== */
@@ -674,6 +757,7 @@ main(void)
 		cmocka_unit_test(test_unregister_request_bytes),
 		cmocka_unit_test(test_get_list),
 		cmocka_unit_test(test_get_status),
+		cmocka_unit_test(test_threads_do_not_interfere),
 		cmocka_unit_test(test_timeout_1911),
 		cmocka_unit_test(test_eof_1901),
 		cmocka_unit_test(test_huge_response_refused),
