@@ -492,8 +492,11 @@ log_request(const struct conn *c, const struct cmd_desc *cd,
     const struct pr_error *err)
 {
 	char jobid[LOG_JOBID_BYTES], file[LOG_JOBID_BYTES], cmd[32];
-	const char *pn = code == 0 ? msg_get(body, PR_KEY_PROXY_NAME) : NULL;
+	const char *pn = NULL;
 
+	/* LIST answers many names: log none of them. */
+	if (code == 0 && cd != NULL && cd->code != PR_CMD_LIST)
+		pn = msg_get(body, PR_KEY_PROXY_NAME);
 	if (pn == NULL)
 		pn = req->proxy_name;
 	if (cd != NULL)
