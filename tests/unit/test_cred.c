@@ -2,6 +2,8 @@
  * test_cred.c: cred_read_file and cred_inspect against credentials made in
  * the test (testcert.c): RFC 3820, legacy and nested proxies, bad keys,
  * missing chains, expiry, garbage, symlinks, oversized and special files.
+ * VOMS ACs: a real proxy made by voms-proxy-fake (embedded in testcert.c),
+ * a proxy on top of it, malformed and empty AC extensions.
  * Each case checks the exact error code the daemon will answer with.
  */
 #include <errno.h>
@@ -446,6 +448,131 @@ test_file_errors(void **state)
 	}
 }
 
+/* ==== VOMS ==== */
+
+static void
+test_voms_proxy(void **state)
+{
+	struct cred_info info;
+	struct pr_error err;
+
+	(void)state;
+	assert_int_equal(cred_inspect(tc_voms_proxy_pem,
+	    strlen(tc_voms_proxy_pem), TC_VOMS_NOW, &info, &err), 0);
+	assert_string_equal(info.identity, ALICE_DN);
+	assert_string_equal(info.identity_hash, ALICE_HASH);
+	assert_string_equal(info.fqans, TC_VOMS_FQANS);
+	assert_int_equal(info.not_before, TC_VOMS_NOT_BEFORE);
+	assert_int_equal(info.not_after, TC_VOMS_NOT_AFTER);
+	assert_int_equal(info.ac_not_after, TC_VOMS_AC_NOT_AFTER);
+	assert_int_equal(cred_expiry(&info), TC_VOMS_AC_NOT_AFTER);
+	assert_int_equal(info.n_certs, 2);
+	cred_info_free(&info);
+
+	/* past the AC, before the proxy: still a valid X.509 proxy */
+	assert_int_equal(cred_inspect(tc_voms_proxy_pem,
+	    strlen(tc_voms_proxy_pem), TC_VOMS_AC_NOT_AFTER + 1, &info, &err),
+	    0);
+	assert_true(cred_expiry(&info) < TC_VOMS_AC_NOT_AFTER + 1);
+	cred_info_free(&info);
+	assert_int_equal(cred_inspect(tc_voms_proxy_pem,
+	    strlen(tc_voms_proxy_pem), TC_VOMS_NOT_AFTER, &info, &err),
+	    PR_ERR_EXPIRED);
+}
+
+/* The embedded VOMS proxy as a tc_cred plus its user certificate. */
+static void
+load_voms(struct tc_cred *proxy, X509 **user)
+{
+	BIO *b = BIO_new_mem_buf(tc_voms_proxy_pem, -1);
+	STACK_OF(X509_INFO) *infos;
+	X509_INFO *xi;
+	int i;
+
+	assert_non_null(b);
+	infos = PEM_X509_INFO_read_bio(b, NULL, NULL, NULL);
+	assert_non_null(infos);
+	memset(proxy, 0, sizeof(*proxy));
+	*user = NULL;
+	for (i = 0; i < sk_X509_INFO_num(infos); i++) {
+		xi = sk_X509_INFO_value(infos, i);
+		if (xi->x_pkey != NULL && proxy->key == NULL) {
+			proxy->key = xi->x_pkey->dec_pkey;
+			xi->x_pkey->dec_pkey = NULL;
+		}
+		if (xi->x509 != NULL && proxy->cert == NULL)
+			proxy->cert = xi->x509;
+		else if (xi->x509 != NULL)
+			*user = xi->x509;
+		else
+			continue;
+		xi->x509 = NULL;
+	}
+	sk_X509_INFO_pop_free(infos, X509_INFO_free);
+	BIO_free(b);
+	assert_non_null(proxy->cert);
+	assert_non_null(proxy->key);
+	assert_non_null(*user);
+}
+
+static void
+test_voms_nested(void **state)
+{
+	struct fx *f = *state;
+	struct tc_cred voms, inner;
+	struct cred_info info;
+	struct pr_error err;
+	X509 *user, *chain[2];
+	char *pem;
+	size_t len;
+
+	(void)f;
+	load_voms(&voms, &user);
+	tc_proxy(&inner, &voms, TC_PROXY_RFC, TC_VOMS_NOW - 60,
+	    TC_VOMS_NOW + 3600);
+	chain[0] = voms.cert;
+	chain[1] = user;
+	pem = tc_pem(inner.cert, inner.key, 0, chain, 2, &len);
+	assert_int_equal(cred_inspect(pem, len, TC_VOMS_NOW, &info, &err), 0);
+	assert_string_equal(info.identity, ALICE_DN);
+	assert_string_equal(info.fqans, TC_VOMS_FQANS);
+	assert_int_equal(info.ac_not_after, TC_VOMS_AC_NOT_AFTER);
+	assert_int_equal(info.not_after, TC_VOMS_NOW + 3600);
+	assert_int_equal(info.n_certs, 3);
+	cred_info_free(&info);
+	free(pem);
+	tc_cred_free(&inner);
+	tc_cred_free(&voms);
+	X509_free(user);
+}
+
+static void
+test_voms_bad_ac(void **state)
+{
+	struct fx *f = *state;
+	static const unsigned char garbage[] = { 0x30, 0x03, 0x02, 0x01, 0x01 };
+	static const unsigned char empty[] = { 0x30, 0x02, 0x30, 0x00 };
+	struct tc_cred p;
+	struct cred_info info;
+	struct pr_error err;
+
+	tc_proxy_ext(&p, &f->user, "1.3.6.1.4.1.8005.100.100.5", garbage,
+	    sizeof(garbage), f->now - 60, f->now + 3600);
+	assert_int_equal(inspect(f, p.cert, p.key, 0, &f->user.cert, 1, &info,
+	    &err), PR_ERR_VOMS);
+	tc_cred_free(&p);
+
+	/* a well-formed but empty AC list: no FQANs, no AC expiry */
+	tc_proxy_ext(&p, &f->user, "1.3.6.1.4.1.8005.100.100.5", empty,
+	    sizeof(empty), f->now - 60, f->now + 3600);
+	assert_int_equal(inspect(f, p.cert, p.key, 0, &f->user.cert, 1, &info,
+	    &err), 0);
+	assert_string_equal(info.fqans, "");
+	assert_int_equal(info.ac_not_after, 0);
+	cred_info_free(&info);
+	tc_cred_free(&p);
+}
+
 int
 main(void)
 {
@@ -466,6 +593,9 @@ main(void)
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_file_ok),
 		cmocka_unit_test(test_file_errors),
+		cmocka_unit_test(test_voms_proxy),
+		cmocka_unit_test(test_voms_nested),
+		cmocka_unit_test(test_voms_bad_ac),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

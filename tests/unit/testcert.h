@@ -47,4 +47,18 @@ void tc_write_file(const char *path, const void *data, size_t len);
 
 void tc_cred_free(struct tc_cred *c);
 
+/* A real VOMS proxy (voms-proxy-fake), see testcert.c. */
+extern const char tc_voms_proxy_pem[];
+#define TC_VOMS_NOT_BEFORE	1795465451
+#define TC_VOMS_NOT_AFTER	1795552151
+#define TC_VOMS_AC_NOT_AFTER	1795508951
+#define TC_VOMS_NOW		(TC_VOMS_NOT_BEFORE + 600)
+#define TC_VOMS_FQANS \
+	"/testvo/Role=NULL/Capability=NULL\n/testvo/sub/Role=admin/Capability=NULL"
+
+/* Proxy like tc_proxy(TC_PROXY_RFC) plus an extension oid with DER content. */
+void tc_proxy_ext(struct tc_cred *out, const struct tc_cred *issuer,
+    const char *oid, const unsigned char *der, size_t der_len,
+    int64_t not_before, int64_t not_after);
+
 #endif /* PR_TESTCERT_H */
