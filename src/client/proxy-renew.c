@@ -19,7 +19,7 @@
 #include "../../include/glite/security/proxyrenewal/renewal.h"
 #include "client.h"
 #include "json.h"
-#include "limits.h"
+#include "pr_limits.h"
 #ifdef HAVE_CLI_RENEW
 #include "cli_renew.h"
 #endif

@@ -31,7 +31,7 @@
 
 #include "client.h"
 #include "cred.h"
-#include "limits.h"
+#include "pr_limits.h"
 #include "message.h"
 #include "renew.h"
 #include "renew_oneshot.h"

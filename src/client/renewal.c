@@ -21,7 +21,7 @@
 /* Relative so that unit tests which #include this file find it too. */
 #include "../../include/glite/security/proxyrenewal/renewal.h"
 #include "client.h"
-#include "limits.h"
+#include "pr_limits.h"
 
 _Static_assert((int)EDG_WLPR_ERROR_UNEXPECTED_EOF == (int)PR_ERR_UNEXPECTED_EOF &&
     (int)EDG_WLPR_PROXY_NOT_REGISTERED == (int)PR_ERR_NOT_REGISTERED &&

@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "client.h"
-#include "limits.h"
+#include "pr_limits.h"
 
 #define TIMEOUT_SEC_MAX		(10.0 * 365 * 86400)	/* cap for "forever" */
 #define CONNECT_RETRY_MS	10	/* backlog full: wait, then retry */

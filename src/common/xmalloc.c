@@ -38,7 +38,7 @@ xreallocarray(void *p, size_t nmemb, size_t size)
 
 	if (size != 0 && nmemb > SIZE_MAX / size)
 		fatalx("xreallocarray: %zu*%zu overflows", nmemb, size);
-	q = realloc(p, nmemb * size ? nmemb * size : 1);
+	q = realloc(p, nmemb * size != 0 ? nmemb * size : 1);
 	if (q == NULL)
 		fatal("realloc %zu*%zu", nmemb, size);
 	return q;

@@ -23,7 +23,7 @@
 
 #include "cred.h"
 #include "daemon.h"
-#include "limits.h"
+#include "pr_limits.h"
 #include "log.h"
 #include "message.h"
 #include "repo_files.h"

@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
-#include "limits.h"
+#include "pr_limits.h"
 #include "log.h"
 #include "loop.h"
 #include "repo_files.h"

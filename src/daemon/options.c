@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
-#include "limits.h"
+#include "pr_limits.h"
 #include "xmalloc.h"
 
 #define CONFIG_MAX_BYTES	(64 * 1024)	/* a config file */

@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "daemon.h"
-#include "limits.h"
+#include "pr_limits.h"
 
 static int64_t
 sat_sub(int64_t a, int64_t b)

@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
-#include "limits.h"
+#include "pr_limits.h"
 #include "log.h"
 #include "loop.h"
 #include "message.h"

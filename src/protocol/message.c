@@ -20,7 +20,7 @@
  * Our limits.h shadows the system <limits.h> on the include path (-I
  * src/common), so INT_MAX is spelled INT32_MAX (stdint.h) here.
  */
-#include "limits.h"
+#include "pr_limits.h"
 #include "message.h"
 
 /* ==== frame header ==== */

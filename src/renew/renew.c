@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "cred.h"
-#include "limits.h"
+#include "pr_limits.h"
 #include "renew.h"
 
 static void

@@ -21,7 +21,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "limits.h"
+#include "pr_limits.h"
 #include "renew.h"
 
 #define SVC_FILE_MAX_BYTES (256 * 1024)

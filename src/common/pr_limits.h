@@ -1,5 +1,5 @@
 /*
- * limits.h: every bound proxy-renewd enforces, in one place.
+ * pr_limits.h: every bound proxy-renewd enforces, in one place.
  * Units are in the names. Sizes that come from outside are checked against
  * these before anything is allocated.
  */
