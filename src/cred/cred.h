@@ -21,7 +21,8 @@ struct cred_info {
 	int64_t not_before;	/* of the first certificate, Unix time */
 	int64_t not_after;	/* earliest notAfter of all certificates in the file */
 	int64_t ac_not_after;	/* earliest VOMS AC notAfter; 0 when no AC */
-	char *fqans;		/* VOMS FQANs in order, '\n'-separated; "" when none */
+	char *fqans;		/* VOMS FQANs in order, '\n'-separated; "" when none
+				   (as in the AC, e.g. "/vo/Role=NULL/Capability=NULL") */
 	int n_certs;		/* certificates in the file */
 	int is_legacy;		/* first cert is a legacy Globus proxy (CN=proxy/limited proxy) */
 };
@@ -39,8 +40,12 @@ int cred_read_file(const char *path, size_t max_bytes, char **buf, size_t *len,
  * Inspect a PEM proxy: it must hold a certificate, its private key and (for a
  * proxy) the issuing chain; the key must match the first certificate; it must
  * not be expired at `now`. Fills *info (free with cred_info_free).
- * Errors: PR_ERR_SSL (unparsable, no key, key mismatch, no chain),
- * PR_ERR_EXPIRED, ENOMEM; err.msg says which.
+ * Errors: PR_ERR_SSL (unparsable, no key, key mismatch, no chain, a proxy
+ * not signed by the next certificate), PR_ERR_EXPIRED, PR_ERR_VOMS (a VOMS
+ * AC extension that cannot be parsed), ENOMEM; err.msg says which.
+ * VOMS ACs are parsed, not verified, and their expiry is not checked here:
+ * see cred_expiry. PEM order may be cert, key, chain (grid-proxy-init) or
+ * any order keeping the certificates leaf first.
  */
 int cred_inspect(const char *pem, size_t len, time_t now, struct cred_info *info,
     struct pr_error *err);

@@ -334,6 +334,22 @@ repo_create_temp(int dirfd, char **name, struct pr_error *err)
 	return fd;
 }
 
+/* A worker's temp file: regular, ours, no group/other access. */
+static int
+check_temp_fd(int fd, const char *tmpname, struct pr_error *err)
+{
+	struct stat sb;
+
+	if (fstat(fd, &sb) == -1)
+		return pr_error_set(err, errno, "repository %s: fstat: %s",
+		    tmpname, strerror(errno));
+	if (!S_ISREG(sb.st_mode) || sb.st_uid != geteuid() ||
+	    (sb.st_mode & 077) != 0)
+		return pr_error_set(err, EPERM, "repository %s: not a private "
+		    "regular file of ours", tmpname);
+	return 0;
+}
+
 int
 repo_commit_temp(int dirfd, const char *tmpname, const char *name,
     struct pr_error *err)
@@ -344,13 +360,13 @@ repo_commit_temp(int dirfd, const char *tmpname, const char *name,
 	    !repo_name_ok(name) || is_temp_name(name))
 		return pr_error_set(err, EINVAL, "repository: bad file name");
 	/* The worker wrote it; make its data durable before it is visible. */
-	fd = repo_sys.open_at(dirfd, tmpname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC,
-	    0);
+	fd = repo_sys.open_at(dirfd, tmpname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+	    O_NONBLOCK, 0);
 	if (fd == -1)
 		return pr_error_set(err, errno, "repository %s: open: %s",
 		    tmpname, strerror(errno));
-	rc = sys_fsync(fd);
-	if (rc == -1)
+	rc = check_temp_fd(fd, tmpname, err);
+	if (rc == 0 && sys_fsync(fd) == -1)
 		rc = pr_error_set(err, errno, "repository %s: fsync: %s",
 		    tmpname, strerror(errno));
 	(void)close(fd);	/* read-only */

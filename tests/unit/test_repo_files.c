@@ -445,6 +445,20 @@ test_temp_commit_and_clean(void **state)
 	assert_int_equal(count_temp(f), 0);
 	free(name);
 
+	/* a temp file that is not private (or not a file) is refused */
+	fd = repo_create_temp(f->dirfd, &name, &err);
+	assert_true(fd >= 0);
+	assert_int_equal(fchmod(fd, 0644), 0);
+	close(fd);
+	assert_int_equal(repo_commit_temp(f->dirfd, name, "w.0", &err), EPERM);
+	assert_int_equal(count_temp(f), 0);
+	free(name);
+	assert_int_equal(mkdirat(f->dirfd, ".tmp.dir", 0700), 0);
+	assert_int_equal(repo_commit_temp(f->dirfd, ".tmp.dir", "w.0", &err),
+	    EPERM);
+	assert_int_equal(unlinkat(f->dirfd, ".tmp.dir", AT_REMOVEDIR), 0);
+	assert_string_equal((slurp(f, "w.0", buf, sizeof(buf)), buf), "worker");
+
 	/* leftovers from a crash */
 	fd = repo_create_temp(f->dirfd, &name, &err);
 	close(fd);
