@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "common/limits.h"
+#include "common/pr_limits.h"
 #include "protocol/message.h"
 
 #define S(lit) (lit), (sizeof(lit) - 1)	/* a literal with its embedded NULs */

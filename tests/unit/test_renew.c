@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "testcert.c"
+#include "common/pr_limits.h"
 #include "renew/renew.h"
 
 #define ALICE_DN "/C=XX/O=Test/CN=Alice"
