@@ -3,6 +3,7 @@
 # The proxy-renew command against the real daemon: start (register), get,
 # list, status, stop (unregister), in plain and --json output.
 source "$(dirname "$0")/lib/common.sh"
+need_bin "$PRCLI" proxy-renew
 
 need_tool jq
 setup_ca

@@ -4,6 +4,7 @@
 # only with libproxyrenew) against the real daemon: RegisterProxy,
 # GetProxy, GetList, GetStatus, UnregisterProxy, GetErrorText; codes.
 source "$(dirname "$0")/lib/common.sh"
+need_bin "$APICLIENT" pr-apiclient
 
 setup_ca
 new_proxy alice "$T/p1" 600

@@ -5,6 +5,8 @@
 # (the base subject), so with one server they share one stored proxy; the
 # stored file is a usable proxy (grid-proxy-info reads it).
 source "$(dirname "$0")/lib/common.sh"
+need_bin "$PRCLI" proxy-renew
+need_bin "$APICLIENT" pr-apiclient
 
 setup_ca
 new_proxy alice "$T/rfc" 600 rfc

@@ -4,6 +4,8 @@
 # for file problems, 1906 unusable credential, 1909 expired), through the
 # raw protocol and the CLI, and the repository stays as it was.
 source "$(dirname "$0")/lib/common.sh"
+need_bin "$PRCLI" proxy-renew
+need_bin "$APICLIENT" pr-apiclient
 
 setup_ca
 new_proxy alice "$T/p1" 600

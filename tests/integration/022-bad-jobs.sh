@@ -6,6 +6,8 @@
 # REGISTER without a MyProxy server and without a default answers 22, and
 # with a daemon default the default is used.
 source "$(dirname "$0")/lib/common.sh"
+need_bin "$PRCLI" proxy-renew
+need_bin "$APICLIENT" pr-apiclient
 
 setup_ca
 new_proxy alice "$T/a" 600

@@ -7,6 +7,9 @@
 #    so only the SO_PEERCRED check stands between it and the daemon: it is
 #    refused and logged, and changes nothing; root and nobody are served.
 source "$(dirname "$0")/lib/common.sh"
+need_bin "$PRCLI" proxy-renew
+need_bin "$APICLIENT" pr-apiclient
+need_bin "$RAWSEND" pr-rawsend
 
 need_tool setpriv
 [ "$(id -u)" = 0 ] || die "this test needs root (setpriv to other uids)"

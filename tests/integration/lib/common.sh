@@ -174,6 +174,7 @@ now_ms() {
 
 run() {
 	local o=$T/.out e=$T/.err
+	[ -n "${1-}" ] || die "run: empty command (a binary not built?)"
 	"$@" > "$o" 2> "$e"
 	RC=$?
 	OUT=$(cat "$o")

@@ -24,6 +24,9 @@
 #       Removes one membership (group or group+role) of DN.
 #   voms_start / voms_stop
 #       Start or stop voms-server only (the database keeps running).
+#   voms_move_port
+#       Stops voms-server, rewrites DIR/vomses with a new free port and
+#       starts it there (ACs issued before keep the old URI: failover).
 #   voms_shutdown
 #       Stops voms-server and MariaDB (idempotent).
 #   voms_proxy_init CREDDIR OUT VALID ACLIFE FQAN ...
@@ -160,6 +163,18 @@ voms_stop() {
 	return 0
 }
 
+voms_write_vomses_() {
+	printf '"%s" "localhost" "%s" "%s" "%s"\n' "$VOMS_VO" "$VOMS_PORT" \
+	    "$VOMS_SERVER_DN" "$VOMS_VO" > "$VOMS_VOMSES"
+}
+
+voms_move_port() {
+	voms_stop
+	VOMS_PORT=$(voms_free_port_) || return 1
+	voms_write_vomses_ || return 1
+	voms_start
+}
+
 voms_shutdown() {
 	local i
 	voms_stop
@@ -211,8 +226,7 @@ voms_init() {
 	mkdir -p "$VOMS_VOMSDIR/$VOMS_VO" || return 1
 	printf '%s\n%s\n' "$hostdn" "$cadn" > "$VOMS_VOMSDIR/$VOMS_VO/localhost.lsc" ||
 	    return 1
-	printf '"%s" "localhost" "%s" "%s" "%s"\n' "$VOMS_VO" "$VOMS_PORT" \
-	    "$hostdn" "$VOMS_VO" > "$VOMS_VOMSES" || return 1
+	voms_write_vomses_ || return 1
 	voms_start || return 1
 	VOMS_SETUP_MS=$(( $(voms_now_ms_) - t0 ))
 }
