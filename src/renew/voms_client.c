@@ -14,8 +14,15 @@
  * (4) The credentials handed to the VOMS library are duplicated by it
  *     (vomsdata::LoadCredentials); we keep ownership of ours.
  */
+#include <sys/socket.h>
+#include <sys/types.h>
+
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +65,7 @@ struct cxx_string {
 	char *p;		/* the characters */
 	size_t len;		/* bytes */
 	union {
-		char local[16];	/* short strings live here (p == local) */
+		char local[16];	/* strings of <= 15 characters live here */
 		size_t cap;
 	} u;
 };
@@ -78,15 +85,77 @@ server_errors(struct vomsdata *vd, char *buf, size_t size)
 	if (fn == NULL || del == NULL || vd == NULL || vd->real == NULL)
 		return;
 	s = fn(vd->real);
-	if (s.p != NULL && s.len > 0)
-		(void)snprintf(buf, size, "%.*s", (int)(s.len < size ? s.len : size - 1), s.p);
-	if (s.p != NULL && s.p != s.u.local)
+	/*
+	 * The copy returned (copy-constructed in the method) keeps up to 15
+	 * characters in its local buffer, more on the heap. s.p may point
+	 * at the caller temporary the compiler copied s from, so the local
+	 * characters are read from s.u.local, never through s.p.
+	 */
+	if (s.len > 0)
+		(void)snprintf(buf, size, "%.*s", (int)(s.len < size ? s.len :
+		    size - 1), s.len <= 15 ? s.u.local : s.p);
+	if (s.len > 15)
 		del(s.p);
 #else
 	buf[0] = '\0';
 	(void)vd;
 	(void)size;
 #endif
+}
+
+/*
+ * After a failed contact: can host:port be reached at all? The library
+ * reports a refused or timed-out connection as a failed "SSL handshake"
+ * with a stale OpenSSL error; this says what really happened. Returns 0
+ * when some address accepts a connection, else -1 with why filled.
+ */
+static int
+probe_connect(const char *host, int port, int timeout_sec, char *why,
+    size_t why_size)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	struct pollfd pfd;
+	char serv[16];
+	int fd, rc, soerr, e = 0;
+	socklen_t sl;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	(void)snprintf(serv, sizeof(serv), "%d", port);
+	if ((rc = getaddrinfo(host, serv, &hints, &res)) != 0) {
+		(void)snprintf(why, why_size, "cannot resolve %s: %s", host,
+		    gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd == -1) {
+			e = errno;
+			continue;
+		}
+		rc = connect(fd, ai->ai_addr, ai->ai_addrlen);
+		if (rc == -1 && errno == EINPROGRESS) {
+			pfd.fd = fd;
+			pfd.events = POLLOUT;
+			sl = sizeof(soerr);
+			if (poll(&pfd, 1, timeout_sec * 1000) != 1)
+				errno = ETIMEDOUT;
+			else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0)
+				errno = soerr;
+			rc = errno == 0 ? 0 : -1;
+		}
+		e = errno;
+		(void)close(fd);	/* a probe only */
+		if (rc == 0) {
+			freeaddrinfo(res);
+			return 0;
+		}
+	}
+	freeaddrinfo(res);
+	(void)snprintf(why, why_size, "cannot connect: %s", strerror(e));
+	return -1;
 }
 
 /* Printable, no separators the request syntax uses. */
@@ -274,6 +343,10 @@ contact_one(const struct voms_server *s, const struct voms_request *req,
 	} else if (ok) {
 		(void)snprintf(why, why_size, "out of memory");
 		ok = 0;
+	} else if (e == VERR_COMM && probe_connect(s->host, s->port,
+	    o->timeout_sec > 0 ? o->timeout_sec :
+	    VOMS_CLIENT_TIMEOUT_SEC_DEFAULT, why, why_size) == -1) {
+		;	/* why says why the server cannot be reached */
 	} else {
 		server_errors(vd, why, why_size);
 		if (why[0] == '\0')
