@@ -33,13 +33,14 @@
 
 #include <sqlite3.h>
 
+#include "pr_limits.h"
 #include "store.h"
 
-#define STORE_DB_NAME		"repository.db"
+#define STORE_DB_NAME		PR_DB_NAME
 #define STORE_SCHEMA_VERSION	1
 #define STORE_BUSY_MS		5000	/* wait for another writer */
-#define STORE_JOBID_MAX_BYTES	4096	/* as PR_JOBID_MAX_BYTES */
-#define STORE_PATH_MAX_BYTES	4096
+#define STORE_JOBID_MAX_BYTES	PR_JOBID_MAX_BYTES
+#define STORE_PATH_MAX_BYTES	PR_PATH_MAX_BYTES
 
 enum stmt_id {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
