@@ -20,6 +20,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -306,8 +307,12 @@ conn_write(struct conn *c)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return;
-			log_warn("uid %u pid %ld: writing the reply",
-			    (unsigned)c->uid, (long)c->pid);
+			if (errno == EPIPE || errno == ECONNRESET)
+				log_info("uid %u pid %ld: gone before reading "
+				    "its reply", (unsigned)c->uid, (long)c->pid);
+			else
+				log_warn("uid %u pid %ld: writing the reply",
+				    (unsigned)c->uid, (long)c->pid);
 			c->state = CONN_CLOSING;
 			return;
 		}
@@ -381,19 +386,26 @@ conn_got_len(struct conn *c)
 	c->state = CONN_READ_BODY;
 }
 
+/*
+ * The peer shut its side. Nothing sent: just close. Half a frame: answer
+ * 1901 all the same (a peer that only shut down writing still reads it).
+ */
 static void
 conn_eof(struct conn *c)
 {
-	if (c->state == CONN_READ_LEN && c->hdr_off == 0)
+	char why[128];
+
+	if (c->state == CONN_READ_LEN && c->hdr_off == 0) {
 		log_info("uid %u pid %ld: closed without a request",
 		    (unsigned)c->uid, (long)c->pid);
-	else
-		log_warnx("uid %u pid %ld: closed after %zu of %zu bytes of "
-		    "its request", (unsigned)c->uid, (long)c->pid,
-		    c->state == CONN_READ_LEN ? c->hdr_off : c->in_off +
-		    FRAME_HEADER_BYTES, c->state == CONN_READ_LEN ?
-		    (size_t)FRAME_HEADER_BYTES : c->in_len + FRAME_HEADER_BYTES);
-	c->state = CONN_CLOSING;
+		c->state = CONN_CLOSING;
+		return;
+	}
+	(void)snprintf(why, sizeof(why), "connection closed after %zu of %zu "
+	    "bytes of the request", c->state == CONN_READ_LEN ? c->hdr_off :
+	    c->in_off + FRAME_HEADER_BYTES, c->state == CONN_READ_LEN ?
+	    (size_t)FRAME_HEADER_BYTES : c->in_len + FRAME_HEADER_BYTES);
+	conn_refuse(c, PR_ERR_UNEXPECTED_EOF, why);
 }
 
 static void
