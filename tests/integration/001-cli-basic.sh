@@ -58,6 +58,15 @@ assert_ne "$file1" "$file2" "another server list is another stored proxy"
 req "Command=5\nProxy_name=$file2\n"
 assert_eq localhost:7513 "$(kv Myproxy_server)" "the port is honoured"
 
+# -u: the unique flag.
+cli -s localhost -f "$T/p1" -j job-u -u start
+assert_rc 0 "start -u"
+assert_ne "$file1" "$OUT" "start -u gets its own file"
+fu=$OUT
+cli -j job-u stop
+assert_rc 0 "stop job-u"
+assert_file_gone "$fu" "unique file deleted"
+
 cli -j job2 stop
 assert_rc 0 "stop job2"
 assert_file_gone "$file2" "stop of the last job deletes the file"

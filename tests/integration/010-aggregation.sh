@@ -109,5 +109,7 @@ assert_eq "" "$(repo_files)" "repository empty of proxy files"
 list
 assert_eq "" "$(kv_all Proxy_name)" "LIST empty"
 
+grep -q "jobG" "$DAEMON_LOG" && ok "requests are logged with the job id" ||
+    fail "no log line names jobG"
 daemon_stop
 check_log_clean
