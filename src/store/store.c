@@ -207,6 +207,55 @@ db_file_check(const char *path, struct pr_error *err)
 	return 0;
 }
 
+/* Invariant (3) for the -wal and -shm files, when they exist. */
+static int
+db_side_files_check(const char *db_path, struct pr_error *err)
+{
+	static const char *const suffixes[] = { "-wal", "-shm" };
+	char path[STORE_PATH_MAX_BYTES + 8];
+	struct stat sb;
+	size_t i;
+
+	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		(void)snprintf(path, sizeof(path), "%s%s", db_path, suffixes[i]);
+		if (lstat(path, &sb) == -1) {
+			if (errno == ENOENT)
+				continue;
+			return pr_error_set(err, errno, "store %s: %s", path,
+			    strerror(errno));
+		}
+		if (!S_ISREG(sb.st_mode) || sb.st_uid != geteuid() ||
+		    (sb.st_mode & 077) != 0)
+			return pr_error_set(err, EPERM, "store %s: not a private "
+			    "regular file of uid %u", path, (unsigned)geteuid());
+	}
+	return 0;
+}
+
+/* journal_mode answers with the mode in force: it must be WAL. */
+static int
+db_wal(struct store *st, struct pr_error *err)
+{
+	sqlite3_stmt *s;
+	const unsigned char *mode;
+	int rc, ok;
+
+	rc = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s,
+	    NULL);
+	if (rc != SQLITE_OK)
+		return db_fail(st, rc, "journal_mode", err);
+	rc = sqlite3_step(s);
+	mode = rc == SQLITE_ROW ? sqlite3_column_text(s, 0) : NULL;
+	ok = mode != NULL && strcmp((const char *)mode, "wal") == 0;
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return db_fail(st, rc, "journal_mode", err);
+	if (!ok)
+		return pr_error_set(err, PR_ERR_GENERIC,
+		    "store: cannot use WAL journal mode");
+	return 0;
+}
+
 static int
 db_exec(struct store *st, const char *sql, struct pr_error *err)
 {
@@ -287,11 +336,13 @@ store_open(const char *dir, struct store **out, struct pr_error *err)
 		rc = db_fail(st, rc, "busy timeout", err);
 		goto fail;
 	}
-	if ((rc = db_exec(st, "PRAGMA journal_mode = WAL", err)) != 0 ||
+	if ((rc = db_side_files_check(path, err)) != 0 ||
+	    (rc = db_wal(st, err)) != 0 ||
 	    (rc = db_exec(st, "PRAGMA synchronous = FULL", err)) != 0 ||
 	    (rc = db_exec(st, "PRAGMA foreign_keys = ON", err)) != 0 ||
 	    (rc = db_schema(st, err)) != 0 ||
-	    (rc = db_prepare_all(st, err)) != 0)
+	    (rc = db_prepare_all(st, err)) != 0 ||
+	    (rc = db_side_files_check(path, err)) != 0)
 		goto fail;
 	*out = st;
 	return 0;

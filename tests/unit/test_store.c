@@ -7,6 +7,7 @@
  * modes, and job ids with high bytes and 4096 bytes.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -495,6 +496,14 @@ test_db_file_refused(void **state)
 	assert_non_null(strstr(err.msg, "chmod 0600"));
 	assert_null(st);
 	assert_int_equal(chmod(path, 0600), 0);
+
+	/* a loose -wal file is refused too */
+	snprintf(other, sizeof(other), "%s/repository.db-wal", f->dir);
+	assert_int_equal(close(open(other, O_CREAT | O_WRONLY, 0600)), 0);
+	assert_int_equal(chmod(other, 0644), 0);
+	assert_int_equal(store_open(f->dir, &st, &err), EPERM);
+	assert_non_null(strstr(err.msg, "-wal"));
+	assert_int_equal(unlink(other), 0);
 
 	snprintf(other, sizeof(other), "%s/real.db", f->dir);
 	assert_int_equal(rename(path, other), 0);
