@@ -41,6 +41,7 @@
 #define VOMS_OID_ACS	"1.3.6.1.4.1.8005.100.100.5"	/* cert extension */
 #define VOMS_OID_ATTRS	"1.3.6.1.4.1.8005.100.100.4"	/* AC attribute */
 #define CRED_FQANS_MAX_BYTES	(64 * 1024)	/* all FQANs of one proxy */
+#define CRED_CERTS_MAX		32	/* certificates in one proxy file */
 
 /* ==== reading ==== */
 
@@ -594,6 +595,11 @@ cred_inspect(const char *pem, size_t len, time_t now, struct cred_info *info,
 		goto done;
 	if (sk_X509_num(pp.certs) == 0) {
 		rc = pr_error_set(err, PR_ERR_SSL, "no certificate found");
+		goto done;
+	}
+	if (sk_X509_num(pp.certs) > CRED_CERTS_MAX) {
+		rc = pr_error_set(err, PR_ERR_SSL, "more than %d certificates",
+		    CRED_CERTS_MAX);
 		goto done;
 	}
 	first = sk_X509_value(pp.certs, 0);

@@ -313,6 +313,25 @@ test_wrong_chain(void **state)
 }
 
 static void
+test_too_many_certs(void **state)
+{
+	struct fx *f = *state;
+	struct cred_info info;
+	struct pr_error err;
+	X509 *chain[40];
+	int i;
+
+	for (i = 0; i < 40; i++)
+		chain[i] = i == 0 ? f->user.cert : f->ca.cert;
+	assert_int_equal(inspect(f, f->rfc.cert, f->rfc.key, 0, chain, 31,
+	    &info, &err), 0);
+	cred_info_free(&info);
+	assert_int_equal(inspect(f, f->rfc.cert, f->rfc.key, 0, chain, 32,
+	    &info, &err), PR_ERR_SSL);
+	assert_non_null(strstr(err.msg, "more than"));
+}
+
+static void
 test_garbage(void **state)
 {
 	struct fx *f = *state;
@@ -590,6 +609,7 @@ main(void)
 		cmocka_unit_test(test_no_key),
 		cmocka_unit_test(test_no_chain),
 		cmocka_unit_test(test_wrong_chain),
+		cmocka_unit_test(test_too_many_certs),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_file_ok),
 		cmocka_unit_test(test_file_errors),
