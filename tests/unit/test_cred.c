@@ -22,6 +22,7 @@
 
 #include "testcert.c"
 #include "cred/cred.h"
+#include "cred/voms_ac.h"
 
 #define ALICE_DN	"/C=XX/O=Test/CN=Alice"
 #define ALICE_HASH \
@@ -534,6 +535,31 @@ load_voms(struct tc_cred *proxy, X509 **user)
 	assert_non_null(*user);
 }
 
+/* cred.c and voms_ac.c read the same ACs: they must agree. */
+static void
+test_voms_parsers_agree(void **state)
+{
+	struct tc_cred voms;
+	struct voms_ac_list list;
+	struct pr_error err;
+	X509 *user;
+	char *fqans;
+
+	(void)state;
+	load_voms(&voms, &user);
+	assert_int_equal(voms_ac_parse_chain(voms.cert, NULL, &list, &err), 0);
+	assert_int_equal(list.n_acs, 1);
+	assert_string_equal(list.acs[0].vo, "testvo");
+	assert_string_equal(list.acs[0].uri, "voms.example.org:15000");
+	assert_non_null(fqans = voms_ac_fqans(&list));
+	assert_string_equal(fqans, TC_VOMS_FQANS);
+	assert_int_equal(voms_ac_not_after(&list), TC_VOMS_AC_NOT_AFTER);
+	free(fqans);
+	voms_ac_list_free(&list);
+	tc_cred_free(&voms);
+	X509_free(user);
+}
+
 static void
 test_voms_nested(void **state)
 {
@@ -615,6 +641,7 @@ main(void)
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_voms_proxy),
 		cmocka_unit_test(test_voms_nested),
+		cmocka_unit_test(test_voms_parsers_agree),
 		cmocka_unit_test(test_voms_bad_ac),
 	};
 
