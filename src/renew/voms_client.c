@@ -274,8 +274,14 @@ servers_from_vomses(struct voms_server *srv, int *n, const char *vo,
 	if ((vd = VOMS_Init(NULL, NULL)) == NULL)
 		return;
 	cd = VOMS_FindByVO(vd, (char *)vo, (char *)path, (char *)path, &e);
-	for (i = 0; cd != NULL && cd[i] != NULL; i++)
+	for (i = 0; cd != NULL && cd[i] != NULL; i++) {
 		(void)server_add(srv, n, cd[i]->host, cd[i]->port, cd[i]->contact);
+		/* VOMS_DeleteContacts frees the array, not these strdup()s */
+		free(cd[i]->nick);
+		free(cd[i]->host);
+		free(cd[i]->contact);
+		free(cd[i]->vo);
+	}
 	VOMS_DeleteContacts(cd);
 	VOMS_Destroy(vd);
 }
