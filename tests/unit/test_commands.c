@@ -1,0 +1,480 @@
+/*
+ * test_commands.c: the request handlers of src/daemon/commands.c against a
+ * real store and repository in a temporary directory, with proxies made in
+ * memory: REGISTER (aggregation, unique, replacement by a longer proxy,
+ * idempotence, the condor limit), UNREGISTER, GET (1908, 1909), LIST,
+ * STATUS, RENEW_ALL, the error codes, and a failed file write leaving
+ * nothing behind.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cred/cred.h"
+#include "daemon/daemon.h"
+#include "daemon/loop.h"
+#include "protocol/message.h"
+#include "store/repo_files.h"
+#include "store/store.h"
+
+#include "testcert.c"
+
+static struct daemon D;
+static struct conn C;
+static char dir[64];
+static struct tc_cred ca, alice, bob;
+static struct pr_msg resp;
+static int64_t now;
+
+static int
+group_setup(void **state)
+{
+	(void)state;
+	now = (int64_t)time(NULL);
+	tc_ca(&ca, "/C=XX/O=Test/CN=Test CA", now - 3600, now + 86400 * 30);
+	tc_user(&alice, &ca, "/C=XX/O=Test/CN=alice", now - 3600,
+	    now + 86400 * 30);
+	tc_user(&bob, &ca, "/C=XX/O=Test/CN=bob", now - 3600, now + 86400 * 30);
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	tc_cred_free(&ca);
+	tc_cred_free(&alice);
+	tc_cred_free(&bob);
+	return 0;
+}
+
+static int
+setup(void **state)
+{
+	struct pr_error err;
+	char repo[96];
+
+	(void)state;
+	memset(&D, 0, sizeof(D));
+	memset(&C, 0, sizeof(C));
+	C.d = &D;
+	C.uid = getuid();
+	C.pid = getpid();
+	snprintf(dir, sizeof(dir), "/tmp/test_commands.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(repo, sizeof(repo), "%s/repo", dir);
+	options_defaults(&D.opts);
+	D.repo_fd = repo_open_dir(repo, &err);
+	assert_true(D.repo_fd >= 0);
+	assert_non_null(D.repo_path = realpath(repo, NULL));
+	if (store_open(D.repo_path, &D.store, &err) != 0)
+		fail_msg("store_open: %s", err.msg);
+	D.loop = loop_new();
+	worker_pool_init(&D);
+	sched_init(&D);
+	msg_init(&resp);
+	repo_sys_reset();
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	repo_sys_reset();
+	msg_free(&resp);
+	sched_stop(&D);
+	store_close(D.store);
+	close(D.repo_fd);
+	loop_free(D.loop);
+	free(D.repo_path);
+	options_free(&D.opts);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	return 0;
+}
+
+/* A proxy of user valid until not_after, written to dir/name; returns path. */
+static const char *
+proxy_file(const char *name, const struct tc_cred *user, int64_t not_after)
+{
+	static char path[128];
+	struct tc_cred p;
+	char *pem;
+	size_t len;
+
+	tc_proxy(&p, user, TC_PROXY_RFC, now - 60, not_after);
+	pem = tc_pem(p.cert, p.key, 0, &user->cert, 1, &len);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	tc_write_file(path, pem, len);
+	free(pem);
+	tc_cred_free(&p);
+	return path;
+}
+
+/* Send "Version=..\n" + body; parse the response into resp; its code. */
+static int
+request(const char *fmt, ...)
+{
+	char body[8192], *out;
+	struct pr_error err;
+	size_t out_len;
+	int64_t code;
+	va_list ap;
+	int n, rc;
+
+	n = snprintf(body, sizeof(body), "Version=EDG Proxy Renewal 1.0\n");
+	va_start(ap, fmt);
+	n += vsnprintf(body + n, sizeof(body) - n, fmt, ap);
+	va_end(ap);
+	assert_true(n > 0 && (size_t)n + 1 < sizeof(body));
+	rc = commands_handle(&D, &C, body, (size_t)n + 1, &out, &out_len);
+	msg_free(&resp);
+	assert_int_equal(msg_parse(out, out_len, &resp, &err), 0);
+	free(out);
+	assert_int_equal(msg_get_int(&resp, PR_KEY_RESPONSE, &code), 0);
+	assert_int_equal(code, rc);
+	assert_string_equal(msg_get(&resp, PR_KEY_VERSION),
+	    "EDG Proxy Renewal 1.0");
+	if (code != 0)
+		assert_non_null(msg_get(&resp, PR_KEY_MESSAGE));
+	return rc;
+}
+
+static int
+reg(const char *proxy, const char *jobid, const char *extra)
+{
+	return request("Command=1\nMyproxy_server=localhost:7512\n"
+	    "Proxy_name=%s\nJobid=%s\n%s", proxy, jobid, extra ? extra : "");
+}
+
+static char *
+resp_name(void)
+{
+	const char *v = msg_get(&resp, PR_KEY_PROXY_NAME);
+
+	assert_non_null(v);
+	return strdup(v);
+}
+
+static int64_t
+resp_int(const char *key)
+{
+	int64_t v;
+
+	assert_int_equal(msg_get_int(&resp, key, &v), 0);
+	return v;
+}
+
+/* T - max(condor + 300, L/4) for the proxy in resp (L from Start_time). */
+static int64_t
+expected_renewal(void)
+{
+	int64_t t = resp_int(PR_KEY_END_TIME), s = resp_int(PR_KEY_START_TIME);
+	int64_t m = (t - s) / 4 > 2100 ? (t - s) / 4 : 2100;
+
+	return t - m;
+}
+
+static int
+file_count(void)
+{
+	int64_t n;
+
+	assert_int_equal(request("Command=4\n"), 0);
+	n = (int64_t)msg_count(&resp, PR_KEY_PROXY_NAME);
+	return (int)n;
+}
+
+static void
+test_register_and_get(void **state)
+{
+	const char *p = proxy_file("p1", &alice, now + 12 * 3600);
+	char *name, *base;
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(reg(p, "https://wms/1", NULL), 0);
+	name = resp_name();
+	base = strrchr(name, '/') + 1;
+	assert_int_equal(strncmp(name, D.repo_path, strlen(D.repo_path)), 0);
+	assert_int_equal(strlen(base), 64 + 2);
+	assert_string_equal(base + 64, ".0");
+	assert_int_equal(resp_int(PR_KEY_END_TIME), now + 12 * 3600);
+	assert_true(resp_int(PR_KEY_START_TIME) >= now);
+	assert_int_equal(resp_int(PR_KEY_RENEWAL_TIME), expected_renewal());
+	assert_string_equal(msg_get(&resp, PR_KEY_MYPROXY_SERVER),
+	    "localhost:7512");
+	assert_int_equal(lstat(name, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(request("Command=3\nJobid=https://wms/1\n"), 0);
+	assert_string_equal(msg_get(&resp, PR_KEY_PROXY_NAME), name);
+	assert_int_equal(request("Command=3\nJobid=https://wms/2\n"),
+	    PR_ERR_NOT_REGISTERED);
+	free(name);
+}
+
+/* Same identity, servers and FQANs share; unique, other servers, other
+ * users and proxies within the condor limit do not. */
+static void
+test_aggregation(void **state)
+{
+	const char *p = proxy_file("p1", &alice, now + 12 * 3600);
+	char *first;
+
+	(void)state;
+	assert_int_equal(reg(p, "j1", NULL), 0);
+	first = resp_name();
+	assert_int_equal(reg(p, "j2", NULL), 0);
+	assert_string_equal(msg_get(&resp, PR_KEY_PROXY_NAME), first);
+	assert_int_equal(reg(p, "j3", "Unique=1\n"), 0);
+	assert_string_not_equal(msg_get(&resp, PR_KEY_PROXY_NAME), first);
+	assert_int_equal(reg(p, "j4", NULL), 0);	/* not onto the unique one */
+	assert_string_equal(msg_get(&resp, PR_KEY_PROXY_NAME), first);
+	assert_int_equal(request("Command=1\nMyproxy_server=other\n"
+	    "Proxy_name=%s\nJobid=j5\n", p), 0);
+	assert_string_not_equal(msg_get(&resp, PR_KEY_PROXY_NAME), first);
+	p = proxy_file("pb", &bob, now + 12 * 3600);
+	assert_int_equal(reg(p, "j6", NULL), 0);
+	assert_string_not_equal(msg_get(&resp, PR_KEY_PROXY_NAME), first);
+	assert_int_equal(file_count(), 4);
+	assert_int_equal(request("Command=5\nProxy_name=%s\n", first), 0);
+	assert_int_equal(resp_int("Jobs"), 3);
+	assert_int_equal(resp_int("Unique"), 0);
+	assert_string_equal(msg_get(&resp, "Identity"), "/C=XX/O=Test/CN=alice");
+	free(first);
+}
+
+static void
+test_condor_limit_no_sharing(void **state)
+{
+	const char *p = proxy_file("short", &alice, now + 1000);
+	char *first;
+
+	(void)state;
+	assert_int_equal(reg(p, "j1", NULL), 0);
+	first = resp_name();
+	/* less than the condor limit left: due at once */
+	assert_true(resp_int(PR_KEY_RENEWAL_TIME) <= (int64_t)time(NULL));
+	assert_true(resp_int(PR_KEY_RENEWAL_TIME) >= now);
+	p = proxy_file("short2", &alice, now + 1200);
+	assert_int_equal(reg(p, "j2", NULL), 0);
+	assert_string_not_equal(msg_get(&resp, PR_KEY_PROXY_NAME), first);
+	free(first);
+}
+
+/* A longer proxy replaces the stored file in place; a shorter one does not. */
+static void
+test_replace_longer(void **state)
+{
+	const char *p = proxy_file("p1", &alice, now + 6 * 3600);
+	char *name, *before, *after;
+	size_t len;
+	struct pr_error err;
+
+	(void)state;
+	assert_int_equal(reg(p, "j1", NULL), 0);
+	name = resp_name();
+	assert_int_equal(cred_read_file(name, 1 << 20, &before, &len, &err), 0);
+	p = proxy_file("p2", &alice, now + 3 * 3600);
+	assert_int_equal(reg(p, "j2", NULL), 0);
+	assert_string_equal(msg_get(&resp, PR_KEY_PROXY_NAME), name);
+	assert_int_equal(resp_int(PR_KEY_END_TIME), now + 6 * 3600);
+	p = proxy_file("p3", &alice, now + 24 * 3600);
+	assert_int_equal(reg(p, "j3", NULL), 0);
+	assert_string_equal(msg_get(&resp, PR_KEY_PROXY_NAME), name);
+	assert_int_equal(resp_int(PR_KEY_END_TIME), now + 24 * 3600);
+	assert_int_equal(cred_read_file(name, 1 << 20, &after, &len, &err), 0);
+	assert_string_not_equal(before, after);
+	assert_int_equal(request("Command=3\nJobid=j1\n"), 0);
+	assert_int_equal(resp_int(PR_KEY_END_TIME), now + 24 * 3600);
+	free(before);
+	free(after);
+	free(name);
+}
+
+static void
+test_idempotent(void **state)
+{
+	const char *p = proxy_file("p1", &alice, now + 6 * 3600);
+	char *name;
+
+	(void)state;
+	assert_int_equal(reg(p, "j1", NULL), 0);
+	name = resp_name();
+	assert_int_equal(reg(p, "j1", NULL), 0);
+	assert_string_equal(msg_get(&resp, PR_KEY_PROXY_NAME), name);
+	assert_int_equal(reg(p, "j1", "Unique=1\n"), 0);
+	assert_string_equal(msg_get(&resp, PR_KEY_PROXY_NAME), name);
+	assert_int_equal(request("Command=5\nProxy_name=%s\n", name), 0);
+	assert_int_equal(resp_int("Jobs"), 1);
+	assert_int_equal(file_count(), 1);
+	free(name);
+}
+
+static void
+test_unregister(void **state)
+{
+	const char *p = proxy_file("p1", &alice, now + 6 * 3600);
+	char *name;
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(reg(p, "j1", NULL), 0);
+	assert_int_equal(reg(p, "j2", NULL), 0);
+	name = resp_name();
+	assert_int_equal(request("Command=2\nJobid=j1\nProxy_name=/etc/passwd\n"),
+	    PR_ERR_NOT_REGISTERED);
+	assert_int_equal(request("Command=2\nJobid=j1\nProxy_name=%s\n",
+	    strrchr(name, '/') + 1), 0);	/* bare name accepted */
+	assert_int_equal(lstat(name, &st), 0);
+	assert_int_equal(request("Command=2\nJobid=j1\n"), PR_ERR_NOT_REGISTERED);
+	assert_int_equal(request("Command=2\nJobid=j2\nProxy_name=%s\n", name), 0);
+	assert_int_equal(lstat(name, &st), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(file_count(), 0);
+	assert_int_equal(request("Command=5\nProxy_name=%s\n", name),
+	    PR_ERR_NOT_REGISTERED);
+	free(name);
+}
+
+static void
+test_get_expired(void **state)
+{
+	const char *p = proxy_file("p1", &alice, now + 6 * 3600);
+	struct store_proxy sp;
+	struct pr_error err;
+	char *name;
+
+	(void)state;
+	assert_int_equal(reg(p, "j1", NULL), 0);
+	name = resp_name();
+	assert_int_equal(store_get_proxy_by_file(D.store, strrchr(name, '/') + 1,
+	    &sp, &err), 0);
+	assert_int_equal(store_begin(D.store, &err), 0);
+	assert_int_equal(store_update_proxy_times(D.store, sp.id, now - 1,
+	    sp.obtained, sp.next_renewal, &err), 0);
+	assert_int_equal(store_commit(D.store, &err), 0);
+	assert_int_equal(request("Command=3\nJobid=j1\n"), PR_ERR_EXPIRED);
+	store_proxy_free(&sp);
+	free(name);
+}
+
+static void
+test_status_and_renew_all(void **state)
+{
+	const char *p = proxy_file("p1", &alice, now + 12 * 3600);
+	char *name;
+
+	(void)state;
+	assert_int_equal(reg(p, "j1", NULL), 0);
+	name = resp_name();
+	assert_int_equal(request("Command=5\nProxy_name=%s\n",
+	    strrchr(name, '/') + 1), 0);
+	assert_string_equal(msg_get(&resp, PR_KEY_PROXY_NAME), name);
+	assert_int_equal(resp_int("Failures"), 0);
+	assert_int_equal(resp_int("Last_attempt"), 0);
+	assert_int_equal(resp_int(PR_KEY_RENEWAL_TIME), expected_renewal());
+	assert_int_equal(msg_count(&resp, "Fqan"), 0);
+	assert_int_equal(request("Command=5\nProxy_name=%s/../x/%s\n",
+	    D.repo_path, strrchr(name, '/') + 1), PR_ERR_NOT_REGISTERED);
+	assert_int_equal(request("Command=7\n"), 0);
+	assert_int_equal(request("Command=5\nProxy_name=%s\n", name), 0);
+	assert_true(resp_int(PR_KEY_RENEWAL_TIME) <= (int64_t)time(NULL));
+	free(name);
+}
+
+static void
+test_error_codes(void **state)
+{
+	char *p = strdup(proxy_file("p1", &alice, now + 6 * 3600));
+	const char *old = proxy_file("old", &alice, now - 10);
+
+	(void)state;
+	assert_int_equal(request("Command=6\nJobid=x\n"), PR_ERR_UNKNOWN_COMMAND);
+	assert_int_equal(request("Command=99\n"), PR_ERR_UNKNOWN_COMMAND);
+	assert_int_equal(request("Jobid=x\n"), PR_ERR_UNKNOWN_COMMAND);
+	assert_int_equal(request("Command=x\n"), PR_ERR_PROTO_PARSE);
+	assert_int_equal(request("Command=3\nCommand=3\nJobid=x\n"),
+	    PR_ERR_PROTO_PARSE);
+	assert_int_equal(request("Command=3\n"), PR_ERR_PROTO_NOT_FOUND);
+	assert_int_equal(request("Command=3\nJobid=\n"), PR_ERR_PROTO_NOT_FOUND);
+	assert_int_equal(request("Command=1\nJobid=x\nMyproxy_server=m\n"),
+	    PR_ERR_PROTO_NOT_FOUND);
+	assert_int_equal(request("Command=5\n"), PR_ERR_PROTO_NOT_FOUND);
+	assert_int_equal(request("Command=1\nProxy_name=%s\nJobid=x\n", p),
+	    EINVAL);			/* no server, no default */
+	assert_int_equal(reg("relative/p", "x", NULL), EINVAL);
+	assert_int_equal(reg("/nonexistent/p", "x", NULL), ENOENT);
+	assert_int_equal(reg(old, "x", NULL), PR_ERR_EXPIRED);
+	assert_int_equal(request("Command=1\nMyproxy_server=a, b\n"
+	    "Proxy_name=%s\nJobid=x\n", p), EINVAL);
+	assert_int_equal(file_count(), 0);
+	D.opts.myproxy_server = strdup("default:7512");
+	assert_int_equal(request("Command=1\nProxy_name=%s\nJobid=x\n", p), 0);
+	assert_string_equal(msg_get(&resp, PR_KEY_MYPROXY_SERVER),
+	    "default:7512");
+	free(p);
+}
+
+static ssize_t
+write_enospc(int fd, const void *buf, size_t n)
+{
+	(void)fd;
+	(void)buf;
+	(void)n;
+	errno = ENOSPC;
+	return -1;
+}
+
+/* A failed write answers an error and leaves no record and no file. */
+static void
+test_write_failure_leaves_nothing(void **state)
+{
+	const char *p = proxy_file("p1", &alice, now + 6 * 3600);
+	char cmd[160];
+
+	(void)state;
+	repo_sys.write = write_enospc;
+	assert_int_not_equal(reg(p, "j1", NULL), 0);
+	repo_sys_reset();
+	assert_int_equal(file_count(), 0);
+	assert_int_equal(request("Command=3\nJobid=j1\n"), PR_ERR_NOT_REGISTERED);
+	snprintf(cmd, sizeof(cmd), "test -z \"$(ls -A '%s' | grep -v "
+	    "'^repository.db')\"", D.repo_path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(reg(p, "j1", NULL), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_register_and_get, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_aggregation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_condor_limit_no_sharing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replace_longer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idempotent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unregister, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_get_expired, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_and_renew_all, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_error_codes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_failure_leaves_nothing, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
