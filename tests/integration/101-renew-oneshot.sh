@@ -87,7 +87,7 @@ run "$PRCLI" renew -s "localhost:$HANG_PORT" -f "$T/cur.pem" -o "$T/x.pem" \
 t1=$(now_ms)
 assert_rc 1 "hang: exit 1"
 assert_match "\(1911\)" "$ERR" "hang: timeout code"
-if [ $((t1 - t0)) -lt 5000 ]; then
+if [ $((t1 - t0)) -ge 1900 ] && [ $((t1 - t0)) -lt 8000 ]; then
 	ok "hang: killed at the hard timeout ($((t1 - t0)) ms)"
 else
 	fail "hang: took $((t1 - t0)) ms"
