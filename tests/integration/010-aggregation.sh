@@ -18,6 +18,16 @@ fa=$(kv Proxy_name)
 assert_match "^$REPO/[0-9a-f]{64}\.[0-9]+$" "$fa" "jobA's file is <hash>.<n> in the repository"
 assert_eq "$(proxy_end_time "$T/a1")" "$(kv End_time)" "End_time is the proxy's notAfter"
 assert_match '^[0-9]+$' "$(kv Renewal_time)" "Renewal_time given"
+assert_match '^[0-9]+$' "$(kv Start_time)" "Start_time given"
+assert_eq localhost "$(kv Myproxy_server)" "Myproxy_server given"
+status "$fa"
+for k in Proxy_name Identity Myproxy_server Unique Jobs Start_time End_time \
+    Renewal_time Last_attempt Last_result Last_error Failures; do
+	grep -q "^$k=" <<< "$OUT" && ok "STATUS has $k" || fail "STATUS lacks $k: $OUT"
+done
+assert_eq "$fa" "$(kv Proxy_name)" "STATUS Proxy_name"
+assert_eq "" "$(kv_all Fqan)" "no Fqan without VOMS"
+assert_eq 0 "$(kv Failures)" "no failures yet"
 
 # Same identity, same server, another proxy file: joins.
 reg "$T/a2" localhost jobB

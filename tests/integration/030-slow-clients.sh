@@ -93,4 +93,17 @@ wait_log "[Tt]ime(d)? ?out" 2 && ok "the timeout is logged" ||
     fail "no timeout line in the daemon log"
 fast_get "after the drops"
 daemon_stop
+
+# The timeout also comes from GLITE_PR_TIMEOUT, as in gLite.
+GLITE_PR_TIMEOUT=1 daemon_start
+pids=()
+stalled envsilent --nothing
+wait "${pids[@]}"
+ms=$(sed -n 's/^rc=.* ms=//p' "$T/envsilent.out")
+if [ "$ms" -ge 700 ] && [ "$ms" -le 4000 ]; then
+	ok "GLITE_PR_TIMEOUT=1: dropped after $ms ms"
+else
+	fail "GLITE_PR_TIMEOUT=1: dropped after $ms ms"
+fi
+daemon_stop
 check_log_clean

@@ -55,8 +55,9 @@
 #                database's logical dump (sqlite3 .dump)
 #   repo_save / repo_unchanged DESC  snapshot before, compare after
 #   bad DESC CODE RAWSEND-ARGS...  one bad-input case: send the raw frame,
-#                expect Response=CODE, the repository unchanged since
-#                repo_save, and the daemon still alive
+#                expect Response=CODE (with a Message= line when CODE is
+#                not 0, and the Version line), the repository unchanged
+#                since repo_save, and the daemon still alive
 #
 # Credentials (lib/ca.sh is sourced): setup_ca makes a CA in $T/ca and user
 # credentials alice and bob; new_proxy NAME OUT MINUTES [rfc|legacy].
@@ -361,6 +362,12 @@ bad() {
 	shift 2
 	raw "$@"
 	assert_response "$code" "$desc"
+	if [ "$code" != 0 ] && [ -z "$(kv Message)" ]; then
+		fail "$desc: error response without a Message= line"
+	fi
+	if [ -n "$(kv Response)" ] && [ "$(kv Version)" != "$PR_PROTO_VERSION" ]; then
+		fail "$desc: response Version is '$(kv Version)'"
+	fi
 	repo_unchanged "$desc"
 	daemon_alive "$desc"
 }
