@@ -207,8 +207,8 @@ conn_accept(struct daemon *d, int fd)
 	}
 	if (uc.uid != d->euid && uc.uid != 0) {
 		log_warnx("refused connection from uid %u pid %ld: only uid %u "
-		    "and root are served", (unsigned)uc.uid, (long)uc.pid,
-		    (unsigned)d->euid);
+		    "%sis served", (unsigned)uc.uid, (long)uc.pid,
+		    (unsigned)d->euid, d->euid != 0 ? "and root " : "");
 		(void)close(fd);
 		return;
 	}
