@@ -181,6 +181,7 @@ daemon_reload(struct daemon *d)
 		log_warnx("reload: %s; keeping the current settings", err.msg);
 		return;
 	}
+	make_absolute(&o.socket_path);
 	if (strcmp(o.repository, d->opts.repository) != 0)
 		log_warnx("reload: repository changes need a restart");
 	if (strcmp(o.socket_path, d->opts.socket_path) != 0)
@@ -310,6 +311,8 @@ main(int argc, char **argv)
 		return 0;
 	}
 	make_absolute(&d.cli.config_file);
+	make_absolute(&d.cli.socket_path);
+	make_absolute(&d.cli.pid_file);
 	if (options_load(&d.cli, &d.opts, &err) != 0)
 		usage_error(&d.cli, err.msg);
 	if (d.opts.check_config) {
