@@ -4,7 +4,8 @@
 # socket, a regular file, a symlink, a directory or a foreign-owned stale
 # socket at the socket path all make the daemon refuse to start and leave
 # the path alone; a stale socket of ours is replaced; SIGTERM and SIGINT
-# remove the socket; a repository with mode 0755 is refused.
+# remove the socket; a repository with mode 0755, a symlink, a regular file
+# or another uid's directory is refused; a missing one is created 0700.
 source "$(dirname "$0")/lib/common.sh"
 
 mkdir -m 0700 "$T/repo2"
@@ -69,6 +70,18 @@ chmod 0700 "$REPO"
 
 echo x > "$T/repofile"
 daemon_refuses "director|repository" -r "$T/repofile"
+
+ln -s "$REPO" "$T/repolink"
+daemon_refuses "symlink|symbolic|link" -r "$T/repolink"
+
+mkdir -m 0700 "$T/repo-nobody"
+chown 65534:65534 "$T/repo-nobody"
+daemon_refuses "own|uid" -r "$T/repo-nobody"
+
+mkdir -m 0755 "$T/parent"
+daemon_start -r "$T/parent/new-repo"
+assert_eq 700 "$(stat -c %a "$T/parent/new-repo")" "a missing repository is created 0700"
+daemon_stop
 
 long=$T/$(head -c 120 /dev/zero | tr '\0' s)
 daemon_refuses "long|socket" -s "$long"

@@ -41,6 +41,11 @@
 #       critical proxyCertInfo (inheritAll) and subject <user>/CN=<number>,
 #       legacy ones with subject <user>/CN=proxy.
 #
+#   make_proxy_until DIR/NAME OUT UNIXTIME [rfc|legacy]
+#       Like make_proxy with openssl, but notAfter is UNIXTIME exactly (to the
+#       second), notBefore one hour earlier: for proxies that expire while
+#       a test runs.
+#
 #   proxy_end_time FILE
 #       Prints the first certificate's notAfter as a Unix time.
 #
@@ -218,6 +223,20 @@ make_proxy() {
 		return 1
 	fi
 	chmod 0600 "$out"
+}
+
+make_proxy_until() {
+	local cred=${1-} out=${2-} end=${3-} style=${4:-rfc}
+	if [ -z "$end" ]; then
+		ca_die_ "usage: make_proxy_until DIR/NAME OUT UNIXTIME [rfc|legacy]"
+		return 1
+	fi
+	case $style in
+	rfc|legacy) ;;
+	*) ca_die_ "make_proxy_until: unknown style '$style'"; return 1 ;;
+	esac
+	rm -f "$out"
+	make_proxy_openssl_ "$cred" "$out" "$end" "$style"
 }
 
 proxy_end_time() {
