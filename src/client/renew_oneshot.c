@@ -20,7 +20,6 @@
 #include <libgen.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,8 +38,6 @@
 #ifndef PR_WORKER_PATH
 #define PR_WORKER_PATH "/usr/local/libexec/proxy-renewd/proxy-renewd-worker"
 #endif
-
-extern char **environ;
 
 static int64_t
 mono_ms(void)
@@ -118,91 +115,32 @@ recv_all(int fd, void *buf, size_t len, int64_t deadline_ms,
 }
 
 static int
-add_opt(struct pr_msg *m, const char *key, const char *value)
-{
-	return value != NULL ? msg_add(m, key, value) : 0;
-}
-
-/* The request frame (header + payload) in *out. */
-static int
 build_frame(const char *servers, const char *cur, const char *tmp,
     const struct proxyrenew_renew_opts *o, unsigned char **out,
     size_t *out_len, struct pr_error *err)
 {
-	struct pr_msg m;
-	char *payload = NULL;
-	size_t len = 0;
-	int rc;
+	struct renew_job job;
 
-	msg_init(&m);
-	rc = msg_add(&m, RENEW_KEY_SERVERS, servers);
-	if (rc == 0)
-		rc = msg_add(&m, RENEW_KEY_PROXY, cur);
-	if (rc == 0)
-		rc = msg_add(&m, RENEW_KEY_OUT, tmp);
-	if (rc == 0 && o->lifetime_sec > 0)
-		rc = msg_add_int(&m, RENEW_KEY_LIFETIME, o->lifetime_sec);
-	if (rc == 0 && o->server_timeout_sec > 0)
-		rc = msg_add_int(&m, RENEW_KEY_SERVER_TIMEOUT,
-		    o->server_timeout_sec);
-	if (rc == 0)
-		rc = add_opt(&m, RENEW_KEY_CERT, o->cert);
-	if (rc == 0)
-		rc = add_opt(&m, RENEW_KEY_KEY, o->key);
-	if (rc == 0)
-		rc = add_opt(&m, RENEW_KEY_CADIR, o->cadir);
-	if (rc == 0)
-		rc = msg_encode(&m, &payload, &len);
-	msg_free(&m);
-	if (rc != 0)
-		return pr_error_set(err, rc, "renewal request: invalid value "
-		    "(a newline in a path or server list?)");
-	if ((*out = malloc(len + FRAME_HEADER_BYTES)) == NULL) {
-		free(payload);
-		return pr_error_set(err, ENOMEM, "out of memory");
-	}
-	frame_encode_len((uint32_t)len, *out);
-	memcpy(*out + FRAME_HEADER_BYTES, payload, len);
-	*out_len = len + FRAME_HEADER_BYTES;
-	free(payload);
-	return 0;
+	memset(&job, 0, sizeof(job));
+	job.servers = servers;
+	job.proxy_path = cur;
+	job.out_path = tmp;
+	job.lifetime_sec = o->lifetime_sec;
+	job.server_timeout_sec = o->server_timeout_sec;
+	job.svc.cert = o->cert;
+	job.svc.key = o->key;
+	job.svc.cadir = o->cadir;
+	return renew_job_frame(&job, out, out_len, err);
 }
 
 static int
 spawn_worker(int child_fd, pid_t *pid, struct pr_error *err)
 {
 	const char *path = getenv("PROXY_RENEWD_WORKER");
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none, all;
-	char *argv[2];
-	int rc;
 
 	if (path == NULL || *path == '\0')
 		path = PR_WORKER_PATH;
-	argv[0] = (char *)path;
-	argv[1] = NULL;
-	(void)sigemptyset(&none);
-	(void)sigfillset(&all);
-	if ((rc = posix_spawn_file_actions_init(&fa)) != 0)
-		return pr_error_set(err, rc, "posix_spawn: %s", strerror(rc));
-	if ((rc = posix_spawnattr_init(&attr)) != 0) {
-		(void)posix_spawn_file_actions_destroy(&fa);
-		return pr_error_set(err, rc, "posix_spawn: %s", strerror(rc));
-	}
-	if ((rc = posix_spawn_file_actions_adddup2(&fa, child_fd, 0)) == 0 &&
-	    (rc = posix_spawn_file_actions_adddup2(&fa, child_fd, 1)) == 0 &&
-	    (rc = posix_spawnattr_setsigmask(&attr, &none)) == 0 &&
-	    (rc = posix_spawnattr_setsigdefault(&attr, &all)) == 0 &&
-	    (rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-	    POSIX_SPAWN_SETSIGDEF)) == 0)
-		rc = posix_spawn(pid, path, &fa, &attr, argv, environ);
-	(void)posix_spawn_file_actions_destroy(&fa);
-	(void)posix_spawnattr_destroy(&attr);
-	if (rc != 0)
-		return pr_error_set(err, rc, "cannot run the renewal worker %s: "
-		    "%s (set PROXY_RENEWD_WORKER)", path, strerror(rc));
-	return 0;
+	return renew_worker_spawn(path, child_fd, pid, err);
 }
 
 /* Reap the worker; kill it first when it is past the deadline. */
@@ -231,7 +169,7 @@ reap_worker(pid_t pid, int64_t deadline_ms, int *status)
 /* Send the request, read the result frame into *res. */
 static int
 exchange(int fd, const unsigned char *req, size_t req_len,
-    int64_t deadline_ms, struct pr_msg *res, struct pr_error *err)
+    int64_t deadline_ms, struct renew_result *res, struct pr_error *err)
 {
 	unsigned char hdr[FRAME_HEADER_BYTES];
 	char *body;
@@ -247,7 +185,7 @@ exchange(int fd, const unsigned char *req, size_t req_len,
 	if ((body = malloc(len)) == NULL)
 		return pr_error_set(err, ENOMEM, "out of memory");
 	if ((rc = recv_all(fd, body, len, deadline_ms, err)) == 0)
-		rc = msg_parse(body, len, res, err);
+		rc = renew_result_parse(body, len, res, err);
 	free(body);
 	return rc;
 }
@@ -255,7 +193,7 @@ exchange(int fd, const unsigned char *req, size_t req_len,
 /* Run the worker on req; *res holds its result frame when 0 is returned. */
 static int
 run_worker(const unsigned char *req, size_t req_len, int timeout_sec,
-    struct pr_msg *res, struct pr_error *err)
+    struct renew_result *res, struct pr_error *err)
 {
 	int64_t deadline_ms = mono_ms() + (int64_t)timeout_sec * 1000;
 	int sv[2], rc, status = 0;
@@ -335,22 +273,13 @@ commit(const char *tmp, const char *out, struct pr_error *err)
 
 /* The worker's verdict: 0, or its code and Message. */
 static int
-worker_verdict(const struct pr_msg *res, struct proxyrenew_renew_info *info,
-    struct pr_error *err)
+worker_verdict(const struct renew_result *res,
+    struct proxyrenew_renew_info *info, struct pr_error *err)
 {
-	const char *m = msg_get(res, RENEW_KEY_MESSAGE);
-	const char *s = msg_get(res, RENEW_KEY_SERVER);
-	int64_t code;
-
-	if (msg_get_int(res, RENEW_KEY_RESPONSE, &code) != 0 || code < 0 ||
-	    code > PR_ERR_LAST)
-		return pr_error_set(err, PR_ERR_PROTO_PARSE, "renewal worker: "
-		    "result without a valid Response");
-	if (code != 0)
-		return pr_error_set(err, (int)code, "%s", m != NULL ? m :
-		    pr_strerror((int)code));
-	if (s != NULL)
-		(void)snprintf(info->server, sizeof(info->server), "%s", s);
+	if (res->code != 0)
+		return pr_error_set(err, res->code, "%s", res->msg[0] != '\0' ?
+		    res->msg : pr_strerror(res->code));
+	(void)snprintf(info->server, sizeof(info->server), "%s", res->server);
 	return 0;
 }
 
@@ -359,13 +288,13 @@ renew_via_tmp(const char *servers, const char *cur, const char *out,
     const char *tmp, const struct proxyrenew_renew_opts *o,
     struct proxyrenew_renew_info *info, struct pr_error *err)
 {
-	struct pr_msg res;
+	struct renew_result res;
 	unsigned char *req = NULL;
 	size_t req_len = 0;
 	int64_t end = 0;
 	int rc;
 
-	msg_init(&res);
+	memset(&res, 0, sizeof(res));
 	rc = build_frame(servers, cur, tmp, o, &req, &req_len, err);
 	if (rc == 0)
 		rc = run_worker(req, req_len, o->timeout_sec > 0 ?
@@ -379,7 +308,6 @@ renew_via_tmp(const char *servers, const char *cur, const char *out,
 	if (rc == 0)
 		info->end_time = end;
 	free(req);
-	msg_free(&res);
 	return rc;
 }
 

@@ -65,6 +65,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "pr_error.h"
@@ -198,6 +199,46 @@ void renew_service_cred_defaults(struct service_cred *svc);
  * PR_ERR_SSL / PR_ERR_EXPIRED code with a message naming the file and fix.
  */
 int renew_check_service_cred(const struct service_cred *svc, time_t now,
+    struct pr_error *err);
+
+/* MASTER: one renewal to hand to a worker (pointers stay the caller's). */
+struct renew_job {
+	const char *servers;		/* "host[:port],..." */
+	const char *proxy_path;		/* current proxy */
+	const char *out_path;		/* the temp file the parent created */
+	int lifetime_sec;		/* 0: worker default (12 h) */
+	int server_timeout_sec;		/* 0: worker default (30 s) */
+	struct service_cred svc;	/* NULL members: worker defaults */
+	const char *const *skip;	/* "host:port" cooling down */
+	size_t n_skip;
+};
+
+/* wire.c */
+
+/* MASTER: the request frame (4-byte header + payload); caller frees. */
+int renew_job_frame(const struct renew_job *job, unsigned char **frame,
+    size_t *len, struct pr_error *err);
+
+/* WORKER: the result frame for res (header + payload); caller frees. */
+int renew_result_frame(const struct renew_result *res, unsigned char **frame,
+    size_t *len, struct pr_error *err);
+
+/*
+ * MASTER: read a worker's result payload strictly into *res (errors[] get
+ * code PR_ERR_MYPROXY and is_unreachable from Unreachable=). 0, ENOMEM or
+ * PR_ERR_PROTO_PARSE: a success must name Server and End_time.
+ */
+int renew_result_parse(const char *payload, size_t len,
+    struct renew_result *res, struct pr_error *err);
+
+/*
+ * MASTER: start the worker at path with child_fd (one end of a
+ * SOCK_STREAM socketpair, the parent keeps the other) as its stdin and
+ * stdout, default signal dispositions, an empty signal mask, no arguments,
+ * the caller's environment. The caller closes child_fd afterwards, writes
+ * the request, reads the result, enforces the timeout and reaps *pid.
+ */
+int renew_worker_spawn(const char *path, int child_fd, pid_t *pid,
     struct pr_error *err);
 
 #endif /* PR_RENEW_H */

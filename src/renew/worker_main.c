@@ -181,38 +181,24 @@ open_out(const char *path, struct pr_error *err)
 	return fd;
 }
 
+/* The result frame on stdout; res NULL: only code and msg. */
 static void
 write_result(int code, const char *msg, const struct renew_result *res)
 {
-	struct pr_msg m;
-	unsigned char hdr[FRAME_HEADER_BYTES];
-	char *out = NULL;
-	size_t len, i;
-	int rc;
+	struct renew_result only;
+	struct pr_error err;
+	unsigned char *frame = NULL;
+	size_t len = 0;
 
-	msg_init(&m);
-	rc = msg_add_int(&m, RENEW_KEY_RESPONSE, code);
-	if (rc == 0 && msg[0] != '\0')
-		rc = msg_add(&m, RENEW_KEY_MESSAGE, msg);
-	if (rc == 0 && res != NULL && res->identity[0] != '\0')
-		rc = msg_add(&m, RENEW_KEY_IDENTITY, res->identity);
-	if (rc == 0 && res != NULL && code == 0)
-		rc = msg_add(&m, RENEW_KEY_SERVER, res->server) ||
-		    msg_add_int(&m, RENEW_KEY_END_TIME, res->end_time);
-	for (i = 0; rc == 0 && res != NULL && i < res->n_errors; i++) {
-		rc = msg_addf(&m, RENEW_KEY_SERVER_ERROR, "%s: %s",
-		    res->errors[i].server, res->errors[i].msg);
-		if (rc == 0 && res->errors[i].is_unreachable)
-			rc = msg_add(&m, RENEW_KEY_UNREACHABLE,
-			    res->errors[i].server);
+	if (res == NULL || res->code != code) {
+		memset(&only, 0, sizeof(only));
+		only.code = code;
+		(void)snprintf(only.msg, sizeof(only.msg), "%s", msg);
+		res = &only;
 	}
-	if (rc == 0 && msg_encode(&m, &out, &len) == 0) {
-		frame_encode_len((uint32_t)len, hdr);
-		(void)(write_full(1, hdr, sizeof(hdr)) == 0 &&
-		    write_full(1, out, len) == 0);
-	}
-	free(out);
-	msg_free(&m);
+	if (renew_result_frame(res, &frame, &len, &err) == 0)
+		(void)write_full(1, frame, len);
+	free(frame);
 }
 
 int

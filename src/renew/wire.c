@@ -1,0 +1,249 @@
+/*
+ * wire.c: the frames between a parent and the renewal worker (contract at
+ * the top of renew.h): the parent's request (renew_job_frame), the worker's
+ * result (renew_result_frame) and the parent's strict reading of it
+ * (renew_result_parse), plus starting the worker (renew_worker_spawn).
+ *
+ * Pure message code except renew_worker_spawn; no logging, no exit. The
+ * parent trusts nothing in a result: every count and length is bounded and
+ * an ill-formed result is PR_ERR_PROTO_PARSE, never a success.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "message.h"
+#include "renew.h"
+
+extern char **environ;
+
+static void __attribute__((format(printf, 3, 4)))
+fmt_field(char *dst, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(dst, size, fmt, ap);
+	va_end(ap);
+}
+
+/* Payload of m as a whole frame (header + payload). */
+static int
+msg_to_frame(const struct pr_msg *m, unsigned char **frame, size_t *len,
+    struct pr_error *err)
+{
+	char *payload = NULL;
+	size_t plen = 0;
+	int rc;
+
+	if ((rc = msg_encode(m, &payload, &plen)) != 0)
+		return pr_error_set(err, rc, "worker frame: cannot encode");
+	if (plen > RENEW_FRAME_MAX_BYTES) {
+		free(payload);
+		return pr_error_set(err, E2BIG, "worker frame: %zu bytes, "
+		    "more than %d", plen, RENEW_FRAME_MAX_BYTES);
+	}
+	if ((*frame = malloc(plen + FRAME_HEADER_BYTES)) == NULL) {
+		free(payload);
+		return pr_error_set(err, ENOMEM, "out of memory");
+	}
+	frame_encode_len((uint32_t)plen, *frame);
+	memcpy(*frame + FRAME_HEADER_BYTES, payload, plen);
+	*len = plen + FRAME_HEADER_BYTES;
+	free(payload);
+	return 0;
+}
+
+static int
+add_str(struct pr_msg *m, const char *key, const char *value)
+{
+	return value != NULL ? msg_add(m, key, value) : 0;
+}
+
+int
+renew_job_frame(const struct renew_job *job, unsigned char **frame,
+    size_t *len, struct pr_error *err)
+{
+	struct pr_msg m;
+	size_t i;
+	int rc;
+
+	msg_init(&m);
+	rc = msg_add(&m, RENEW_KEY_SERVERS, job->servers);
+	if (rc == 0)
+		rc = msg_add(&m, RENEW_KEY_PROXY, job->proxy_path);
+	if (rc == 0)
+		rc = msg_add(&m, RENEW_KEY_OUT, job->out_path);
+	if (rc == 0 && job->lifetime_sec > 0)
+		rc = msg_add_int(&m, RENEW_KEY_LIFETIME, job->lifetime_sec);
+	if (rc == 0 && job->server_timeout_sec > 0)
+		rc = msg_add_int(&m, RENEW_KEY_SERVER_TIMEOUT,
+		    job->server_timeout_sec);
+	if (rc == 0)
+		rc = add_str(&m, RENEW_KEY_CERT, job->svc.cert);
+	if (rc == 0)
+		rc = add_str(&m, RENEW_KEY_KEY, job->svc.key);
+	if (rc == 0)
+		rc = add_str(&m, RENEW_KEY_CADIR, job->svc.cadir);
+	for (i = 0; rc == 0 && i < job->n_skip; i++)
+		rc = msg_add(&m, RENEW_KEY_SKIP, job->skip[i]);
+	if (rc != 0)
+		rc = pr_error_set(err, rc, "worker request: missing or invalid "
+		    "value (a newline in a path or server list?)");
+	else
+		rc = msg_to_frame(&m, frame, len, err);
+	msg_free(&m);
+	return rc;
+}
+
+int
+renew_result_frame(const struct renew_result *res, unsigned char **frame,
+    size_t *len, struct pr_error *err)
+{
+	struct pr_msg m;
+	size_t i;
+	int rc;
+
+	msg_init(&m);
+	rc = msg_add_int(&m, RENEW_KEY_RESPONSE, res->code);
+	if (rc == 0 && res->msg[0] != '\0')
+		rc = msg_add(&m, RENEW_KEY_MESSAGE, res->msg);
+	if (rc == 0 && res->identity[0] != '\0')
+		rc = msg_add(&m, RENEW_KEY_IDENTITY, res->identity);
+	if (rc == 0 && res->code == 0)
+		rc = msg_add(&m, RENEW_KEY_SERVER, res->server);
+	if (rc == 0 && res->code == 0)
+		rc = msg_add_int(&m, RENEW_KEY_END_TIME, res->end_time);
+	for (i = 0; rc == 0 && i < res->n_errors; i++) {
+		rc = msg_addf(&m, RENEW_KEY_SERVER_ERROR, "%s: %s",
+		    res->errors[i].server, res->errors[i].msg);
+		if (rc == 0 && res->errors[i].is_unreachable)
+			rc = msg_add(&m, RENEW_KEY_UNREACHABLE,
+			    res->errors[i].server);
+	}
+	if (rc != 0)
+		rc = pr_error_set(err, rc, "worker result: cannot encode");
+	else
+		rc = msg_to_frame(&m, frame, len, err);
+	msg_free(&m);
+	return rc;
+}
+
+/* "host:port: text" -> one errors[] entry. */
+static int
+parse_server_error(const char *v, struct renew_server_error *se)
+{
+	const char *sep = strstr(v, ": ");
+	size_t n;
+
+	if (sep == NULL || (n = (size_t)(sep - v)) == 0 ||
+	    n >= sizeof(se->server) || memchr(v, ' ', n) != NULL)
+		return -1;
+	memcpy(se->server, v, n);
+	se->server[n] = '\0';
+	fmt_field(se->msg, sizeof(se->msg), "%s", sep + 2);
+	se->code = PR_ERR_MYPROXY;
+	return 0;
+}
+
+static void
+mark_unreachable(const struct pr_msg *m, struct renew_result *res)
+{
+	const char *u;
+	size_t i, j;
+
+	for (j = 0; (u = msg_get_nth(m, RENEW_KEY_UNREACHABLE, j)) != NULL; j++)
+		for (i = 0; i < res->n_errors; i++)
+			if (strcmp(res->errors[i].server, u) == 0)
+				res->errors[i].is_unreachable = 1;
+}
+
+static int
+result_from_msg(const struct pr_msg *m, struct renew_result *res,
+    struct pr_error *err)
+{
+	const char *v;
+	int64_t code, end = 0;
+	size_t i, n = msg_count(m, RENEW_KEY_SERVER_ERROR);
+
+	if (msg_get_int(m, RENEW_KEY_RESPONSE, &code) != 0 || code < 0 ||
+	    code > PR_ERR_LAST)
+		return pr_error_set(err, PR_ERR_PROTO_PARSE, "worker result: "
+		    "no valid Response");
+	if (n > RENEW_SERVERS_MAX)
+		return pr_error_set(err, PR_ERR_PROTO_PARSE, "worker result: "
+		    "%zu server errors", n);
+	res->code = (int)code;
+	if ((v = msg_get(m, RENEW_KEY_MESSAGE)) != NULL)
+		fmt_field(res->msg, sizeof(res->msg), "%s", v);
+	if ((v = msg_get(m, RENEW_KEY_IDENTITY)) != NULL)
+		fmt_field(res->identity, sizeof(res->identity), "%s", v);
+	for (i = 0; i < n; i++, res->n_errors++)
+		if (parse_server_error(msg_get_nth(m, RENEW_KEY_SERVER_ERROR,
+		    i), &res->errors[i]) != 0)
+			return pr_error_set(err, PR_ERR_PROTO_PARSE, "worker "
+			    "result: malformed Server_error");
+	mark_unreachable(m, res);
+	if (res->code != 0)
+		return 0;
+	v = msg_get(m, RENEW_KEY_SERVER);
+	if (v == NULL || strlen(v) >= sizeof(res->server) ||
+	    msg_get_int(m, RENEW_KEY_END_TIME, &end) != 0 || end <= 0)
+		return pr_error_set(err, PR_ERR_PROTO_PARSE, "worker result: "
+		    "success without Server and End_time");
+	fmt_field(res->server, sizeof(res->server), "%s", v);
+	res->end_time = end;
+	return 0;
+}
+
+int
+renew_result_parse(const char *payload, size_t len, struct renew_result *res,
+    struct pr_error *err)
+{
+	struct pr_msg m;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	msg_init(&m);
+	if ((rc = msg_parse(payload, len, &m, err)) == 0)
+		rc = result_from_msg(&m, res, err);
+	msg_free(&m);
+	return rc;
+}
+
+int
+renew_worker_spawn(const char *path, int child_fd, pid_t *pid,
+    struct pr_error *err)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, all;
+	char *argv[2] = { (char *)path, NULL };
+	int rc;
+
+	(void)sigemptyset(&none);
+	(void)sigfillset(&all);
+	if ((rc = posix_spawn_file_actions_init(&fa)) != 0)
+		return pr_error_set(err, rc, "posix_spawn: %s", strerror(rc));
+	if ((rc = posix_spawnattr_init(&attr)) != 0) {
+		(void)posix_spawn_file_actions_destroy(&fa);
+		return pr_error_set(err, rc, "posix_spawn: %s", strerror(rc));
+	}
+	if ((rc = posix_spawn_file_actions_adddup2(&fa, child_fd, 0)) == 0 &&
+	    (rc = posix_spawn_file_actions_adddup2(&fa, child_fd, 1)) == 0 &&
+	    (rc = posix_spawnattr_setsigmask(&attr, &none)) == 0 &&
+	    (rc = posix_spawnattr_setsigdefault(&attr, &all)) == 0 &&
+	    (rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
+	    POSIX_SPAWN_SETSIGDEF)) == 0)
+		rc = posix_spawn(pid, path, &fa, &attr, argv, environ);
+	(void)posix_spawn_file_actions_destroy(&fa);
+	(void)posix_spawnattr_destroy(&attr);
+	if (rc != 0)
+		return pr_error_set(err, rc, "cannot run the renewal worker %s: "
+		    "%s", path, strerror(rc));
+	return 0;
+}
