@@ -34,6 +34,9 @@ for i in $(seq 1 40); do
 	fi
 done
 assert_eq 40 "$n_ok" "40 concurrent REGISTERs joined the seed's file"
+if grep -Eq "$PR_SANITIZER_RE" "$T"/r*.out; then
+	fail "sanitizer report from a client: $(grep -Eh -m 3 "$PR_SANITIZER_RE" "$T"/r*.out)"
+fi
 status "$f"
 assert_eq 41 "$(kv Jobs)" "41 jobs on the file"
 list

@@ -7,11 +7,11 @@
 source "$(dirname "$0")/lib/common.sh"
 
 setup_ca
-end=$(( $(date +%s) + 15 ))
-make_proxy_until "$T/ca/alice" "$T/short" "$end" || die "short proxy"
 new_proxy alice "$T/long" 600
 new_proxy bob "$T/bob" 600
 daemon_start --backoff-min 1 --worker-timeout 5
+end=$(( $(date +%s) + 6 ))
+make_proxy_until "$T/ca/alice" "$T/short" "$end" || die "short proxy"
 
 reg "$T/short" localhost:1 jobS
 assert_response 0 "register a proxy with seconds left"

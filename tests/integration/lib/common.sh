@@ -24,7 +24,8 @@
 #                or lines matching the optional extra REGEX in DAEMON_LOG.
 #   wait_log REGEX [SECS]  wait until DAEMON_LOG has a line matching REGEX.
 #
-# Running things (each sets OUT, ERR, RC):
+# Running things (each sets OUT, ERR, RC; a sanitizer report on stderr is
+# a failure):
 #   run CMD...            any command, stdout/stderr captured
 #   cli ARGS...           $PRCLI --socket $SOCK ARGS...
 #   api ARGS...           $APICLIENT ARGS... (see tests/tools/pr-apiclient.c)
@@ -77,6 +78,7 @@ DAEMON_PID=
 DAEMON_WRAP=()
 OUT= ERR= RC=0
 PR_PROTO_VERSION='EDG Proxy Renewal 1.0'
+PR_SANITIZER_RE='AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:|==[0-9]+==ERROR'
 
 # shellcheck source=ca.sh
 source "$PR_LIB_DIR/ca.sh"
@@ -180,6 +182,10 @@ run() {
 	RC=$?
 	OUT=$(cat "$o")
 	ERR=$(cat "$e")
+	if grep -Eq "$PR_SANITIZER_RE" "$e"; then
+		fail "sanitizer report from: ${*:0:200}: $(grep -E -m 3 \
+		    "$PR_SANITIZER_RE" "$e" | tr '\n' '|')"
+	fi
 	return 0
 }
 
@@ -449,8 +455,8 @@ daemon_refuses() {
 }
 
 check_log_clean() {
-	local bad='AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer'
-	bad="$bad|runtime error:|==[0-9]+==|Segmentation fault|core dumped"
+	local bad=$PR_SANITIZER_RE
+	bad="$bad|Segmentation fault|core dumped"
 	bad="$bad|[Aa]ssertion|double free|stack smashing|Invalid read"
 	bad="$bad|Invalid write|definitely lost"
 	[ $# -gt 0 ] && [ -n "$1" ] && bad="$bad|$1"

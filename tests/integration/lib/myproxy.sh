@@ -33,6 +33,10 @@
 #                      worker (service credential of mp_setup), set RC (exit
 #                      status) and OUT_MSG (result text, one key=value a line)
 #   frame BODY         print BODY as one frame (4-byte big-endian length)
+#   mp_bench NAME CURRENT N PAR
+#                      N worker renewals of CURRENT from server NAME, PAR at
+#                      a time; prints "N ok in MS ms, R renewals/s, server
+#                      CPU C ms/renewal"; sets BENCH_OK, BENCH_MS
 
 MP_NAMES=()
 MP_HANG_PID=
@@ -197,4 +201,51 @@ worker_renew() {
 	frame "$body" | "$WORKER" > "$T/.wres" 2> "$T/.werr"
 	RC=${PIPESTATUS[1]}
 	OUT_MSG=$(tail -c +5 "$T/.wres" | tr -d '\0')
+}
+
+# one renewal for mp_bench (run by xargs in a child bash)
+mp_bench_one_() {
+	local out=$MPB_DIR/out.$1 n body
+	install -m 0600 /dev/null "$out" || return 1
+	body="Servers=$MPB_ADDR
+Proxy=$MPB_CUR
+Out=$out
+Cert=$MP_SVC_CERT
+Key=$MP_SVC_KEY
+CAdir=$MP_CADIR
+"
+	n=${#body}
+	{ printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $((n >> 24 & 255)) \
+	    $((n >> 16 & 255)) $((n >> 8 & 255)) $((n & 255)))"
+	  printf '%s' "$body"; } | "$WORKER" | tail -c +5 | tr -d '\0' |
+	    grep -c '^Response=0$'
+	rm -f "$out"
+}
+
+# CPU (utime+stime of it and its reaped children) of a pid, in ms.
+mp_cpu_ms_() {
+	local f
+	read -ra f < "/proc/$1/stat" || return 1
+	echo $(( (f[13] + f[14] + f[15] + f[16]) * 1000 / $(getconf CLK_TCK) ))
+}
+
+mp_bench() {
+	local name=$1 cur=$2 n=$3 par=$4 pid c0 c1 t0 t1
+	pid=$(cat "$T/mp/$name/pid")
+	export MPB_DIR=$T/bench MPB_ADDR MPB_CUR=$cur MP_SVC_CERT MP_SVC_KEY \
+	    MP_CADIR WORKER
+	MPB_ADDR=$(mp_addr "$name")
+	export -f mp_bench_one_
+	mkdir -p "$MPB_DIR"
+	c0=$(mp_cpu_ms_ "$pid")
+	t0=$(now_ms)
+	BENCH_OK=$(seq 1 "$n" | xargs -P "$par" -I{} bash -c 'mp_bench_one_ {}' |
+	    grep -c '^1$')
+	t1=$(now_ms)
+	c1=$(mp_cpu_ms_ "$pid")
+	BENCH_MS=$((t1 - t0))
+	printf '%s ok of %s in %s ms with %s workers: %s.%s renewals/s, server CPU %s ms/renewal\n' \
+	    "$BENCH_OK" "$n" "$BENCH_MS" "$par" \
+	    $((n * 1000 / BENCH_MS)) $(((n * 10000 / BENCH_MS) % 10)) \
+	    $(((c1 - c0) / n))
 }
