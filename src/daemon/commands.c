@@ -380,13 +380,18 @@ out:
 struct list_arg {
 	const struct daemon *d;
 	struct pr_msg *body;
+	int64_t now;		/* expired proxies have no file: not listed */
 };
 
 static int
 list_one(const struct store_proxy *p, void *arg)
 {
 	struct list_arg *la = arg;
-	char *path = repo_abs(la->d, p->file);
+	char *path;
+
+	if (p->not_after <= la->now)
+		return 0;
+	path = repo_abs(la->d, p->file);
 
 	body_add(la->body, PR_KEY_PROXY_NAME, path);
 	free(path);
@@ -397,7 +402,7 @@ static int
 cmd_list(struct daemon *d, const struct pr_request *req, struct pr_msg *body,
     struct pr_error *err)
 {
-	struct list_arg la = { d, body };
+	struct list_arg la = { d, body, (int64_t)time(NULL) };
 
 	(void)req;
 	return store_foreach_proxy(d->store, list_one, &la, err);

@@ -196,6 +196,7 @@ void	sched_init(struct daemon *d);
 void	sched_note(struct daemon *d, int64_t next_renewal);
 void	sched_kick(struct daemon *d);
 int	sched_renew_all(struct daemon *d, int64_t *n, struct pr_error *err);
+void	sched_recover(struct daemon *d);
 void	sched_stop(struct daemon *d);
 
 /* sched_policy.c: pure arithmetic, Unix seconds. */

@@ -67,43 +67,6 @@ daemon_open_repository(struct daemon *d)
 		    d->repo_path);
 }
 
-static int
-recover_one(const struct store_proxy *p, void *arg)
-{
-	struct daemon *d = arg;
-	struct stat st;
-
-	if (fstatat(d->repo_fd, p->file, &st, AT_SYMLINK_NOFOLLOW) == -1)
-		log_warn("%s/%s: file of a stored proxy (%lld jobs)",
-		    d->repo_path, p->file, (long long)p->n_jobs);
-	else if (!S_ISREG(st.st_mode) || st.st_uid != d->euid ||
-	    (st.st_mode & 077) != 0)
-		log_warnx("%s/%s: not a private regular file of ours",
-		    d->repo_path, p->file);
-	return 0;
-}
-
-/*
- * Start-up check of records against files (the one full walk besides
- * LIST/RENEW_ALL): a missing file is reported, not repaired, so that no
- * job silently loses its registration.
- */
-static void
-daemon_recover(struct daemon *d)
-{
-	struct pr_error err;
-	int64_t n_proxies, n_jobs;
-
-	pr_error_clear(&err);
-	if (store_foreach_proxy(d->store, recover_one, d, &err) != 0 ||
-	    store_count(d->store, &n_proxies, &n_jobs, &err) != 0) {
-		log_warnx("%s", err.msg);
-		return;
-	}
-	log_info("repository %s: %lld stored proxies, %lld jobs", d->repo_path,
-	    (long long)n_proxies, (long long)n_jobs);
-}
-
 /* Fork; the parent waits for the child's "ready" byte and exits with it. */
 static int
 daemon_detach(void)
@@ -337,7 +300,7 @@ main(int argc, char **argv)
 		daemon_cleanup(&d);
 		return 1;
 	}
-	daemon_recover(&d);
+	sched_recover(&d);
 	d.loop = loop_new();
 	daemon_signals(&d);
 	worker_pool_init(&d);

@@ -11,18 +11,30 @@
  *  (3) held = 1 when due work was refused by the worker pool: the timer is
  *      not re-armed (no busy loop) until sched_kick() (a worker finished,
  *      SIGUSR1, RENEW_ALL, start-up).
+ *  (4) A proxy due at or after its not_after has expired: its record stays
+ *      (its jobs answer 1909 until they unregister, LIST no longer shows
+ *      it), next_renewal becomes 0, and its file is removed after the
+ *      commit. A vanished file found at start-up is expired the same way.
+ *  (5) Each firing handles at most SCHED_BATCH proxies, then yields to the
+ *      loop with a 0 ms timer, so a large backlog never starves clients.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "daemon.h"
 #include "log.h"
 #include "loop.h"
+#include "repo_files.h"
 #include "store.h"
 #include "xmalloc.h"
 
 #define SCHED_MAX_SLEEP_SEC	3600
+#define SCHED_BATCH		64	/* proxies handled per firing */
+#define SCHED_HOLD		(-1)	/* the worker pool is full */
 
 static void sched_fire(struct loop *l, long long id, void *arg);
 
@@ -92,39 +104,118 @@ sched_note(struct daemon *d, int64_t next_renewal)
 		sched_arm(d, next_renewal);
 }
 
+/* Rule (4). 0, or a store error (logged). */
+static int
+sched_expire(struct daemon *d, const struct store_proxy *p, int64_t now,
+    int code, const char *why)
+{
+	struct pr_error err;
+	int rc;
+
+	pr_error_clear(&err);
+	if ((rc = store_begin(d->store, &err)) != 0)
+		goto fail;
+	if ((rc = store_update_proxy_times(d->store, p->id, p->not_after < now ?
+	    p->not_after : now, p->obtained, 0, &err)) != 0 ||
+	    (rc = store_record_attempt(d->store, p->id, now, code, why, 0,
+	    &err)) != 0 || (rc = store_commit(d->store, &err)) != 0) {
+		store_rollback(d->store);
+		goto fail;
+	}
+	if (repo_remove(d->repo_fd, p->file, &err) != 0)
+		log_warnx("%s", err.msg);
+	log_warnx("%s (%s): %s; file removed, its %lld jobs get %d until "
+	    "unregistered", p->file, p->identity, why, (long long)p->n_jobs,
+	    PR_ERR_EXPIRED);
+	return 0;
+fail:
+	log_warnx("%s: expiring: %s", p->file, err.msg);
+	return rc;
+}
+
+/* Hand a due proxy to the pool: 0, SCHED_HOLD, or a store error. */
+static int
+sched_dispatch(struct daemon *d, const struct store_proxy *p)
+{
+	struct pr_error err;
+	int rc;
+
+	pr_error_clear(&err);
+	if ((rc = worker_start(d, p->id, &err)) == 0)
+		return 0;
+	if (rc != ENOSYS) {
+		log_debug("sched: %s: %s", p->file, err.msg);
+		return SCHED_HOLD;
+	}
+	/* No renewal engine: nothing to do before the proxy expires. */
+	log_debug("sched: %s: %s; waiting for its expiry at %lld", p->file,
+	    err.msg, (long long)p->not_after);
+	if ((rc = store_begin(d->store, &err)) != 0 ||
+	    (rc = store_update_proxy_times(d->store, p->id, p->not_after,
+	    p->obtained, p->not_after, &err)) != 0 ||
+	    (rc = store_commit(d->store, &err)) != 0) {
+		store_rollback(d->store);
+		log_warnx("%s: %s", p->file, err.msg);
+	}
+	return rc;
+}
+
+/* Handle one due proxy: 0 done, 1 nothing due, SCHED_HOLD, or an error. */
+static int
+sched_one(struct daemon *d, int64_t now)
+{
+	struct store_proxy p;
+	struct pr_error err;
+	int64_t id, when;
+	int rc;
+
+	pr_error_clear(&err);
+	rc = store_next_due(d->store, &id, &when, &err);
+	if (rc == PR_ERR_NOT_REGISTERED)
+		return 1;
+	if (rc == 0 && when > now) {
+		sched_arm(d, when);
+		return 1;
+	}
+	if (rc == 0)
+		rc = store_get_proxy(d->store, id, &p, &err);
+	if (rc != 0) {
+		log_warnx("sched: %s", err.msg);
+		return rc;
+	}
+	if (p.not_after <= now)
+		rc = sched_expire(d, &p, now, PR_ERR_EXPIRED,
+		    "expired without a successful renewal");
+	else
+		rc = sched_dispatch(d, &p);
+	store_proxy_free(&p);
+	return rc;
+}
+
 static void
 sched_fire(struct loop *l, long long tid, void *arg)
 {
 	struct daemon *d = arg;
-	struct pr_error err;
-	int64_t id, when, now = (int64_t)time(NULL);
+	int64_t now = (int64_t)time(NULL);
 	int i, rc;
 
 	(void)l;
 	(void)tid;
 	d->sched.timer = 0;
 	d->sched.armed_for = 0;
-	/* A worker that takes a proxy clears its next_renewal (issue 3). */
-	for (i = 0; i <= d->workers.max; i++) {
-		pr_error_clear(&err);
-		rc = store_next_due(d->store, &id, &when, &err);
-		if (rc == PR_ERR_NOT_REGISTERED)
+	for (i = 0; i < SCHED_BATCH; i++) {
+		if ((rc = sched_one(d, now)) == 1)
 			return;
-		if (rc != 0) {
-			log_warnx("sched: %s", err.msg);
-			return;
-		}
-		if (when > now) {
-			sched_arm(d, when);
-			return;
-		}
-		if (worker_start(d, id, &err) != 0) {
-			log_debug("sched: proxy %lld due since %lld: %s",
-			    (long long)id, (long long)when, err.msg);
+		if (rc == SCHED_HOLD) {
 			d->sched.held = 1;
 			return;
 		}
+		if (rc != 0) {		/* store trouble: retry later */
+			sched_arm(d, now + d->opts.backoff_min);
+			return;
+		}
 	}
+	sched_arm(d, now);	/* rule (5) */
 }
 
 struct id_list {
@@ -171,8 +262,9 @@ sched_renew_all(struct daemon *d, int64_t *n, struct pr_error *err)
 		}
 		if (rc != 0)
 			break;
-		rc = store_update_proxy_times(d->store, p.id, p.not_after,
-		    p.obtained, now, err);
+		if (p.not_after > now)	/* expired ones stay expired */
+			rc = store_update_proxy_times(d->store, p.id,
+			    p.not_after, p.obtained, now, err);
 		store_proxy_free(&p);
 		if (rc != 0)
 			break;
@@ -188,6 +280,64 @@ out:
 	if (rc == 0)
 		sched_kick(d);
 	return rc;
+}
+
+struct recover_arg {
+	struct daemon *d;
+	struct id_list missing;	/* proxies whose file vanished */
+};
+
+static int
+sched_collect_missing(const struct store_proxy *p, void *arg)
+{
+	struct recover_arg *ra = arg;
+	struct daemon *d = ra->d;
+	struct stat st;
+
+	if (p->next_renewal == 0 && p->not_after <= (int64_t)time(NULL))
+		return 0;	/* expired earlier: has no file */
+	if (fstatat(d->repo_fd, p->file, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (!S_ISREG(st.st_mode) || st.st_uid != d->euid ||
+		    (st.st_mode & 077) != 0)
+			log_warnx("%s/%s: not a private regular file of ours",
+			    d->repo_path, p->file);
+		return 0;
+	}
+	if (errno != ENOENT) {
+		log_warn("%s/%s", d->repo_path, p->file);
+		return 0;
+	}
+	return sched_collect(p, &ra->missing);
+}
+
+/*
+ * Start-up check of records against files (the one full walk besides LIST
+ * and RENEW_ALL): a record whose file vanished is expired (rule 4), so its
+ * path is never handed out again.
+ */
+void
+sched_recover(struct daemon *d)
+{
+	struct recover_arg ra = { d, { NULL, 0, 0 } };
+	struct store_proxy p;
+	struct pr_error err;
+	int64_t n_proxies, n_jobs, now = (int64_t)time(NULL);
+	size_t i;
+
+	pr_error_clear(&err);
+	if (store_foreach_proxy(d->store, sched_collect_missing, &ra, &err) != 0)
+		log_warnx("start-up check: %s", err.msg);
+	for (i = 0; i < ra.missing.n; i++) {
+		if (store_get_proxy(d->store, ra.missing.ids[i], &p, &err) != 0)
+			continue;
+		(void)sched_expire(d, &p, now, ENOENT,
+		    "repository file missing at start-up");	/* logs */
+		store_proxy_free(&p);
+	}
+	free(ra.missing.ids);
+	if (store_count(d->store, &n_proxies, &n_jobs, &err) == 0)
+		log_info("repository %s: %lld stored proxies, %lld jobs",
+		    d->repo_path, (long long)n_proxies, (long long)n_jobs);
 }
 
 void
