@@ -229,8 +229,16 @@ mp_cpu_ms_() {
 	echo $(( (f[13] + f[14] + f[15] + f[16]) * 1000 / $(getconf CLK_TCK) ))
 }
 
+# CPU of this shell's reaped children, in ms, from `times` output in file $1
+# (`times` itself must run in this shell, not in a command substitution).
+mp_children_cpu_ms_() {
+	tail -n 1 "$1" | awk '{ t = 0; for (i = 1; i <= 2; i++) {
+	    split($i, a, "m"); sub("s", "", a[2]); t += a[1] * 60 + a[2] }
+	    printf "%d\n", t * 1000 }'
+}
+
 mp_bench() {
-	local name=$1 cur=$2 n=$3 par=$4 pid c0 c1 t0 t1
+	local name=$1 cur=$2 n=$3 par=$4 pid c0 c1 t0 t1 k0 k1
 	pid=$(cat "$T/mp/$name/pid")
 	export MPB_DIR=$T/bench MPB_ADDR MPB_CUR=$cur MP_SVC_CERT MP_SVC_KEY \
 	    MP_CADIR WORKER
@@ -238,14 +246,18 @@ mp_bench() {
 	export -f mp_bench_one_
 	mkdir -p "$MPB_DIR"
 	c0=$(mp_cpu_ms_ "$pid")
+	times > "$T/.times0"
 	t0=$(now_ms)
 	BENCH_OK=$(seq 1 "$n" | xargs -P "$par" -I{} bash -c 'mp_bench_one_ {}' |
 	    grep -c '^1$')
 	t1=$(now_ms)
 	c1=$(mp_cpu_ms_ "$pid")
+	times > "$T/.times1"
+	k0=$(mp_children_cpu_ms_ "$T/.times0")
+	k1=$(mp_children_cpu_ms_ "$T/.times1")
 	BENCH_MS=$((t1 - t0))
-	printf '%s ok of %s in %s ms with %s workers: %s.%s renewals/s, server CPU %s ms/renewal\n' \
+	printf '%s ok of %s in %s ms with %s workers: %s.%s renewals/s, CPU per renewal: server %s ms, client side (worker + shell) %s ms\n' \
 	    "$BENCH_OK" "$n" "$BENCH_MS" "$par" \
 	    $((n * 1000 / BENCH_MS)) $(((n * 10000 / BENCH_MS) % 10)) \
-	    $(((c1 - c0) / n))
+	    $(((c1 - c0) / n)) $(((k1 - k0) / n))
 }
