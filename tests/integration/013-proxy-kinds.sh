@@ -2,7 +2,8 @@
 # label: core
 # RFC 3820 and legacy Globus proxies, made by grid-proxy-init and by
 # openssl, and proxies of proxies: all register, all have the same identity
-# (the base subject), so with one server they share one stored proxy; the
+# (the base subject; limited legacy proxies too), so with one server they
+# share one stored proxy; the
 # stored file is a usable proxy (grid-proxy-info reads it).
 source "$(dirname "$0")/lib/common.sh"
 need_bin "$PRCLI" proxy-renew
@@ -19,21 +20,27 @@ X509_CERT_DIR=$T/ca/certificates grid-proxy-init -q -rfc -cert "$T/rfc" \
     die "grid-proxy-init of a proxy of a proxy"
 assert_match "CN=alice/CN=[0-9]+/CN=[0-9]+$" "$(proxy_subject "$T/rfc2")" \
     "premise: rfc2 is a second-level proxy"
+# A limited legacy proxy: CN=limited proxy.
+X509_CERT_DIR=$T/ca/certificates grid-proxy-init -q -old -limited \
+    -cert "$T/ca/alice/cert.pem" -key "$T/ca/alice/key.pem" \
+    -out "$T/limited" -valid 5:00 < /dev/null >&2 || die "limited proxy"
+assert_match "CN=alice/CN=limited proxy$" "$(proxy_subject "$T/limited")" \
+    "premise: a limited legacy proxy"
 daemon_start
 
 declare -A file
-for p in rfc legacy ossl_rfc ossl_legacy rfc2; do
+for p in rfc legacy ossl_rfc ossl_legacy rfc2 limited; do
 	reg "$T/$p" localhost "job-$p"
 	assert_response 0 "register a $p proxy"
 	file[$p]=$(kv Proxy_name)
 	status "${file[$p]}"
 	assert_eq "/C=XX/O=Test/CN=alice" "$(kv Identity)" "$p: identity is the base subject"
 done
-for p in legacy ossl_rfc ossl_legacy rfc2; do
+for p in legacy ossl_rfc ossl_legacy rfc2 limited; do
 	assert_eq "${file[rfc]}" "${file[$p]}" "$p joins the rfc one (same identity)"
 done
 status "${file[rfc]}"
-assert_eq 5 "$(kv Jobs)" "five jobs on one file"
+assert_eq 6 "$(kv Jobs)" "six jobs on one file"
 assert_eq "$(proxy_end_time "$T/legacy")" "$(kv End_time)" \
     "the longest (legacy, 11 h) proxy is stored"
 run env X509_CERT_DIR="$T/ca/certificates" grid-proxy-info -f "${file[rfc]}" -identity

@@ -61,6 +61,18 @@ bad "Proxy_name over 4 KiB" 1903 --body "${V}Command=1\\nMyproxy_server=localhos
 long_srv=$(head -c 4200 /dev/zero | tr '\0' s)
 bad "Myproxy_server over 4 KiB" 1903 --body "${V}Command=1\\nMyproxy_server=$long_srv\\nProxy_name=$T/p1\\nJobid=job3\\n"
 
+# ---- server lists (malformed: refused, as 22 EINVAL or 1903)
+for srv in "localhost:99999" "localhost:abc" "localhost:" ":7512" \
+    "localhost, localhost:7600" "localhost,,localhost" "local host" \
+    "localhost:7512:1"; do
+	bad "Myproxy_server '$srv'" "22|1903" --body "${V}Command=1\\nMyproxy_server=$srv\\nProxy_name=$T/p1\\nJobid=job-srv\\n"
+	if [ "$(kv Response)" = 0 ]; then
+		# accepted by mistake: undo, so the next cases start clean
+		unreg job-srv
+		repo_save
+	fi
+done
+
 # ---- accepted oddities (the repository changes; checked separately)
 raw --body "${V}Command=4\\n" --no-nul
 assert_response 0 "payload without the trailing NUL is accepted"

@@ -47,7 +47,8 @@
 #   assert_rc EXPECTED DESC          RC of the last run; EXPECTED "nz" = non-zero
 #   assert_code EXPECTED [REGEX] -- CMD...   run CMD, check RC and (when
 #                given) REGEX in stdout+stderr. EXPECTED: number or "nz".
-#   assert_response CODE DESC       Response=CODE in OUT (after raw/req)
+#   assert_response CODE DESC       Response=CODE in OUT (after raw/req);
+#                CODE may list alternatives: "22|1903"
 #   assert_file_gone PATH DESC / assert_file PATH DESC
 #
 # Repository:
@@ -301,7 +302,7 @@ $ERR" "output of: ${desc:0:200}"
 assert_response() {
 	local got
 	got=$(kv Response)
-	if [ "$got" = "$1" ]; then
+	if [ -n "$got" ] && [[ $got =~ ^($1)$ ]]; then
 		ok "$2 (Response=$1)"
 	else
 		fail "$2: expected Response=$1, got '${got:-none}' (rawsend exit \
@@ -368,7 +369,7 @@ bad() {
 	shift 2
 	raw "$@"
 	assert_response "$code" "$desc"
-	if [ "$code" != 0 ] && [ -z "$(kv Message)" ]; then
+	if [ "$(kv Response)" != 0 ] && [ -z "$(kv Message)" ]; then
 		fail "$desc: error response without a Message= line"
 	fi
 	if [ -n "$(kv Response)" ] && [ "$(kv Version)" != "$PR_PROTO_VERSION" ]; then
