@@ -81,10 +81,12 @@ assert_response 0 "the detached daemon answers"
 pid=$(cat "$T/prd.pid" 2>/dev/null)
 assert_match '^[0-9]+$' "$pid" "pid file written"
 if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+	DAEMON_PID=$pid		# killed at exit should the test fail here
 	kill -TERM "$pid"
 	for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	kill -0 "$pid" 2>/dev/null && fail "detached daemon ignores SIGTERM"
 	assert_file_gone "$SOCK" "detached daemon removed its socket"
+	kill -0 "$pid" 2>/dev/null || DAEMON_PID=
 else
 	fail "no detached daemon running (pid '$pid')"
 fi
