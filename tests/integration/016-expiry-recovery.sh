@@ -10,7 +10,7 @@ setup_ca
 new_proxy alice "$T/long" 600
 new_proxy bob "$T/bob" 600
 daemon_start --backoff-min 1 --worker-timeout 5
-end=$(( $(date +%s) + 6 ))
+end=$(( $(date +%s) + 8 ))
 make_proxy_until "$T/ca/alice" "$T/short" "$end" || die "short proxy"
 
 reg "$T/short" localhost:1 jobS
