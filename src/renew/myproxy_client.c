@@ -141,6 +141,23 @@ connect_server(myproxy_socket_attrs_t *attrs, int timeout_sec,
 	return 0;
 }
 
+/*
+ * The server says "no passphrase authentication failed" whenever it did not
+ * take our certificate as a renewer: name the usual causes after its text.
+ */
+static void
+add_refusal_hint(struct pr_error *err)
+{
+	size_t n = strlen(err->msg);
+
+	if (strstr(err->msg, "no passphrase authentication failed") == NULL)
+		return;
+	(void)snprintf(err->msg + n, sizeof(err->msg) - n, " (the server did "
+	    "not accept the service certificate as a renewer: is its DN in "
+	    "authorized_renewers and in the credential's renewers, and was "
+	    "the credential stored without passphrase?)");
+}
+
 static int
 get_delegation(myproxy_socket_attrs_t *attrs, myproxy_request_t *req,
     myproxy_response_t *resp, char **pem, size_t *pem_len,
@@ -164,6 +181,8 @@ get_delegation(myproxy_socket_attrs_t *attrs, myproxy_request_t *req,
 		    MYPROXY_ERROR_RESPONSE;
 		put_verror(err, *is_server_refusal ? PR_ERR_MYPROXY :
 		    PR_ERR_GENERIC, "");
+		if (*is_server_refusal)
+			add_refusal_hint(err);
 		return -1;
 	}
 	if (myproxy_accept_delegation_ex(attrs, &cred, &cred_len, NULL) < 0 ||

@@ -42,6 +42,14 @@ assert_eq 600 "$(stat -c %a "$T/new.pem")" "output file mode kept 0600"
 assert_code 0 -- grid-proxy-info -f "$T/new.pem" -exists
 echo "timing: one renewal through the worker took $((t1 - t0)) ms" >&2
 
+# ---- a legacy (pre-RFC) current proxy authorises a renewal too
+new_proxy alice "$T/legacy.pem" 20 legacy
+worker_renew "$A1" "$T/legacy.pem" "$T/new.pem"
+assert_eq 0 "$(kv Response "$OUT_MSG")" "legacy current proxy: renewed: \
+$(kv Message "$OUT_MSG")"
+assert_eq "/C=XX/O=Test/CN=alice" "$(kv Identity "$OUT_MSG")" \
+    "legacy current proxy: same identity"
+
 # ---- failover: first server down (connection refused), second used
 worker_renew "localhost:1,$A2" "$T/cur.pem" "$T/new.pem"
 assert_eq 0 "$(kv Response "$OUT_MSG")" "failover: renewed"
@@ -78,8 +86,8 @@ mp_start notauth "/C=XX/O=Test/CN=somebody else"
 mp_store alice notauth
 worker_renew "$(mp_addr notauth)" "$T/cur.pem" "$T/new.pem"
 assert_eq 1907 "$(kv Response "$OUT_MSG")" "not authorised: Response=1907"
-assert_match "ERROR from myproxy-server" "$(kv Message "$OUT_MSG")" \
-    "not authorised: server's error text: $(kv Message "$OUT_MSG")"
+assert_match "ERROR from myproxy-server.*authorized_renewers" \
+    "$(kv Message "$OUT_MSG")" "not authorised: server's text and a hint"
 
 # ---- stored credential ends before the current proxy: refused
 mp_start short
