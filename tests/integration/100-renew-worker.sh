@@ -139,6 +139,19 @@ assert_eq 2 "${PIPESTATUS[1]}" "huge frame length: exit 2"
 frame "Proxy=$T/cur.pem" | "$WORKER" > /dev/null 2>&1
 assert_eq 2 "${PIPESTATUS[1]}" "missing keys: exit 2"
 
+worker_renew "$(mp_addr short)" "$T/cur.pem" "$T/new.pem" "Lifetime=12x"
+assert_eq 2 "$RC" "bad Lifetime: exit 2"
+assert_match "Lifetime must be a number" "$(kv Message "$OUT_MSG")" \
+    "bad Lifetime: reason"
+worker_renew "$(mp_addr short)" "$T/cur.pem" "$T/new.pem" "Server_timeout=0"
+assert_eq 2 "$RC" "Server_timeout=0: exit 2"
+
+# ---- an expired current proxy cannot authorise anything
+new_proxy alice "$T/expired.pem" 0
+worker_renew "$(mp_addr short)" "$T/expired.pem" "$T/new.pem"
+assert_eq 0 "$RC" "expired current proxy: exit 0"
+assert_eq 1909 "$(kv Response "$OUT_MSG")" "expired current proxy: 1909"
+
 # ---- service key readable by others: refused with the reason
 cp "$MP_SVC_KEY" "$T/badkey.pem"
 chmod 0644 "$T/badkey.pem"
