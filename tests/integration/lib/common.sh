@@ -2,7 +2,8 @@
 # `source "$(dirname "$0")/lib/common.sh"` at the top of tests/integration/NNN-x.sh.
 #
 # Environment in: PR_BUILD_DIR (required: the CMake build dir), PR_SOURCE_DIR
-# (default: two levels above this file), PR_KEEP_TMP=1 keeps the temp dir.
+# (default: two levels above this file), PR_KEEP_TMP=1 keeps the temp dir,
+# PR_VALGRIND=1 runs the daemon under valgrind (errors and leaks fail).
 #
 # Set here (read-only by convention):
 #   T            per-test temp dir (mktemp -d), removed on exit unless PR_KEEP_TMP=1
@@ -15,7 +16,7 @@
 # Daemon:
 #   daemon_start [ARGS...]  start "$PRD -d -r $REPO -s $SOCK ARGS" in the
 #                background (prefix command from array DAEMON_WRAP, e.g. a
-#                setpriv line); waits until a LIST on the socket answers;
+#                setpriv line); waits (30 s at most) until a LIST on the socket answers;
 #                aborts the test loudly when it does not. Sets DAEMON_PID.
 #   daemon_stop  SIGTERM, wait; fails unless exit 0 and the socket is gone.
 #   daemon_refuses REGEX [ARGS...]  run the daemon in the foreground; fails
@@ -391,10 +392,16 @@ daemon_start() {
 	need_bin "$PRD" proxy-renewd
 	need_bin "$RAWSEND" pr-rawsend
 	printf '==== daemon_start %s\n' "$*" >> "$DAEMON_LOG"
-	"${DAEMON_WRAP[@]}" "$PRD" -d -r "$REPO" -s "$SOCK" "$@" \
+	local vg=()
+	if [ "${PR_VALGRIND:-0}" = 1 ]; then
+		need_tool valgrind
+		vg=(valgrind -q --error-exitcode=99 --leak-check=full
+		    --errors-for-leak-kinds=definite --trace-children=no)
+	fi
+	"${DAEMON_WRAP[@]}" "${vg[@]}" "$PRD" -d -r "$REPO" -s "$SOCK" "$@" \
 	    >> "$DAEMON_LOG" 2>&1 &
 	DAEMON_PID=$!
-	for i in $(seq 1 100); do
+	for i in $(seq 1 300); do
 		if ! kill -0 "$DAEMON_PID" 2>/dev/null; then
 			wait "$DAEMON_PID"
 			die "daemon exited at start with status $?: $(tail -n 5 \
@@ -407,7 +414,7 @@ daemon_start() {
 		fi
 		sleep 0.1
 	done
-	die "daemon did not answer on $SOCK within 10 s"
+	die "daemon did not answer on $SOCK within 30 s"
 }
 
 daemon_alive() {
