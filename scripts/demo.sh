@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# scripts/demo.sh BUILD_DIR: the main job on a local default, end to end.
+#
+# Creates a throwaway CA and certificates, starts a real myproxy-server on
+# 127.0.0.1, stores alice's long-term credential in it (no passphrase,
+# renewable by the service), starts proxy-renewd with the service
+# credential, registers a 20-minute proxy for a job (less than the condor
+# limit left, so it is due at once), waits for the renewal and shows the
+# repository file's expiry before and after and the daemon's log lines.
+# Everything runs in a temp dir and is stopped at exit (PR_KEEP_TMP=1 keeps it).
+set -u
+PR_BUILD_DIR=$(cd "${1:-build}" && pwd)
+export PR_BUILD_DIR
+here=$(cd "$(dirname "$0")" && pwd)
+# The integration tests' helpers: CA, daemon and myproxy-server control.
+# shellcheck source=../tests/integration/lib/common.sh
+source "$here/../tests/integration/lib/common.sh"
+# shellcheck source=../tests/integration/lib/myproxy.sh
+source "$PR_LIB_DIR/myproxy.sh"
+
+say() { printf '\n==> %s\n' "$*"; }
+show_time() { date -u -d "@$1" '+%Y-%m-%d %H:%M:%S UTC'; }
+
+say "throwaway CA, user alice, service and server certificates in $T/ca"
+mp_setup
+say "myproxy-server on 127.0.0.1"
+mp_start main
+server=$(mp_addr main)
+echo "listening on $server"
+say "alice stores her long-term credential (myproxy-init -d -n)"
+mp_store alice main 24 12
+echo "stored for $(proxy_subject "$T/ca/alice/cert.pem")"
+
+say "alice's job proxy: 20 minutes left (less than the condor limit)"
+new_proxy alice "$T/alice.proxy" 20
+before=$(proxy_end_time "$T/alice.proxy")
+echo "proxy ends $(show_time "$before")"
+
+say "proxy-renewd: repository $REPO, socket $SOCK"
+PROXY_RENEWD_WORKER=$WORKER daemon_start -t "$MP_SVC_CERT" -k "$MP_SVC_KEY" \
+    -C "$MP_CADIR" --myproxy-server "$server"
+
+say "proxy-renew -s $server -f alice.proxy -j https://wms.example.org/job/1 start"
+cli -s "$server" -f "$T/alice.proxy" -j https://wms.example.org/job/1 start
+assert_rc 0 "register"
+file=$OUT
+echo "$file"
+
+say "waiting for the renewal"
+deadline=$((SECONDS + 60))
+after=$before
+while [ $SECONDS -lt $deadline ]; do
+	[ -f "$file" ] && after=$(proxy_end_time "$file" 2>/dev/null || echo "$before")
+	[ "$after" -gt $((before + 600)) ] && break
+	sleep 1
+done
+echo "before: $(show_time "$before")"
+echo "after:  $(show_time "$after")"
+[ "$after" -gt $((before + 600)) ] || die "the proxy was not renewed within 60 s"
+ok "the job's proxy was renewed from MyProxy"
+echo "subject: $(proxy_subject "$file")"
+
+say "proxy-renew status $file"
+cli status "$file"
+printf '%s\n' "$OUT"
+
+say "the daemon's log"
+grep -v '^====' "$DAEMON_LOG" | tail -n 15
+
+say "proxy-renew -j https://wms.example.org/job/1 stop"
+cli -j https://wms.example.org/job/1 stop
+assert_rc 0 "unregister"
+daemon_stop
+say "done: everything started here is stopped"
