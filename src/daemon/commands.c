@@ -26,6 +26,7 @@
 #include "pr_limits.h"
 #include "log.h"
 #include "message.h"
+#include "renew.h"
 #include "repo_files.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -142,29 +143,6 @@ body_add_proxy(const struct daemon *d, struct pr_msg *body,
 	free(path);
 }
 
-/* "host[:port],host[:port]": no blanks, no empty element. 0 or -1. */
-static int
-servers_ok(const char *s)
-{
-	const char *p;
-	int in_elem = 0;
-
-	for (p = s; *p != '\0'; p++) {
-		if (*p == ',') {
-			if (!in_elem)
-				return -1;
-			in_elem = 0;
-		} else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' &&
-		    *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    strchr(".-_:[]", *p) != NULL) {
-			in_elem = 1;
-		} else {
-			return -1;
-		}
-	}
-	return in_elem ? 0 : -1;
-}
-
 /*
  * REGISTER, in the open transaction: join a shareable stored proxy
  * (replacing its file when the new one lives longer) or create a new one.
@@ -249,9 +227,8 @@ cmd_register(struct daemon *d, const struct pr_request *req,
 	if (servers == NULL)
 		return pr_error_set(err, EINVAL, "no Myproxy_server given and "
 		    "no default configured");
-	if (servers_ok(servers) != 0)
-		return pr_error_set(err, EINVAL, "Myproxy_server: expected "
-		    "host[:port],host[:port],... without blanks");
+	if (servers_check(servers, err) != 0)
+		return err->code;
 	if (req->proxy_name[0] != '/')
 		return pr_error_set(err, EINVAL, "Proxy_name must be an "
 		    "absolute path");

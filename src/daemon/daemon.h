@@ -165,6 +165,7 @@ struct daemon {
 
 /* options.c */
 int	opt_strtonum(const char *s, int64_t min, int64_t max, int64_t *out);
+int	servers_check(const char *spec, struct pr_error *err);
 void	options_defaults(struct options *o);
 int	options_parse_args(int argc, char **argv, struct options *cli,
 	    enum opt_action *action, struct pr_error *err);

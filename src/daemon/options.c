@@ -25,6 +25,7 @@
 
 #include "daemon.h"
 #include "pr_limits.h"
+#include "renew.h"
 #include "xmalloc.h"
 
 #define CONFIG_MAX_BYTES	(64 * 1024)	/* a config file */
@@ -388,9 +389,30 @@ fail:
 	return rc;
 }
 
+/*
+ * A MyProxy server list as the renewal engine will read it (renew.h):
+ * "host[:port],..." with no blanks or empty entries, valid ports, at most
+ * RENEW_SERVERS_MAX. 0 or EINVAL with err.
+ */
+int
+servers_check(const char *spec, struct pr_error *err)
+{
+	struct renew_server srv[RENEW_SERVERS_MAX];
+	size_t n;
+	char msg[PR_ERROR_MSG_MAX];
+
+	if (renew_parse_servers(spec, srv, RENEW_SERVERS_MAX, &n, err) == 0)
+		return 0;
+	memcpy(msg, err->msg, sizeof(msg));
+	return pr_error_set(err, EINVAL, "Myproxy_server: %s", msg);
+}
+
 static int
 options_check(const struct options *o, struct pr_error *err)
 {
+	if (o->myproxy_server != NULL &&
+	    servers_check(o->myproxy_server, err) != 0)
+		return err->code;
 	if (o->backoff_min > o->backoff_max)
 		return pr_error_set(err, EINVAL,
 		    "backoff-min (%lld) is larger than backoff-max (%lld)",

@@ -423,6 +423,10 @@ test_error_codes(void **state)
 	assert_int_equal(reg(old, "x", NULL), PR_ERR_EXPIRED);
 	assert_int_equal(request("Command=1\nMyproxy_server=a, b\n"
 	    "Proxy_name=%s\nJobid=x\n", p), EINVAL);
+	assert_int_equal(request("Command=1\nMyproxy_server=localhost:99999\n"
+	    "Proxy_name=%s\nJobid=x\n", p), EINVAL);
+	assert_int_equal(request("Command=1\nMyproxy_server=h:7512:1\n"
+	    "Proxy_name=%s\nJobid=x\n", p), EINVAL);
 	assert_int_equal(file_count(), 0);
 	D.opts.myproxy_server = strdup("default:7512");
 	assert_int_equal(request("Command=1\nProxy_name=%s\nJobid=x\n", p), 0);

@@ -244,6 +244,20 @@ test_cross_checks(void **state)
 		assert_int_equal(options_load(&cli, &out, &err), EINVAL);
 		assert_non_null(strstr(err.msg, "backoff-min"));
 	}
+	{
+		ARGS("--myproxy-server", "a,,b");
+		assert_int_equal(parse(argc, argv, &a), 0);
+		assert_int_equal(options_load(&cli, &out, &err), EINVAL);
+		assert_non_null(strstr(err.msg, "Myproxy_server"));
+	}
+	options_free(&cli);
+	setenv("MYPROXY_SERVER", "host:99999", 1);
+	{
+		ARGS("-n");
+		assert_int_equal(parse(argc, argv, &a), 0);
+		assert_int_equal(options_load(&cli, &out, &err), EINVAL);
+	}
+	unsetenv("MYPROXY_SERVER");
 	memset(longpath, 'a', sizeof(longpath) - 1);
 	longpath[0] = '/';
 	longpath[sizeof(longpath) - 1] = '\0';
