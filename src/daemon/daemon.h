@@ -142,10 +142,23 @@ struct sched {
 	int held;		/* due work that no worker could take: wait for a kick */
 };
 
-/* The renewal worker pool (issue 3). */
+struct worker;			/* worker.c: one renewal in flight */
+struct cooldown;		/* worker.c: a MyProxy server being skipped */
+TAILQ_HEAD(worker_list, worker);
+
+/* The renewal worker pool (issue 3, worker.c). */
 struct worker_pool {
 	int n_running;		/* workers alive */
 	int max;		/* opts.workers */
+	int enabled;		/* 1: a usable service credential was found */
+	int chld_fd;		/* signalfd for SIGCHLD; -1 none */
+	char *path;		/* the proxy-renewd-worker executable */
+	char *cert;		/* service credential, resolved at start-up */
+	char *key;
+	char *cadir;
+	struct worker_list running;	/* n_running entries */
+	struct cooldown *cool;	/* servers skipped until a time */
+	size_t n_cool;		/* entries in cool */
 };
 
 struct daemon {
@@ -207,6 +220,7 @@ int64_t	sched_backoff(int n_failures, int64_t min, int64_t max,
 	    uint32_t jitter);
 
 /* worker.c */
+int	worker_pool_check(struct daemon *d, struct pr_error *err);
 void	worker_pool_init(struct daemon *d);
 int	worker_start(struct daemon *d, int64_t proxy_id, struct pr_error *err);
 void	worker_pool_shutdown(struct daemon *d);
