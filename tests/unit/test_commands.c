@@ -3,8 +3,8 @@
  * real store and repository in a temporary directory, with proxies made in
  * memory: REGISTER (aggregation, unique, replacement by a longer proxy,
  * idempotence, the condor limit), UNREGISTER, GET (1908, 1909), LIST,
- * STATUS, RENEW_ALL, the error codes, and a failed file write leaving
- * nothing behind.
+ * STATUS, RENEW_ALL, the error codes, expiry (by the scheduler timer and
+ * at start-up), and a failed file write leaving nothing behind.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -435,6 +435,70 @@ test_error_codes(void **state)
 	free(p);
 }
 
+/*
+ * Without a renewal engine a due proxy waits for its expiry; at expiry its
+ * file goes, its record stays: GET 1909, LIST skips it, STATUS says why.
+ */
+static void
+test_expiry_by_timer(void **state)
+{
+	int64_t t0 = (int64_t)time(NULL);
+	const char *p = proxy_file("p1", &alice, t0 + 2);
+	char *name;
+	struct stat st;
+	int i;
+
+	(void)state;
+	assert_int_equal(reg(p, "j1", NULL), 0);
+	name = resp_name();
+	assert_true(resp_int(PR_KEY_RENEWAL_TIME) <= (int64_t)time(NULL));
+	assert_int_equal(loop_run_once(D.loop, 0), 0);	/* due: deferred */
+	assert_int_equal(lstat(name, &st), 0);
+	assert_int_equal(request("Command=5\nProxy_name=%s\n", name), 0);
+	assert_int_equal(resp_int(PR_KEY_RENEWAL_TIME), t0 + 2);
+	for (i = 0; i < 50 && lstat(name, &st) == 0; i++)
+		assert_int_equal(loop_run_once(D.loop, 200), 0);
+	assert_int_equal(lstat(name, &st), -1);
+	assert_int_equal(request("Command=3\nJobid=j1\n"), PR_ERR_EXPIRED);
+	assert_int_equal(file_count(), 0);
+	assert_int_equal(request("Command=5\nProxy_name=%s\n", name), 0);
+	assert_int_equal(resp_int("Last_result"), PR_ERR_EXPIRED);
+	assert_int_equal(resp_int(PR_KEY_RENEWAL_TIME), 0);
+	assert_int_equal(resp_int("Jobs"), 1);
+	assert_int_equal(request("Command=2\nJobid=j1\n"), 0);
+	assert_int_equal(request("Command=5\nProxy_name=%s\n", name),
+	    PR_ERR_NOT_REGISTERED);
+	free(name);
+}
+
+/* A file deleted behind the daemon's back is expired at start-up. */
+static void
+test_recover_missing_file(void **state)
+{
+	const char *p = proxy_file("p1", &alice, now + 6 * 3600);
+	char *gone, *kept;
+
+	(void)state;
+	assert_int_equal(reg(p, "j1", NULL), 0);
+	gone = resp_name();
+	p = proxy_file("pb", &bob, now + 6 * 3600);
+	assert_int_equal(reg(p, "j2", NULL), 0);
+	kept = resp_name();
+	assert_int_equal(unlink(gone), 0);
+	sched_recover(&D);
+	assert_int_equal(request("Command=3\nJobid=j1\n"), PR_ERR_EXPIRED);
+	assert_int_equal(request("Command=3\nJobid=j2\n"), 0);
+	assert_string_equal(msg_get(&resp, PR_KEY_PROXY_NAME), kept);
+	assert_int_equal(file_count(), 1);
+	assert_int_equal(request("Command=5\nProxy_name=%s\n", gone), 0);
+	assert_int_equal(resp_int("Last_result"), ENOENT);
+	sched_recover(&D);		/* twice: nothing more happens */
+	assert_int_equal(request("Command=5\nProxy_name=%s\n", gone), 0);
+	assert_int_equal(resp_int("Failures"), 1);
+	free(gone);
+	free(kept);
+}
+
 static ssize_t
 write_enospc(int fd, const void *buf, size_t n)
 {
@@ -477,6 +541,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_get_expired, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_and_renew_all, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_codes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expiry_by_timer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recover_missing_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_failure_leaves_nothing, setup, teardown),
 	};
 
