@@ -28,10 +28,13 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
 #include <openssl/x509.h>
 #include <voms/voms_apic.h>
 
+#include "cred.h"
 #include "pr_error.h"
+#include "pr_limits.h"
 #include "proxy_assemble.h"
 #include "voms_ac.h"
 #include "voms_client.h"
@@ -529,5 +532,26 @@ done:
 	voms_ac_list_free(&acs);
 	pem_cred_free(&renewed);
 	pem_cred_free(&old);
+	return rc;
+}
+
+int
+voms_client_renew_file(const char *old_path, const char *renewed_pem,
+    size_t renewed_len, const struct voms_client_opts *opts, char **out_pem,
+    size_t *out_len, struct pr_error *err)
+{
+	char *old = NULL;
+	size_t old_len = 0;
+	int rc;
+
+	*out_pem = NULL;
+	*out_len = 0;
+	if (cred_read_file(old_path, PR_PROXY_FILE_MAX_BYTES, &old, &old_len,
+	    err) != 0)
+		return -1;
+	rc = voms_client_renew(old, old_len, renewed_pem, renewed_len, opts,
+	    out_pem, out_len, err);
+	OPENSSL_cleanse(old, old_len);	/* it held the old proxy's key */
+	free(old);
 	return rc;
 }

@@ -44,6 +44,15 @@ int voms_client_renew(const char *old_pem, size_t old_len,
     struct pr_error *err);
 
 /*
+ * The same, reading the old proxy from old_path (cred_read_file: no
+ * symlink, regular file, bounded size). For the worker's hook, which has
+ * the current proxy's path and the PEM just fetched from MyProxy.
+ */
+int voms_client_renew_file(const char *old_path, const char *renewed_pem,
+    size_t renewed_len, const struct voms_client_opts *opts, char **out_pem,
+    size_t *out_len, struct pr_error *err);
+
+/*
  * The VOMS request for one FQAN: "/vo/g/Role=r/Capability=NULL" gives
  * command "B/vo/g:r" and order "/vo/g:r"; "/vo/g[/Role=NULL...]" gives
  * "G/vo/g" and "/vo/g". Returns 0, or -1 for a malformed FQAN (empty, not

@@ -6,7 +6,7 @@
  *       prints "n_acs N", then per AC "vo V", "uri U", "not_after T",
  *       "fqan F" lines (src/cred/voms_ac.c), exit 0; 1 with the error.
  *   voms_driver renew OLD RENEWED OUT VOMSES VOMSDIR CERTDIR
- *       voms_client_renew(): writes the new proxy to OUT (0600) and exits
+ *       voms_client_renew_file(): writes the new proxy to OUT (0600) and exits
  *       0; exits 2 when OLD has no AC; 1 with "error CODE: MESSAGE".
  */
 #include <errno.h>
@@ -81,8 +81,8 @@ renew(char **argv)
 {
 	struct voms_client_opts o;
 	struct pr_error err;
-	char *old, *ren, *out = NULL;
-	size_t old_len, ren_len, out_len = 0;
+	char *ren, *out = NULL;
+	size_t ren_len, out_len = 0;
 	int fd, rc;
 
 	memset(&o, 0, sizeof(o));
@@ -91,13 +91,13 @@ renew(char **argv)
 	o.certdir = argv[5];
 	o.timeout_sec = 10;
 	pr_error_clear(&err);
-	if ((old = slurp(argv[0], &old_len)) == NULL ||
-	    (ren = slurp(argv[1], &ren_len)) == NULL) {
+	if ((ren = slurp(argv[1], &ren_len)) == NULL) {
 		printf("error %d: cannot read input\n", errno);
 		return 1;
 	}
-	rc = voms_client_renew(old, old_len, ren, ren_len, &o, &out, &out_len, &err);
-	free(old);
+	/* the worker's entry point: the old proxy by path */
+	rc = voms_client_renew_file(argv[0], ren, ren_len, &o, &out, &out_len,
+	    &err);
 	free(ren);
 	if (rc == -1) {
 		printf("error %d: %s\n", err.code, err.msg);

@@ -37,7 +37,7 @@
 #       Runs SQL in the VO database (as the database root user).
 #   voms_build_driver OUT
 #       Compiles tests/integration/voms_driver.c with the VOMS sources
-#       (src/cred/voms_ac.c, src/renew/voms_client.c, proxy_assemble.c)
+#       (src/cred/voms_ac.c cred.c, src/renew/voms_client.c proxy_assemble.c)
 #       into OUT; PR_SOURCE_DIR (else this file's tree) locates them.
 #       VOMS_DRIVER_CFLAGS adds flags (e.g. -fsanitize=address,undefined).
 #
@@ -296,15 +296,13 @@ voms_proxy_init() {
 }
 
 voms_build_driver() {
-	local out=$1 src lim
+	local out=$1 src
 	src=${PR_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}
-	lim=$(cc -print-file-name=include/limits.h) || return 1
-	# -include: src/common/limits.h would shadow the system <limits.h>.
 	cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g ${VOMS_DRIVER_CFLAGS:-} \
-	    -include "$lim" -I "$src/src/common" -I "$src/src/cred" \
-	    -I "$src/src/renew" -o "$out" "$src/tests/integration/voms_driver.c" \
-	    "$src/src/cred/voms_ac.c" "$src/src/renew/voms_client.c" \
-	    "$src/src/renew/proxy_assemble.c" "$src/src/common/pr_error.c" \
-	    -lvomsapi -lssl -lcrypto -ldl ||
+	    -I "$src/src/common" -I "$src/src/cred" -I "$src/src/renew" \
+	    -o "$out" "$src/tests/integration/voms_driver.c" \
+	    "$src/src/cred/voms_ac.c" "$src/src/cred/cred.c" \
+	    "$src/src/renew/voms_client.c" "$src/src/renew/proxy_assemble.c" \
+	    "$src/src/common/pr_error.c" -lvomsapi -lssl -lcrypto -ldl ||
 	    { voms_die_ "cannot build the VOMS test driver"; return 1; }
 }
