@@ -291,6 +291,8 @@ main(int argc, char **argv)
 	log_init(LOG_TAG, 1, d.opts.debug);
 	d.euid = geteuid();
 	daemon_open_repository(&d);
+	if (worker_pool_check(&d, &err) != 0)
+		fatalx("refusing to start: %s", err.msg);
 	if (server_listen(&d, d.opts.socket_path, &err) != 0)
 		fatalx("%s", err.msg);
 	if (!d.opts.debug)
