@@ -196,7 +196,8 @@ voms_add_exit_trap_() {
 	eval "set -- $(trap -p EXIT)"
 	prev=${3:-}
 	case $prev in *voms_shutdown*) return 0 ;; esac
-	trap "voms_shutdown; $prev" EXIT
+	# keep the script's exit status for the earlier trap (common.sh uses $?)
+	trap "voms_rc_=\$?; voms_shutdown; (exit \$voms_rc_); $prev" EXIT
 }
 
 voms_init() {
