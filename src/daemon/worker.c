@@ -194,7 +194,10 @@ cool_clear(struct worker_pool *wp, const char *name)
 	}
 }
 
-/* The servers of spec now cooling down, as Skip= values (into skip[]). */
+/*
+ * The servers of spec now cooling down, as Skip= values (into skip[]); none
+ * when all are (the worker would try them all anyway).
+ */
 static size_t
 cool_skip_list(struct worker *w, const char *spec,
     struct renew_server *srv, const char **skip)
@@ -217,6 +220,10 @@ cool_skip_list(struct worker *w, const char *spec,
 			    sizeof(w->skipped) - off, "%s%s (%lld s left)",
 			    off ? ", " : "", srv[i].name,
 			    (long long)((c->until_ms - now + 999) / 1000));
+	}
+	if (n_skip == n) {	/* all cooling down: the worker tries all */
+		w->skipped[0] = '\0';
+		return 0;
 	}
 	return n_skip;
 }
