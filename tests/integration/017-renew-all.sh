@@ -7,6 +7,7 @@
 # Labelled myproxy: it needs the renewal engine (issue 3), not a server.
 source "$(dirname "$0")/lib/common.sh"
 
+need_bin "$PRWORKER" proxy-renewd-worker
 setup_ca
 new_proxy alice "$T/a" 600
 new_proxy bob "$T/b" 600

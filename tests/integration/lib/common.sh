@@ -9,9 +9,11 @@
 #   T            per-test temp dir (mktemp -d), removed on exit unless PR_KEEP_TMP=1
 #   REPO SOCK    repository dir (made 0700) and socket path for the daemon
 #   DAEMON_LOG   the daemon's stderr (-d logs there)
-#   PRD PRCLI RAWSEND APICLIENT  paths of proxy-renewd, proxy-renew,
-#                pr-rawsend, pr-apiclient in PR_BUILD_DIR
-#   PROXY_RENEWD_SOCKET=$SOCK is exported (libproxyrenew's socket override)
+#   PRD PRCLI RAWSEND APICLIENT PRWORKER  paths of proxy-renewd,
+#                proxy-renew, pr-rawsend, pr-apiclient, proxy-renewd-worker
+#                in PR_BUILD_DIR
+#   PROXY_RENEWD_SOCKET=$SOCK is exported (libproxyrenew's socket override),
+#   and PROXY_RENEWD_WORKER=$PRWORKER when the worker is built
 #
 # Daemon:
 #   daemon_start [ARGS...]  start "$PRD -d -r $REPO -s $SOCK ARGS" in the
@@ -167,6 +169,9 @@ PRD=$(pr_bin_ proxy-renewd src/daemon)
 PRCLI=$(pr_bin_ proxy-renew src/client)
 RAWSEND=$(pr_bin_ pr-rawsend tests/tools)
 APICLIENT=$(pr_bin_ pr-apiclient tests/tools)
+PRWORKER=$(pr_bin_ proxy-renewd-worker src/renew)
+# The daemon spawns its renewal worker from here (not the install path).
+[ -n "$PRWORKER" ] && export PROXY_RENEWD_WORKER=$PRWORKER
 # Sanitizer reports go to the daemon log; never let them be silenced.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
