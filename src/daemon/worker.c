@@ -200,7 +200,7 @@ cool_clear(struct worker_pool *wp, const char *name)
  */
 static size_t
 cool_skip_list(struct worker *w, const char *spec,
-    struct renew_server *srv, const char **skip)
+    struct renew_server *srv, const char **skip, size_t *n_srv)
 {
 	struct worker_pool *wp = &w->d->workers;
 	struct cooldown *c;
@@ -208,8 +208,10 @@ cool_skip_list(struct worker *w, const char *spec,
 	size_t n = 0, i, n_skip = 0, off = 0;
 	int64_t now = loop_now_ms();
 
+	*n_srv = 1;
 	if (renew_parse_servers(spec, srv, RENEW_SERVERS_MAX, &n, &err) != 0)
 		return 0;	/* the worker reports the bad list */
+	*n_srv = n;
 	for (i = 0; i < n; i++) {
 		if ((c = cool_find(wp, srv[i].name)) == NULL ||
 		    c->until_ms <= now)
@@ -621,7 +623,8 @@ worker_spawn(struct worker *w, const struct store_proxy *p,
 	struct renew_job job;
 	char *cur, *out;
 	int sv[2], fd, rc;
-	int64_t life = d->opts.lifetime * 3600;
+	size_t n_srv;
+	int64_t per, life = d->opts.lifetime * 3600;
 
 	if ((fd = repo_create_temp(d->repo_fd, &w->tmp, err)) == -1)
 		return err->code;
@@ -634,14 +637,15 @@ worker_spawn(struct worker *w, const struct store_proxy *p,
 	job.out_path = out;
 	job.lifetime_sec = (int)(life < RENEW_LIFETIME_SEC_MAX ? life :
 	    RENEW_LIFETIME_SEC_MAX);
-	job.server_timeout_sec = (int)(d->opts.worker_timeout / 2 >
-	    WORKER_SERVER_TIMEOUT_MAX ? WORKER_SERVER_TIMEOUT_MAX :
-	    d->opts.worker_timeout / 2 < 1 ? 1 : d->opts.worker_timeout / 2);
 	job.svc.cert = wp->cert;
 	job.svc.key = wp->key;
 	job.svc.cadir = wp->cadir;
 	job.skip = skip;
-	job.n_skip = cool_skip_list(w, p->servers, srv, skip);
+	job.n_skip = cool_skip_list(w, p->servers, srv, skip, &n_srv);
+	/* every server tried gets its share of the hard timeout */
+	per = d->opts.worker_timeout / (int64_t)(n_srv - job.n_skip);
+	job.server_timeout_sec = (int)(per > WORKER_SERVER_TIMEOUT_MAX ?
+	    WORKER_SERVER_TIMEOUT_MAX : per < 1 ? 1 : per);
 	rc = renew_job_frame(&job, &w->req, &w->req_len, err);
 	free(cur);
 	free(out);
