@@ -1,0 +1,59 @@
+#!/bin/bash
+# label: myproxy
+# 113-engine-expiry: a proxy that cannot be renewed (its MyProxy server has
+# no credential for it) is retried with backoff until it expires; then its
+# file is removed, GET answers 1909 and LIST no longer shows it, while a
+# proxy of the same short life whose server works is renewed in time.
+source "$(dirname "$0")/lib/common.sh"
+source "$PR_LIB_DIR/myproxy.sh"
+source "$PR_LIB_DIR/engine.sh"
+
+mp_setup
+mp_start one
+mp_store bob one
+A1=$(mp_addr one)
+end=$(( $(date +%s) + 25 ))
+make_proxy_until "$T/ca/alice" "$T/a.pem" "$end" || die "alice's proxy"
+make_proxy_until "$T/ca/bob" "$T/b.pem" "$end" || die "bob's proxy"
+eng_start -c 60 --backoff-min 1 --backoff-max 2 --lifetime 1
+
+reg "$T/a.pem" "$A1" jobA
+assert_response 0 "register alice (no credential on the server)"
+fa=$(kv Proxy_name)
+reg "$T/b.pem" "$A1" jobB
+assert_response 0 "register bob"
+fb=$(kv Proxy_name)
+
+wait_end_after "$fb" "$end" 20 || fail "bob: not renewed before expiry"
+wait_status "$fa" Failures '[2-9]|[1-9][0-9]+' 15 || fail "alice: not retried"
+assert_match "No credentials exist" "$(kv Last_error)" "alice: the reason"
+jobget jobA
+assert_response 0 "alice: GET answers before the expiry"
+
+# the expiry: file removed, 1909, not listed
+wait_log "$(basename "$fa") .*expired without a successful renewal" 40 ||
+    fail "alice: no expiry line in the log"
+assert_file_gone "$fa" "alice: file removed at expiry"
+now=$(date +%s)
+if [ "$now" -ge "$end" ] && [ "$now" -le $((end + 5)) ]; then
+	ok "alice: expired on time ($((now - end)) s after notAfter)"
+else
+	fail "alice: expiry handled $((now - end)) s after notAfter"
+fi
+jobget jobA
+assert_response 1909 "alice: GET after expiry"
+list
+assert_eq "$fb" "$(kv_all Proxy_name)" "LIST shows only bob's proxy"
+n=$(log_count "FAILED.*$(basename "$fa")")
+sleep 3
+assert_eq "$n" "$(log_count "FAILED.*$(basename "$fa")")" \
+    "alice: no attempts after the expiry"
+
+jobget jobB
+assert_response 0 "bob: GET after alice's expiry"
+assert_eq "$fb" "$(kv Proxy_name)" "bob: same path"
+unreg jobA
+assert_response 0 "alice: unregister the expired job"
+daemon_alive "after the expiry"
+daemon_stop
+check_log_clean
