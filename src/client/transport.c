@@ -289,7 +289,7 @@ pr_client_exchange(const char *path, double timeout_sec,
     const struct pr_msg *req, struct pr_msg *resp, struct pr_error *err)
 {
 	struct timespec end;
-	int fd, rc;
+	int fd = -1, rc;
 
 	msg_init(resp);
 	deadline_set(&end, timeout_sec);

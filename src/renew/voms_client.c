@@ -127,7 +127,7 @@ probe_connect(const char *host, int port, int timeout_sec, char *why,
 	hints.ai_socktype = SOCK_STREAM;
 	(void)snprintf(serv, sizeof(serv), "%d", port);
 	if ((rc = getaddrinfo(host, serv, &hints, &res)) != 0) {
-		(void)snprintf(why, why_size, "cannot resolve %s: %s", host,
+		(void)snprintf(why, why_size, "cannot resolve %.128s: %s", host,
 		    gai_strerror(rc));
 		return -1;
 	}
