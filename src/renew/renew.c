@@ -204,7 +204,7 @@ try_server(const struct renew_request *req, const struct renew_server *srv,
 			rc = pr_error_set(&err, PR_ERR_VOMS, "proxy carries "
 			    "VOMS attributes and VOMS renewal is not "
 			    "available");
-		else if ((rc = req->voms(cur->fqans, pem, pem_len, &vpem,
+		else if ((rc = req->voms(req, pem, pem_len, &vpem,
 		    &vpem_len, &err)) == 0) {
 			wipe_free(pem, pem_len);
 			pem = vpem;

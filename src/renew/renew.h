@@ -48,9 +48,17 @@
  *                              (unless every server is listed: then all
  *                              are tried, the cool-down must not turn a
  *                              live server into an outage)
+ *   Voms=1                     renew the VOMS ACs too (daemon -A); without
+ *                              it a proxy carrying ACs fails with 1910
+ *   Vomsdir=<dir>              -V: where ACs are verified; default
+ *                              X509_VOMS_DIR, /etc/grid-security/vomsdir
+ *   Vomses=<file or dir>       -G: VOMS servers besides the AC's own URI;
+ *                              default X509_VOMSES, /etc/vomses and
+ *                              /etc/grid-security/vomses
  * Result keys:
  *   Response=<code>            0, an errno value or enum pr_err (1907
- *                              MyProxy, 1906 bad credential, 1911 timeout)
+ *                              MyProxy, 1906 bad credential, 1910 VOMS,
+ *                              1911 timeout)
  *   Message=<text>             one line; on failure the reason, with every
  *                              server's own error text
  *   Server=host:port           the server that delivered (success only)
@@ -88,6 +96,9 @@
 #define RENEW_KEY_KEY		"Key"
 #define RENEW_KEY_CADIR		"CAdir"
 #define RENEW_KEY_SKIP		"Skip"
+#define RENEW_KEY_VOMS		"Voms"		/* 1: renew VOMS ACs (-A) */
+#define RENEW_KEY_VOMSDIR	"Vomsdir"	/* -V */
+#define RENEW_KEY_VOMSES	"Vomses"	/* -G */
 #define RENEW_KEY_RESPONSE	"Response"
 #define RENEW_KEY_MESSAGE	"Message"
 #define RENEW_KEY_SERVER	"Server"
@@ -125,12 +136,15 @@ typedef int (*renew_fetch_fn)(const struct renew_server *srv,
     size_t *pem_len, int *is_unreachable, struct pr_error *err);
 
 /*
- * VOMS hook (issue 4): given the current proxy's FQANs and the new proxy,
- * return a new PEM with fresh ACs in *out. Not implemented yet: when the
- * current proxy carries FQANs and no hook is set, renewal fails clearly
- * rather than silently dropping the attributes.
+ * WORKER: VOMS hook (-A): given the request (current proxy path, vomsdir,
+ * vomses) and the proxy just fetched from MyProxy, return in *out a new
+ * PEM carrying fresh ACs with the current proxy's FQANs in the same order.
+ * Only called when the current proxy carries FQANs; when no hook is set
+ * (-A not given) renewal of such a proxy fails (PR_ERR_VOMS) rather than
+ * silently dropping the attributes.
  */
-typedef int (*renew_voms_fn)(const char *fqans, const char *pem,
+struct renew_request;
+typedef int (*renew_voms_fn)(const struct renew_request *req, const char *pem,
     size_t pem_len, char **out, size_t *out_len, struct pr_error *err);
 
 struct renew_request {
@@ -142,7 +156,9 @@ struct renew_request {
 	const char *const *skip;	/* "host:port" cooling down */
 	size_t n_skip;
 	renew_fetch_fn fetch;		/* myproxy_fetch in the worker */
-	renew_voms_fn voms;		/* NULL until issue 4 */
+	renew_voms_fn voms;		/* NULL: -A not given */
+	const char *vomsdir;		/* -V; NULL: library default */
+	const char *vomses;		/* -G; NULL: library default */
 	int out_fd;			/* receives the verified proxy; -1: don't write */
 	time_t now;			/* wall clock for expiry checks */
 };
@@ -211,6 +227,9 @@ struct renew_job {
 	struct service_cred svc;	/* NULL members: worker defaults */
 	const char *const *skip;	/* "host:port" cooling down */
 	size_t n_skip;
+	int voms;			/* 1: renew VOMS ACs too (-A) */
+	const char *vomsdir;		/* -V; NULL: worker default */
+	const char *vomses;		/* -G; NULL: worker default */
 };
 
 /* wire.c */

@@ -91,6 +91,12 @@ renew_job_frame(const struct renew_job *job, unsigned char **frame,
 		rc = add_str(&m, RENEW_KEY_CADIR, job->svc.cadir);
 	for (i = 0; rc == 0 && i < job->n_skip; i++)
 		rc = msg_add(&m, RENEW_KEY_SKIP, job->skip[i]);
+	if (rc == 0 && job->voms)
+		rc = msg_add(&m, RENEW_KEY_VOMS, "1");
+	if (rc == 0 && job->voms)
+		rc = add_str(&m, RENEW_KEY_VOMSDIR, job->vomsdir);
+	if (rc == 0 && job->voms)
+		rc = add_str(&m, RENEW_KEY_VOMSES, job->vomses);
 	if (rc != 0)
 		rc = pr_error_set(err, rc, "worker request: missing or invalid "
 		    "value (a newline in a path or server list?)");

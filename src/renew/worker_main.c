@@ -23,6 +23,7 @@
 #include "message.h"
 #include "myproxy_client.h"
 #include "renew.h"
+#include "voms_client.h"
 
 #define WORKER_SKIP_MAX (2 * RENEW_SERVERS_MAX)
 
@@ -123,11 +124,33 @@ get_bounded(const struct pr_msg *m, const char *key, int def, int min,
 	return 0;
 }
 
+/* WORKER: the renew_voms_fn hook: fresh ACs for the current proxy's FQANs. */
+static int
+worker_voms(const struct renew_request *req, const char *pem, size_t len,
+    char **out, size_t *out_len, struct pr_error *err)
+{
+	struct voms_client_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.vomsdir = req->vomsdir;
+	o.vomses = req->vomses;
+	o.certdir = req->svc.cadir;
+	o.timeout_sec = req->server_timeout_sec;
+	if (voms_client_renew_file(req->proxy_path, pem, len, &o, out, out_len,
+	    err) == -1)
+		return err->code != 0 ? err->code : PR_ERR_VOMS;
+	if (*out == NULL)
+		return pr_error_set(err, PR_ERR_VOMS, "VOMS: the current proxy "
+		    "carries no AC any more");
+	return 0;
+}
+
 /* Request frame -> renew_request (pointers into m). */
 static int
 build_request(const struct pr_msg *m, struct renew_request *req,
     const char **skip, struct pr_error *err)
 {
+	const char *v;
 	size_t i;
 	int rc;
 
@@ -156,7 +179,10 @@ build_request(const struct pr_msg *m, struct renew_request *req,
 		skip[i] = msg_get_nth(m, RENEW_KEY_SKIP, i);
 	req->skip = skip;
 	req->fetch = myproxy_fetch;
-	req->voms = NULL;	/* issue 4 */
+	if ((v = msg_get(m, RENEW_KEY_VOMS)) != NULL && strcmp(v, "1") == 0)
+		req->voms = worker_voms;
+	req->vomsdir = msg_get(m, RENEW_KEY_VOMSDIR);
+	req->vomses = msg_get(m, RENEW_KEY_VOMSES);
 	req->now = time(NULL);
 	return 0;
 }

@@ -54,6 +54,23 @@ test_job_frame(void **state)
 	assert_string_equal(msg_get(&m, RENEW_KEY_CERT), "/s/cert.pem");
 	assert_int_equal(msg_count(&m, RENEW_KEY_SKIP), 2);
 	assert_string_equal(msg_get_nth(&m, RENEW_KEY_SKIP, 1), "b:2");
+	/* without -A: no VOMS keys, even with the paths set */
+	assert_null(msg_get(&m, RENEW_KEY_VOMS));
+	msg_free(&m);
+	free(frame);
+	job.vomsdir = "/v/dir";
+	assert_int_equal(renew_job_frame(&job, &frame, &len, &err), 0);
+	assert_null(memmem(frame, len, "Voms", 4));
+	free(frame);
+	/* -A: Voms=1 and the set paths only */
+	job.voms = 1;
+	assert_int_equal(renew_job_frame(&job, &frame, &len, &err), 0);
+	msg_init(&m);
+	assert_int_equal(msg_parse((char *)frame + FRAME_HEADER_BYTES,
+	    len - FRAME_HEADER_BYTES, &m, &err), 0);
+	assert_string_equal(msg_get(&m, RENEW_KEY_VOMS), "1");
+	assert_string_equal(msg_get(&m, RENEW_KEY_VOMSDIR), "/v/dir");
+	assert_null(msg_get(&m, RENEW_KEY_VOMSES));
 	msg_free(&m);
 	free(frame);
 	/* a newline would inject a key: refused */
