@@ -24,9 +24,14 @@ echo "== requests: $N_JOBS jobs, $N_GET GETs (one client, sequential)"
     die "bench_requests failed"
 daemon_stop
 
-if declare -F mp_bench >/dev/null || source "$PR_LIB_DIR/myproxy.sh"; then
-	echo "== MyProxy renewals (real myproxy-server, loopback)"
-	mp_setup
-	mp_bench || die "mp_bench failed"
-fi
+echo "== MyProxy renewals through the worker (real myproxy-server, loopback)"
+source "$PR_LIB_DIR/myproxy.sh"
+mp_setup
+mp_start bench
+mp_store alice bench
+new_proxy alice "$T/cur.pem" 20
+echo "one at a time:"
+mp_bench bench "$T/cur.pem" 10 1 || die "mp_bench 1 failed"
+echo "4 workers in parallel:"
+mp_bench bench "$T/cur.pem" 40 4 || die "mp_bench 4 failed"
 ok "benchmarks ran"
