@@ -16,9 +16,10 @@
  *  (3) On error *info holds nothing (all pointers NULL); on success the
  *      caller owns it and frees it with cred_info_free.
  *  (4) The OpenSSL error queue is left empty on return.
- *  (5) VOMS ACs are read (not verified: that needs the vomsdir and is the
- *      worker's business) from the first proxy certificate, walking from the
- *      first, that carries the AC extension; fqans keeps their order.
+ *  (5) VOMS ACs are read by voms_ac.c (not verified: that needs the
+ *      vomsdir and is the worker's business) from the first proxy
+ *      certificate, walking from the first, that carries the AC extension;
+ *      fqans keeps their order, ac_not_after is the earliest AC notAfter.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,7 +30,6 @@
 #include <unistd.h>
 
 #include <openssl/asn1.h>
-#include <openssl/asn1t.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -37,9 +37,8 @@
 #include <openssl/x509v3.h>
 
 #include "cred.h"
+#include "voms_ac.h"
 
-#define VOMS_OID_ACS	"1.3.6.1.4.1.8005.100.100.5"	/* cert extension */
-#define VOMS_OID_ATTRS	"1.3.6.1.4.1.8005.100.100.4"	/* AC attribute */
 #define CRED_FQANS_MAX_BYTES	(64 * 1024)	/* all FQANs of one proxy */
 #define CRED_CERTS_MAX		32	/* certificates in one proxy file */
 
@@ -281,218 +280,43 @@ pem_parts_free(struct pem_parts *pp)
 	pp->key = NULL;
 }
 
-/* ==== VOMS attribute certificates (RFC 5755 shape, VOMS profile) ==== */
-
-/*
- * OpenSSL ASN.1 templates need typedef'd names; all are file-local. Holder
- * and issuer are kept as ANY: only validity and attributes are read here.
- */
-typedef struct {
-	ASN1_GENERALIZEDTIME *not_before;
-	ASN1_GENERALIZEDTIME *not_after;
-} PR_AC_VALIDITY;
-
-typedef struct {
-	ASN1_INTEGER *version;
-	ASN1_TYPE *holder;
-	ASN1_TYPE *issuer;
-	X509_ALGOR *sig_alg;
-	ASN1_INTEGER *serial;
-	PR_AC_VALIDITY *validity;
-	STACK_OF(X509_ATTRIBUTE) *attributes;
-	ASN1_BIT_STRING *issuer_uid;
-	STACK_OF(X509_EXTENSION) *extensions;
-} PR_AC_INFO;
-
-typedef struct {
-	PR_AC_INFO *info;
-	X509_ALGOR *sig_alg;
-	ASN1_BIT_STRING *signature;
-} PR_AC;
-
-DEFINE_STACK_OF(PR_AC)
-
-typedef struct {
-	STACK_OF(PR_AC) *acs;
-} PR_AC_SEQ;
-
-/* IetfAttrSyntax: the FQANs are the OCTET STRING values. */
-typedef struct {
-	STACK_OF(GENERAL_NAME) *authority;
-	STACK_OF(ASN1_TYPE) *values;
-} PR_IETFATTR;
-
-ASN1_SEQUENCE(PR_AC_VALIDITY) = {
-	ASN1_SIMPLE(PR_AC_VALIDITY, not_before, ASN1_GENERALIZEDTIME),
-	ASN1_SIMPLE(PR_AC_VALIDITY, not_after, ASN1_GENERALIZEDTIME),
-} static_ASN1_SEQUENCE_END(PR_AC_VALIDITY)
-
-ASN1_SEQUENCE(PR_AC_INFO) = {
-	ASN1_SIMPLE(PR_AC_INFO, version, ASN1_INTEGER),
-	ASN1_SIMPLE(PR_AC_INFO, holder, ASN1_ANY),
-	ASN1_SIMPLE(PR_AC_INFO, issuer, ASN1_ANY),
-	ASN1_SIMPLE(PR_AC_INFO, sig_alg, X509_ALGOR),
-	ASN1_SIMPLE(PR_AC_INFO, serial, ASN1_INTEGER),
-	ASN1_SIMPLE(PR_AC_INFO, validity, PR_AC_VALIDITY),
-	ASN1_SEQUENCE_OF(PR_AC_INFO, attributes, X509_ATTRIBUTE),
-	ASN1_OPT(PR_AC_INFO, issuer_uid, ASN1_BIT_STRING),
-	ASN1_SEQUENCE_OF_OPT(PR_AC_INFO, extensions, X509_EXTENSION),
-} static_ASN1_SEQUENCE_END(PR_AC_INFO)
-
-ASN1_SEQUENCE(PR_AC) = {
-	ASN1_SIMPLE(PR_AC, info, PR_AC_INFO),
-	ASN1_SIMPLE(PR_AC, sig_alg, X509_ALGOR),
-	ASN1_SIMPLE(PR_AC, signature, ASN1_BIT_STRING),
-} static_ASN1_SEQUENCE_END(PR_AC)
-
-ASN1_SEQUENCE(PR_AC_SEQ) = {
-	ASN1_SEQUENCE_OF(PR_AC_SEQ, acs, PR_AC),
-} static_ASN1_SEQUENCE_END(PR_AC_SEQ)
-
-ASN1_SEQUENCE(PR_IETFATTR) = {
-	ASN1_IMP_SEQUENCE_OF_OPT(PR_IETFATTR, authority, GENERAL_NAME, 0),
-	ASN1_SEQUENCE_OF(PR_IETFATTR, values, ASN1_ANY),
-} static_ASN1_SEQUENCE_END(PR_IETFATTR)
-
-/* Growable '\n'-separated FQAN list, bounded by CRED_FQANS_MAX_BYTES. */
-struct fqan_buf {
-	char *s;	/* NUL-terminated */
-	size_t len;	/* bytes before the NUL */
-};
-
-static int
-fqan_add(struct fqan_buf *b, const ASN1_OCTET_STRING *v, struct pr_error *err)
-{
-	const unsigned char *d = ASN1_STRING_get0_data(v);
-	size_t n = (size_t)ASN1_STRING_length(v), need;
-	char *p;
-
-	if (n == 0 || memchr(d, '\0', n) != NULL || memchr(d, '\n', n) != NULL)
-		return pr_error_set(err, PR_ERR_VOMS,
-		    "VOMS AC: empty FQAN or FQAN with NUL/newline");
-	need = b->len + (b->len > 0) + n + 1;
-	if (need > CRED_FQANS_MAX_BYTES)
-		return pr_error_set(err, PR_ERR_VOMS,
-		    "VOMS AC: FQANs longer than %d bytes", CRED_FQANS_MAX_BYTES);
-	if ((p = realloc(b->s, need)) == NULL)
-		return pr_error_set(err, ENOMEM, "out of memory");
-	b->s = p;
-	if (b->len > 0)
-		b->s[b->len++] = '\n';
-	memcpy(b->s + b->len, d, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-	return 0;
-}
-
-/* The FQANs of one VOMS attribute (an IetfAttrSyntax value). */
-static int
-ac_attr_fqans(X509_ATTRIBUTE *attr, struct fqan_buf *b, struct pr_error *err)
-{
-	PR_IETFATTR *ia;
-	ASN1_TYPE *t, *v;
-	const unsigned char *p;
-	int i, j, rc = 0;
-
-	for (i = 0; rc == 0 && i < X509_ATTRIBUTE_count(attr); i++) {
-		t = X509_ATTRIBUTE_get0_type(attr, i);
-		if (t == NULL || t->type != V_ASN1_SEQUENCE)
-			return pr_error_set(err, PR_ERR_VOMS,
-			    "VOMS AC: malformed attribute");
-		p = ASN1_STRING_get0_data(t->value.sequence);
-		ia = (PR_IETFATTR *)ASN1_item_d2i(NULL, &p,
-		    ASN1_STRING_length(t->value.sequence),
-		    ASN1_ITEM_rptr(PR_IETFATTR));
-		if (ia == NULL)
-			return pr_error_set(err, PR_ERR_VOMS,
-			    "VOMS AC: malformed attribute values");
-		for (j = 0; rc == 0 && j < sk_ASN1_TYPE_num(ia->values); j++) {
-			v = sk_ASN1_TYPE_value(ia->values, j);
-			if (v->type == V_ASN1_OCTET_STRING)
-				rc = fqan_add(b, v->value.octet_string, err);
-		}
-		ASN1_item_free((ASN1_VALUE *)ia, ASN1_ITEM_rptr(PR_IETFATTR));
-	}
-	return rc;
-}
-
-static int
-ac_read(PR_AC *ac, const ASN1_OBJECT *attrs_oid, struct fqan_buf *b,
-    int64_t *not_after, struct pr_error *err)
-{
-	X509_ATTRIBUTE *attr;
-	int64_t na;
-	int i, rc;
-
-	if (asn1_to_unix(ac->info->validity->not_after, &na) != 0)
-		return pr_error_set(err, PR_ERR_VOMS,
-		    "VOMS AC: unreadable notAfter");
-	if (*not_after == 0 || na < *not_after)
-		*not_after = na;
-	for (i = 0; i < sk_X509_ATTRIBUTE_num(ac->info->attributes); i++) {
-		attr = sk_X509_ATTRIBUTE_value(ac->info->attributes, i);
-		if (OBJ_cmp(X509_ATTRIBUTE_get0_object(attr), attrs_oid) != 0)
-			continue;
-		if ((rc = ac_attr_fqans(attr, b, err)) != 0)
-			return rc;
-	}
-	return 0;
-}
-
-/* ACs of the extension ext: FQANs appended to b, earliest notAfter. */
-static int
-ac_ext_read(X509_EXTENSION *ext, struct fqan_buf *b, int64_t *not_after,
-    struct pr_error *err)
-{
-	const ASN1_OCTET_STRING *data = X509_EXTENSION_get_data(ext);
-	const unsigned char *p = ASN1_STRING_get0_data(data);
-	ASN1_OBJECT *attrs_oid;
-	PR_AC_SEQ *seq;
-	int i, rc = 0;
-
-	seq = (PR_AC_SEQ *)ASN1_item_d2i(NULL, &p, ASN1_STRING_length(data),
-	    ASN1_ITEM_rptr(PR_AC_SEQ));
-	if (seq == NULL)
-		return pr_error_set(err, PR_ERR_VOMS,
-		    "VOMS AC extension: cannot parse");
-	if ((attrs_oid = OBJ_txt2obj(VOMS_OID_ATTRS, 1)) == NULL)
-		rc = pr_error_set(err, ENOMEM, "out of memory");
-	for (i = 0; rc == 0 && i < sk_PR_AC_num(seq->acs); i++)
-		rc = ac_read(sk_PR_AC_value(seq->acs, i), attrs_oid, b,
-		    not_after, err);
-	ASN1_OBJECT_free(attrs_oid);
-	ASN1_item_free((ASN1_VALUE *)seq, ASN1_ITEM_rptr(PR_AC_SEQ));
-	return rc;
-}
+/* ==== VOMS attribute certificates (parsed by voms_ac.c) ==== */
 
 /* Invariant (5): ACs of the first proxy in [0, ee) that has any. */
 static int
 read_acs(STACK_OF(X509) *certs, int ee, struct cred_info *info,
     struct pr_error *err)
 {
-	struct fqan_buf b = { NULL, 0 };
+	struct voms_ac_list list;
+	struct pr_error e;
+	const ASN1_OCTET_STRING *val;
 	ASN1_OBJECT *oid;
-	X509 *x;
-	int i, idx = -1, rc = 0;
+	X509 *x = NULL;
+	int i, idx = -1;
 
-	if ((oid = OBJ_txt2obj(VOMS_OID_ACS, 1)) == NULL)
+	memset(&list, 0, sizeof(list));
+	if ((oid = OBJ_txt2obj(VOMS_AC_EXT_OID, 1)) == NULL)
 		return pr_error_set(err, ENOMEM, "out of memory");
 	for (i = 0; i < ee && idx < 0; i++) {
 		x = sk_X509_value(certs, i);
 		idx = X509_get_ext_by_OBJ(x, oid, -1);
 	}
 	ASN1_OBJECT_free(oid);
-	if (idx >= 0)
-		rc = ac_ext_read(X509_get_ext(x, idx), &b, &info->ac_not_after,
-		    err);
-	if (rc == 0 && b.s == NULL && (b.s = strdup("")) == NULL)
-		rc = pr_error_set(err, ENOMEM, "out of memory");
-	if (rc != 0) {
-		free(b.s);
-		info->ac_not_after = 0;
-		return rc;
+	if (idx >= 0) {
+		val = X509_EXTENSION_get_data(X509_get_ext(x, idx));
+		pr_error_clear(&e);
+		if (voms_ac_parse_der(ASN1_STRING_get0_data(val),
+		    (size_t)ASN1_STRING_length(val), &list, &e) == -1)
+			return pr_error_set(err, e.code, "%s", e.msg);
 	}
-	info->fqans = b.s;
+	info->fqans = voms_ac_fqans(&list);
+	info->ac_not_after = voms_ac_not_after(&list);
+	voms_ac_list_free(&list);
+	if (info->fqans == NULL)
+		return pr_error_set(err, ENOMEM, "out of memory");
+	if (strlen(info->fqans) > CRED_FQANS_MAX_BYTES)
+		return pr_error_set(err, PR_ERR_VOMS,
+		    "VOMS AC: FQANs longer than %d bytes", CRED_FQANS_MAX_BYTES);
 	return 0;
 }
 

@@ -1,16 +1,24 @@
 /*
  * voms_ac.c: parse the VOMS AC extension of a proxy certificate (see
- * voms_ac.h for the layout). Owns nothing global.
+ * voms_ac.h for the layout) with OpenSSL ASN.1 templates. The one AC
+ * reader of the project: cred_inspect (master) and the VOMS renewal
+ * (worker) both use it. Owns nothing global.
  *
  * Invariants:
- * (1) The DER is walked through struct der_cur only: every element is read
- *     with ASN1_get_object and its length checked against what is left of
- *     the enclosing element, so no read can leave the buffer.
- * (2) Indefinite lengths (not DER) are refused.
+ * (1) All DER is decoded by OpenSSL's template decoder (ASN1_item_d2i),
+ *     which checks every length against its enclosing one; each top-level
+ *     decode must consume exactly the bytes it was given, and the extension
+ *     must re-encode to the very same bytes (DER: no indefinite lengths or
+ *     other BER forms).
+ * (2) Sizes are bounded before decoding (VOMS_AC_EXT_MAX_BYTES) and counts
+ *     after (VOMS_AC_MAX ACs, VOMS_AC_FQANS_MAX FQANs per AC).
  * (3) Strings copied out are bounded (VOMS_AC_*_MAX_BYTES) and limited to
  *     printable ASCII, so they are safe in logs, '\n'-joined lists and the
- *     key=value protocol.
- * (4) On any error the list is freed and left empty.
+ *     key=value protocol. FQANs start with '/'.
+ * (4) Every AC has a VO, a "host:port" URI and at least one FQAN; an
+ *     extension with an empty AC list is "no AC" (n_acs 0), not an error.
+ * (5) On any error the list is freed and left empty; the OpenSSL error
+ *     queue is left as it was found (decode errors are popped).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -18,271 +26,271 @@
 #include <time.h>
 
 #include <openssl/asn1.h>
+#include <openssl/asn1t.h>
+#include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include "voms_ac.h"
 
-/* DER content of OID 1.3.6.1.4.1.8005.100.100.4 (the VOMS FQAN attribute). */
-static const unsigned char voms_attr_oid[] = {
-	0x2b, 0x06, 0x01, 0x04, 0x01, 0xbe, 0x45, 0x64, 0x64, 0x04
-};
-
-struct der_cur {
-	const unsigned char *p;	/* next unread byte */
-	long left;		/* bytes left in the enclosing element */
-};
+#define VOMS_AC_ATTR_OID	"1.3.6.1.4.1.8005.100.100.4"	/* FQANs */
 
 /*
- * Read the next element; it must have tag `tag` of class `cls`. Its
- * content becomes *in; c moves past it. Returns 0 or -1 (malformed or
- * another tag).
+ * RFC 5755 AttributeCertificate, as far as read here. The ASN.1 macros
+ * need typedef'd names; all are file-local. Holder and issuer are kept as
+ * ANY: only validity and attributes are read (nothing is verified here).
  */
-static int
-der_next(struct der_cur *c, int tag, int cls, struct der_cur *in)
-{
-	const unsigned char *q = c->p;
-	long len, hdr;
-	int t, k, r;
+typedef struct {
+	ASN1_GENERALIZEDTIME *not_before;
+	ASN1_GENERALIZEDTIME *not_after;
+} PR_AC_VALIDITY;
 
-	if (c->left <= 0)
-		return -1;
-	r = ASN1_get_object(&q, &len, &t, &k, c->left);
-	if ((r & 0x80) || (r & 0x01))
-		return -1;
-	hdr = q - c->p;
-	if (hdr <= 0 || hdr > c->left || len < 0 || len > c->left - hdr)
-		return -1;
-	if (tag >= 0 && (t != tag || k != cls))
-		return -1;
-	if (in != NULL) {
-		in->p = q;
-		in->left = len;
+typedef struct {
+	ASN1_INTEGER *version;
+	ASN1_TYPE *holder;
+	ASN1_TYPE *issuer;
+	X509_ALGOR *sig_alg;
+	ASN1_INTEGER *serial;
+	PR_AC_VALIDITY *validity;
+	STACK_OF(X509_ATTRIBUTE) *attributes;
+	ASN1_BIT_STRING *issuer_uid;
+	STACK_OF(X509_EXTENSION) *extensions;
+} PR_AC_INFO;
+
+typedef struct {
+	PR_AC_INFO *info;
+	X509_ALGOR *sig_alg;
+	ASN1_BIT_STRING *signature;
+} PR_AC;
+
+DEFINE_STACK_OF(PR_AC)
+
+/* The extension value: SEQUENCE { SEQUENCE OF AttributeCertificate }. */
+typedef struct {
+	STACK_OF(PR_AC) *acs;
+} PR_AC_SEQ;
+
+/* IetfAttrSyntax: URI in the policy authority, FQANs as OCTET STRINGs. */
+typedef struct {
+	STACK_OF(GENERAL_NAME) *authority;
+	STACK_OF(ASN1_TYPE) *values;
+} PR_IETFATTR;
+
+ASN1_SEQUENCE(PR_AC_VALIDITY) = {
+	ASN1_SIMPLE(PR_AC_VALIDITY, not_before, ASN1_GENERALIZEDTIME),
+	ASN1_SIMPLE(PR_AC_VALIDITY, not_after, ASN1_GENERALIZEDTIME),
+} static_ASN1_SEQUENCE_END(PR_AC_VALIDITY)
+
+ASN1_SEQUENCE(PR_AC_INFO) = {
+	ASN1_SIMPLE(PR_AC_INFO, version, ASN1_INTEGER),
+	ASN1_SIMPLE(PR_AC_INFO, holder, ASN1_ANY),
+	ASN1_SIMPLE(PR_AC_INFO, issuer, ASN1_ANY),
+	ASN1_SIMPLE(PR_AC_INFO, sig_alg, X509_ALGOR),
+	ASN1_SIMPLE(PR_AC_INFO, serial, ASN1_INTEGER),
+	ASN1_SIMPLE(PR_AC_INFO, validity, PR_AC_VALIDITY),
+	ASN1_SEQUENCE_OF(PR_AC_INFO, attributes, X509_ATTRIBUTE),
+	ASN1_OPT(PR_AC_INFO, issuer_uid, ASN1_BIT_STRING),
+	ASN1_SEQUENCE_OF_OPT(PR_AC_INFO, extensions, X509_EXTENSION),
+} static_ASN1_SEQUENCE_END(PR_AC_INFO)
+
+ASN1_SEQUENCE(PR_AC) = {
+	ASN1_SIMPLE(PR_AC, info, PR_AC_INFO),
+	ASN1_SIMPLE(PR_AC, sig_alg, X509_ALGOR),
+	ASN1_SIMPLE(PR_AC, signature, ASN1_BIT_STRING),
+} static_ASN1_SEQUENCE_END(PR_AC)
+
+ASN1_SEQUENCE(PR_AC_SEQ) = {
+	ASN1_SEQUENCE_OF(PR_AC_SEQ, acs, PR_AC),
+} static_ASN1_SEQUENCE_END(PR_AC_SEQ)
+
+ASN1_SEQUENCE(PR_IETFATTR) = {
+	ASN1_IMP_SEQUENCE_OF_OPT(PR_IETFATTR, authority, GENERAL_NAME, 0),
+	ASN1_SEQUENCE_OF(PR_IETFATTR, values, ASN1_ANY),
+} static_ASN1_SEQUENCE_END(PR_IETFATTR)
+
+/* Invariant (1): decode exactly len bytes as item, or NULL. */
+static void *
+decode_all(const unsigned char *der, long len, const ASN1_ITEM *it)
+{
+	const unsigned char *p = der;
+	ASN1_VALUE *v;
+
+	if ((v = ASN1_item_d2i(NULL, &p, len, it)) == NULL)
+		return NULL;
+	if (p != der + len) {
+		ASN1_item_free(v, it);
+		return NULL;
 	}
-	c->p = q + len;
-	c->left -= hdr + len;
-	return 0;
+	return v;
 }
 
-/* Like der_next, but also returns the whole element (header included). */
+/* Invariant (1): the input was DER (no BER forms such as indefinite lengths). */
 static int
-der_next_tlv(struct der_cur *c, int tag, int cls, const unsigned char **tlv,
-    long *tlv_len)
+is_der(const ASN1_VALUE *v, const unsigned char *der, long len,
+    const ASN1_ITEM *it)
 {
-	const unsigned char *start = c->p;
-	long before = c->left;
+	unsigned char *enc = NULL;
+	int n, ok;
 
-	if (der_next(c, tag, cls, NULL) == -1)
-		return -1;
-	*tlv = start;
-	*tlv_len = before - c->left;
-	return 0;
-}
-
-static int
-der_peek_tag(const struct der_cur *c, int *tag, int *cls)
-{
-	const unsigned char *q = c->p;
-	long len;
-	int r;
-
-	if (c->left <= 0)
-		return -1;
-	r = ASN1_get_object(&q, &len, tag, cls, c->left);
-	return (r & 0x80) ? -1 : 0;
+	n = ASN1_item_i2d(v, &enc, it);
+	ok = n == len && memcmp(enc, der, (size_t)len) == 0;
+	OPENSSL_free(enc);
+	return ok;
 }
 
 /* A bounded printable-ASCII copy of a string's content, or NULL. */
 static char *
-der_strdup(const struct der_cur *s, size_t max)
+str_copy(const ASN1_STRING *s, size_t max)
 {
+	const unsigned char *d = ASN1_STRING_get0_data(s);
+	int n = ASN1_STRING_length(s), i;
 	char *out;
-	long i;
 
-	if (s->left <= 0 || (size_t)s->left > max)
+	if (n <= 0 || (size_t)n > max)
 		return NULL;
-	for (i = 0; i < s->left; i++)
-		if (s->p[i] < 0x20 || s->p[i] > 0x7e)
+	for (i = 0; i < n; i++)
+		if (d[i] < 0x20 || d[i] > 0x7e)
 			return NULL;
-	if ((out = malloc((size_t)s->left + 1)) == NULL)
+	if ((out = malloc((size_t)n + 1)) == NULL)
 		return NULL;
-	memcpy(out, s->p, (size_t)s->left);
-	out[s->left] = '\0';
+	memcpy(out, d, (size_t)n);
+	out[n] = '\0';
 	return out;
 }
 
-/* A GeneralizedTime element as Unix time. */
 static int
-der_time(struct der_cur *c, int64_t *t)
+gtime_to_unix(const ASN1_GENERALIZEDTIME *gt, int64_t *t)
 {
-	const unsigned char *tlv, *q;
-	long tlv_len;
-	ASN1_GENERALIZEDTIME *gt;
 	struct tm tm;
-	int ok;
+	time_t v;
 
-	if (der_next_tlv(c, V_ASN1_GENERALIZEDTIME, V_ASN1_UNIVERSAL, &tlv,
-	    &tlv_len) == -1)
-		return -1;
-	q = tlv;
-	if ((gt = d2i_ASN1_GENERALIZEDTIME(NULL, &q, tlv_len)) == NULL)
-		return -1;
 	memset(&tm, 0, sizeof(tm));
-	ok = ASN1_GENERALIZEDTIME_check(gt) && ASN1_TIME_to_tm(gt, &tm);
-	ASN1_GENERALIZEDTIME_free(gt);
-	if (!ok)
+	if (!ASN1_GENERALIZEDTIME_check(gt) || !ASN1_TIME_to_tm(gt, &tm))
 		return -1;
-	*t = (int64_t)timegm(&tm);
+	if ((v = timegm(&tm)) == (time_t)-1)
+		return -1;
+	*t = (int64_t)v;
 	return 0;
 }
 
 /* "vo://host:port" into ac->vo and ac->uri. */
-static int
-ac_set_uri(struct voms_ac *ac, const struct der_cur *s)
+static const char *
+ac_set_uri(struct voms_ac *ac, const ASN1_IA5STRING *s)
 {
 	char *all, *sep;
 
-	if ((all = der_strdup(s, 2 * VOMS_AC_NAME_MAX_BYTES + 3)) == NULL)
-		return -1;
+	if ((all = str_copy(s, 2 * VOMS_AC_NAME_MAX_BYTES + 3)) == NULL)
+		return "bad policy authority URI";
 	sep = strstr(all, "://");
 	if (sep == NULL || sep == all || sep[3] == '\0' ||
 	    (size_t)(sep - all) > VOMS_AC_NAME_MAX_BYTES ||
 	    strlen(sep + 3) > VOMS_AC_NAME_MAX_BYTES) {
 		free(all);
-		return -1;
+		return "bad policy authority URI";
 	}
 	*sep = '\0';
-	ac->uri = strdup(sep + 3);
+	if ((ac->uri = strdup(sep + 3)) == NULL) {
+		free(all);
+		return "out of memory";
+	}
 	ac->vo = all;
-	return ac->uri == NULL ? -1 : 0;
+	return NULL;
 }
 
-/* Append one FQAN to ac->fqans. */
-static int
-ac_add_fqan(struct voms_ac *ac, const struct der_cur *s)
+/* Append one FQAN to ac->fqans ('\n'-separated). */
+static const char *
+ac_add_fqan(struct voms_ac *ac, const ASN1_OCTET_STRING *v)
 {
 	char *f, *joined;
-	size_t old;
+	size_t old, n;
 
 	if (ac->n_fqans >= VOMS_AC_FQANS_MAX)
-		return -1;
-	if ((f = der_strdup(s, VOMS_AC_FQAN_MAX_BYTES)) == NULL)
-		return -1;
-	if (f[0] != '/') {
+		return "too many FQANs in one AC";
+	if ((f = str_copy(v, VOMS_AC_FQAN_MAX_BYTES)) == NULL || f[0] != '/') {
 		free(f);
-		return -1;
+		return "bad FQAN (empty, too long, not printable, relative)";
 	}
 	if (ac->fqans == NULL) {
 		ac->fqans = f;
 	} else {
 		old = strlen(ac->fqans);
-		joined = realloc(ac->fqans, old + 1 + strlen(f) + 1);
-		if (joined == NULL) {
+		n = strlen(f);
+		if ((joined = realloc(ac->fqans, old + 1 + n + 1)) == NULL) {
 			free(f);
-			return -1;
+			return "out of memory";
 		}
 		joined[old] = '\n';
-		memcpy(joined + old + 1, f, strlen(f) + 1);
+		memcpy(joined + old + 1, f, n + 1);
 		ac->fqans = joined;
 		free(f);
 	}
 	ac->n_fqans++;
-	return 0;
-}
-
-/*
- * IetfAttrSyntax ::= SEQUENCE { policyAuthority [0] GeneralNames OPTIONAL,
- *     values SEQUENCE OF (OCTET STRING | OID | UTF8String) }
- * VOMS puts the URI in policyAuthority and the FQANs as OCTET STRINGs.
- */
-static const char *
-ac_parse_ietfattr(struct voms_ac *ac, struct der_cur *c)
-{
-	struct der_cur seq, pa, name, vals, v;
-	int tag, cls;
-
-	if (der_next(c, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &seq) == -1)
-		return "attribute value is not a SEQUENCE";
-	if (der_peek_tag(&seq, &tag, &cls) == 0 && tag == 0 &&
-	    cls == V_ASN1_CONTEXT_SPECIFIC) {
-		if (der_next(&seq, 0, V_ASN1_CONTEXT_SPECIFIC, &pa) == -1)
-			return "bad policy authority";
-		/* GeneralName uniformResourceIdentifier [6] IA5String */
-		if (ac->vo == NULL &&
-		    der_next(&pa, 6, V_ASN1_CONTEXT_SPECIFIC, &name) == 0 &&
-		    ac_set_uri(ac, &name) == -1)
-			return "bad policy authority URI";
-	}
-	if (der_next(&seq, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &vals) == -1)
-		return "no FQAN values";
-	while (vals.left > 0) {
-		if (der_next(&vals, V_ASN1_OCTET_STRING, V_ASN1_UNIVERSAL,
-		    &v) == -1)
-			return "FQAN is not an OCTET STRING";
-		if (ac_add_fqan(ac, &v) == -1)
-			return "bad FQAN (empty, too long, too many, not printable)";
-	}
 	return NULL;
 }
 
-/* attributes SEQUENCE OF Attribute { type OID, values SET OF ... } */
+/* One IetfAttrSyntax value of the VOMS attribute. */
 static const char *
-ac_parse_attrs(struct voms_ac *ac, struct der_cur *attrs)
+ac_read_ietfattr(struct voms_ac *ac, const ASN1_TYPE *t)
 {
-	struct der_cur attr, oid, set;
-	const char *why;
-
-	while (attrs->left > 0) {
-		if (der_next(attrs, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL,
-		    &attr) == -1 ||
-		    der_next(&attr, V_ASN1_OBJECT, V_ASN1_UNIVERSAL, &oid) == -1 ||
-		    der_next(&attr, V_ASN1_SET, V_ASN1_UNIVERSAL, &set) == -1)
-			return "bad attribute";
-		if (oid.left != (long)sizeof(voms_attr_oid) ||
-		    memcmp(oid.p, voms_attr_oid, sizeof(voms_attr_oid)) != 0)
-			continue;
-		while (set.left > 0)
-			if ((why = ac_parse_ietfattr(ac, &set)) != NULL)
-				return why;
-	}
-	return NULL;
-}
-
-/*
- * AttributeCertificate ::= SEQUENCE { acinfo, signatureAlgorithm, signature }
- * acinfo ::= SEQUENCE { version, holder, issuer, signature, serialNumber,
- *     attrCertValidityPeriod, attributes, issuerUniqueID?, extensions? }
- */
-static const char *
-ac_parse_one(struct voms_ac *ac, struct der_cur *c)
-{
-	struct der_cur acd, info, validity, attrs;
-	const char *why;
+	PR_IETFATTR *ia;
+	GENERAL_NAME *gn;
+	ASN1_TYPE *v;
+	const char *why = NULL;
 	int i;
 
-	if (der_next(c, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &acd) == -1 ||
-	    der_next(&acd, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &info) == -1)
-		return "AC is not a SEQUENCE";
-	if (der_next(&info, V_ASN1_INTEGER, V_ASN1_UNIVERSAL, NULL) == -1)
-		return "AC has no version";
-	/* holder, issuer, signature algorithm, serial: not needed here */
-	for (i = 0; i < 4; i++)
-		if (der_next(&info, -1, 0, NULL) == -1)
-			return "AC header truncated";
-	if (der_next(&info, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &validity) == -1 ||
-	    der_time(&validity, &ac->not_before) == -1 ||
-	    der_time(&validity, &ac->not_after) == -1)
+	if (t == NULL || t->type != V_ASN1_SEQUENCE)
+		return "attribute value is not a SEQUENCE";
+	ia = decode_all(ASN1_STRING_get0_data(t->value.sequence),
+	    ASN1_STRING_length(t->value.sequence),
+	    ASN1_ITEM_rptr(PR_IETFATTR));
+	if (ia == NULL)
+		return "malformed attribute value";
+	/* the first URI names the VO and its server */
+	for (i = 0; ac->vo == NULL && i < sk_GENERAL_NAME_num(ia->authority);
+	    i++) {
+		gn = sk_GENERAL_NAME_value(ia->authority, i);
+		if (gn->type == GEN_URI)
+			why = ac_set_uri(ac, gn->d.uniformResourceIdentifier);
+		if (why != NULL)
+			break;
+	}
+	for (i = 0; why == NULL && i < sk_ASN1_TYPE_num(ia->values); i++) {
+		v = sk_ASN1_TYPE_value(ia->values, i);
+		if (v->type != V_ASN1_OCTET_STRING)
+			why = "FQAN is not an OCTET STRING";
+		else
+			why = ac_add_fqan(ac, v->value.octet_string);
+	}
+	ASN1_item_free((ASN1_VALUE *)ia, ASN1_ITEM_rptr(PR_IETFATTR));
+	return why;
+}
+
+/* Validity, VO, URI and FQANs of one AC (invariant 4). */
+static const char *
+ac_read(struct voms_ac *ac, const PR_AC *in, const ASN1_OBJECT *attr_oid)
+{
+	X509_ATTRIBUTE *attr;
+	const char *why = NULL;
+	int i, j;
+
+	if (gtime_to_unix(in->info->validity->not_before, &ac->not_before) ||
+	    gtime_to_unix(in->info->validity->not_after, &ac->not_after))
 		return "bad AC validity period";
-	if (der_next(&info, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &attrs) == -1)
-		return "AC has no attributes";
-	if ((why = ac_parse_attrs(ac, &attrs)) != NULL)
-		return why;
-	if (ac->n_fqans == 0)
-		return "AC carries no FQAN";
-	if (ac->vo == NULL)
-		return "AC carries no VO URI";
-	return NULL;
+	for (i = 0; why == NULL &&
+	    i < sk_X509_ATTRIBUTE_num(in->info->attributes); i++) {
+		attr = sk_X509_ATTRIBUTE_value(in->info->attributes, i);
+		if (OBJ_cmp(X509_ATTRIBUTE_get0_object(attr), attr_oid) != 0)
+			continue;
+		for (j = 0; why == NULL && j < X509_ATTRIBUTE_count(attr); j++)
+			why = ac_read_ietfattr(ac, X509_ATTRIBUTE_get0_type(attr,
+			    j));
+	}
+	if (why == NULL && ac->n_fqans == 0)
+		why = "AC carries no FQAN";
+	if (why == NULL && ac->vo == NULL)
+		why = "AC carries no VO URI";
+	return why;
 }
 
 void
@@ -298,48 +306,57 @@ voms_ac_list_free(struct voms_ac_list *list)
 	memset(list, 0, sizeof(*list));
 }
 
+/* Every AC of seq into list; NULL or why not. */
+static const char *
+read_all(const PR_AC_SEQ *seq, struct voms_ac_list *list)
+{
+	ASN1_OBJECT *attr_oid;
+	const char *why = NULL;
+	int i, n = sk_PR_AC_num(seq->acs);
+
+	if (n > VOMS_AC_MAX)
+		return "too many ACs";
+	if ((attr_oid = OBJ_txt2obj(VOMS_AC_ATTR_OID, 1)) == NULL)
+		return "out of memory";
+	for (i = 0; why == NULL && i < n; i++) {
+		why = ac_read(&list->acs[i], sk_PR_AC_value(seq->acs, i),
+		    attr_oid);
+		list->n_acs++;
+	}
+	ASN1_OBJECT_free(attr_oid);
+	return why;
+}
+
 int
 voms_ac_parse_der(const unsigned char *der, size_t len,
     struct voms_ac_list *list, struct pr_error *err)
 {
-	struct der_cur top, outer, inner;
-	const char *why = NULL;
+	PR_AC_SEQ *seq;
+	const char *why;
 
 	memset(list, 0, sizeof(*list));
 	if (der == NULL || len == 0 || len > VOMS_AC_EXT_MAX_BYTES) {
-		(void)pr_error_set(err, PR_ERR_SSL,
+		(void)pr_error_set(err, PR_ERR_VOMS,
 		    "VOMS AC extension: empty or over %d bytes",
 		    VOMS_AC_EXT_MAX_BYTES);
 		return -1;
 	}
-	top.p = der;
-	top.left = (long)len;
-	if (der_next(&top, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &outer) == -1 ||
-	    top.left != 0) {
-		why = "not one DER SEQUENCE";
-		goto fail;
-	}
-	while (why == NULL && outer.left > 0) {
-		if (der_next(&outer, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL,
-		    &inner) == -1) {
-			why = "AC list is not a SEQUENCE";
-			break;
-		}
-		while (why == NULL && inner.left > 0) {
-			if (list->n_acs >= VOMS_AC_MAX) {
-				why = "too many ACs";
-				break;
-			}
-			why = ac_parse_one(&list->acs[list->n_acs++], &inner);
-		}
-	}
-	if (why == NULL && list->n_acs == 0)
-		why = "no AC";
+	ERR_set_mark();
+	seq = decode_all(der, (long)len, ASN1_ITEM_rptr(PR_AC_SEQ));
+	if (seq == NULL)
+		why = "malformed DER";
+	else if (!is_der((ASN1_VALUE *)seq, der, (long)len,
+	    ASN1_ITEM_rptr(PR_AC_SEQ)))
+		why = "not DER (BER forms)";
+	else
+		why = read_all(seq, list);
+	(void)ERR_pop_to_mark();
+	ASN1_item_free((ASN1_VALUE *)seq, ASN1_ITEM_rptr(PR_AC_SEQ));
 	if (why == NULL)
 		return 0;
-fail:
 	voms_ac_list_free(list);
-	(void)pr_error_set(err, PR_ERR_SSL, "VOMS AC extension: %s", why);
+	(void)pr_error_set(err, strcmp(why, "out of memory") == 0 ? ENOMEM :
+	    PR_ERR_VOMS, "VOMS AC extension: %s", why);
 	return -1;
 }
 
@@ -348,8 +365,7 @@ voms_ac_parse_chain(X509 *cert, STACK_OF(X509) *chain,
     struct voms_ac_list *list, struct pr_error *err)
 {
 	ASN1_OBJECT *oid;
-	X509_EXTENSION *ext;
-	ASN1_OCTET_STRING *val;
+	const ASN1_OCTET_STRING *val;
 	X509 *x;
 	int i, n, pos;
 
@@ -361,17 +377,10 @@ voms_ac_parse_chain(X509 *cert, STACK_OF(X509) *chain,
 	n = chain == NULL ? 0 : sk_X509_num(chain);
 	for (i = -1; i < n; i++) {
 		x = i < 0 ? cert : sk_X509_value(chain, i);
-		if (x == NULL)
-			continue;
-		if ((pos = X509_get_ext_by_OBJ(x, oid, -1)) < 0)
+		if (x == NULL || (pos = X509_get_ext_by_OBJ(x, oid, -1)) < 0)
 			continue;
 		ASN1_OBJECT_free(oid);
-		if ((ext = X509_get_ext(x, pos)) == NULL ||
-		    (val = X509_EXTENSION_get_data(ext)) == NULL) {
-			(void)pr_error_set(err, PR_ERR_SSL,
-			    "VOMS AC extension: unreadable");
-			return -1;
-		}
+		val = X509_EXTENSION_get_data(X509_get_ext(x, pos));
 		return voms_ac_parse_der(ASN1_STRING_get0_data(val),
 		    (size_t)ASN1_STRING_length(val), list, err);
 	}

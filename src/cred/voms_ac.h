@@ -1,16 +1,19 @@
 /*
  * voms_ac.h: read the VOMS attribute certificates (ACs) that a proxy
- * carries, with OpenSSL only and without verifying any signature (the
- * master inspects; the worker verifies what it fetches against the vomsdir).
+ * carries, with OpenSSL ASN.1 templates and without verifying any
+ * signature (the master inspects; the worker verifies what it fetches
+ * against the vomsdir through the VOMS library). The only AC reader of the
+ * project: cred_inspect fills cred_info.fqans / ac_not_after from it, the
+ * VOMS renewal asks each AC's server for the same FQANs.
  *
  * The ACs live in the X.509 extension 1.3.6.1.4.1.8005.100.100.5 of a proxy
- * certificate: SEQUENCE OF SEQUENCE OF AttributeCertificate (RFC 3281). Each
- * AC carries the VOMS attribute 1.3.6.1.4.1.8005.100.100.4 whose policy
- * authority is the URI "<vo>://<host>:<port>" and whose values are the FQANs
- * in the order the server issued them.
+ * certificate: SEQUENCE { SEQUENCE OF AttributeCertificate } (RFC 5755;
+ * VOMS's AC_SEQ). Each AC carries the VOMS attribute
+ * 1.3.6.1.4.1.8005.100.100.4 whose policy authority is the URI
+ * "<vo>://<host>:<port>" and whose values are the FQANs in the order the
+ * server issued them.
  * Lower layer: fills struct pr_error, never logs. All input is untrusted:
- * every length is checked against the enclosing one and against the
- * VOMS_AC_* bounds before anything is allocated.
+ * sizes and counts are checked against the VOMS_AC_* bounds.
  */
 #ifndef PR_VOMS_AC_H
 #define PR_VOMS_AC_H
@@ -45,9 +48,10 @@ struct voms_ac_list {
 
 /*
  * Parse the AC extension value (the DER inside the extension's OCTET
- * STRING). Fills *list (empty on entry is not required; it is reset).
- * Returns 0, or -1 with err set: PR_ERR_SSL (err.msg says what is
- * malformed; allocation failures included). On error *list is empty.
+ * STRING). Fills *list (empty on entry is not required; it is reset); an
+ * empty AC list gives n_acs 0. Every AC has vo, uri and >= 1 FQAN.
+ * Returns 0, or -1 with err set: PR_ERR_VOMS (err.msg says what is
+ * malformed) or ENOMEM. On error *list is empty.
  */
 int voms_ac_parse_der(const unsigned char *der, size_t len,
     struct voms_ac_list *list, struct pr_error *err);

@@ -535,7 +535,11 @@ load_voms(struct tc_cred *proxy, X509 **user)
 	assert_non_null(*user);
 }
 
-/* cred.c and voms_ac.c read the same ACs: they must agree. */
+/*
+ * The AC reader behind cred_inspect (voms_ac.c) on a real AC: the details
+ * the VOMS renewal needs (VO, server URI, FQANs in order, validity), and
+ * the real extension passes its DER check.
+ */
 static void
 test_voms_parsers_agree(void **state)
 {
@@ -551,6 +555,9 @@ test_voms_parsers_agree(void **state)
 	assert_int_equal(list.n_acs, 1);
 	assert_string_equal(list.acs[0].vo, "testvo");
 	assert_string_equal(list.acs[0].uri, "voms.example.org:15000");
+	assert_true(list.acs[0].not_before <= TC_VOMS_NOW);
+	assert_int_equal(list.acs[0].not_after, TC_VOMS_AC_NOT_AFTER);
+	assert_int_equal(list.acs[0].n_fqans, 2);	/* TC_VOMS_FQANS */
 	assert_non_null(fqans = voms_ac_fqans(&list));
 	assert_string_equal(fqans, TC_VOMS_FQANS);
 	assert_int_equal(voms_ac_not_after(&list), TC_VOMS_AC_NOT_AFTER);
@@ -597,6 +604,7 @@ test_voms_bad_ac(void **state)
 	struct fx *f = *state;
 	static const unsigned char garbage[] = { 0x30, 0x03, 0x02, 0x01, 0x01 };
 	static const unsigned char empty[] = { 0x30, 0x02, 0x30, 0x00 };
+	static const unsigned char indef[] = { 0x30, 0x80, 0x30, 0x00, 0, 0 };
 	struct tc_cred p;
 	struct cred_info info;
 	struct pr_error err;
@@ -605,6 +613,14 @@ test_voms_bad_ac(void **state)
 	    sizeof(garbage), f->now - 60, f->now + 3600);
 	assert_int_equal(inspect(f, p.cert, p.key, 0, &f->user.cert, 1, &info,
 	    &err), PR_ERR_VOMS);
+	tc_cred_free(&p);
+
+	/* the same empty list in BER (indefinite length): not DER, refused */
+	tc_proxy_ext(&p, &f->user, "1.3.6.1.4.1.8005.100.100.5", indef,
+	    sizeof(indef), f->now - 60, f->now + 3600);
+	assert_int_equal(inspect(f, p.cert, p.key, 0, &f->user.cert, 1, &info,
+	    &err), PR_ERR_VOMS);
+	assert_non_null(strstr(err.msg, "not DER"));
 	tc_cred_free(&p);
 
 	/* a well-formed but empty AC list: no FQANs, no AC expiry */

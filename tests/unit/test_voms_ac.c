@@ -1,8 +1,9 @@
 /*
- * test_voms_ac.c: the VOMS AC extension parser (src/cred/voms_ac.c) on ACs
- * built here with a tiny DER writer, and on malformed input: garbage,
- * every truncation, every single-byte corruption, huge and indefinite
- * lengths, trailing bytes, too many ACs, unprintable FQANs.
+ * test_voms_ac.c: the VOMS AC extension parser (src/cred/voms_ac.c, the
+ * one AC reader, also behind cred_inspect) on ACs built here with a tiny
+ * DER writer, and on malformed input: garbage, every truncation, every
+ * single-byte corruption, huge and indefinite lengths, trailing bytes, too
+ * many ACs, unprintable FQANs; an empty AC list is no AC.
  * Real ACs from a real voms-server are checked by the voms integration tests.
  */
 #include <stdarg.h>
@@ -177,7 +178,7 @@ expect_bad(const unsigned char *b, size_t n)
 
 	e.code = 0;
 	assert_int_equal(voms_ac_parse_der(b, n, &l, &e), -1);
-	assert_int_equal(e.code, PR_ERR_SSL);
+	assert_int_equal(e.code, PR_ERR_VOMS);
 	assert_int_equal(l.n_acs, 0);
 }
 
@@ -189,7 +190,6 @@ test_garbage(void **state)
 	static const unsigned char huge2[] = { 0x30, 0x89, 1, 2, 3, 4, 5, 6, 7, 8, 9 };
 	static const unsigned char indef[] = { 0x30, 0x80, 0x30, 0x80, 0, 0, 0, 0 };
 	static const unsigned char empty_seq[] = { 0x30, 0x00 };
-	static const unsigned char empty_inner[] = { 0x30, 0x02, 0x30, 0x00 };
 	static const unsigned char inner_huge[] = { 0x30, 0x06, 0x30, 0x84, 0x7f, 0xff, 0xff, 0xff };
 
 	(void)state;
@@ -198,10 +198,28 @@ test_garbage(void **state)
 	expect_bad(huge2, sizeof(huge2));
 	expect_bad(indef, sizeof(indef));
 	expect_bad(empty_seq, sizeof(empty_seq));
-	expect_bad(empty_inner, sizeof(empty_inner));
 	expect_bad(inner_huge, sizeof(inner_huge));
 	expect_bad(junk, 0);
 	expect_bad(NULL, 10);
+}
+
+/* An empty AC list is no AC (as cred_inspect always treated it). */
+static void
+test_empty_list(void **state)
+{
+	static const unsigned char empty_inner[] = { 0x30, 0x02, 0x30, 0x00 };
+	struct voms_ac_list l;
+	struct pr_error e;
+	char *all;
+
+	(void)state;
+	assert_int_equal(voms_ac_parse_der(empty_inner, sizeof(empty_inner),
+	    &l, &e), 0);
+	assert_int_equal(l.n_acs, 0);
+	assert_int_equal(voms_ac_not_after(&l), 0);
+	assert_non_null(all = voms_ac_fqans(&l));
+	assert_string_equal(all, "");
+	free(all);
 }
 
 static void
@@ -355,6 +373,7 @@ main(void)
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_two_acs),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_empty_list),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_trailing),
 		cmocka_unit_test(test_corrupt_every_byte),
