@@ -99,6 +99,26 @@ file_missing(const char *path)
 }
 
 /*
+ * VOMS paths for the worker (-A): -V, else X509_VOMS_DIR, else
+ * /etc/grid-security/vomsdir; -G, else X509_VOMSES, else NULL (the worker
+ * then reads /etc/vomses and /etc/grid-security/vomses).
+ */
+static void
+voms_paths(const struct options *o, const char **dir, const char **ses)
+{
+	const char *e;
+
+	*dir = o->voms_dir;
+	if (*dir == NULL && (e = getenv("X509_VOMS_DIR")) != NULL && *e != '\0')
+		*dir = e;
+	if (*dir == NULL)
+		*dir = "/etc/grid-security/vomsdir";
+	*ses = o->voms_config;
+	if (*ses == NULL && (e = getenv("X509_VOMSES")) != NULL && *e != '\0')
+		*ses = e;
+}
+
+/*
  * Resolve and check the service credential (-t/-k, else X509_USER_CERT/KEY,
  * else /etc/grid-security/host{cert,key}.pem) and the worker executable.
  * Only a credential nobody asked for (all defaults) that does not exist
@@ -109,7 +129,7 @@ worker_pool_check(struct daemon *d, struct pr_error *err)
 {
 	struct worker_pool *wp = &d->workers;
 	struct service_cred svc = { d->opts.cert, d->opts.key, d->opts.ca_dir };
-	const char *e;
+	const char *e, *vdir, *vses;
 	int explicit, rc;
 
 	wp->chld_fd = -1;
@@ -139,6 +159,12 @@ worker_pool_check(struct daemon *d, struct pr_error *err)
 	wp->enabled = 1;
 	log_info("renewal: service credential %s, CA directory %s, worker %s",
 	    wp->cert, wp->cadir, wp->path);
+	if (d->opts.enable_voms) {
+		voms_paths(&d->opts, &vdir, &vses);
+		log_info("renewal: VOMS attributes renewed too (-A): vomsdir "
+		    "%s, vomses %s", vdir, vses != NULL ? vses :
+		    "/etc/vomses, /etc/grid-security/vomses");
+	}
 	return 0;
 }
 
@@ -642,6 +668,9 @@ worker_spawn(struct worker *w, const struct store_proxy *p,
 	job.svc.cadir = wp->cadir;
 	job.skip = skip;
 	job.n_skip = cool_skip_list(w, p->servers, srv, skip, &n_srv);
+	job.voms = d->opts.enable_voms;
+	if (job.voms)
+		voms_paths(&d->opts, &job.vomsdir, &job.vomses);
 	/* every server tried gets its share of the hard timeout */
 	per = d->opts.worker_timeout / (int64_t)(n_srv - job.n_skip);
 	job.server_timeout_sec = (int)(per > WORKER_SERVER_TIMEOUT_MAX ?
