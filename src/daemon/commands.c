@@ -237,6 +237,13 @@ cmd_register(struct daemon *d, const struct pr_request *req,
 		return rc;
 	if ((rc = cred_inspect(pem, pem_len, now, &info, err)) != 0)
 		goto out;
+	if (!d->opts.enable_voms && info.ac_not_after > 0 &&
+	    info.ac_not_after < info.not_after)
+		log_warnx("proxy of %s: its VOMS attributes end at %lld, "
+		    "before its X.509 part (%lld); without -A they are not "
+		    "renewed and the proxy expires with them",
+		    info.identity, (long long)info.ac_not_after,
+		    (long long)info.not_after);
 	if ((rc = store_begin(d->store, err)) != 0)
 		goto out;
 	rc = store_find_job(d->store, req->jobid, req->jobid_len, &proxy_id,
