@@ -1,0 +1,110 @@
+#!/bin/bash
+# label: voms
+# 210-voms-engine-renew: the daemon (-A -V -G) renews a VOMS proxy through
+# its worker against a real myproxy-server and a real voms-server. The
+# proxy (40 min, ACs 20 min: below the condor limit, so due at once) is
+# replaced in place by one whose FQAN list is identical and in the same
+# (non-default) order, whose AC ends later, and which voms-proxy-info -all
+# accepts; STATUS lists the FQANs in order; End_time is the earliest of
+# X.509 and AC expiry; the log says VOMS is on and the renewal worked.
+source "$(dirname "$0")/lib/common.sh"
+source "$PR_LIB_DIR/myproxy.sh"
+source "$PR_LIB_DIR/engine.sh"
+source "$PR_LIB_DIR/voms.sh"
+
+vinfo() {
+	X509_CERT_DIR=$MP_CADIR X509_VOMS_DIR=$VOMS_VOMSDIR voms-proxy-info \
+	    "$@" 2>/dev/null
+}
+
+mp_setup
+mp_start one
+mp_store alice one
+A1=$(mp_addr one)
+voms_init "$T/voms" "$T/ca" testvo || die "voms_init"
+ok "voms-server up in $VOMS_SETUP_MS ms"
+echo "timing: VOMS server setup (MariaDB + schema + voms): $VOMS_SETUP_MS ms" >&2
+voms_add_user /C=XX/O=Test/CN=alice /testvo/sub /testvo/Role=production ||
+    die "voms_add_user"
+# the role before the group: not the server's default order
+voms_proxy_init "$T/ca/alice" "$T/cur.pem" 0:40 0:20 \
+    /testvo/Role=production /testvo/sub || die "voms-proxy-init"
+old_fqans=$(vinfo -fqan -file "$T/cur.pem")
+old_ac=$(vinfo -actimeleft -file "$T/cur.pem")
+assert_eq "/testvo/Role=production/Capability=NULL
+/testvo/sub/Role=NULL/Capability=NULL
+/testvo/Role=NULL/Capability=NULL" "$old_fqans" "old proxy: FQANs in the asked order"
+cur_end=$(eng_end "$T/cur.pem")
+sleep 1		# fresh ACs end strictly later
+
+eng_start -A -V "$VOMS_VOMSDIR" -G "$VOMS_VOMSES" --lifetime 2 \
+    --myproxy-server "$A1"
+assert_match "VOMS attributes renewed too \(-A\): vomsdir $VOMS_VOMSDIR, vomses $VOMS_VOMSES" \
+    "$(cat "$DAEMON_LOG")" "start-up log: VOMS on, with -V and -G"
+t0=$(now_ms)
+reg "$T/cur.pem" "$A1" job1
+assert_response 0 "register the VOMS proxy"
+file=$(kv Proxy_name)
+ac_end=$(( $(date +%s) + old_ac ))
+reg_end=$(kv End_time)
+if [ "$reg_end" -le "$ac_end" ] && [ "$reg_end" -lt "$cur_end" ]; then
+	ok "REGISTER: End_time is the AC's expiry, before the X.509 one"
+else
+	fail "REGISTER: End_time $reg_end (AC ~$ac_end, X.509 $cur_end)"
+fi
+wait_end_after "$file" "$cur_end" 40 || fail "not renewed within 40 s"
+wait_log "renewal of .* renewed in [0-9]+ ms" 5 || fail "no success line"
+t1=$(now_ms)
+echo "timing: register to renewed VOMS proxy: $((t1 - t0)) ms" >&2
+grep -E -o "renewed in [0-9]+ ms" "$DAEMON_LOG" | head -n 1 |
+    sed 's/^/timing: VOMS renewal, daemon log: /' >&2
+
+assert_eq "$old_fqans" "$(vinfo -fqan -file "$file")" \
+    "renewed: FQANs identical, in order"
+if vinfo -all -file "$file" > "$T/all.txt"; then
+	ok "voms-proxy-info -all accepts the renewed proxy"
+else
+	fail "voms-proxy-info -all rejects the renewed proxy: $(head -c 300 "$T/all.txt")"
+fi
+new_ac=$(vinfo -actimeleft -file "$file")
+if [ "${new_ac:-0}" -gt "$((old_ac + 600))" ]; then
+	ok "AC ends later ($old_ac s -> $new_ac s left)"
+else
+	fail "AC time left $old_ac s -> ${new_ac:-none} s"
+fi
+vinfo -acexists testvo -file "$file" && ok "renewed: testvo AC present" ||
+    fail "renewed: no testvo AC"
+assert_match '^/C=XX/O=Test/CN=alice(/CN=[0-9]+)+$' "$(proxy_subject "$file")" \
+    "renewed: same identity"
+assert_eq 600 "$(stat -c %a "$file")" "renewed file mode 0600"
+
+status "$file"
+assert_eq 0 "$(kv Last_result)" "STATUS: Last_result=0"
+assert_eq "$(vinfo -fqan -file "$file")" "$(kv_all Fqan)" \
+    "STATUS: Fqan= lines in order"
+x509_end=$(eng_end "$file")
+ac_end=$(( $(date +%s) + new_ac ))
+end=$(kv End_time)
+want=$x509_end
+[ "$ac_end" -lt "$want" ] && want=$ac_end
+if [ "$end" -ge "$((want - 2))" ] && [ "$end" -le "$want" ]; then
+	ok "STATUS: End_time is the earliest of X.509 and AC expiry"
+else
+	fail "STATUS: End_time $end, X.509 $x509_end, AC ~$ac_end"
+fi
+jobget job1
+assert_eq "$file" "$(kv Proxy_name)" "GET: same path"
+
+# a second renewal on request keeps them too (renewing a renewed proxy)
+sleep 1
+kill -USR1 "$DAEMON_PID"
+for i in $(seq 1 150); do
+	[ "$(log_count 'renewed in|FAILED')" -ge 2 ] && break
+	sleep 0.2
+done
+assert_eq 2 "$(log_count 'renewed in')" "SIGUSR1: renewed again"
+assert_eq "$old_fqans" "$(vinfo -fqan -file "$file")" \
+    "second renewal: FQANs identical, in order"
+daemon_alive "after VOMS renewals"
+daemon_stop
+check_log_clean "FAILED"
