@@ -1,0 +1,70 @@
+#!/bin/bash
+# label: voms
+# 212-voms-engine-server-down: the VOMS server is down when a VOMS proxy is
+# due. The renewal fails as a whole (1910, the reason in STATUS and the
+# log: the VOMS server cannot be reached), the proxy is kept untouched and
+# the attempt is retried with backoff; once voms-server is back the next
+# retry renews it with its FQANs, and the failure count resets. The MyProxy
+# server is not put in cool-down for a VOMS failure.
+source "$(dirname "$0")/lib/common.sh"
+source "$PR_LIB_DIR/myproxy.sh"
+source "$PR_LIB_DIR/engine.sh"
+source "$PR_LIB_DIR/voms.sh"
+
+vinfo() {
+	X509_CERT_DIR=$MP_CADIR X509_VOMS_DIR=$VOMS_VOMSDIR voms-proxy-info \
+	    "$@" 2>/dev/null
+}
+
+mp_setup
+mp_start one
+mp_store alice one
+A1=$(mp_addr one)
+voms_init "$T/voms" "$T/ca" testvo || die "voms_init"
+voms_add_user /C=XX/O=Test/CN=alice /testvo/sub /testvo/Role=production ||
+    die "voms_add_user"
+voms_proxy_init "$T/ca/alice" "$T/cur.pem" 0:40 0:20 \
+    /testvo/sub /testvo/Role=production || die "voms-proxy-init"
+fqans=$(vinfo -fqan -file "$T/cur.pem")
+cur_end=$(eng_end "$T/cur.pem")
+
+voms_stop
+eng_start -A -V "$VOMS_VOMSDIR" -G "$VOMS_VOMSES" --lifetime 2 \
+    --backoff-min 1 --backoff-max 2 --cooldown 60
+reg "$T/cur.pem" "$A1" job1
+assert_response 0 "register"
+file=$(kv Proxy_name)
+sum=$(sha256sum < "$file")
+wait_status "$file" Failures '[2-9]|[1-9][0-9]+' 30 ||
+    fail "VOMS down: no repeated attempts (Failures=$(kv Failures))"
+assert_eq 1910 "$(kv Last_result)" "VOMS down: Last_result=1910"
+assert_match "VOMS testvo: localhost:$VOMS_PORT: cannot connect: Connection refused" \
+    "$(kv Last_error)" "VOMS down: Last_error names the VOMS server and why"
+assert_match "FAILED .*code 1910.*localhost:$VOMS_PORT: cannot connect.*proxy kept" \
+    "$(grep 'FAILED' "$DAEMON_LOG" | head -n 1)" "VOMS down: logged"
+assert_eq "$sum" "$(sha256sum < "$file")" "VOMS down: proxy kept"
+assert_eq 0 "$(log_count "server $A1 unreachable")" \
+    "VOMS down: the MyProxy server is not cooled down"
+now=$(date +%s)
+nxt=$(kv Renewal_time)
+if [ "$nxt" -ge "$((now - 1))" ] && [ "$nxt" -le "$((now + 3))" ]; then
+	ok "VOMS down: next attempt within the backoff ($((nxt - now)) s)"
+else
+	fail "VOMS down: next attempt at $nxt, now $now"
+fi
+jobget job1
+assert_response 0 "VOMS down: GET still answers"
+
+voms_start || die "voms_start"
+wait_status "$file" Last_result 0 30 ||
+    fail "VOMS back: not renewed (Last_error=$(kv Last_error))"
+assert_eq 0 "$(kv Failures)" "VOMS back: Failures reset"
+assert_eq "" "$(kv Last_error)" "VOMS back: no Last_error"
+[ "$(eng_end "$file")" -gt "$cur_end" ] && ok "VOMS back: proxy renewed" ||
+    fail "VOMS back: proxy not renewed"
+assert_eq "$fqans" "$(vinfo -fqan -file "$file")" "VOMS back: FQANs in order"
+vinfo -all -file "$file" > /dev/null && ok "VOMS back: voms-proxy-info -all" ||
+    fail "VOMS back: voms-proxy-info -all rejects it"
+daemon_alive "end"
+daemon_stop
+check_log_clean
