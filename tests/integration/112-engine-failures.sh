@@ -5,7 +5,8 @@
 # proxy kept, and retried with backoff: credential destroyed on the server;
 # service DN not authorised; stored credential ending before the current
 # proxy (no shortening); a server that never answers (worker killed at
-# --worker-timeout). The daemon survives all of it.
+# --worker-timeout 2, in a daemon restarted with it). The daemon survives
+# all of it.
 source "$(dirname "$0")/lib/common.sh"
 source "$PR_LIB_DIR/myproxy.sh"
 source "$PR_LIB_DIR/engine.sh"
@@ -21,7 +22,7 @@ mp_hang_start
 new_proxy alice "$T/a.pem" 20
 new_proxy bob "$T/b.pem" 20
 new_proxy alice "$T/long.pem" 600
-eng_start --worker-timeout 2 --backoff-min 1 --backoff-max 2 --lifetime 2
+eng_start --worker-timeout 30 --backoff-min 1 --backoff-max 2 --lifetime 2
 
 # expect_failure FILE DESC REGEX: repeated failed attempts with REGEX in
 # Last_error and in a FAILED log line, the file unchanged.
@@ -67,6 +68,8 @@ assert_eq "$long_end" "$(kv End_time)" "no shortening: GET End_time unchanged"
 
 # ---- a server that never answers: the worker is killed at 2 s. Three
 # entries of it: each gets 1 s of the 2 s budget, so only the kill ends it.
+daemon_stop
+eng_start --worker-timeout 2 --backoff-min 1 --backoff-max 2 --lifetime 2
 H=localhost:$HANG_PORT
 reg "$T/a.pem" "$H,$H,$H" jobH
 assert_response 0 "register (hang)"
