@@ -147,9 +147,9 @@ sched_dispatch(struct daemon *d, const struct store_proxy *p)
 		log_debug("sched: %s: %s", p->file, err.msg);
 		return SCHED_HOLD;
 	}
-	/* No renewal engine: nothing to do before the proxy expires. */
-	log_debug("sched: %s: %s; waiting for its expiry at %lld", p->file,
-	    err.msg, (long long)p->not_after);
+	/* Renewal disabled: nothing to do before the proxy expires. */
+	log_warnx("%s (%s): %s; kept until it expires at %lld", p->file,
+	    p->identity, err.msg, (long long)p->not_after);
 	if ((rc = store_begin(d->store, &err)) != 0 ||
 	    (rc = store_update_proxy_times(d->store, p->id, p->not_after,
 	    p->obtained, p->not_after, &err)) != 0 ||
