@@ -443,8 +443,8 @@ worker_result(struct worker *w, struct renew_result *res)
 	    !w->bad_frame) {
 		if (renew_result_parse(w->res, w->res_len, res, &err) != 0) {
 			res->code = PR_ERR_PROTO_PARSE;
-			(void)snprintf(res->msg, sizeof(res->msg), "%s",
-			    err.msg);
+			(void)snprintf(res->msg, sizeof(res->msg), "malformed "
+			    "worker result: %.400s", err.msg);
 		} else if (res->code == 0 && (!WIFEXITED(st) ||
 		    WEXITSTATUS(st) != 0)) {
 			res->code = PR_ERR_GENERIC;
@@ -452,9 +452,11 @@ worker_result(struct worker *w, struct renew_result *res)
 			    "reported success but did not exit 0");
 		}
 	} else if (WIFSIGNALED(st)) {
+		const char *sig = sigabbrev_np(WTERMSIG(st));
+
 		res->code = PR_ERR_GENERIC;
 		(void)snprintf(res->msg, sizeof(res->msg), "worker died of "
-		    "signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
+		    "signal %d (SIG%s)", WTERMSIG(st), sig ? sig : "?");
 	} else {
 		res->code = PR_ERR_GENERIC;
 		(void)snprintf(res->msg, sizeof(res->msg), "worker exited with "
