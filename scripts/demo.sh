@@ -17,6 +17,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../tests/integration/lib/common.sh"
 # shellcheck source=../tests/integration/lib/myproxy.sh
 source "$PR_LIB_DIR/myproxy.sh"
+# shellcheck source=../tests/integration/lib/voms.sh
+source "$PR_LIB_DIR/voms.sh"
 
 say() { printf '\n==> %s\n' "$*"; }
 show_time() { date -u -d "@$1" '+%Y-%m-%d %H:%M:%S UTC'; }
@@ -36,9 +38,16 @@ new_proxy alice "$T/alice.proxy" 20
 before=$(proxy_end_time "$T/alice.proxy")
 echo "proxy ends $(show_time "$before")"
 
+say "a VOMS server (voms-server + private MariaDB) for VO testvo"
+voms_init "$T/voms" "$T/ca" testvo || die "voms_init"
+voms_add_user /C=XX/O=Test/CN=alice /testvo/sub /testvo/Role=production ||
+    die "voms_add_user"
+echo "up in $VOMS_SETUP_MS ms on localhost:$VOMS_PORT; alice is in /testvo/sub with Role=production"
+
 say "proxy-renewd: repository $REPO, socket $SOCK"
 PROXY_RENEWD_WORKER=$WORKER daemon_start -t "$MP_SVC_CERT" -k "$MP_SVC_KEY" \
-    -C "$MP_CADIR" --myproxy-server "$server"
+    -C "$MP_CADIR" --myproxy-server "$server" \
+    -A -V "$VOMS_VOMSDIR" -G "$VOMS_VOMSES"
 
 say "proxy-renew -s $server -f alice.proxy -j https://wms.example.org/job/1 start"
 cli -s "$server" -f "$T/alice.proxy" -j https://wms.example.org/job/1 start
@@ -66,6 +75,33 @@ printf '%s\n' "$OUT"
 
 say "the daemon's log"
 grep -v '^====' "$DAEMON_LOG" | tail -n 15
+
+vinfo() {
+	X509_CERT_DIR=$MP_CADIR X509_VOMS_DIR=$VOMS_VOMSDIR voms-proxy-info "$@" 2>/dev/null
+}
+say "a VOMS proxy for job 2: 40 minutes, ACs for 20 minutes, role first"
+voms_proxy_init "$T/ca/alice" "$T/alice-voms.proxy" 0:40 0:20 \
+    /testvo/Role=production /testvo/sub || die "voms-proxy-init"
+echo "FQANs:"; vinfo -fqan -file "$T/alice-voms.proxy"
+echo "AC time left: $(vinfo -actimeleft -file "$T/alice-voms.proxy") s"
+cli -s "$server" -f "$T/alice-voms.proxy" -j https://wms.example.org/job/2 start
+assert_rc 0 "register the VOMS proxy"
+vfile=$OUT
+echo "$vfile (a file of its own: other FQANs)"
+old_ac=$(vinfo -actimeleft -file "$T/alice-voms.proxy")
+say "waiting for the VOMS renewal"
+new_ac=$old_ac
+for i in $(seq 1 60); do
+	new_ac=$(vinfo -actimeleft -file "$vfile" || echo 0)
+	[ "${new_ac:-0}" -gt $((old_ac + 600)) ] && break
+	sleep 1
+done
+[ "${new_ac:-0}" -gt $((old_ac + 600)) ] || die "the VOMS proxy was not renewed within 60 s"
+echo "renewed FQANs (same list, same order):"; vinfo -fqan -file "$vfile"
+echo "AC time left: $old_ac s before, $new_ac s after"
+ok "the job's VOMS proxy was renewed with its ACs"
+grep "renewal of" "$DAEMON_LOG" | tail -n 2
+cli -j https://wms.example.org/job/2 stop
 
 say "proxy-renew -j https://wms.example.org/job/1 stop"
 cli -j https://wms.example.org/job/1 stop
