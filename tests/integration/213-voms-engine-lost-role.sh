@@ -53,7 +53,9 @@ assert_match "/testvo/Role=production" "$(vinfo -fqan -file "$fprod")" \
 jobget job-prod
 assert_response 0 "lost role: GET answers with the kept proxy"
 
-wait_status "$fsub" Last_result 0 30 || fail "other proxy: not renewed"
+wait_status "$fsub" Last_attempt '[1-9][0-9]+' 60 ||
+    fail "other proxy: no attempt"
+assert_eq 0 "$(kv Last_result)" "other proxy: Last_result=0 ($(kv Last_error))"
 [ "$(eng_end "$fsub")" -gt "$sub_end" ] && ok "other proxy renewed" ||
     fail "other proxy not renewed"
 assert_eq "/testvo/sub/Role=NULL/Capability=NULL
