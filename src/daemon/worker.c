@@ -640,8 +640,9 @@ worker_lease(struct daemon *d, const struct store_proxy *p,
 	return rc;
 }
 
+/* The request frame for p (w->req): paths, lifetime, timeouts, Skip=. */
 static int
-worker_spawn(struct worker *w, const struct store_proxy *p,
+worker_request(struct worker *w, const struct store_proxy *p,
     struct pr_error *err)
 {
 	struct daemon *d = w->d;
@@ -649,16 +650,11 @@ worker_spawn(struct worker *w, const struct store_proxy *p,
 	struct renew_server srv[RENEW_SERVERS_MAX];
 	const char *skip[RENEW_SERVERS_MAX];
 	struct renew_job job;
-	char *cur, *out;
-	int sv[2], fd, rc;
+	char *cur = repo_path_of(d, p->file), *out = repo_path_of(d, w->tmp);
 	size_t n_srv;
 	int64_t per, life = d->opts.lifetime * 3600;
+	int rc;
 
-	if ((fd = repo_create_temp(d->repo_fd, &w->tmp, err)) == -1)
-		return err->code;
-	(void)close(fd);	/* the worker opens it by name */
-	cur = repo_path_of(d, p->file);
-	out = repo_path_of(d, w->tmp);
 	memset(&job, 0, sizeof(job));
 	job.servers = p->servers;
 	job.proxy_path = cur;
@@ -670,9 +666,6 @@ worker_spawn(struct worker *w, const struct store_proxy *p,
 	job.svc.cadir = wp->cadir;
 	job.skip = skip;
 	job.n_skip = cool_skip_list(w, p->servers, srv, skip, &n_srv);
-	job.voms = d->opts.enable_voms;
-	if (job.voms)
-		voms_paths(&d->opts, &job.vomsdir, &job.vomses);
 	/* every server tried gets its share of the hard timeout */
 	per = d->opts.worker_timeout / (int64_t)(n_srv - job.n_skip);
 	job.server_timeout_sec = (int)(per > WORKER_SERVER_TIMEOUT_MAX ?
@@ -680,7 +673,21 @@ worker_spawn(struct worker *w, const struct store_proxy *p,
 	rc = renew_job_frame(&job, &w->req, &w->req_len, err);
 	free(cur);
 	free(out);
-	if (rc != 0)
+	return rc;
+}
+
+/* Temp file, request, socketpair, process, loop registration, timer. */
+static int
+worker_spawn(struct worker *w, const struct store_proxy *p,
+    struct pr_error *err)
+{
+	struct daemon *d = w->d;
+	int sv[2], fd, rc;
+
+	if ((fd = repo_create_temp(d->repo_fd, &w->tmp, err)) == -1)
+		return err->code;
+	(void)close(fd);	/* the worker opens it by name */
+	if ((rc = worker_request(w, p, err)) != 0)
 		return rc;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
 		return pr_error_set(err, errno, "socketpair: %s",
@@ -691,7 +698,7 @@ worker_spawn(struct worker *w, const struct store_proxy *p,
 		(void)close(sv[1]);
 		return rc;
 	}
-	rc = renew_worker_spawn(wp->path, sv[1], &w->pid, err);
+	rc = renew_worker_spawn(d->workers.path, sv[1], &w->pid, err);
 	(void)close(sv[1]);
 	if (rc != 0) {
 		(void)close(sv[0]);
