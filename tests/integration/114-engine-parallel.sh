@@ -1,7 +1,7 @@
 #!/bin/bash
 # label: myproxy
 # 114-engine-parallel: N proxies (default 50; PR_ENGINE_N) of U identities
-# (default 10; PR_ENGINE_USERS; each registered N/U times with Unique=1, so
+# (default 5; PR_ENGINE_USERS; each registered N/U times with Unique=1, so
 # every registration is its own record, file and renewal), then all made
 # due at once (SIGUSR1): every one is renewed, by at most --workers (4)
 # workers at a time and more than one at a time (counted from the daemon's
@@ -13,7 +13,7 @@ source "$PR_LIB_DIR/myproxy.sh"
 source "$PR_LIB_DIR/engine.sh"
 
 N=${PR_ENGINE_N:-50}
-U=${PR_ENGINE_USERS:-10}
+U=${PR_ENGINE_USERS:-5}
 # a sanitizer build's worker is about ten times slower: fewer proxies
 if [ -z "${PR_ENGINE_N:-}" ] && grep -q __asan_init "$PRD"; then
 	N=16
