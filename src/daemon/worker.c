@@ -12,8 +12,10 @@
  *      driven by the loop; exits arrive through a SIGCHLD signalfd and are
  *      reaped with waitpid(pid, WNOHANG) for our own pids only.
  *  (3) A proxy in flight has a lease: its next_renewal is pushed past the
- *      worker's hard timeout, so the scheduler does not pick it again and a
- *      restart mid-renewal retries it soon. Completion always rewrites it.
+ *      worker's hard timeout (never past its expiry), so the scheduler does
+ *      not pick it again and a restart mid-renewal retries it soon.
+ *      Completion rewrites it; a result for a record that expired, was
+ *      unregistered or replaced meanwhile is discarded.
  *  (4) A worker's result replaces the repository file only after the master
  *      re-checked it (cred_inspect through renew_verify: parses, key
  *      matches, same identity, later expiry, same VOMS attributes) and the
@@ -631,6 +633,9 @@ worker_lease(struct daemon *d, const struct store_proxy *p,
 	int64_t until = (int64_t)time(NULL) + d->opts.worker_timeout +
 	    WORKER_LEASE_SLACK_SEC;
 	int rc;
+
+	if (until > p->not_after)	/* expiry is never postponed */
+		until = p->not_after;
 
 	if ((rc = store_begin(d->store, err)) != 0 ||
 	    (rc = store_update_proxy_times(d->store, p->id, p->not_after,

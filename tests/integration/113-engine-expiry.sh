@@ -3,7 +3,9 @@
 # 113-engine-expiry: a proxy that cannot be renewed (its MyProxy server has
 # no credential for it) is retried with backoff until it expires; then its
 # file is removed, GET answers 1909 and LIST no longer shows it, while a
-# proxy of the same short life whose server works is renewed in time.
+# proxy of the same short life whose server works is renewed in time. A
+# renewal still in flight (a server that never answers) does not postpone
+# the expiry, and is stopped with the daemon.
 source "$(dirname "$0")/lib/common.sh"
 source "$PR_LIB_DIR/myproxy.sh"
 source "$PR_LIB_DIR/engine.sh"
@@ -23,6 +25,14 @@ fa=$(kv Proxy_name)
 reg "$T/b.pem" "$A1" jobB
 assert_response 0 "register bob"
 fb=$(kv Proxy_name)
+# alice again, own record, at a server that never answers: its renewal is
+# still in flight at the expiry, which must not wait for it
+# (three entries of it: 3 x 30 s, so the worker outlives this test)
+mp_hang_start
+H=localhost:$HANG_PORT
+reg "$T/a.pem" "$H,$H,$H" jobH "Unique=1\\n"
+assert_response 0 "register alice at a hanging server"
+fh=$(kv Proxy_name)
 
 wait_end_after "$fb" "$end" 20 || fail "bob: not renewed before expiry"
 wait_status "$fa" Failures '[2-9]|[1-9][0-9]+' 15 || fail "alice: not retried"
@@ -42,6 +52,11 @@ else
 fi
 jobget jobA
 assert_response 1909 "alice: GET after expiry"
+wait_log "$(basename "$fh") .*expired without a successful renewal" 3 ||
+    fail "in-flight renewal: no expiry at notAfter"
+assert_file_gone "$fh" "in-flight renewal: file removed at expiry"
+jobget jobH
+assert_response 1909 "in-flight renewal: GET after expiry"
 list
 assert_eq "$fb" "$(kv_all Proxy_name)" "LIST shows only bob's proxy"
 n=$(log_count "FAILED.*$(basename "$fa")")
@@ -56,4 +71,8 @@ unreg jobA
 assert_response 0 "alice: unregister the expired job"
 daemon_alive "after the expiry"
 daemon_stop
+assert_match "renewal of $(basename "$fh") abandoned at shutdown" \
+    "$(cat "$DAEMON_LOG")" "the hanging worker was stopped with the daemon"
+assert_eq "" "$(cd "$REPO" && ls -A | grep '^\.tmp' || true)" "no temp file left"
+
 check_log_clean
