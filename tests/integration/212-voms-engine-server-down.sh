@@ -5,7 +5,8 @@
 # log: the VOMS server cannot be reached), the proxy is kept untouched and
 # the attempt is retried with backoff; once voms-server is back the next
 # retry renews it with its FQANs, and the failure count resets. The MyProxy
-# server is not put in cool-down for a VOMS failure.
+# server is not put in cool-down for a VOMS failure. When the server moves
+# (the AC's URI dead), the vomses entry given with -G is used.
 source "$(dirname "$0")/lib/common.sh"
 source "$PR_LIB_DIR/myproxy.sh"
 source "$PR_LIB_DIR/engine.sh"
@@ -65,6 +66,22 @@ assert_eq "" "$(kv Last_error)" "VOMS back: no Last_error"
 assert_eq "$fqans" "$(vinfo -fqan -file "$file")" "VOMS back: FQANs in order"
 vinfo -all -file "$file" > /dev/null && ok "VOMS back: voms-proxy-info -all" ||
     fail "VOMS back: voms-proxy-info -all rejects it"
+
+# ---- the server moved: the AC's URI is dead, the vomses entry (-G) works
+old_port=$VOMS_PORT
+voms_move_port || die "voms_move_port"
+end=$(eng_end "$file")
+n=$(log_count 'renewed in')
+sleep 1
+kill -USR1 "$DAEMON_PID"
+for i in $(seq 1 150); do
+	[ "$(log_count 'renewed in')" -gt "$n" ] && break
+	sleep 0.2
+done
+[ "$(eng_end "$file")" -gt "$end" ] &&
+    ok "moved: renewed through the vomses entry (port $old_port -> $VOMS_PORT)" ||
+    fail "moved: not renewed ($(grep FAILED "$DAEMON_LOG" | tail -n 1))"
+assert_eq "$fqans" "$(vinfo -fqan -file "$file")" "moved: FQANs in order"
 daemon_alive "end"
 daemon_stop
 check_log_clean
