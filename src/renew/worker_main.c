@@ -135,7 +135,13 @@ worker_voms(const struct renew_request *req, const char *pem, size_t len,
 	o.vomsdir = req->vomsdir;
 	o.vomses = req->vomses;
 	o.certdir = req->svc.cadir;
-	o.timeout_sec = req->server_timeout_sec;
+	/*
+	 * VOMS_ContactRaw opens two connections per server (observed with
+	 * voms-server 2.1): each gets half of the per-server budget, so one
+	 * hung VOMS server costs what one MyProxy server may.
+	 */
+	o.timeout_sec = req->server_timeout_sec > 1 ?
+	    req->server_timeout_sec / 2 : 1;
 	if (voms_client_renew_file(req->proxy_path, pem, len, &o, out, out_len,
 	    err) == -1)
 		return err->code != 0 ? err->code : PR_ERR_VOMS;
