@@ -671,6 +671,9 @@ worker_request(struct worker *w, const struct store_proxy *p,
 	job.svc.cadir = wp->cadir;
 	job.skip = skip;
 	job.n_skip = cool_skip_list(w, p->servers, srv, skip, &n_srv);
+	job.voms = d->opts.enable_voms;
+	if (job.voms)
+		voms_paths(&d->opts, &job.vomsdir, &job.vomses);
 	/* every server tried gets its share of the hard timeout */
 	per = d->opts.worker_timeout / (int64_t)(n_srv - job.n_skip);
 	job.server_timeout_sec = (int)(per > WORKER_SERVER_TIMEOUT_MAX ?
