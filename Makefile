@@ -30,6 +30,9 @@ check-asan:
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(ASAN_BUILD) $(CTEST_FLAGS) -j $(JOBS) -L 'unit|core'
+	# the main renewal paths (worker, daemon, VOMS) under the sanitizers too
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir $(ASAN_BUILD) $(CTEST_FLAGS) -j $(JOBS) -R 'integration/(100|110|111|116|210)-'
 
 check-valgrind: build
 	./scripts/valgrind-unit.sh $(BUILD)
