@@ -12,20 +12,9 @@ source "$PR_LIB_DIR/myproxy.sh"
 source "$PR_LIB_DIR/engine.sh"
 source "$PR_LIB_DIR/voms.sh"
 
-vinfo() {
-	X509_CERT_DIR=$MP_CADIR X509_VOMS_DIR=$VOMS_VOMSDIR voms-proxy-info \
-	    "$@" 2>/dev/null
-}
-
-mp_setup
-mp_start one
-mp_store alice one
-A1=$(mp_addr one)
-voms_init "$T/voms" "$T/ca" testvo || die "voms_init"
+eng_voms_setup /testvo/sub /testvo/Role=production
 ok "voms-server up in $VOMS_SETUP_MS ms"
 echo "timing: VOMS server setup (MariaDB + schema + voms): $VOMS_SETUP_MS ms" >&2
-voms_add_user /C=XX/O=Test/CN=alice /testvo/sub /testvo/Role=production ||
-    die "voms_add_user"
 # the role before the group: not the server's default order
 voms_proxy_init "$T/ca/alice" "$T/cur.pem" 0:40 0:20 \
     /testvo/Role=production /testvo/sub || die "voms-proxy-init"

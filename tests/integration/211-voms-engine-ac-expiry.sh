@@ -11,17 +11,7 @@ source "$PR_LIB_DIR/myproxy.sh"
 source "$PR_LIB_DIR/engine.sh"
 source "$PR_LIB_DIR/voms.sh"
 
-vinfo() {
-	X509_CERT_DIR=$MP_CADIR X509_VOMS_DIR=$VOMS_VOMSDIR voms-proxy-info \
-	    "$@" 2>/dev/null
-}
-
-mp_setup
-mp_start one
-mp_store alice one
-A1=$(mp_addr one)
-voms_init "$T/voms" "$T/ca" testvo || die "voms_init"
-voms_add_user /C=XX/O=Test/CN=alice /testvo/sub || die "voms_add_user"
+eng_voms_setup /testvo/sub
 voms_proxy_init "$T/ca/alice" "$T/short.pem" 3:00 0:20 /testvo/sub ||
     die "voms-proxy-init short AC"
 voms_proxy_init "$T/ca/alice" "$T/long.pem" 3:00 3:00 /testvo/sub ||

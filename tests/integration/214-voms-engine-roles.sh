@@ -10,18 +10,8 @@ source "$PR_LIB_DIR/myproxy.sh"
 source "$PR_LIB_DIR/engine.sh"
 source "$PR_LIB_DIR/voms.sh"
 
-vinfo() {
-	X509_CERT_DIR=$MP_CADIR X509_VOMS_DIR=$VOMS_VOMSDIR voms-proxy-info \
-	    "$@" 2>/dev/null
-}
-
-mp_setup
-mp_start one
-mp_store alice one
-A1=$(mp_addr one)
-voms_init "$T/voms" "$T/ca" testvo || die "voms_init"
-voms_add_user /C=XX/O=Test/CN=alice /testvo/sub /testvo/Role=production \
-    /testvo/Role=VO-Admin || die "voms_add_user"
+eng_voms_setup /testvo/sub /testvo/Role=production \
+    /testvo/Role=VO-Admin
 # 2 h proxies and ACs: nothing due until renew-all
 voms_proxy_init "$T/ca/alice" "$T/prod.pem" 2:00 2:00 /testvo/Role=production ||
     die "voms-proxy-init prod"

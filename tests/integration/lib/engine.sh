@@ -12,6 +12,15 @@
 #                         matches REGEX (default 20 s); 0 when it did; OUT
 #                         holds the last STATUS response
 #   log_count REGEX       lines of DAEMON_LOG matching REGEX
+#
+# For the 21x-voms-engine tests (voms.sh sourced too):
+#
+#   eng_voms_setup FQAN...  mp_setup, myproxy-server "one" holding alice's
+#                         credential (its address in A1), voms_init in
+#                         $T/voms (VO testvo), alice added with the FQANs;
+#                         dies on failure
+#   vinfo ARGS...         voms-proxy-info ARGS with the lab's CA and vomsdir,
+#                         stderr dropped
 
 eng_start() {
 	export PROXY_RENEWD_WORKER=$WORKER
@@ -43,4 +52,18 @@ wait_status() {
 
 log_count() {
 	grep -Ec -- "$1" "$DAEMON_LOG"
+}
+
+eng_voms_setup() {
+	mp_setup
+	mp_start one
+	mp_store alice one
+	A1=$(mp_addr one)
+	voms_init "$T/voms" "$T/ca" testvo || die "voms_init"
+	voms_add_user /C=XX/O=Test/CN=alice "$@" || die "voms_add_user"
+}
+
+vinfo() {
+	X509_CERT_DIR=$MP_CADIR X509_VOMS_DIR=$VOMS_VOMSDIR voms-proxy-info \
+	    "$@" 2>/dev/null
 }
