@@ -22,9 +22,10 @@
 #include "cred.h"
 #include "pr_limits.h"
 #include "renew.h"
+#include "renew_util.h"
 
-static void
-wipe_free(char *buf, size_t len)
+void
+renew_wipe_free(char *buf, size_t len)
 {
 	if (buf == NULL)
 		return;
@@ -32,9 +33,8 @@ wipe_free(char *buf, size_t len)
 	free(buf);
 }
 
-/* snprintf into a fixed field; truncation of messages is acceptable. */
-static void __attribute__((format(printf, 3, 4)))
-fmt_field(char *dst, size_t size, const char *fmt, ...)
+void
+renew_fmt_field(char *dst, size_t size, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -90,7 +90,7 @@ parse_one_server(const char *s, size_t len, struct renew_server *srv,
 	    &srv->port) == -1)
 		return pr_error_set(err, EINVAL, "server list: bad port for "
 		    "host %s (1..65535)", srv->host);
-	fmt_field(srv->name, sizeof(srv->name), "%s:%d", srv->host,
+	renew_fmt_field(srv->name, sizeof(srv->name), "%s:%d", srv->host,
 	    srv->port);
 	return 0;
 }
@@ -206,7 +206,7 @@ try_server(const struct renew_request *req, const struct renew_server *srv,
 			    "available");
 		else if ((rc = req->voms(req, pem, pem_len, &vpem,
 		    &vpem_len, &err)) == 0) {
-			wipe_free(pem, pem_len);
+			renew_wipe_free(pem, pem_len);
 			pem = vpem;
 			pem_len = vpem_len;
 		}
@@ -216,12 +216,13 @@ try_server(const struct renew_request *req, const struct renew_server *srv,
 		    req->now, &res->end_time, &err);
 	if (rc == 0 && req->out_fd != -1)
 		rc = write_all(req->out_fd, pem, pem_len, &err);
-	wipe_free(pem, pem_len);
+	renew_wipe_free(pem, pem_len);
 	if (rc != 0) {
 		se->code = rc;
 		se->is_unreachable = unreachable;
-		fmt_field(se->server, sizeof(se->server), "%s", srv->name);
-		fmt_field(se->msg, sizeof(se->msg), "%s", err.msg);
+		renew_fmt_field(se->server, sizeof(se->server), "%s",
+		    srv->name);
+		renew_fmt_field(se->msg, sizeof(se->msg), "%s", err.msg);
 	}
 	return rc;
 }
@@ -258,15 +259,15 @@ load_current(const struct renew_request *req, struct cred_info *cur,
 	    &len, &err);
 	if (rc == 0)
 		rc = cred_inspect(buf, len, req->now, cur, &err);
-	wipe_free(buf, len);
+	renew_wipe_free(buf, len);
 	if (rc != 0) {
 		res->code = rc;
-		fmt_field(res->msg, sizeof(res->msg), "current proxy %s: %s",
-		    req->proxy_path, err.msg);
+		renew_fmt_field(res->msg, sizeof(res->msg),
+		    "current proxy %s: %s", req->proxy_path, err.msg);
 		return rc;
 	}
 	res->old_end_time = cred_expiry(cur);
-	fmt_field(res->identity, sizeof(res->identity), "%s",
+	renew_fmt_field(res->identity, sizeof(res->identity), "%s",
 	    cur->identity);
 	return 0;
 }
@@ -285,7 +286,7 @@ renew_run(const struct renew_request *req, struct renew_result *res)
 	pr_error_clear(&err);
 	if ((res->code = renew_parse_servers(req->servers, srv,
 	    RENEW_SERVERS_MAX, &n_srv, &err)) != 0) {
-		fmt_field(res->msg, sizeof(res->msg), "%s", err.msg);
+		renew_fmt_field(res->msg, sizeof(res->msg), "%s", err.msg);
 		return res->code;
 	}
 	if (load_current(req, &cur, res) != 0)
@@ -302,7 +303,7 @@ renew_run(const struct renew_request *req, struct renew_result *res)
 		if (try_server(req, &srv[i], &cur, res,
 		    &res->errors[res->n_errors]) == 0) {
 			res->code = 0;
-			fmt_field(res->server, sizeof(res->server), "%s",
+			renew_fmt_field(res->server, sizeof(res->server), "%s",
 			    srv[i].name);
 			cred_info_free(&cur);
 			return 0;

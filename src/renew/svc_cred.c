@@ -23,6 +23,7 @@
 
 #include "pr_limits.h"
 #include "renew.h"
+#include "renew_util.h"
 
 #define SVC_FILE_MAX_BYTES (256 * 1024)
 
@@ -40,15 +41,6 @@ renew_service_cred_defaults(struct service_cred *svc)
 	if (svc->cadir == NULL)
 		svc->cadir = (e = getenv("X509_CERT_DIR")) != NULL && *e != '\0' ?
 		    e : RENEW_DEFAULT_CADIR;
-}
-
-static void
-wipe_free(char *buf, size_t len)
-{
-	if (buf == NULL)
-		return;
-	explicit_bzero(buf, len);
-	free(buf);
 }
 
 /* Read a whole small file; is_key adds the owner and mode checks. */
@@ -108,7 +100,7 @@ read_svc_file(const char *what, const char *path, int is_key, char **out,
 	*out_len = len;
 	buf = NULL;
 done:
-	wipe_free(buf, len);
+	renew_wipe_free(buf, len);
 	(void)close(fd);
 	return rc;
 }
@@ -179,7 +171,7 @@ done:
 	EVP_PKEY_free(key);
 	BIO_free(cbio);
 	BIO_free(kbio);
-	wipe_free(cbuf, clen);
-	wipe_free(kbuf, klen);
+	renew_wipe_free(cbuf, clen);
+	renew_wipe_free(kbuf, klen);
 	return rc;
 }

@@ -11,25 +11,15 @@
 #include <errno.h>
 #include <signal.h>
 #include <spawn.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "message.h"
 #include "renew.h"
+#include "renew_util.h"
 
 extern char **environ;
-
-static void __attribute__((format(printf, 3, 4)))
-fmt_field(char *dst, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(dst, size, fmt, ap);
-	va_end(ap);
-}
 
 /* Payload of m as a whole frame (header + payload). */
 static int
@@ -151,7 +141,7 @@ parse_server_error(const char *v, struct renew_server_error *se)
 		return -1;
 	memcpy(se->server, v, n);
 	se->server[n] = '\0';
-	fmt_field(se->msg, sizeof(se->msg), "%s", sep + 2);
+	renew_fmt_field(se->msg, sizeof(se->msg), "%s", sep + 2);
 	se->code = PR_ERR_MYPROXY;
 	return 0;
 }
@@ -185,9 +175,9 @@ result_from_msg(const struct pr_msg *m, struct renew_result *res,
 		    "%zu server errors", n);
 	res->code = (int)code;
 	if ((v = msg_get(m, RENEW_KEY_MESSAGE)) != NULL)
-		fmt_field(res->msg, sizeof(res->msg), "%s", v);
+		renew_fmt_field(res->msg, sizeof(res->msg), "%s", v);
 	if ((v = msg_get(m, RENEW_KEY_IDENTITY)) != NULL)
-		fmt_field(res->identity, sizeof(res->identity), "%s", v);
+		renew_fmt_field(res->identity, sizeof(res->identity), "%s", v);
 	for (i = 0; i < n; i++, res->n_errors++)
 		if (parse_server_error(msg_get_nth(m, RENEW_KEY_SERVER_ERROR,
 		    i), &res->errors[i]) != 0)
@@ -201,7 +191,7 @@ result_from_msg(const struct pr_msg *m, struct renew_result *res,
 	    msg_get_int(m, RENEW_KEY_END_TIME, &end) != 0 || end <= 0)
 		return pr_error_set(err, PR_ERR_PROTO_PARSE, "worker result: "
 		    "success without Server and End_time");
-	fmt_field(res->server, sizeof(res->server), "%s", v);
+	renew_fmt_field(res->server, sizeof(res->server), "%s", v);
 	res->end_time = end;
 	return 0;
 }

@@ -1,0 +1,18 @@
+/*
+ * renew_util.h: small helpers shared by the files of pr_renew (renew.c,
+ * svc_cred.c, wire.c). Private to src/renew: not part of the renew.h
+ * contract. Defined in renew.c.
+ */
+#ifndef PR_RENEW_UTIL_H
+#define PR_RENEW_UTIL_H
+
+#include <stddef.h>
+
+/* explicit_bzero the len bytes of buf, then free it; buf may be NULL. */
+void	renew_wipe_free(char *buf, size_t len);
+
+/* snprintf into a fixed field; truncation of messages is acceptable. */
+void	renew_fmt_field(char *dst, size_t size, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+#endif /* PR_RENEW_UTIL_H */
