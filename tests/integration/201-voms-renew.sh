@@ -15,17 +15,8 @@ trap 'rm -rf "$W"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 info() { X509_CERT_DIR=$VOMS_CERTDIR X509_VOMS_DIR=$VOMS_VOMSDIR "$@"; }
 
-ca_init "$W/ca" || fail "ca_init"
-ca_issue "$W/ca" alice user || fail "ca_issue alice"
-voms_init "$W/voms" "$W/ca" testvo || fail "voms_init"
+voms_driver_setup "$W" /testvo/sub /testvo/Role=production || fail "set-up"
 echo "voms setup: $VOMS_SETUP_MS ms"
-voms_add_user /C=XX/O=Test/CN=alice /testvo/sub /testvo/Role=production ||
-    fail "add alice"
-voms_build_driver "$W/drv" || fail "driver"
-renew() {	# OLD RENEWED OUT
-	"$W/drv" renew "$1" "$2" "$3" "$VOMS_VOMSES" "$VOMS_VOMSDIR" \
-	    "$VOMS_CERTDIR" > "$3.log" 2>&1
-}
 
 # Old proxy: 1 h, ACs 20 min, FQANs in a non-default order.
 voms_proxy_init "$W/ca/alice" "$W/old.pem" 1:00 0:20 \
@@ -37,7 +28,7 @@ sleep 2		# so that fresh ACs end strictly later
 # The MyProxy renewal gives a plain proxy of the same user: 3 h.
 make_proxy "$W/ca/alice" "$W/renewed.pem" 180 || fail "make_proxy"
 t0=$(date +%s%3N)
-renew "$W/old.pem" "$W/renewed.pem" "$W/new.pem" ||
+voms_renew "$W/old.pem" "$W/renewed.pem" "$W/new.pem" ||
     { cat "$W/new.pem.log"; fail "renewal failed"; }
 echo "VOMS renewal (contact + assembly + verification): $(( $(date +%s%3N) - t0 )) ms"
 [ "$(stat -c %a "$W/new.pem")" = 600 ] || fail "new proxy mode"
@@ -84,7 +75,7 @@ grep -q '^type *: RFC' "$W/new.vpi" || fail "voms-proxy-info: not RFC"
 # Renewing the renewed proxy again works too (proxy of a proxy chain).
 sleep 1
 make_proxy "$W/ca/alice" "$W/renewed2.pem" 240 || fail "make_proxy 2"
-renew "$W/new.pem" "$W/renewed2.pem" "$W/new2.pem" ||
+voms_renew "$W/new.pem" "$W/renewed2.pem" "$W/new2.pem" ||
     { cat "$W/new2.pem.log"; fail "second renewal failed"; }
 "$W/drv" info "$W/new2.pem" > "$W/new2.info" || fail "driver info new2"
 [ "$(grep '^fqan ' "$W/new2.info")" = "$(grep '^fqan ' "$W/old.info")" ] ||
@@ -93,7 +84,7 @@ renew "$W/new.pem" "$W/renewed2.pem" "$W/new2.pem" ||
 # The other order stays the other order.
 voms_proxy_init "$W/ca/alice" "$W/rev.pem" 1:00 0:20 \
     /testvo/Role=production /testvo/sub || fail "voms-proxy-init reverse"
-renew "$W/rev.pem" "$W/renewed.pem" "$W/rev.new.pem" ||
+voms_renew "$W/rev.pem" "$W/renewed.pem" "$W/rev.new.pem" ||
     { cat "$W/rev.new.pem.log"; fail "renewal of the reversed proxy"; }
 [ "$(info voms-proxy-info -fqan -file "$W/rev.new.pem" 2>/dev/null | head -2)" = \
     "/testvo/Role=production/Capability=NULL
@@ -101,6 +92,6 @@ renew "$W/rev.pem" "$W/renewed.pem" "$W/rev.new.pem" ||
 
 # No AC: nothing to do (exit 2), nothing written.
 make_proxy "$W/ca/alice" "$W/plain.pem" 30 || fail "make_proxy plain"
-renew "$W/plain.pem" "$W/renewed.pem" "$W/plain.new.pem"
+voms_renew "$W/plain.pem" "$W/renewed.pem" "$W/plain.new.pem"
 [ $? = 2 ] && [ ! -e "$W/plain.new.pem" ] || fail "proxy without AC was touched"
 echo "PASS 201-voms-renew"

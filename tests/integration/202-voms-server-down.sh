@@ -14,15 +14,7 @@ W=$(mktemp -d /tmp/pr-voms202.XXXXXX) || exit 1
 trap 'rm -rf "$W"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-ca_init "$W/ca" || fail "ca_init"
-ca_issue "$W/ca" alice user || fail "ca_issue alice"
-voms_init "$W/voms" "$W/ca" testvo || fail "voms_init"
-voms_add_user /C=XX/O=Test/CN=alice /testvo/Role=production || fail "add alice"
-voms_build_driver "$W/drv" || fail "driver"
-renew() {	# OLD RENEWED OUT
-	"$W/drv" renew "$1" "$2" "$3" "$VOMS_VOMSES" "$VOMS_VOMSDIR" \
-	    "$VOMS_CERTDIR" > "$3.log" 2>&1
-}
+voms_driver_setup "$W" /testvo/Role=production || fail "set-up"
 
 voms_proxy_init "$W/ca/alice" "$W/old.pem" 1:00 0:20 /testvo/Role=production ||
     fail "voms-proxy-init"
@@ -30,7 +22,7 @@ make_proxy "$W/ca/alice" "$W/renewed.pem" 120 || fail "make_proxy"
 old_port=$VOMS_PORT
 
 voms_stop
-if renew "$W/old.pem" "$W/renewed.pem" "$W/down.pem"; then
+if voms_renew "$W/old.pem" "$W/renewed.pem" "$W/down.pem"; then
 	fail "renewal succeeded with the VOMS server down"
 fi
 cat "$W/down.pem.log"
@@ -39,20 +31,20 @@ grep -q "^error 1910: VOMS testvo: localhost:$old_port: cannot connect: Connecti
 [ ! -e "$W/down.pem" ] || fail "a proxy was written although VOMS failed"
 
 voms_start || fail "voms_start"
-renew "$W/old.pem" "$W/renewed.pem" "$W/back.pem" ||
+voms_renew "$W/old.pem" "$W/renewed.pem" "$W/back.pem" ||
     { cat "$W/back.pem.log"; fail "renewal failed with the server back"; }
 
 # The server moves: the AC's URI (old port) is dead, vomses has the new one.
 voms_move_port || fail "voms_move_port"
 [ "$VOMS_PORT" != "$old_port" ] || fail "port did not change"
-renew "$W/old.pem" "$W/renewed.pem" "$W/moved.pem" ||
+voms_renew "$W/old.pem" "$W/renewed.pem" "$W/moved.pem" ||
     { cat "$W/moved.pem.log"; fail "no failover from the AC URI to vomses"; }
 "$W/drv" info "$W/moved.pem" | grep -q "^uri localhost:$VOMS_PORT\$" ||
     fail "fresh AC not from the moved server"
 
 # Both gone: both servers are named in the error.
 voms_stop
-if renew "$W/old.pem" "$W/renewed.pem" "$W/none.pem"; then
+if voms_renew "$W/old.pem" "$W/renewed.pem" "$W/none.pem"; then
 	fail "renewal succeeded with no server"
 fi
 grep -q "localhost:$old_port: cannot connect.*; localhost:$VOMS_PORT: cannot connect" \

@@ -12,16 +12,7 @@ W=$(mktemp -d /tmp/pr-voms203.XXXXXX) || exit 1
 trap 'rm -rf "$W"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-ca_init "$W/ca" || fail "ca_init"
-ca_issue "$W/ca" alice user || fail "ca_issue alice"
-voms_init "$W/voms" "$W/ca" testvo || fail "voms_init"
-voms_add_user /C=XX/O=Test/CN=alice /testvo/sub /testvo/Role=production ||
-    fail "add alice"
-voms_build_driver "$W/drv" || fail "driver"
-renew() {	# OLD RENEWED OUT
-	"$W/drv" renew "$1" "$2" "$3" "$VOMS_VOMSES" "$VOMS_VOMSDIR" \
-	    "$VOMS_CERTDIR" > "$3.log" 2>&1
-}
+voms_driver_setup "$W" /testvo/sub /testvo/Role=production || fail "set-up"
 
 voms_proxy_init "$W/ca/alice" "$W/prod.pem" 1:00 0:20 \
     /testvo/Role=production /testvo/sub || fail "voms-proxy-init prod"
@@ -30,7 +21,7 @@ voms_proxy_init "$W/ca/alice" "$W/sub.pem" 1:00 0:20 /testvo/sub ||
 make_proxy "$W/ca/alice" "$W/renewed.pem" 120 || fail "make_proxy"
 
 voms_revoke /C=XX/O=Test/CN=alice /testvo/Role=production || fail "revoke"
-if renew "$W/prod.pem" "$W/renewed.pem" "$W/prod.new.pem"; then
+if voms_renew "$W/prod.pem" "$W/renewed.pem" "$W/prod.new.pem"; then
 	fail "renewed a role the user lost"
 fi
 cat "$W/prod.new.pem.log"
@@ -38,11 +29,11 @@ grep -q "^error 1910: VOMS testvo: localhost:$VOMS_PORT: .*Unable to satisfy B/t
     "$W/prod.new.pem.log" || fail "the server's message is missing"
 [ ! -e "$W/prod.new.pem" ] || fail "a weaker proxy was written"
 
-renew "$W/sub.pem" "$W/renewed.pem" "$W/sub.new.pem" ||
+voms_renew "$W/sub.pem" "$W/renewed.pem" "$W/sub.new.pem" ||
     { cat "$W/sub.new.pem.log"; fail "proxy without the role did not renew"; }
 
 voms_revoke /C=XX/O=Test/CN=alice /testvo/sub || fail "revoke sub"
-if renew "$W/sub.pem" "$W/renewed.pem" "$W/sub.new2.pem"; then
+if voms_renew "$W/sub.pem" "$W/renewed.pem" "$W/sub.new2.pem"; then
 	fail "renewed a group the user left"
 fi
 cat "$W/sub.new2.pem.log"

@@ -35,6 +35,13 @@
 #       -voms VO:FQAN per FQAN in that order. Output goes to OUT.log.
 #   voms_sql SQL
 #       Runs SQL in the VO database (as the database root user).
+#   voms_driver_setup DIR FQAN...
+#       The set-up of the driver tests (20x): ca_init DIR/ca with user
+#       alice, voms_init DIR/voms (VO testvo), alice added with the FQANs,
+#       voms_build_driver DIR/drv. Sets VOMS_DRIVER=DIR/drv.
+#   voms_renew OLD RENEWED OUT
+#       VOMS_DRIVER renews the ACs of OLD onto RENEWED into OUT, with
+#       VOMS_VOMSES VOMS_VOMSDIR VOMS_CERTDIR; its output goes to OUT.log.
 #   voms_build_driver OUT
 #       Compiles tests/integration/voms_driver.c with the VOMS sources
 #       (src/cred/voms_ac.c cred.c, src/renew/voms_client.c proxy_assemble.c)
@@ -306,4 +313,21 @@ voms_build_driver() {
 	    "$src/src/renew/voms_client.c" "$src/src/renew/proxy_assemble.c" \
 	    "$src/src/common/pr_error.c" -lvomsapi -lssl -lcrypto -ldl ||
 	    { voms_die_ "cannot build the VOMS test driver"; return 1; }
+}
+
+voms_driver_setup() {
+	local dir=$1
+	shift
+	ca_init "$dir/ca" || return 1
+	ca_issue "$dir/ca" alice user || voms_die_ "ca_issue alice" || return
+	voms_init "$dir/voms" "$dir/ca" testvo || return 1
+	voms_add_user /C=XX/O=Test/CN=alice "$@" ||
+	    voms_die_ "voms_add_user alice" || return
+	voms_build_driver "$dir/drv" || return 1
+	VOMS_DRIVER=$dir/drv
+}
+
+voms_renew() {
+	"$VOMS_DRIVER" renew "$1" "$2" "$3" "$VOMS_VOMSES" "$VOMS_VOMSDIR" \
+	    "$VOMS_CERTDIR" > "$3.log" 2>&1
 }
