@@ -130,21 +130,6 @@ fail:
 
 /* ==== certificate helpers ==== */
 
-static int
-asn1_to_unix(const ASN1_TIME *t, int64_t *out)
-{
-	struct tm tm;
-	time_t v;
-
-	memset(&tm, 0, sizeof(tm));
-	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
-		return -1;
-	if ((v = timegm(&tm)) == (time_t)-1)
-		return -1;
-	*out = (int64_t)v;
-	return 0;
-}
-
 /* Subject minus its last entry equals the issuer, and that entry is CN=proxy. */
 static int
 is_legacy_proxy(X509 *x)
@@ -368,13 +353,14 @@ check_times(STACK_OF(X509) *certs, time_t now, struct cred_info *info,
 	int64_t na, earliest = INT64_MAX;
 	int i;
 
-	if (asn1_to_unix(X509_get0_notBefore(sk_X509_value(certs, 0)),
+	if (voms_ac_time_to_unix(
+	    X509_get0_notBefore(sk_X509_value(certs, 0)),
 	    &info->not_before) != 0)
 		return pr_error_set(err, PR_ERR_SSL,
 		    "certificate 0: unreadable notBefore");
 	for (i = 0; i < sk_X509_num(certs); i++) {
-		if (asn1_to_unix(X509_get0_notAfter(sk_X509_value(certs, i)),
-		    &na) != 0)
+		if (voms_ac_time_to_unix(
+		    X509_get0_notAfter(sk_X509_value(certs, i)), &na) != 0)
 			return pr_error_set(err, PR_ERR_SSL,
 			    "certificate %d: unreadable notAfter", i);
 		if (na < earliest)

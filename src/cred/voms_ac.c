@@ -159,19 +159,28 @@ str_copy(const ASN1_STRING *s, size_t max)
 	return out;
 }
 
-static int
-gtime_to_unix(const ASN1_GENERALIZEDTIME *gt, int64_t *t)
+int
+voms_ac_time_to_unix(const ASN1_TIME *t, int64_t *out)
 {
 	struct tm tm;
 	time_t v;
 
 	memset(&tm, 0, sizeof(tm));
-	if (!ASN1_GENERALIZEDTIME_check(gt) || !ASN1_TIME_to_tm(gt, &tm))
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
 		return -1;
 	if ((v = timegm(&tm)) == (time_t)-1)
 		return -1;
-	*t = (int64_t)v;
+	*out = (int64_t)v;
 	return 0;
+}
+
+/* AC validity is GeneralizedTime only (RFC 5755). */
+static int
+gtime_to_unix(const ASN1_GENERALIZEDTIME *gt, int64_t *t)
+{
+	if (!ASN1_GENERALIZEDTIME_check(gt))
+		return -1;
+	return voms_ac_time_to_unix(gt, t);
 }
 
 /* "vo://host:port" into ac->vo and ac->uri. */

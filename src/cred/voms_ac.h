@@ -72,4 +72,8 @@ int64_t voms_ac_not_after(const struct voms_ac_list *list);
 /* Free what the list holds and make it empty. */
 void voms_ac_list_free(struct voms_ac_list *list);
 
+/* t (UTCTime or GeneralizedTime) as Unix time; -1 when NULL or unreadable.
+ * Also cred.c's reading of certificate validity. */
+int voms_ac_time_to_unix(const ASN1_TIME *t, int64_t *out);
+
 #endif /* PR_VOMS_AC_H */
