@@ -156,16 +156,22 @@ voms_start() {
 	voms_die_ "voms-server did not start on port $VOMS_PORT"
 }
 
-voms_stop() {
+# voms_kill_wait_ PID TICKS: SIGTERM to PID, up to TICKS x 50 ms for it to
+# end, then SIGKILL; reaped.
+voms_kill_wait_() {
 	local i
-	[ -n "$VOMS_PID" ] || return 0
-	kill "$VOMS_PID" 2>/dev/null
-	for i in $(seq 100); do
-		kill -0 "$VOMS_PID" 2>/dev/null || break
+	kill "$1" 2>/dev/null
+	for i in $(seq "$2"); do
+		kill -0 "$1" 2>/dev/null || break
 		sleep 0.05
 	done
-	kill -9 "$VOMS_PID" 2>/dev/null
-	wait "$VOMS_PID" 2>/dev/null
+	kill -9 "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
+voms_stop() {
+	[ -n "$VOMS_PID" ] || return 0
+	voms_kill_wait_ "$VOMS_PID" 100
 	VOMS_PID=
 	return 0
 }
@@ -183,16 +189,9 @@ voms_move_port() {
 }
 
 voms_shutdown() {
-	local i
 	voms_stop
 	[ -n "$VOMS_DB_PID" ] || return 0
-	kill "$VOMS_DB_PID" 2>/dev/null
-	for i in $(seq 200); do
-		kill -0 "$VOMS_DB_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	kill -9 "$VOMS_DB_PID" 2>/dev/null
-	wait "$VOMS_DB_PID" 2>/dev/null
+	voms_kill_wait_ "$VOMS_DB_PID" 200
 	VOMS_DB_PID=
 	return 0
 }
