@@ -48,6 +48,9 @@
  *                              (unless every server is listed: then all
  *                              are tried, the cool-down must not turn a
  *                              live server into an outage)
+ *   Skip=voms:host:port        the same for VOMS servers (with Voms=1;
+ *                              "all listed" counts per VO); at most
+ *                              2 * RENEW_SERVERS_MAX Skip= in all
  *   Voms=1                     renew the VOMS ACs too (daemon -A); without
  *                              it a proxy carrying ACs fails with 1910
  *   Vomsdir=<dir>              -V: where ACs are verified; default
@@ -65,6 +68,9 @@
  *   Server_error=host:port: text      repeated, one per server that failed
  *   Unreachable=host:port      repeated; servers that could not be talked
  *                              to (connect/TLS/timeout): cool-down candidates
+ *                              VOMS servers that failed come after the
+ *                              MyProxy ones (also on success) named
+ *                              voms:host:port, in both keys
  *   End_time=<unix time>       success: earliest expiry of the new proxy
  *   Identity=<base subject>    the identity renewed
  */
@@ -106,6 +112,8 @@
 #define RENEW_KEY_UNREACHABLE	"Unreachable"
 #define RENEW_KEY_END_TIME	"End_time"
 #define RENEW_KEY_IDENTITY	"Identity"
+
+#define RENEW_VOMS_NAME_PREFIX	"voms:"	/* VOMS server in Skip=, errors */
 
 #define RENEW_DEFAULT_CERT	"/etc/grid-security/hostcert.pem"
 #define RENEW_DEFAULT_KEY	"/etc/grid-security/hostkey.pem"

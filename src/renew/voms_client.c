@@ -8,7 +8,9 @@
  *     drops a role therefore fails the renewal: never a weaker proxy.
  * (2) Servers for one AC: the AC's own URI first, then the vomses entries
  *     of its VO, each host:port once, at most VOMS_CLIENT_SERVERS_MAX.
- *     The error of every server tried is kept in err.msg.
+ *     The error of every server tried is kept in err.msg and, when the
+ *     caller gives room, in opts->errors (one entry per server). Servers
+ *     in opts->skip are passed over unless all of the VO's servers are.
  * (3) One struct vomsdata per server attempt (the library's ordering list
  *     is cumulative), destroyed before the next one.
  * (4) The credentials handed to the VOMS library are duplicated by it
@@ -323,8 +325,8 @@ servers_for(const struct voms_ac *ac, const struct voms_client_opts *o,
 static int
 contact_one(const struct voms_server *s, const struct voms_request *req,
     const struct pem_cred *cred, const struct voms_client_opts *o,
-    int lifetime, unsigned char **der, size_t *der_len, char *why,
-    size_t why_size)
+    int lifetime, unsigned char **der, size_t *der_len, int *unreachable,
+    char *why, size_t why_size)
 {
 	struct vomsdata *vd;
 	void *data = NULL;
@@ -355,7 +357,7 @@ contact_one(const struct voms_server *s, const struct voms_request *req,
 	} else if (e == VERR_COMM && probe_connect(s->host, s->port,
 	    o->timeout_sec > 0 ? o->timeout_sec :
 	    VOMS_CLIENT_TIMEOUT_SEC_DEFAULT, why, why_size) == -1) {
-		;	/* why says why the server cannot be reached */
+		*unreachable = 1;	/* why says why: a cool-down candidate */
 	} else {
 		server_errors(vd, why, why_size);
 		if (why[0] == '\0')
@@ -364,6 +366,55 @@ contact_one(const struct voms_server *s, const struct voms_request *req,
 	free(data);
 	VOMS_Destroy(vd);
 	return ok ? 0 : -1;
+}
+
+/* "voms:host:port", the name in skip lists and reports; -1 if too long. */
+static int
+server_name(const struct voms_server *s, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, VOMS_CLIENT_NAME_PREFIX "%s:%d", s->host,
+	    s->port);
+
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+static int
+is_cooling(const struct voms_client_opts *o, const struct voms_server *s)
+{
+	char name[RENEW_SERVER_NAME_MAX];
+	size_t i;
+
+	if (server_name(s, name, sizeof(name)) == -1)
+		return 0;
+	for (i = 0; i < o->n_skip; i++)
+		if (strcmp(o->skip[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* One entry per failed server in o->errors (the latest failure wins). */
+static void
+report_error(const struct voms_client_opts *o, const struct voms_server *s,
+    int unreachable, const char *why)
+{
+	struct renew_server_error *se = NULL;
+	char name[RENEW_SERVER_NAME_MAX];
+	size_t i;
+
+	if (o->errors == NULL || o->n_errors == NULL ||
+	    server_name(s, name, sizeof(name)) == -1)
+		return;
+	for (i = 0; i < *o->n_errors && se == NULL; i++)
+		if (strcmp(o->errors[i].server, name) == 0)
+			se = &o->errors[i];
+	if (se == NULL && *o->n_errors < o->errors_max)
+		se = &o->errors[(*o->n_errors)++];
+	if (se == NULL)
+		return;
+	(void)snprintf(se->server, sizeof(se->server), "%s", name);
+	(void)snprintf(se->msg, sizeof(se->msg), "%s", why);
+	se->code = PR_ERR_VOMS;
+	se->is_unreachable = unreachable;
 }
 
 /* A fresh AC for `ac` from the first server that gives one. */
@@ -376,7 +427,7 @@ fetch_ac(const struct voms_ac *ac, const struct pem_cred *cred,
 	struct voms_request req;
 	char why[WHY_MAX_BYTES], tried[PR_ERROR_MSG_MAX];
 	size_t used = 0;
-	int n, i;
+	int n, i, n_cool = 0, n_skipped = 0, unreachable;
 
 	if (build_request(ac, &req, err) == -1)
 		return -1;
@@ -386,18 +437,30 @@ fetch_ac(const struct voms_ac *ac, const struct pem_cred *cred,
 		    "(AC URI %s, no vomses entry)", ac->vo, ac->uri);
 		return -1;
 	}
+	for (i = 0; i < n; i++)
+		n_cool += is_cooling(o, &srv[i]);
 	tried[0] = '\0';
 	for (i = 0; i < n; i++) {
+		/* all cooling down: try them all rather than fail untried */
+		if (n_cool < n && is_cooling(o, &srv[i])) {
+			n_skipped++;
+			continue;
+		}
 		why[0] = '\0';
+		unreachable = 0;
 		if (contact_one(&srv[i], &req, cred, o, lifetime, der, der_len,
-		    why, sizeof(why)) == 0)
+		    &unreachable, why, sizeof(why)) == 0)
 			return 0;
 		why[strcspn(why, "\r\n")] = '\0';	/* one line */
+		report_error(o, &srv[i], unreachable, why[0] ? why : "failed");
 		if (used < sizeof(tried))
 			used += (size_t)snprintf(tried + used, sizeof(tried) - used,
 			    "%s%s:%d: %s", used > 0 ? "; " : "", srv[i].host,
 			    srv[i].port, why[0] ? why : "failed");
 	}
+	if (n_skipped > 0 && used < sizeof(tried))
+		(void)snprintf(tried + used, sizeof(tried) - used, " (%d "
+		    "server(s) cooling down, not tried)", n_skipped);
 	(void)pr_error_set(err, PR_ERR_VOMS, "VOMS %s: %s", ac->vo, tried);
 	return -1;
 }

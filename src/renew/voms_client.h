@@ -8,6 +8,11 @@
  * the old FQAN list before handing it back.
  * Lower layer: fills struct pr_error, never logs. Runs only in the worker
  * process (the VOMS library keeps global state and blocks).
+ *
+ * Cool-down (as for MyProxy servers, renew.h): a VOMS server is named
+ * "voms:host:port" (RENEW_VOMS_NAME_PREFIX) in the caller's skip list and
+ * error report, so it never clashes with a MyProxy "host:port". Servers in
+ * opts->skip are not contacted unless every server of that VO is listed.
  */
 #ifndef PR_VOMS_CLIENT_H
 #define PR_VOMS_CLIENT_H
@@ -15,10 +20,12 @@
 #include <stddef.h>
 
 #include "pr_error.h"
+#include "renew.h"
 
 #define VOMS_CLIENT_TIMEOUT_SEC_DEFAULT	30	/* per server contacted */
 #define VOMS_CLIENT_SERVERS_MAX		8	/* per VO */
 #define VOMS_CLIENT_MIN_LIFETIME_SEC	300	/* AC lifetime asked, at least */
+#define VOMS_CLIENT_NAME_PREFIX		RENEW_VOMS_NAME_PREFIX	/* "voms:" */
 
 struct voms_client_opts {
 	const char *vomsdir;	/* -V; NULL: $X509_VOMS_DIR, else /etc/grid-security/vomsdir */
@@ -27,6 +34,13 @@ struct voms_client_opts {
 				   and /etc/grid-security/vomses */
 	int timeout_sec;	/* per server; 0: VOMS_CLIENT_TIMEOUT_SEC_DEFAULT */
 	int bits;		/* RSA bits of the new proxy; 0: 2048 */
+	const char *const *skip;	/* "voms:host:port" cooling down */
+	size_t n_skip;
+	struct renew_server_error *errors;	/* NULL, or room for errors_max:
+					   every server that failed, once
+					   (is_unreachable: could not connect) */
+	size_t errors_max;
+	size_t *n_errors;	/* entries used in errors; kept across calls */
 };
 
 /*

@@ -25,7 +25,15 @@
 #include "renew.h"
 #include "voms_client.h"
 
-#define WORKER_SKIP_MAX (2 * RENEW_SERVERS_MAX)
+#define WORKER_SKIP_MAX (2 * RENEW_SERVERS_MAX)	/* MyProxy + VOMS */
+
+/*
+ * VOMS servers that failed during this renewal (every call of the hook),
+ * each once; appended to the result's Server_error / Unreachable lines as
+ * "voms:host:port" so that the parent cools unreachable ones down.
+ */
+static struct renew_server_error voms_errors[RENEW_SERVERS_MAX];
+static size_t n_voms_errors;
 
 static int
 harden(void)
@@ -135,6 +143,11 @@ worker_voms(const struct renew_request *req, const char *pem, size_t len,
 	o.vomsdir = req->vomsdir;
 	o.vomses = req->vomses;
 	o.certdir = req->svc.cadir;
+	o.skip = req->skip;		/* the "voms:" entries concern it */
+	o.n_skip = req->n_skip;
+	o.errors = voms_errors;
+	o.errors_max = RENEW_SERVERS_MAX;
+	o.n_errors = &n_voms_errors;
 	/*
 	 * VOMS_ContactRaw opens two connections per server (observed with
 	 * voms-server 2.1): each gets half of the per-server budget, so one
@@ -191,6 +204,16 @@ build_request(const struct pr_msg *m, struct renew_request *req,
 	req->vomses = msg_get(m, RENEW_KEY_VOMSES);
 	req->now = time(NULL);
 	return 0;
+}
+
+/* The failed VOMS servers after the MyProxy ones, as room allows. */
+static void
+add_voms_errors(struct renew_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < n_voms_errors && res->n_errors < RENEW_SERVERS_MAX; i++)
+		res->errors[res->n_errors++] = voms_errors[i];
 }
 
 /* The parent's exclusive temp file: regular, empty, ours. */
@@ -269,6 +292,7 @@ main(int argc, char **argv)
 	}
 	req.out_fd = fd;
 	rc = renew_run(&req, &res);
+	add_voms_errors(&res);
 	write_result(rc, res.msg, &res);
 done:
 	(void)close(fd);

@@ -3,7 +3,10 @@
  * with the VOMS C API replaced by stubs defined here: FQAN → request
  * translation, the request for a whole AC, server order (AC URI first,
  * then vomses, each once), failover and the error of every server tried,
- * and the "cannot connect" diagnosis (a real refused connect on loopback).
+ * the "cannot connect" diagnosis (a real refused connect on loopback), and
+ * the cool-down: failed servers reported once as "voms:host:port" (the
+ * refused one unreachable), skipped servers not contacted unless all of
+ * the VO's servers are cooling.
  * The real server is exercised by the voms integration tests.
  */
 #include <stdarg.h>
@@ -305,8 +308,9 @@ test_unreachable(void **state)
 	struct voms_client_opts o;
 	struct pem_cred cred;
 	struct pr_error err;
+	struct renew_server_error se;
 	unsigned char *der = NULL;
-	size_t len;
+	size_t len, n_se = 0;
 	int fd, port;
 
 	(void)state;
@@ -331,9 +335,76 @@ test_unreachable(void **state)
 	memset(&o, 0, sizeof(o));
 	memset(&cred, 0, sizeof(cred));
 	o.vomses = "/v";
+	o.errors = &se;
+	o.errors_max = 1;
+	o.n_errors = &n_se;
 	assert_int_equal(fetch_ac(&ac, &cred, &o, 3600, &der, &len, &err), -1);
 	assert_non_null(strstr(err.msg, "cannot connect: Connection refused"));
 	assert_int_equal(err.code, PR_ERR_VOMS);
+	assert_int_equal(n_se, 1);		/* a cool-down candidate */
+	(void)snprintf(why, sizeof(why), "voms:%s", uri);
+	assert_string_equal(se.server, why);
+	assert_int_equal(se.is_unreachable, 1);
+}
+
+/* Skip= "voms:host:port": passed over unless every server of the VO is. */
+static void
+test_cooldown(void **state)
+{
+	const char *skip1[] = { "1.2.3.4:1111", "voms:localhost:1111" };
+	const char *skip2[] = { "voms:other:2222", "voms:localhost:1111" };
+	struct voms_ac ac = make_ac("localhost:1111", "/testvo/sub");
+	struct renew_server_error errs[2];
+	struct voms_client_opts o;
+	struct pem_cred cred;
+	struct pr_error err;
+	unsigned char *der = NULL;
+	size_t len = 0, n_errs = 0;
+
+	(void)state;
+	reset_stubs();
+	memset(&o, 0, sizeof(o));
+	memset(&cred, 0, sizeof(cred));
+	memset(errs, 0, sizeof(errs));
+	o.vomses = "/v";
+	o.errors = errs;
+	o.errors_max = 2;
+	o.n_errors = &n_errs;
+	/* no skip: the failed one is reported (not unreachable: a refusal) */
+	stub_fail_port[0] = 1111;
+	assert_int_equal(fetch_ac(&ac, &cred, &o, 3600, &der, &len, &err), 0);
+	free(der);
+	assert_string_equal(stub_contacted, "localhost:1111 other:2222 ");
+	assert_int_equal(n_errs, 1);
+	assert_string_equal(errs[0].server, "voms:localhost:1111");
+	assert_string_equal(errs[0].msg, "stub error 20");
+	assert_int_equal(errs[0].code, PR_ERR_VOMS);
+	assert_int_equal(errs[0].is_unreachable, 0);
+	/* localhost:1111 cooling (the MyProxy-style name is not it) */
+	reset_stubs();
+	o.skip = skip1;
+	o.n_skip = 1;
+	der = NULL;
+	assert_int_equal(fetch_ac(&ac, &cred, &o, 3600, &der, &len, &err), 0);
+	free(der);
+	assert_string_equal(stub_contacted, "localhost:1111 ");
+	o.n_skip = 2;
+	reset_stubs();
+	stub_fail_port[0] = 2222;
+	assert_int_equal(fetch_ac(&ac, &cred, &o, 3600, &der, &len, &err), -1);
+	assert_string_equal(stub_contacted, "other:2222 ");
+	assert_string_equal(err.msg, "VOMS testvo: other:2222: stub error 20 "
+	    "(1 server(s) cooling down, not tried)");
+	assert_int_equal(n_errs, 2);		/* each server once */
+	assert_string_equal(errs[1].server, "voms:other:2222");
+	/* all of the VO cooling: all tried, in order */
+	reset_stubs();
+	o.skip = skip2;
+	stub_fail_port[0] = 1111;
+	assert_int_equal(fetch_ac(&ac, &cred, &o, 3600, &der, &len, &err), 0);
+	free(der);
+	assert_string_equal(stub_contacted, "localhost:1111 other:2222 ");
+	assert_int_equal(n_errs, 2);		/* no room, no duplicate */
 }
 
 int
@@ -345,6 +416,7 @@ main(void)
 		cmocka_unit_test(test_servers),
 		cmocka_unit_test(test_failover),
 		cmocka_unit_test(test_unreachable),
+		cmocka_unit_test(test_cooldown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
