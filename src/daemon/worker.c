@@ -25,7 +25,11 @@
  *      line (identity, servers, outcome with the servers' own text,
  *      duration, next attempt); a crash or hang is one failed attempt.
  *  (6) A MyProxy server reported unreachable is skipped (Skip=) for
- *      opts.cooldown seconds; a success from it ends its cool-down.
+ *      opts.cooldown seconds; a success from it ends its cool-down. A VOMS
+ *      server reported unreachable ("voms:host:port") is cooled down in
+ *      the same list and every cooling one goes with a -A job as Skip=
+ *      (the worker knows which VO each serves and tries all of a VO when
+ *      all of them are cooling).
  */
 #include <sys/types.h>
 #include <sys/signalfd.h>
@@ -189,7 +193,8 @@ cool_set(struct daemon *d, const char *name)
 	struct worker_pool *wp = &d->workers;
 	struct cooldown *c;
 	int64_t now = loop_now_ms();
-	size_t i, old = 0;
+	size_t i, old = 0, plen = strlen(RENEW_VOMS_NAME_PREFIX);
+	int is_voms = strncmp(name, RENEW_VOMS_NAME_PREFIX, plen) == 0;
 
 	if (d->opts.cooldown <= 0)
 		return;
@@ -207,8 +212,9 @@ cool_set(struct daemon *d, const char *name)
 		(void)snprintf(c->name, sizeof(c->name), "%s", name);
 	}
 	c->until_ms = now + d->opts.cooldown * 1000;
-	log_info("MyProxy server %s unreachable: skipped for %lld s (cool-down)",
-	    name, (long long)d->opts.cooldown);
+	log_info("%s server %s unreachable: skipped for %lld s (cool-down)",
+	    is_voms ? "VOMS" : "MyProxy", name + (is_voms ? plen : 0),
+	    (long long)d->opts.cooldown);
 }
 
 static void
@@ -254,6 +260,35 @@ cool_skip_list(struct worker *w, const char *spec,
 	if (n_skip == n) {	/* all cooling down: the worker tries all */
 		w->skipped[0] = '\0';
 		return 0;
+	}
+	return n_skip;
+}
+
+/*
+ * Append the VOMS servers now cooling down (all of them: which serve this
+ * proxy's VOs only the worker knows) to skip[n_skip..max), and to
+ * w->skipped. Returns the new count.
+ */
+static size_t
+cool_skip_voms(struct worker *w, const char **skip, size_t n_skip,
+    size_t max)
+{
+	struct worker_pool *wp = &w->d->workers;
+	size_t i, off = strlen(w->skipped);
+	int64_t now = loop_now_ms();
+
+	for (i = 0; i < wp->n_cool && n_skip < max; i++) {
+		if (wp->cool[i].until_ms <= now ||
+		    strncmp(wp->cool[i].name, RENEW_VOMS_NAME_PREFIX,
+		    strlen(RENEW_VOMS_NAME_PREFIX)) != 0)
+			continue;
+		skip[n_skip++] = wp->cool[i].name;
+		if (off < sizeof(w->skipped))
+			off += (size_t)snprintf(w->skipped + off,
+			    sizeof(w->skipped) - off, "%s%s (%lld s left)",
+			    off ? ", " : "", wp->cool[i].name,
+			    (long long)((wp->cool[i].until_ms - now + 999) /
+			    1000));
 	}
 	return n_skip;
 }
@@ -653,7 +688,7 @@ worker_request(struct worker *w, const struct store_proxy *p,
 	struct daemon *d = w->d;
 	struct worker_pool *wp = &d->workers;
 	struct renew_server srv[RENEW_SERVERS_MAX];
-	const char *skip[RENEW_SERVERS_MAX];
+	const char *skip[2 * RENEW_SERVERS_MAX];	/* MyProxy, then VOMS */
 	struct renew_job job;
 	char *cur = repo_path_of(d, p->file), *out = repo_path_of(d, w->tmp);
 	size_t n_srv;
@@ -678,6 +713,9 @@ worker_request(struct worker *w, const struct store_proxy *p,
 	per = d->opts.worker_timeout / (int64_t)(n_srv - job.n_skip);
 	job.server_timeout_sec = (int)(per > WORKER_SERVER_TIMEOUT_MAX ?
 	    WORKER_SERVER_TIMEOUT_MAX : per < 1 ? 1 : per);
+	if (job.voms)
+		job.n_skip = cool_skip_voms(w, skip, job.n_skip,
+		    sizeof(skip) / sizeof(skip[0]));
 	rc = renew_job_frame(&job, &w->req, &w->req_len, err);
 	free(cur);
 	free(out);

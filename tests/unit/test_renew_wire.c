@@ -2,7 +2,8 @@
  * test_renew_wire.c: the frames between a parent and the renewal worker:
  * request encoding, result round trip, and the parent's strict reading of
  * results it must not trust (missing or bad Response, success without
- * Server/End_time, malformed or too many Server_error lines).
+ * Server/End_time, malformed or too many Server_error lines), and the
+ * VOMS servers' cool-down names ("voms:host:port") through both frames.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -129,6 +130,56 @@ test_result_roundtrip(void **state)
 	assert_int_equal(out.errors[0].is_unreachable, 0);
 }
 
+/* A VOMS server's cool-down: reported after the MyProxy ones, skipped back. */
+static void
+test_voms_cooldown(void **state)
+{
+	const char *skip[] = { "a:1", RENEW_VOMS_NAME_PREFIX "v:15000" };
+	struct renew_result in, out;
+	struct renew_job job;
+	struct pr_error err;
+	struct pr_msg m;
+	unsigned char *frame = NULL;
+	size_t len = 0;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	snprintf(in.server, sizeof(in.server), "a:1");
+	in.end_time = 1800000000;
+	in.n_errors = 2;
+	snprintf(in.errors[0].server, sizeof(in.errors[0].server), "b:2");
+	snprintf(in.errors[0].msg, sizeof(in.errors[0].msg), "VOMS vo: x");
+	snprintf(in.errors[1].server, sizeof(in.errors[1].server),
+	    "voms:v:15000");
+	snprintf(in.errors[1].msg, sizeof(in.errors[1].msg),
+	    "cannot connect: Connection refused");
+	in.errors[1].is_unreachable = 1;
+	roundtrip(&in, &out);
+	assert_int_equal(out.n_errors, 2);
+	assert_string_equal(out.errors[0].server, "b:2");
+	assert_int_equal(out.errors[0].is_unreachable, 0);
+	assert_string_equal(out.errors[1].server, "voms:v:15000");
+	assert_string_equal(out.errors[1].msg,
+	    "cannot connect: Connection refused");
+	assert_int_equal(out.errors[1].is_unreachable, 1);
+
+	memset(&job, 0, sizeof(job));
+	job.servers = "a:1";
+	job.proxy_path = "/r/cur";
+	job.out_path = "/r/tmp.x";
+	job.skip = skip;
+	job.n_skip = 2;
+	job.voms = 1;
+	assert_int_equal(renew_job_frame(&job, &frame, &len, &err), 0);
+	msg_init(&m);
+	assert_int_equal(msg_parse((char *)frame + FRAME_HEADER_BYTES,
+	    len - FRAME_HEADER_BYTES, &m, &err), 0);
+	assert_int_equal(msg_count(&m, RENEW_KEY_SKIP), 2);
+	assert_string_equal(msg_get_nth(&m, RENEW_KEY_SKIP, 1), "voms:v:15000");
+	msg_free(&m);
+	free(frame);
+}
+
 static void
 test_result_untrusted(void **state)
 {
@@ -175,6 +226,7 @@ main(void)
 		cmocka_unit_test(test_job_frame),
 		cmocka_unit_test(test_result_roundtrip),
 		cmocka_unit_test(test_result_untrusted),
+		cmocka_unit_test(test_voms_cooldown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
