@@ -5,8 +5,10 @@
 # log: the VOMS server cannot be reached), the proxy is kept untouched and
 # the attempt is retried with backoff; once voms-server is back the next
 # retry renews it with its FQANs, and the failure count resets. The MyProxy
-# server is not put in cool-down for a VOMS failure. When the server moves
-# (the AC's URI dead), the vomses entry given with -G is used.
+# server is not put in cool-down for a VOMS failure, the VOMS server is
+# (--cooldown). When the server moves (the AC's URI dead), the vomses entry
+# given with -G is used, and a later renewal of a proxy whose AC names the
+# dead URI skips it while it cools down.
 source "$(dirname "$0")/lib/common.sh"
 source "$PR_LIB_DIR/myproxy.sh"
 source "$PR_LIB_DIR/engine.sh"
@@ -16,6 +18,9 @@ eng_voms_setup /testvo/sub /testvo/Role=production
 voms_proxy_init "$T/ca/alice" "$T/cur.pem" 0:40 0:20 \
     /testvo/sub /testvo/Role=production || die "voms-proxy-init"
 fqans=$(vinfo -fqan -file "$T/cur.pem")
+# the other order (another repository file), its AC's URI the first port
+voms_proxy_init "$T/ca/alice" "$T/cur2.pem" 0:40 0:20 \
+    /testvo/Role=production /testvo/sub || die "voms-proxy-init cur2"
 cur_end=$(eng_end "$T/cur.pem")
 
 voms_stop
@@ -35,6 +40,9 @@ assert_match "FAILED .*code 1910.*localhost:$VOMS_PORT: cannot connect.*proxy ke
 assert_eq "$sum" "$(sha256sum < "$file")" "VOMS down: proxy kept"
 assert_eq 0 "$(log_count "server $A1 unreachable")" \
     "VOMS down: the MyProxy server is not cooled down"
+[ "$(log_count "VOMS server localhost:$VOMS_PORT unreachable: skipped for 60 s \(cool-down\)")" -ge 1 ] &&
+    ok "VOMS down: the VOMS server is cooled down" ||
+    fail "VOMS down: no cool-down of the VOMS server logged"
 now=$(date +%s)
 nxt=$(kv Renewal_time)
 if [ "$nxt" -ge "$((now - 1))" ] && [ "$nxt" -le "$((now + 3))" ]; then
@@ -71,6 +79,27 @@ done
     ok "moved: renewed through the vomses entry (port $old_port -> $VOMS_PORT)" ||
     fail "moved: not renewed ($(grep FAILED "$DAEMON_LOG" | tail -n 1))"
 assert_eq "$fqans" "$(vinfo -fqan -file "$file")" "moved: FQANs in order"
+
+# ---- cool-down: the dead URI localhost:$old_port is not tried again
+reg "$T/cur2.pem" "$A1" job2
+assert_response 0 "moved: register the second proxy"
+file2=$(kv Proxy_name)
+[ "$file2" != "$file" ] && ok "moved: second proxy, own file" ||
+    fail "moved: second proxy aggregated with the first"
+line=
+for i in $(seq 1 150); do
+	line=$(grep -F "renewal of ${file2##*/} " "$DAEMON_LOG" | grep -E 'renewed in|FAILED' |
+	    head -n 1)
+	[ -n "$line" ] && break
+	sleep 0.2
+done
+assert_match "renewed in .*skipped \(cooling down\): .*voms:localhost:$old_port \([0-9]+ s left\)" \
+    "$line" "cool-down: the dead VOMS URI skipped, renewed through the vomses entry"
+printf '%s\n' "$line" | grep -q "voms:localhost:$old_port (unreachable)" &&
+    fail "cool-down: the dead VOMS URI contacted again: $line" ||
+    ok "cool-down: the dead VOMS URI not contacted"
+assert_eq "/testvo/Role=production/Capability=NULL" \
+    "$(vinfo -fqan -file "$file2" | head -n 1)" "cool-down: FQANs in order"
 daemon_alive "end"
 daemon_stop
 check_log_clean
