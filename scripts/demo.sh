@@ -19,6 +19,8 @@ source "$here/../tests/integration/lib/common.sh"
 source "$PR_LIB_DIR/myproxy.sh"
 # shellcheck source=../tests/integration/lib/voms.sh
 source "$PR_LIB_DIR/voms.sh"
+# shellcheck source=../tests/integration/lib/engine.sh
+source "$PR_LIB_DIR/engine.sh"	# eng_start, vinfo
 
 say() { printf '\n==> %s\n' "$*"; }
 show_time() { date -u -d "@$1" '+%Y-%m-%d %H:%M:%S UTC'; }
@@ -45,8 +47,7 @@ voms_add_user /C=XX/O=Test/CN=alice /testvo/sub /testvo/Role=production ||
 echo "up in $VOMS_SETUP_MS ms on localhost:$VOMS_PORT; alice is in /testvo/sub with Role=production"
 
 say "proxy-renewd: repository $REPO, socket $SOCK"
-PROXY_RENEWD_WORKER=$WORKER daemon_start -t "$MP_SVC_CERT" -k "$MP_SVC_KEY" \
-    -C "$MP_CADIR" --myproxy-server "$server" \
+eng_start --myproxy-server "$server" \
     -A -V "$VOMS_VOMSDIR" -G "$VOMS_VOMSES"
 
 say "proxy-renew -s $server -f alice.proxy -j https://wms.example.org/job/1 start"
@@ -76,9 +77,6 @@ printf '%s\n' "$OUT"
 say "the daemon's log"
 grep -v '^====' "$DAEMON_LOG" | tail -n 15
 
-vinfo() {
-	X509_CERT_DIR=$MP_CADIR X509_VOMS_DIR=$VOMS_VOMSDIR voms-proxy-info "$@" 2>/dev/null
-}
 say "a VOMS proxy for job 2: 40 minutes, ACs for 20 minutes, role first"
 voms_proxy_init "$T/ca/alice" "$T/alice-voms.proxy" 0:40 0:20 \
     /testvo/Role=production /testvo/sub || die "voms-proxy-init"
