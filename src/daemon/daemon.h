@@ -168,6 +168,7 @@ struct daemon {
 	struct store *store;
 	int repo_fd;		/* O_DIRECTORY fd of the repository */
 	char *repo_path;	/* canonical absolute path of the repository */
+	int lock_fd;		/* flock'ed repository.lock; -1 none */
 	int sig_fd;		/* signalfd: TERM INT HUP USR1 */
 	int stopping;		/* 1 after SIGTERM/SIGINT */
 	uid_t euid;		/* served besides root */

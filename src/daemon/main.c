@@ -30,6 +30,7 @@
 #include "log.h"
 #include "loop.h"
 #include "repo_files.h"
+#include "repo_lock.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -62,6 +63,9 @@ daemon_open_repository(struct daemon *d)
 		fatalx("%s", err.msg);
 	if ((d->repo_path = realpath(d->opts.repository, NULL)) == NULL)
 		fatal("realpath %s", d->opts.repository);
+	/* Before anything in it is touched: another daemon's files stay. */
+	if ((d->lock_fd = repo_lock(d->repo_fd, d->repo_path, &err)) == -1)
+		fatalx("refusing to start: %s", err.msg);
 	if ((n = repo_clean_temp(d->repo_fd)) > 0)
 		log_info("removed %d leftover temporary files from %s", n,
 		    d->repo_path);
@@ -234,6 +238,8 @@ daemon_cleanup(struct daemon *d)
 		store_close(d->store);
 	if (d->repo_fd != -1)
 		(void)close(d->repo_fd);
+	if (d->lock_fd != -1)
+		(void)close(d->lock_fd);	/* releases the repository */
 	if (d->opts.pid_file != NULL && unlink(d->opts.pid_file) == -1 &&
 	    errno != ENOENT)
 		log_warn("unlink %s", d->opts.pid_file);
@@ -261,6 +267,7 @@ main(int argc, char **argv)
 	memset(&d, 0, sizeof(d));
 	d.srv.fd = -1;
 	d.repo_fd = -1;
+	d.lock_fd = -1;
 	d.sig_fd = -1;
 	pr_error_clear(&err);
 	if (options_parse_args(argc, argv, &d.cli, &action, &err) != 0)
@@ -297,6 +304,8 @@ main(int argc, char **argv)
 		fatalx("%s", err.msg);
 	if (!d.opts.debug)
 		ready_fd = daemon_detach();
+	if (repo_lock_write_pid(d.lock_fd, &err) != 0)
+		log_warnx("%s", err.msg);
 	if (store_open(d.repo_path, &d.store, &err) != 0) {
 		log_warnx("%s", err.msg);
 		daemon_cleanup(&d);

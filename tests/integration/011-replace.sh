@@ -33,7 +33,7 @@ assert_eq "$(proxy_end_time "$T/p120")" "$(proxy_end_time "$f")" \
 assert_eq 600 "$(stat -c %a "$f")" "replaced file mode 0600"
 jobget jobA
 assert_eq "$e2" "$(kv End_time)" "jobA now sees the longer proxy too"
-assert_eq "" "$(ls -A "$REPO" | grep -Ev '^repository\.db(-wal|-shm|-journal)?$' |
+assert_eq "" "$(ls -A "$REPO" | grep -Ev '^repository\.(lock|db(-wal|-shm|-journal)?)$' |
     grep -v "^${f##*/}$")" "no temp file left in the repository"
 
 reg "$T/p30" localhost jobC

@@ -387,7 +387,7 @@ bad() {
 
 # repo_files: the proxy files in REPO (not the database), sorted.
 repo_files() {
-	(cd "$REPO" && ls -A | grep -v '^repository\.db' | LC_ALL=C sort)
+	(cd "$REPO" && ls -A | grep -Ev '^repository\.(db|lock)' | LC_ALL=C sort)
 }
 
 # ---- daemon
