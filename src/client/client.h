@@ -40,6 +40,15 @@ double pr_client_timeout_sec(void);
 int pr_client_exchange(const char *path, double timeout_sec,
     const struct pr_msg *req, struct pr_msg *resp, struct pr_error *err);
 
+/* peer.c */
+
+/*
+ * 0 when the peer listening on connected socket fd has our uid, root's, or
+ * the one PROXY_RENEWD_DAEMON_UID names; else EPERM (or EINVAL for a bad
+ * PROXY_RENEWD_DAEMON_UID) with err naming the peer's uid and the setting.
+ */
+int pr_client_check_peer(int fd, const char *path, struct pr_error *err);
+
 /* renewal.c */
 
 /* A request with Version and Command filled in. */

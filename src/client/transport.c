@@ -9,6 +9,7 @@
  * - The request goes out as one frame (length and payload in one buffer).
  * - The response length is checked against PR_CLIENT_RESPONSE_MAX_BYTES
  *   before anything is allocated; EOF before the end is PR_ERR_UNEXPECTED_EOF.
+ * - Nothing is sent before pr_client_check_peer() accepted the listener.
  * - The fd never leaks (SOCK_CLOEXEC, closed on every path) and writes use
  *   MSG_NOSIGNAL: a library must not kill its caller with SIGPIPE.
  * - err->msg names the step and path; the code's own text (pr_strerror)
@@ -295,7 +296,8 @@ pr_client_exchange(const char *path, double timeout_sec,
 	deadline_set(&end, timeout_sec);
 	if ((rc = connect_unix(path, &end, &fd, err)) != 0)
 		return rc;
-	if ((rc = send_request(fd, req, &end, err)) == 0)
+	if ((rc = pr_client_check_peer(fd, path, err)) == 0 &&
+	    (rc = send_request(fd, req, &end, err)) == 0)
 		rc = read_response(fd, resp, &end, err);
 	(void)close(fd);	/* the response is read or abandoned */
 	return rc;

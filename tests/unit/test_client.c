@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "client/transport.c"
+#include "client/peer.c"
 #include "client/renewal.c"
 #include "client/json.c"
 #define main proxy_renew_main
