@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,10 +35,8 @@
 #include "message.h"
 #include "renew.h"
 #include "renew_oneshot.h"
+#include "worker_path.h"
 
-#ifndef PR_WORKER_PATH
-#define PR_WORKER_PATH "/usr/local/libexec/proxy-renewd/proxy-renewd-worker"
-#endif
 
 static int64_t
 mono_ms(void)
@@ -136,11 +135,10 @@ build_frame(const char *servers, const char *cur, const char *tmp,
 static int
 spawn_worker(int child_fd, pid_t *pid, struct pr_error *err)
 {
-	const char *path = getenv("PROXY_RENEWD_WORKER");
+	char buf[PATH_MAX];
 
-	if (path == NULL || *path == '\0')
-		path = PR_WORKER_PATH;
-	return renew_worker_spawn(path, child_fd, pid, err);
+	return renew_worker_spawn(worker_path_find(buf, sizeof(buf)),
+	    child_fd, pid, err);
 }
 
 /* Reap the worker; kill it first when it is past the deadline. */

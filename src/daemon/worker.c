@@ -38,6 +38,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,12 +55,9 @@
 #include "renew.h"
 #include "repo_files.h"
 #include "store.h"
+#include "worker_path.h"
 #include "xmalloc.h"
 
-#ifndef PR_WORKER_PATH
-#define PR_WORKER_PATH	"/usr/libexec/proxy-renewd/proxy-renewd-worker"
-#endif
-#define WORKER_ENV		"PROXY_RENEWD_WORKER"
 #define WORKER_LEASE_SLACK_SEC	10	/* lease beyond the hard timeout */
 #define WORKER_SERVER_TIMEOUT_MAX 30	/* seconds per MyProxy server */
 #define COOL_MAX		64	/* servers remembered as cooling down */
@@ -136,6 +134,7 @@ worker_pool_check(struct daemon *d, struct pr_error *err)
 	struct worker_pool *wp = &d->workers;
 	struct service_cred svc = { d->opts.cert, d->opts.key, d->opts.ca_dir };
 	const char *e, *vdir, *vses;
+	char exe[PATH_MAX];
 	int explicit, rc;
 
 	wp->chld_fd = -1;
@@ -153,11 +152,10 @@ worker_pool_check(struct daemon *d, struct pr_error *err)
 	}
 	if ((rc = renew_check_service_cred(&svc, time(NULL), err)) != 0)
 		return rc;
-	if ((e = getenv(WORKER_ENV)) == NULL || *e == '\0')
-		e = PR_WORKER_PATH;
+	e = worker_path_find(exe, sizeof(exe));
 	if (access(e, X_OK) == -1)
 		return pr_error_set(err, errno, "renewal worker %s: %s (set %s "
-		    "to its path)", e, strerror(errno), WORKER_ENV);
+		    "to its path)", e, strerror(errno), WORKER_PATH_ENV);
 	wp->path = xstrdup(e);
 	wp->cert = xstrdup(svc.cert);
 	wp->key = xstrdup(svc.key);

@@ -165,11 +165,11 @@ mkdir -m 0700 "$REPO"
 export PROXY_RENEWD_SOCKET=$SOCK
 # The daemon takes its default server from the environment: none here.
 unset MYPROXY_SERVER
-PRD=$(pr_bin_ proxy-renewd src/daemon)
-PRCLI=$(pr_bin_ proxy-renew src/client)
+PRD=$(pr_bin_ proxy-renewd bin)
+PRCLI=$(pr_bin_ proxy-renew bin)
 RAWSEND=$(pr_bin_ pr-rawsend tests/tools)
 APICLIENT=$(pr_bin_ pr-apiclient tests/tools)
-PRWORKER=$(pr_bin_ proxy-renewd-worker src/renew)
+PRWORKER=$(pr_bin_ proxy-renewd-worker bin)
 # The daemon spawns its renewal worker from here (not the install path).
 [ -n "$PRWORKER" ] && export PROXY_RENEWD_WORKER=$PRWORKER
 # Sanitizer reports go to the daemon log; never let them be silenced.

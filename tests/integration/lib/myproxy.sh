@@ -75,7 +75,7 @@ mp_setup() {
 	MP_SVC_KEY=$T/ca/svc/key.pem
 	MP_SVC_DN=$(proxy_subject "$MP_SVC_CERT") || die "service DN"
 	MP_CADIR=$T/ca/certificates
-	WORKER=$(pr_bin_ proxy-renewd-worker src/renew)
+	WORKER=$(pr_bin_ proxy-renewd-worker bin)
 	need_bin "$WORKER" proxy-renewd-worker
 	mkdir -p "$T/mp"
 }
