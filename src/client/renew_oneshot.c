@@ -19,7 +19,6 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,88 +29,14 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "clock.h"
 #include "cred.h"
 #include "pr_limits.h"
-#include "message.h"
+#include "frame_io.h"
 #include "renew.h"
 #include "renew_oneshot.h"
 #include "worker_path.h"
 
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Wait for fd to be ready for events before deadline_ms. */
-static int
-wait_fd(int fd, short events, int64_t deadline_ms, struct pr_error *err)
-{
-	struct pollfd pfd = { .fd = fd, .events = events };
-	int64_t left;
-	int n;
-
-	for (;;) {
-		if ((left = deadline_ms - mono_ms()) <= 0)
-			return pr_error_set(err, PR_ERR_TIMEOUT, "renewal "
-			    "worker: no result within the time limit");
-		n = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
-		if (n > 0)
-			return 0;
-		if (n == -1 && errno != EINTR)
-			return pr_error_set(err, errno, "poll: %s",
-			    strerror(errno));
-	}
-}
-
-static int
-send_all(int fd, const unsigned char *buf, size_t len, int64_t deadline_ms,
-    struct pr_error *err)
-{
-	ssize_t w;
-	int rc;
-
-	while (len > 0) {
-		if ((rc = wait_fd(fd, POLLOUT, deadline_ms, err)) != 0)
-			return rc;
-		w = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (w == -1 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (w == -1)
-			return pr_error_set(err, errno, "renewal worker: "
-			    "sending the request: %s", strerror(errno));
-		buf += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-static int
-recv_all(int fd, void *buf, size_t len, int64_t deadline_ms,
-    struct pr_error *err)
-{
-	char *p = buf;
-	ssize_t r;
-	int rc;
-
-	while (len > 0) {
-		if ((rc = wait_fd(fd, POLLIN, deadline_ms, err)) != 0)
-			return rc;
-		r = recv(fd, p, len, MSG_DONTWAIT);
-		if (r == -1 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (r <= 0)
-			return pr_error_set(err, r == 0 ? PR_ERR_UNEXPECTED_EOF :
-			    errno, "renewal worker: no complete result");
-		p += r;
-		len -= (size_t)r;
-	}
-	return 0;
-}
 
 static int
 build_frame(const char *servers, const char *cur, const char *tmp,
@@ -153,7 +78,7 @@ reap_worker(pid_t pid, int64_t deadline_ms, int *status)
 			return 0;
 		if (r == -1 && errno != EINTR)
 			return -1;	/* ECHILD: SIGCHLD ignored by the caller */
-		if (mono_ms() >= deadline_ms) {
+		if (clock_mono_ms() >= deadline_ms) {
 			(void)kill(pid, SIGKILL);
 			while ((r = waitpid(pid, status, 0)) == -1 &&
 			    errno == EINTR)
@@ -169,21 +94,20 @@ static int
 exchange(int fd, const unsigned char *req, size_t req_len,
     int64_t deadline_ms, struct renew_result *res, struct pr_error *err)
 {
-	unsigned char hdr[FRAME_HEADER_BYTES];
 	char *body;
 	size_t len;
 	int rc;
 
-	if ((rc = send_all(fd, req, req_len, deadline_ms, err)) != 0)
-		return rc;
+	if ((rc = frame_send(fd, req, req_len, deadline_ms, err)) != 0)
+		return pr_error_prefix(err, "renewal worker: sending the "
+		    "request");
 	(void)shutdown(fd, SHUT_WR);
-	if ((rc = recv_all(fd, hdr, sizeof(hdr), deadline_ms, err)) != 0 ||
-	    (rc = frame_decode_len(hdr, RENEW_FRAME_MAX_BYTES, &len, err)) != 0)
-		return rc;
-	if ((body = malloc(len)) == NULL)
-		return pr_error_set(err, ENOMEM, "out of memory");
-	if ((rc = recv_all(fd, body, len, deadline_ms, err)) == 0)
-		rc = renew_result_parse(body, len, res, err);
+	rc = frame_recv(fd, RENEW_FRAME_MAX_BYTES, deadline_ms, &body, &len,
+	    err);
+	if (rc != 0)
+		return pr_error_prefix(err, "renewal worker: no complete "
+		    "result");
+	rc = renew_result_parse(body, len, res, err);
 	free(body);
 	return rc;
 }
@@ -193,7 +117,7 @@ static int
 run_worker(const unsigned char *req, size_t req_len, int timeout_sec,
     struct renew_result *res, struct pr_error *err)
 {
-	int64_t deadline_ms = mono_ms() + (int64_t)timeout_sec * 1000;
+	int64_t deadline_ms = clock_deadline_ms(timeout_sec);
 	int sv[2], rc, status = 0;
 	pid_t pid;
 

@@ -3,9 +3,10 @@
  * socket, for libproxyrenew.
  *
  * Invariants:
- * - One deadline (CLOCK_MONOTONIC, GLITE_PR_TIMEOUT) covers connect, send
+ * - One deadline (clock_mono_ms(), GLITE_PR_TIMEOUT) covers connect, send
  *   and receive together; the socket is non-blocking and every wait is a
- *   poll() bounded by what is left of it. Expiry gives PR_ERR_TIMEOUT.
+ *   poll() bounded by what is left of it (frame_io.h). Expiry gives
+ *   PR_ERR_TIMEOUT.
  * - The request goes out as one frame (length and payload in one buffer).
  * - The response length is checked against PR_CLIENT_RESPONSE_MAX_BYTES
  *   before anything is allocated; EOF before the end is PR_ERR_UNEXPECTED_EOF.
@@ -24,13 +25,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "client.h"
+#include "clock.h"
+#include "frame_io.h"
 #include "pr_limits.h"
 
-#define TIMEOUT_SEC_MAX		(10.0 * 365 * 86400)	/* cap for "forever" */
 #define CONNECT_RETRY_MS	10	/* backlog full: wait, then retry */
 
 int
@@ -65,77 +66,14 @@ pr_client_timeout_sec(void)
 	return t;
 }
 
-static void
-deadline_set(struct timespec *end, double timeout_sec)
-{
-	double whole;
-	long ns;
-
-	if (!(timeout_sec > 0))		/* also NaN */
-		timeout_sec = 0;
-	if (timeout_sec > TIMEOUT_SEC_MAX)
-		timeout_sec = TIMEOUT_SEC_MAX;
-	(void)clock_gettime(CLOCK_MONOTONIC, end);	/* cannot fail for this clock */
-	whole = (double)(long long)timeout_sec;	/* no libm: -lproxyrenew alone */
-	ns = (long)((timeout_sec - whole) * 1e9);
-	end->tv_sec += (time_t)whole;
-	end->tv_nsec += ns;
-	if (end->tv_nsec >= 1000000000L) {
-		end->tv_sec++;
-		end->tv_nsec -= 1000000000L;
-	}
-}
-
-/* Milliseconds left before end, rounded up; 0 once it has passed. */
 static int
-deadline_ms(const struct timespec *end)
-{
-	struct timespec now;
-	double left;
-	int ms;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &now);
-	left = (double)(end->tv_sec - now.tv_sec) * 1e3 +
-	    (double)(end->tv_nsec - now.tv_nsec) / 1e6;
-	if (left <= 0)
-		return 0;
-	if (left > 1e9)
-		return 1000000000;
-	ms = (int)left;
-	return (double)ms < left ? ms + 1 : ms;
-}
-
-/* Wait until fd is ready for events, or the deadline passes. */
-static int
-wait_fd(int fd, short events, const struct timespec *end, const char *what,
-    struct pr_error *err)
-{
-	struct pollfd pfd;
-	int ms, n;
-
-	for (;;) {
-		if ((ms = deadline_ms(end)) == 0)
-			return pr_error_set(err, PR_ERR_TIMEOUT,
-			    "timed out waiting to %s", what);
-		pfd.fd = fd;
-		pfd.events = events;
-		pfd.revents = 0;
-		n = poll(&pfd, 1, ms);
-		if (n > 0)
-			return 0;	/* the next call reports POLLERR/HUP */
-		if (n < 0 && errno != EINTR)
-			return pr_error_set(err, errno, "poll");
-	}
-}
-
-static int
-connect_wait(int fd, const char *path, const struct timespec *end,
+connect_wait(int fd, const char *path, int64_t deadline_ms,
     struct pr_error *err)
 {
 	socklen_t len = sizeof(int);
 	int rc, soerr = 0;
 
-	if ((rc = wait_fd(fd, POLLOUT, end, "connect", err)) != 0)
+	if ((rc = frame_wait(fd, POLLOUT, deadline_ms, err)) != 0)
 		return rc;
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1)
 		return pr_error_set(err, errno, "getsockopt");
@@ -145,7 +83,7 @@ connect_wait(int fd, const char *path, const struct timespec *end,
 }
 
 static int
-connect_unix(const char *path, const struct timespec *end, int *fdp,
+connect_unix(const char *path, int64_t deadline_ms, int *fdp,
     struct pr_error *err)
 {
 	struct sockaddr_un sun;
@@ -166,14 +104,14 @@ connect_unix(const char *path, const struct timespec *end, int *fdp,
 			break;
 		}
 		if (errno == EINPROGRESS || errno == EINTR) {
-			rc = connect_wait(fd, path, end, err);
+			rc = connect_wait(fd, path, deadline_ms, err);
 			break;
 		}
 		if (errno != EAGAIN) {	/* EAGAIN: the daemon's backlog is full */
 			rc = pr_error_set(err, errno, "connect to %s", path);
 			break;
 		}
-		if (deadline_ms(end) == 0) {
+		if (clock_mono_ms() >= deadline_ms) {
 			rc = pr_error_set(err, PR_ERR_TIMEOUT,
 			    "timed out connecting to %s", path);
 			break;
@@ -189,98 +127,41 @@ connect_unix(const char *path, const struct timespec *end, int *fdp,
 }
 
 static int
-send_all(int fd, const char *buf, size_t len, const struct timespec *end,
+send_request(int fd, const struct pr_msg *req, int64_t deadline_ms,
     struct pr_error *err)
 {
-	ssize_t n;
-	int rc;
-
-	while (len > 0) {
-		n = send(fd, buf, len, MSG_NOSIGNAL);
-		if (n > 0) {
-			buf += n;
-			len -= (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno != EAGAIN)
-			return pr_error_set(err, errno, "send");
-		if ((rc = wait_fd(fd, POLLOUT, end, "send the request", err)) != 0)
-			return rc;
-	}
-	return 0;
-}
-
-static int
-recv_all(int fd, char *buf, size_t len, const struct timespec *end,
-    struct pr_error *err)
-{
-	ssize_t n;
-	int rc;
-
-	while (len > 0) {
-		n = recv(fd, buf, len, 0);
-		if (n > 0) {
-			buf += n;
-			len -= (size_t)n;
-			continue;
-		}
-		if (n == 0)
-			return pr_error_set(err, PR_ERR_UNEXPECTED_EOF,
-			    "the daemon closed the connection before answering");
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN)
-			return pr_error_set(err, errno, "recv");
-		if ((rc = wait_fd(fd, POLLIN, end, "read the response", err)) != 0)
-			return rc;
-	}
-	return 0;
-}
-
-static int
-send_request(int fd, const struct pr_msg *req, const struct timespec *end,
-    struct pr_error *err)
-{
-	char *text, *frame;
-	size_t len;
+	unsigned char *frame;
+	char *text;
+	size_t len, frame_len;
 	int rc;
 
 	if ((rc = msg_encode(req, &text, &len)) != 0)
 		return pr_error_set(err, rc, "cannot encode the request");
-	if (len > PR_FRAME_MAX_BYTES_DEFAULT ||
-	    (frame = malloc(FRAME_HEADER_BYTES + len)) == NULL) {
-		free(text);
-		return pr_error_set(err, len > PR_FRAME_MAX_BYTES_DEFAULT ?
-		    EMSGSIZE : ENOMEM, "cannot build the request frame");
-	}
-	frame_encode_len((uint32_t)len, (unsigned char *)frame);
-	memcpy(frame + FRAME_HEADER_BYTES, text, len);
+	rc = frame_build(text, len, PR_FRAME_MAX_BYTES_DEFAULT, &frame,
+	    &frame_len, err);
 	free(text);
-	rc = send_all(fd, frame, FRAME_HEADER_BYTES + len, end, err);
+	if (rc != 0)
+		return rc;
+	rc = frame_send(fd, frame, frame_len, deadline_ms, err);
 	free(frame);
+	if (rc != 0)
+		pr_error_prefix(err, "sending the request");
 	return rc;
 }
 
 static int
-read_response(int fd, struct pr_msg *resp, const struct timespec *end,
+read_response(int fd, struct pr_msg *resp, int64_t deadline_ms,
     struct pr_error *err)
 {
-	unsigned char hdr[FRAME_HEADER_BYTES];
 	char *buf;
 	size_t len;
 	int rc;
 
-	if ((rc = recv_all(fd, (char *)hdr, sizeof(hdr), end, err)) != 0)
-		return rc;
-	if ((rc = frame_decode_len(hdr, PR_CLIENT_RESPONSE_MAX_BYTES, &len,
-	    err)) != 0)
-		return rc;
-	if ((buf = malloc(len)) == NULL)
-		return pr_error_set(err, ENOMEM, "out of memory");
-	if ((rc = recv_all(fd, buf, len, end, err)) == 0)
-		rc = msg_parse(buf, len, resp, err);
+	rc = frame_recv(fd, PR_CLIENT_RESPONSE_MAX_BYTES, deadline_ms, &buf,
+	    &len, err);
+	if (rc != 0)
+		return pr_error_prefix(err, "reading the daemon's response");
+	rc = msg_parse(buf, len, resp, err);
 	free(buf);
 	return rc;
 }
@@ -289,16 +170,15 @@ int
 pr_client_exchange(const char *path, double timeout_sec,
     const struct pr_msg *req, struct pr_msg *resp, struct pr_error *err)
 {
-	struct timespec end;
+	int64_t deadline_ms = clock_deadline_ms(timeout_sec);
 	int fd = -1, rc;
 
 	msg_init(resp);
-	deadline_set(&end, timeout_sec);
-	if ((rc = connect_unix(path, &end, &fd, err)) != 0)
+	if ((rc = connect_unix(path, deadline_ms, &fd, err)) != 0)
 		return rc;
 	if ((rc = pr_client_check_peer(fd, path, err)) == 0 &&
-	    (rc = send_request(fd, req, &end, err)) == 0)
-		rc = read_response(fd, resp, &end, err);
+	    (rc = send_request(fd, req, deadline_ms, err)) == 0)
+		rc = read_response(fd, resp, deadline_ms, err);
 	(void)close(fd);	/* the response is read or abandoned */
 	return rc;
 }

@@ -40,6 +40,28 @@ pr_error_set(struct pr_error *err, int code, const char *fmt, ...)
 	return code;
 }
 
+int
+pr_error_prefix(struct pr_error *err, const char *what)
+{
+	size_t n = strlen(what) + 2, old;	/* "what: " */
+
+	if (err == NULL)
+		return 0;
+	if (n >= sizeof(err->msg))
+		n = sizeof(err->msg) - 1;
+	old = strnlen(err->msg, sizeof(err->msg) - 1);
+	if (old > sizeof(err->msg) - 1 - n)	/* truncation is fine */
+		old = sizeof(err->msg) - 1 - n;
+	memmove(err->msg + n, err->msg, old);
+	err->msg[n + old] = '\0';
+	memcpy(err->msg, what, n > 2 ? n - 2 : 0);
+	if (n >= 2) {
+		err->msg[n - 2] = ':';
+		err->msg[n - 1] = ' ';
+	}
+	return err->code;
+}
+
 void
 pr_error_clear(struct pr_error *err)
 {

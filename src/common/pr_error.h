@@ -41,6 +41,9 @@ struct pr_error {
 int pr_error_set(struct pr_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Put "what: " before err->msg (the step that failed); returns err->code. */
+int pr_error_prefix(struct pr_error *err, const char *what);
+
 /* Reset to PR_OK and an empty message. */
 void pr_error_clear(struct pr_error *err);
 

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "frame_io.h"
 #include "pr_error.h"
 
 struct loop;
@@ -88,15 +89,15 @@ enum opt_action {
 };
 
 enum conn_state {
-	CONN_READ_LEN,		/* reading the 4-byte length */
-	CONN_READ_BODY,		/* reading in_len payload bytes */
-	CONN_WRITE,		/* writing out; nothing more is read */
+	CONN_READ,		/* reading the request frame */
+	CONN_WRITE,		/* writing the reply; nothing more is read */
 	CONN_CLOSING		/* reply written or peer gone: free it */
 };
 
 /*
  * One client connection, one request. Rules:
- *  (1) in is allocated only after the length passed 0 < n <= max_frame.
+ *  (1) The request body is allocated only after its length passed
+ *      0 < n <= max_frame (frame_io.h rule 1).
  *  (2) The deadline timer covers the whole exchange (read and write).
  */
 struct conn {
@@ -108,14 +109,8 @@ struct conn {
 	pid_t pid;
 	int uid_slot;			/* index into server.n_uid */
 	enum conn_state state;
-	unsigned char hdr[4];		/* frame length, big-endian */
-	size_t hdr_off;			/* bytes of hdr received */
-	char *in;			/* payload, in_len bytes */
-	size_t in_len;
-	size_t in_off;			/* bytes of in received */
-	char *out;			/* header + payload to send */
-	size_t out_len;
-	size_t out_off;			/* bytes of out sent */
+	struct frame_reader rd;		/* the request */
+	struct frame_writer wr;		/* the reply */
 	long long timer;		/* deadline timer id; 0 = none */
 };
 TAILQ_HEAD(conn_list, conn);

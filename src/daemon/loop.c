@@ -14,8 +14,8 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "loop.h"
 #include "xmalloc.h"
 
@@ -50,11 +50,7 @@ struct loop {
 int64_t
 loop_now_ms(void)
 {
-	struct timespec ts;
-
-	/* CLOCK_MONOTONIC cannot fail with a valid pointer. */
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_mono_ms();
 }
 
 struct loop *
@@ -127,7 +123,7 @@ loop_add_timer(struct loop *l, int64_t delay_ms, loop_timer_fn *fn, void *arg)
 		delay_ms = INT64_MAX / 2;
 	t = xcalloc(1, sizeof(*t));
 	t->id = ++l->next_id;
-	t->due_ms = loop_now_ms() + delay_ms;
+	t->due_ms = clock_mono_ms() + delay_ms;
 	t->fn = fn;
 	t->arg = arg;
 	/* Walk from the back: new timers are mostly the latest. */
@@ -193,7 +189,7 @@ loop_poll_timeout(struct loop *l, int64_t max_wait_ms)
 
 	TAILQ_FOREACH(t, &l->timers, entry) {
 		if (t->id != 0) {
-			wait = t->due_ms - loop_now_ms();
+			wait = t->due_ms - clock_mono_ms();
 			if (wait < 0)
 				wait = 0;
 			break;
@@ -216,7 +212,7 @@ loop_fire_timers(struct loop *l)
 {
 	struct loop_timer *t;
 	long long last_id = l->next_id;
-	int64_t now = loop_now_ms();
+	int64_t now = clock_mono_ms();
 
 	TAILQ_FOREACH(t, &l->timers, entry) {
 		long long id;

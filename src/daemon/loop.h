@@ -52,7 +52,7 @@ void		 loop_stop(struct loop *l);
 /* Number of live timers (tests, and checks that nothing is left armed). */
 int		 loop_timer_count(const struct loop *l);
 
-/* CLOCK_MONOTONIC in milliseconds. */
+/* The clock of the loop's timers: clock_mono_ms() (clock.h). */
 int64_t		 loop_now_ms(void);
 
 #endif /* PR_LOOP_H */

@@ -29,7 +29,7 @@
 #include "pr_limits.h"
 #include "log.h"
 #include "loop.h"
-#include "message.h"
+#include "frame_io.h"
 #include "xmalloc.h"
 
 #define ACCEPT_BATCH		32	/* accepts per wakeup */
@@ -227,7 +227,8 @@ conn_accept(struct daemon *d, int fd)
 	c->gid = uc.gid;
 	c->pid = uc.pid;
 	c->uid_slot = slot;
-	c->state = CONN_READ_LEN;
+	c->state = CONN_READ;
+	frame_reader_init(&c->rd, (size_t)d->opts.max_frame);
 	TAILQ_INSERT_TAIL(&d->srv.conns, c, entry);
 	d->srv.n_conns++;
 	d->srv.n_uid[slot]++;
@@ -283,8 +284,8 @@ conn_free(struct conn *c)
 		loop_del_timer(d->loop, c->timer);
 	if (close(c->fd) == -1)
 		log_warn("close client fd");
-	free(c->in);
-	free(c->out);
+	frame_reader_free(&c->rd);
+	frame_writer_free(&c->wr);
 	TAILQ_REMOVE(&d->srv.conns, c, entry);
 	d->srv.n_conns--;
 	d->srv.n_uid[c->uid_slot]--;
@@ -298,44 +299,46 @@ conn_free(struct conn *c)
 static void
 conn_write(struct conn *c)
 {
-	while (c->out_off < c->out_len) {
-		ssize_t n = send(c->fd, c->out + c->out_off,
-		    c->out_len - c->out_off, MSG_NOSIGNAL);
+	struct pr_error err;
 
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return;
-			if (errno == EPIPE || errno == ECONNRESET)
-				log_info("uid %u pid %ld: gone before reading "
-				    "its reply", (unsigned)c->uid, (long)c->pid);
-			else
-				log_warn("uid %u pid %ld: writing the reply",
-				    (unsigned)c->uid, (long)c->pid);
-			c->state = CONN_CLOSING;
-			return;
-		}
-		c->out_off += (size_t)n;
+	pr_error_clear(&err);
+	switch (frame_writer_step(&c->wr, c->fd, &err)) {
+	case FRAME_PENDING:
+		return;
+	case FRAME_COMPLETE:
+		break;		/* rule 4 */
+	case FRAME_CLOSED:
+		log_info("uid %u pid %ld: gone before reading its reply",
+		    (unsigned)c->uid, (long)c->pid);
+		break;
+	default:
+		log_warnx("uid %u pid %ld: writing the reply: %s",
+		    (unsigned)c->uid, (long)c->pid, err.msg);
 	}
-	c->state = CONN_CLOSING;	/* rule 4 */
+	c->state = CONN_CLOSING;
 }
 
 /* Frame payload (ours to free) and switch to writing it. */
 static void
 conn_queue(struct conn *c, char *payload, size_t len)
 {
-	if (len > UINT32_MAX) {
+	struct pr_error err;
+	unsigned char *frame;
+	size_t frame_len;
+	int rc;
+
+	rc = frame_build(payload, len, UINT32_MAX, &frame, &frame_len, &err);
+	if (rc == EMSGSIZE) {
 		free(payload);
 		commands_error_reply(PR_ERR_GENERIC, "response too large",
 		    &payload, &len);
+		rc = frame_build(payload, len, UINT32_MAX, &frame, &frame_len,
+		    &err);
 	}
-	c->out = xmalloc(FRAME_HEADER_BYTES + len);
-	frame_encode_len((uint32_t)len, (unsigned char *)c->out);
-	memcpy(c->out + FRAME_HEADER_BYTES, payload, len);
+	if (rc != 0)
+		fatalx("reply to uid %u: %s", (unsigned)c->uid, err.msg);
 	free(payload);
-	c->out_len = FRAME_HEADER_BYTES + len;
-	c->out_off = 0;
+	frame_writer_init(&c->wr, frame, frame_len);
 	c->state = CONN_WRITE;
 	if (loop_add_fd(c->d->loop, c->fd, LOOP_WRITE, conn_io, c) == -1)
 		fatal("loop_add_fd");
@@ -358,32 +361,13 @@ conn_refuse(struct conn *c, int code, const char *why)
 static void
 conn_request(struct conn *c)
 {
-	char *out;
-	size_t len;
+	char *in, *out;
+	size_t in_len, len;
 
-	(void)commands_handle(c->d, c, c->in, c->in_len, &out, &len);
-	free(c->in);
-	c->in = NULL;
+	in = frame_reader_take(&c->rd, &in_len);
+	(void)commands_handle(c->d, c, in, in_len, &out, &len);
+	free(in);
 	conn_queue(c, out, len);
-}
-
-static void
-conn_got_len(struct conn *c)
-{
-	struct pr_error err;
-	size_t len;
-	int rc;
-
-	pr_error_clear(&err);
-	rc = frame_decode_len(c->hdr, (size_t)c->d->opts.max_frame, &len, &err);
-	if (rc != 0) {
-		conn_refuse(c, rc, err.msg[0] ? err.msg : "bad frame length");
-		return;
-	}
-	c->in = xmalloc(len);	/* bounded by max_frame just above */
-	c->in_len = len;
-	c->in_off = 0;
-	c->state = CONN_READ_BODY;
 }
 
 /*
@@ -395,60 +379,41 @@ conn_eof(struct conn *c)
 {
 	char why[128];
 
-	if (c->state == CONN_READ_LEN && c->hdr_off == 0) {
+	if (frame_reader_got(&c->rd) == 0) {
 		log_info("uid %u pid %ld: closed without a request",
 		    (unsigned)c->uid, (long)c->pid);
 		c->state = CONN_CLOSING;
 		return;
 	}
 	(void)snprintf(why, sizeof(why), "connection closed after %zu of %zu "
-	    "bytes of the request", c->state == CONN_READ_LEN ? c->hdr_off :
-	    c->in_off + FRAME_HEADER_BYTES, c->state == CONN_READ_LEN ?
-	    (size_t)FRAME_HEADER_BYTES : c->in_len + FRAME_HEADER_BYTES);
+	    "bytes of the request", frame_reader_got(&c->rd),
+	    frame_reader_total(&c->rd));
 	conn_refuse(c, PR_ERR_UNEXPECTED_EOF, why);
 }
 
 static void
 conn_read(struct conn *c)
 {
-	for (;;) {
-		unsigned char *dst;
-		size_t want;
-		ssize_t n;
+	struct pr_error err;
 
-		if (c->state == CONN_READ_LEN) {
-			dst = c->hdr + c->hdr_off;
-			want = FRAME_HEADER_BYTES - c->hdr_off;
-		} else {
-			dst = (unsigned char *)c->in + c->in_off;
-			want = c->in_len - c->in_off;
-		}
-		n = read(c->fd, dst, want);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK) {
-				log_warn("uid %u pid %ld: read",
-				    (unsigned)c->uid, (long)c->pid);
-				c->state = CONN_CLOSING;
-			}
-			return;
-		}
-		if (n == 0) {
-			conn_eof(c);
-			return;
-		}
-		if (c->state == CONN_READ_LEN) {
-			c->hdr_off += (size_t)n;
-			if (c->hdr_off == FRAME_HEADER_BYTES)
-				conn_got_len(c);
-		} else {
-			c->in_off += (size_t)n;
-			if (c->in_off == c->in_len)
-				conn_request(c);
-		}
-		if (c->state != CONN_READ_LEN && c->state != CONN_READ_BODY)
-			return;
+	pr_error_clear(&err);
+	switch (frame_reader_step(&c->rd, c->fd, &err)) {
+	case FRAME_PENDING:
+		return;
+	case FRAME_COMPLETE:
+		conn_request(c);
+		return;
+	case FRAME_CLOSED:
+		conn_eof(c);
+		return;
+	case FRAME_BAD:
+		conn_refuse(c, err.code, err.msg[0] ? err.msg :
+		    "bad frame length");
+		return;
+	default:
+		log_warnx("uid %u pid %ld: %s", (unsigned)c->uid,
+		    (long)c->pid, err.msg);
+		c->state = CONN_CLOSING;
 	}
 }
 
@@ -460,7 +425,7 @@ conn_io(struct loop *l, int fd, int events, void *arg)
 	(void)l;
 	(void)fd;
 	(void)events;
-	if (c->state == CONN_READ_LEN || c->state == CONN_READ_BODY)
+	if (c->state == CONN_READ)
 		conn_read(c);
 	else if (c->state == CONN_WRITE)
 		conn_write(c);
@@ -480,16 +445,13 @@ conn_deadline(struct loop *l, long long id, void *arg)
 	if (c->state == CONN_WRITE)
 		log_warnx("uid %u pid %ld: did not read its reply within %lld "
 		    "s; dropped", (unsigned)c->uid, (long)c->pid, secs);
-	else if (c->state == CONN_READ_LEN && c->hdr_off == 0)
+	else if (frame_reader_got(&c->rd) == 0)
 		log_warnx("uid %u pid %ld: sent nothing within %lld s; dropped",
 		    (unsigned)c->uid, (long)c->pid, secs);
 	else
 		log_warnx("uid %u pid %ld: sent %zu of %zu bytes within %lld s; "
 		    "dropped", (unsigned)c->uid, (long)c->pid,
-		    c->state == CONN_READ_LEN ? c->hdr_off : c->in_off +
-		    FRAME_HEADER_BYTES, c->state == CONN_READ_LEN ?
-		    (size_t)FRAME_HEADER_BYTES : c->in_len + FRAME_HEADER_BYTES,
-		    secs);
+		    frame_reader_got(&c->rd), frame_reader_total(&c->rd), secs);
 	conn_free(c);
 }
 
@@ -550,7 +512,7 @@ server_shutdown(struct daemon *d)
 	server_stop_listening(d);
 	for (c = TAILQ_FIRST(&d->srv.conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
-		if (c->state == CONN_READ_LEN && c->hdr_off == 0)
+		if (c->state == CONN_READ && frame_reader_got(&c->rd) == 0)
 			conn_free(c);
 	}
 	if (d->srv.n_conns == 0)

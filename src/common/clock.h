@@ -1,0 +1,26 @@
+/*
+ * clock.h: the one monotonic clock of the project, in milliseconds.
+ *
+ * Every deadline and timer (the daemon's event loop, framed I/O, the
+ * one-shot renewal, the client transport) counts in clock_mono_ms(), so a
+ * deadline made in one place can be checked in another. Library-safe: no
+ * allocation, no logging.
+ */
+#ifndef PR_CLOCK_H
+#define PR_CLOCK_H
+
+#include <stdint.h>
+
+#define CLOCK_TIMEOUT_SEC_MAX	(10.0 * 365 * 86400)	/* cap for "forever" */
+
+/* CLOCK_MONOTONIC in milliseconds. */
+int64_t clock_mono_ms(void);
+
+/*
+ * The deadline timeout_sec from now (fractions count, rounded up to the
+ * next millisecond); a timeout that is not positive (or NaN) is already
+ * due, one above CLOCK_TIMEOUT_SEC_MAX is capped there.
+ */
+int64_t clock_deadline_ms(double timeout_sec);
+
+#endif /* PR_CLOCK_H */
