@@ -391,6 +391,24 @@ request_fill(struct pr_request *req, struct pr_error *err)
 	return 0;
 }
 
+/* Counted before parsing: a million tiny lines must not cost a parse. */
+static int
+request_check_lines(const char *buf, size_t len, struct pr_error *err)
+{
+	const char *p = buf, *end = buf + len, *nl;
+	size_t n = 0;
+
+	while (p < end) {
+		if (++n > PR_REQUEST_MAX_LINES)
+			return pr_error_set(err, PR_ERR_PROTO_PARSE,
+			    "request: more than %d lines", PR_REQUEST_MAX_LINES);
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			break;
+		p = nl + 1;
+	}
+	return 0;
+}
+
 int
 request_parse(const char *buf, size_t len, struct pr_request *req,
     struct pr_error *err)
@@ -399,7 +417,8 @@ request_parse(const char *buf, size_t len, struct pr_request *req,
 
 	memset(req, 0, sizeof(*req));
 	msg_init(&req->msg);
-	if ((rc = msg_parse(buf, len, &req->msg, err)) != 0)
+	if ((rc = request_check_lines(buf, len, err)) != 0 ||
+	    (rc = msg_parse(buf, len, &req->msg, err)) != 0)
 		return rc;
 	if ((rc = request_check_limits(&req->msg, err)) != 0 ||
 	    (rc = request_fill(req, err)) != 0) {

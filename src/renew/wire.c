@@ -158,6 +158,23 @@ mark_unreachable(const struct pr_msg *m, struct renew_result *res)
 				res->errors[i].is_unreachable = 1;
 }
 
+/* As strict as a client request: each single-valued key at most once. */
+static int
+result_check_keys(const struct pr_msg *m, struct pr_error *err)
+{
+	static const char *const once[] = {
+		RENEW_KEY_RESPONSE, RENEW_KEY_MESSAGE, RENEW_KEY_IDENTITY,
+		RENEW_KEY_SERVER, RENEW_KEY_END_TIME,
+	};
+	size_t k;
+
+	for (k = 0; k < sizeof(once) / sizeof(once[0]); k++)
+		if (msg_count(m, once[k]) > 1)
+			return pr_error_set(err, PR_ERR_PROTO_PARSE, "worker "
+			    "result: duplicate key %s", once[k]);
+	return 0;
+}
+
 static int
 result_from_msg(const struct pr_msg *m, struct renew_result *res,
     struct pr_error *err)
@@ -165,7 +182,10 @@ result_from_msg(const struct pr_msg *m, struct renew_result *res,
 	const char *v;
 	int64_t code, end = 0;
 	size_t i, n = msg_count(m, RENEW_KEY_SERVER_ERROR);
+	int rc;
 
+	if ((rc = result_check_keys(m, err)) != 0)
+		return rc;
 	if (msg_get_int(m, RENEW_KEY_RESPONSE, &code) != 0 || code < 0 ||
 	    code > PR_ERR_LAST)
 		return pr_error_set(err, PR_ERR_PROTO_PARSE, "worker result: "
@@ -187,7 +207,7 @@ result_from_msg(const struct pr_msg *m, struct renew_result *res,
 	if (res->code != 0)
 		return 0;
 	v = msg_get(m, RENEW_KEY_SERVER);
-	if (v == NULL || strlen(v) >= sizeof(res->server) ||
+	if (v == NULL || *v == '\0' || strlen(v) >= sizeof(res->server) ||
 	    msg_get_int(m, RENEW_KEY_END_TIME, &end) != 0 || end <= 0)
 		return pr_error_set(err, PR_ERR_PROTO_PARSE, "worker result: "
 		    "success without Server and End_time");

@@ -436,6 +436,34 @@ test_request_other_value_limit(void **state)
 	free(buf);
 }
 
+/* Issue 9 defect 8: a request of many tiny lines is refused, not parsed. */
+static void
+test_request_line_cap(void **state)
+{
+	struct pr_request r;
+	struct pr_error err;
+	size_t n = 1000000, i;
+	char *buf = malloc(3 * n);
+
+	(void)state;
+	assert_non_null(buf);
+	for (i = 0; i < n; i++)
+		memcpy(buf + 3 * i, "a=\n", 3);
+	pr_error_clear(&err);
+	assert_int_equal(request_parse(buf, 3 * n, &r, &err),
+	    PR_ERR_PROTO_PARSE);
+	assert_non_null(strstr(err.msg, "lines"));
+	/* PR_REQUEST_MAX_LINES "X=1" lines still parse, one more does not */
+	for (i = 0; i < PR_REQUEST_MAX_LINES + 1; i++)
+		memcpy(buf + 4 * i, "X=1\n", 4);
+	assert_int_equal(request_parse(buf, 4 * PR_REQUEST_MAX_LINES, &r, &err),
+	    0);
+	request_free(&r);
+	assert_int_equal(request_parse(buf, 4 * (PR_REQUEST_MAX_LINES + 1), &r,
+	    &err), PR_ERR_PROTO_PARSE);
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -463,6 +491,7 @@ main(void)
 		cmocka_unit_test(test_request_jobid_4096_ok_4097_refused),
 		cmocka_unit_test(test_request_value_high_bytes),
 		cmocka_unit_test(test_request_other_value_limit),
+		cmocka_unit_test(test_request_line_cap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

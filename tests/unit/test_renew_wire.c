@@ -200,6 +200,14 @@ test_result_untrusted(void **state)
 		"Server_error=a:1: x\nServer_error=a:1: x\nServer_error=a:1: x\n"
 		"Server_error=a:1: x\nServer_error=a:1: x\nServer_error=a:1: x\n"
 		"Server_error=a:1: x\n",
+		/* issue 9 defect 8: empty Server, repeated keys */
+		"Response=0\nServer=\nEnd_time=5\n",
+		"Response=0\nResponse=1907\nServer=a:1\nEnd_time=5\n",
+		"Response=0\nServer=a:1\nServer=b:1\nEnd_time=5\n",
+		"Response=0\nServer=a:1\nEnd_time=5\nEnd_time=9\n",
+		"Response=0\nIdentity=/CN=a\nIdentity=/CN=b\nServer=a:1\n"
+		"End_time=5\n",
+		"Response=1907\nMessage=a\nMessage=b\n",
 		"Response=0\0Server=a:1\nEnd_time=5\n",
 	};
 	static const size_t bad_len_last = 33;
