@@ -36,12 +36,39 @@ log_set_debug(int debug)
 	log_state.debug = debug;
 }
 
+/*
+ * Control characters and bytes >= 0x7f become \xNN in place of the whole
+ * line, whatever argument brought them (a client's Proxy_name inside an
+ * error message): no forged log lines, no terminal escapes.
+ */
+static void
+log_escape_line(const char *in, char *out, size_t outsz)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (; *in != '\0' && o + 5 <= outsz; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		if (c >= 0x20 && c < 0x7f) {
+			out[o++] = (char)c;
+			continue;
+		}
+		out[o++] = '\\';
+		out[o++] = 'x';
+		out[o++] = hex[c >> 4];
+		out[o++] = hex[c & 15];
+	}
+	out[o] = '\0';
+}
+
 static void
 log_vwrite(int prio, const char *fmt, va_list ap, const char *suffix)
 {
-	char line[2048];
+	char raw[2048], line[4 * sizeof(raw)];
 
-	(void)vsnprintf(line, sizeof(line), fmt, ap);	/* long lines are cut */
+	(void)vsnprintf(raw, sizeof(raw), fmt, ap);	/* long lines are cut */
+	log_escape_line(raw, line, sizeof(line));
 	if (log_state.to_stderr) {
 		struct timespec ts;
 		struct tm tm;

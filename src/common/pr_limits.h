@@ -12,7 +12,7 @@
 #define PR_PATH_MAX_BYTES		4096
 #define PR_SERVERS_MAX_BYTES		4096	/* Myproxy_server= list */
 #define PR_VALUE_MAX_BYTES		8192	/* any other value */
-#define PR_REQUEST_MAX_LINES		64	/* Key=value lines in a request */
+#define PR_REQUEST_MAX_LINES		256	/* Key=value lines in a request */
 #define PR_TIMEOUT_SEC_DEFAULT		120	/* GLITE_PR_TIMEOUT */
 #define PR_CONDOR_LIMIT_SEC_DEFAULT	1800
 #define PR_CLOCK_SKEW_SEC		300

@@ -14,6 +14,8 @@
  * everything now. Children (issue 3 workers) must unblock them.
  */
 #include <sys/types.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 
@@ -35,6 +37,24 @@
 #include "xmalloc.h"
 
 #define LOG_TAG		"proxy-renewd"
+
+/*
+ * First thing: this process will hold private keys in memory, so no core
+ * file and no ptrace by other processes of our uid; and descriptors
+ * inherited from whoever started us are closed (stdin/out/err stay).
+ */
+static void
+daemon_harden(void)
+{
+	const struct rlimit none = { 0, 0 };
+
+	if (setrlimit(RLIMIT_CORE, &none) == -1)
+		fatal("setrlimit RLIMIT_CORE");
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		fatal("prctl PR_SET_DUMPABLE");
+	if (close_range(STDERR_FILENO + 1, ~0U, 0) == -1)
+		fatal("close_range");
+}
 
 /* Make *p absolute against the current directory (we chdir("/") later). */
 static void
@@ -264,6 +284,7 @@ main(int argc, char **argv)
 	enum opt_action action;
 	int ready_fd = -1;
 
+	daemon_harden();
 	memset(&d, 0, sizeof(d));
 	d.srv.fd = -1;
 	d.repo_fd = -1;

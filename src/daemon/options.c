@@ -352,7 +352,9 @@ options_parse_file(const char *path, struct options *o, struct pr_error *err)
 	size_t got = 0;
 	int fd, rc;
 
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+	/* O_NONBLOCK: a FIFO must not block us in open(); fstat refuses it */
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)) ==
+	    -1)
 		return pr_error_set(err, errno, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &st) == -1) {
 		rc = pr_error_set(err, errno, "%s: %s", path, strerror(errno));

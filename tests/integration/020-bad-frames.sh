@@ -114,7 +114,7 @@ repo_unchanged "after the odd Jobid came and went"
 # A frame of exactly the maximum size is read in full.
 {
 	printf 'Version=%s\nCommand=4\n' "$PR_PROTO_VERSION"
-	head -c 1048000 /dev/zero | tr '\0' x | fold -w 99 | sed 's/^/X=/'
+	head -c 1048200 /dev/zero | tr '\0' x | fold -w 8000 | sed 's/^/X=/'
 } | head -c 1048575 > "$T/big"
 printf '\n' >> "$T/big"
 truncate -s 1048575 "$T/big"
