@@ -20,7 +20,6 @@
 #include <sys/un.h>
 
 #include <errno.h>
-#include <math.h>	/* isfinite() only: a macro, no libm */
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,15 +52,10 @@ pr_client_socket_path(char *buf, size_t size, struct pr_error *err)
 double
 pr_client_timeout_sec(void)
 {
-	const char *env = getenv("GLITE_PR_TIMEOUT");
-	char *end;
 	double t;
 
-	if (env == NULL || *env == '\0')
-		return PR_TIMEOUT_SEC_DEFAULT;
-	errno = 0;
-	t = strtod(env, &end);
-	if (errno != 0 || *end != '\0' || !isfinite(t) || t <= 0)
+	if (clock_parse_sec(getenv("GLITE_PR_TIMEOUT"), CLOCK_TIMEOUT_SEC_MAX,
+	    &t) != 0)
 		return PR_TIMEOUT_SEC_DEFAULT;
 	return t;
 }

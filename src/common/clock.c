@@ -16,18 +16,49 @@ clock_mono_ms(void)
 }
 
 int64_t
-clock_deadline_ms(double timeout_sec)
+clock_sec_to_ms(double sec)
 {
 	double ms;
 	int64_t whole;
 
-	if (!(timeout_sec > 0))		/* also NaN */
-		timeout_sec = 0;
-	if (timeout_sec > CLOCK_TIMEOUT_SEC_MAX)
-		timeout_sec = CLOCK_TIMEOUT_SEC_MAX;
-	ms = timeout_sec * 1e3;
+	if (!(sec > 0))		/* also NaN */
+		return 0;
+	if (sec > CLOCK_TIMEOUT_SEC_MAX)
+		sec = CLOCK_TIMEOUT_SEC_MAX;
+	ms = sec * 1e3;
 	whole = (int64_t)ms;		/* no libm: -lproxyrenew alone */
-	if ((double)whole < ms)
-		whole++;
-	return clock_mono_ms() + whole;
+	return (double)whole < ms ? whole + 1 : whole;
+}
+
+int64_t
+clock_deadline_ms(double timeout_sec)
+{
+	return clock_mono_ms() + clock_sec_to_ms(timeout_sec);
+}
+
+int
+clock_parse_sec(const char *s, double max_sec, double *out)
+{
+	double v = 0, scale = 1;
+	int digits = 0, dot = 0;
+
+	if (s == NULL)
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s == '.' && !dot) {
+			dot = 1;
+		} else if (*s >= '0' && *s <= '9' && digits < 30) {
+			if (dot)
+				v += (*s - '0') * (scale /= 10);
+			else
+				v = v * 10 + (*s - '0');
+			digits++;
+		} else {
+			return -1;	/* sign, blank, exponent, 31st digit */
+		}
+	}
+	if (digits == 0 || !(v > 0) || v > max_sec)
+		return -1;
+	*out = v;
+	return 0;
 }

@@ -16,11 +16,22 @@
 /* CLOCK_MONOTONIC in milliseconds. */
 int64_t clock_mono_ms(void);
 
+/* Seconds as milliseconds, rounded up; not positive (or NaN): 0. */
+int64_t clock_sec_to_ms(double sec);
+
 /*
  * The deadline timeout_sec from now (fractions count, rounded up to the
  * next millisecond); a timeout that is not positive (or NaN) is already
  * due, one above CLOCK_TIMEOUT_SEC_MAX is capped there.
  */
 int64_t clock_deadline_ms(double timeout_sec);
+
+/*
+ * The one reader of a number of seconds from text (GLITE_PR_TIMEOUT and
+ * the daemon's --timeout): decimal digits with an optional fraction
+ * ("120", "0.5", ".5"), nothing else, above 0 and at most max_sec. Does
+ * not depend on the locale. 0, or -1 with *out unchanged.
+ */
+int clock_parse_sec(const char *s, double max_sec, double *out);
 
 #endif /* PR_CLOCK_H */

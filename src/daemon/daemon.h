@@ -28,7 +28,7 @@ struct store;
 struct pr_msg;
 struct pr_request;
 
-/* The settings, in the order of the option table in options.c. */
+/* The settings: each has its row in opt_table (options_table.c). */
 enum opt_id {
 	OPT_DEBUG,
 	OPT_REPOSITORY,
@@ -68,7 +68,7 @@ struct options {
 	char *socket_path;	/* listening socket */
 	char *myproxy_server;	/* default "host[:port],..."; NULL = none */
 	int64_t max_frame;	/* bytes, request payload limit */
-	int64_t timeout;	/* seconds, per-connection deadline */
+	double timeout;		/* seconds (fractions allowed), per-connection deadline */
 	int64_t lifetime;	/* hours, requested from MyProxy */
 	int64_t workers;	/* concurrent renewal workers */
 	int64_t worker_timeout;	/* seconds, hard limit per worker */
@@ -185,7 +185,11 @@ int	options_parse_text(const char *name, const char *text, size_t len,
 int	options_load(const struct options *cli, struct options *out,
 	    struct pr_error *err);
 void	options_free(struct options *o);
+
+/* options_table.c */
 const char *options_usage(void);
+/* 0, or EINVAL naming a missing row, a clash or a default out of range. */
+int	options_table_check(struct pr_error *err);
 
 /* server.c */
 int	server_listen(struct daemon *d, const char *path, struct pr_error *err);

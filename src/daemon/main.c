@@ -316,6 +316,8 @@ main(int argc, char **argv)
 	make_absolute(&d.opts.pid_file);
 	if (commands_self_check() != 0)
 		fatalx("internal error: inconsistent command table");
+	if (options_table_check(&err) != 0)
+		fatalx("internal error: option table: %s", err.msg);
 	log_init(LOG_TAG, 1, d.opts.debug);
 	d.euid = geteuid();
 	daemon_open_repository(&d);
@@ -341,6 +343,9 @@ main(int argc, char **argv)
 	daemon_write_pid(&d);
 	log_info("proxy-renewd %s: repository %s, socket %s", PR_VERSION,
 	    d.repo_path, d.srv.path);
+	if (d.opts.order_attributes)
+		log_info("-O (--order-attributes) has no effect: the order of "
+		    "VOMS attributes is always kept");
 	if (ready_fd != -1)
 		daemon_ready(ready_fd, d.opts.debug);
 	if (loop_run(d.loop) == -1)

@@ -17,113 +17,20 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "daemon.h"
+#include "options_table.h"
 #include "pr_limits.h"
 #include "renew.h"
 #include "xmalloc.h"
 
 #define CONFIG_MAX_BYTES	(64 * 1024)	/* a config file */
 #define SUN_PATH_BYTES		sizeof(((struct sockaddr_un *)0)->sun_path)
-
-enum opt_kind {
-	K_FLAG,			/* int 0/1; no argument on the command line */
-	K_STR,			/* char *, non-empty */
-	K_NUM			/* int64_t within [min, max] */
-};
-
-struct opt_desc {
-	enum opt_id id;
-	const char *name;	/* long option and config key */
-	int short_opt;		/* 0 when none */
-	enum opt_kind kind;
-	size_t off;		/* offset of the field in struct options */
-	int64_t min, max;	/* K_NUM range */
-	const char *arg;	/* argument name for the usage text */
-};
-
-#define F(field)	offsetof(struct options, field)
-#define DAY		(24 * 3600)
-
-/* Indexed by enum opt_id (checked by options_self_check in the tests). */
-static const struct opt_desc opt_table[OPT__COUNT] = {
-	{ OPT_DEBUG, "debug", 'd', K_FLAG, F(debug), 0, 1, NULL },
-	{ OPT_REPOSITORY, "repository", 'r', K_STR, F(repository), 0, 0, "DIR" },
-	{ OPT_CONDOR_LIMIT, "condor-limit", 'c', K_NUM, F(condor_limit),
-	    0, 30 * DAY, "SECS" },
-	{ OPT_CA_DIR, "CAdir", 'C', K_STR, F(ca_dir), 0, 0, "DIR" },
-	{ OPT_VOMS_DIR, "VOMSdir", 'V', K_STR, F(voms_dir), 0, 0, "DIR" },
-	{ OPT_ENABLE_VOMS, "enable-voms", 'A', K_FLAG, F(enable_voms), 0, 1, NULL },
-	{ OPT_VOMS_CONFIG, "voms-config", 'G', K_STR, F(voms_config), 0, 0, "FILE" },
-	{ OPT_CERT, "cert", 't', K_STR, F(cert), 0, 0, "FILE" },
-	{ OPT_KEY, "key", 'k', K_STR, F(key), 0, 0, "FILE" },
-	{ OPT_ORDER_ATTRIBUTES, "order-attributes", 'O', K_FLAG,
-	    F(order_attributes), 0, 1, NULL },
-	{ OPT_SOCKET, "socket", 's', K_STR, F(socket_path), 0, 0, "PATH" },
-	{ OPT_MYPROXY_SERVER, "myproxy-server", 0, K_STR, F(myproxy_server),
-	    0, 0, "LIST" },
-	{ OPT_MAX_FRAME, "max-frame", 0, K_NUM, F(max_frame),
-	    64, 64 * 1024 * 1024, "BYTES" },
-	{ OPT_TIMEOUT, "timeout", 0, K_NUM, F(timeout), 1, DAY, "SECS" },
-	{ OPT_LIFETIME, "lifetime", 0, K_NUM, F(lifetime), 1, 24 * 366, "HOURS" },
-	{ OPT_WORKERS, "workers", 'j', K_NUM, F(workers), 1, 256, "N" },
-	{ OPT_WORKER_TIMEOUT, "worker-timeout", 0, K_NUM, F(worker_timeout),
-	    1, DAY, "SECS" },
-	{ OPT_COOLDOWN, "cooldown", 0, K_NUM, F(cooldown), 0, DAY, "SECS" },
-	{ OPT_BACKOFF_MIN, "backoff-min", 0, K_NUM, F(backoff_min), 1, DAY, "SECS" },
-	{ OPT_BACKOFF_MAX, "backoff-max", 0, K_NUM, F(backoff_max), 1, DAY, "SECS" },
-	{ OPT_PID_FILE, "pid-file", 0, K_STR, F(pid_file), 0, 0, "FILE" },
-};
-
-/* Command-line-only options, after the settings in getopt's value space. */
-#define LONG_ONLY_BASE	256
-enum {
-	CLI_HELP = 'h',
-	CLI_VERSION = 'v',
-	CLI_CHECK = 'n',
-	CLI_CONFIG = LONG_ONLY_BASE + OPT__COUNT
-};
-
-static const char opt_usage_text[] =
-"usage: proxy-renewd [options]\n"
-"  -h, --help                 show this help and exit\n"
-"  -v, --version              show the version and exit\n"
-"  -d, --debug                stay in the foreground, log to stderr, debug level\n"
-"  -n, --check-config         check the settings, print \"configuration OK\", exit\n"
-"      --config FILE          read settings from FILE (key = value lines)\n"
-"  -r, --repository DIR       proxy repository (" PR_REPOSITORY_DEFAULT ")\n"
-"  -s, --socket PATH          listening socket (" PR_SOCKET_PREFIX "<uid>)\n"
-"  -c, --condor-limit SECS    renew this long before expiry at least (1800)\n"
-"      --myproxy-server LIST  default host[:port],... (else $MYPROXY_SERVER)\n"
-"      --max-frame BYTES      largest request accepted (1048576)\n"
-"      --timeout SECS         per-connection deadline (else $GLITE_PR_TIMEOUT, 120)\n"
-"      --pid-file FILE        write the daemon's pid there\n"
-"  -C, --CAdir DIR            CA certificates for MyProxy/VOMS servers\n"
-"  -V, --VOMSdir DIR          VOMS .lsc files (else $X509_VOMS_DIR,\n"
-"                             /etc/grid-security/vomsdir)\n"
-"  -A, --enable-voms          renew VOMS attributes\n"
-"  -G, --voms-config FILE     vomses file or dir (else $X509_VOMSES,\n"
-"                             /etc/vomses, /etc/grid-security/vomses)\n"
-"  -O, --order-attributes     accepted for compatibility: order is always kept\n"
-"  -t, --cert FILE            service certificate\n"
-"  -k, --key FILE             service key\n"
-"      --lifetime HOURS       lifetime asked from MyProxy (12)\n"
-"  -j, --workers N            concurrent renewals (4)\n"
-"      --worker-timeout SECS  hard limit per renewal (120)\n"
-"      --cooldown SECS        skip a failed MyProxy server this long (300)\n"
-"      --backoff-min SECS     first retry delay (60)\n"
-"      --backoff-max SECS     longest retry delay (900)\n";
-
-const char *
-options_usage(void)
-{
-	return opt_usage_text;
-}
 
 /*
  * The one checked decimal reader: optional sign, digits, nothing else (no
@@ -202,26 +109,47 @@ opt_set(struct options *o, const struct opt_desc *od, const char *v,
 			    od->name, v ? v : "", (long long)od->min,
 			    (long long)od->max);
 		break;
+	case K_SECS:
+		if (clock_parse_sec(v, (double)od->max,
+		    (double *)(void *)field) == -1)
+			return pr_error_set(err, EINVAL, "%s: '%.64s' is not a "
+			    "number of seconds above 0 up to %lld (fractions "
+			    "allowed)", od->name, v ? v : "",
+			    (long long)od->max);
+		break;
 	}
-	o->is_set[od->id] = 1;
+	o->is_set[opt_id_of(od)] = 1;
 	return 0;
 }
 
 void
 options_defaults(struct options *o)
 {
+	int i;
+
 	memset(o, 0, sizeof(*o));
-	o->repository = xstrdup(PR_REPOSITORY_DEFAULT);
-	o->condor_limit = PR_CONDOR_LIMIT_SEC_DEFAULT;
+	for (i = 0; i < OPT__COUNT; i++) {
+		const struct opt_desc *od = &opt_table[i];
+		char *field = (char *)o + od->off;
+
+		switch (od->kind) {
+		case K_FLAG:
+			*(int *)(void *)field = (int)od->def;
+			break;
+		case K_STR:
+			if (od->def_str != NULL)
+				*(char **)(void *)field = xstrdup(od->def_str);
+			break;
+		case K_NUM:
+			*(int64_t *)(void *)field = od->def;
+			break;
+		case K_SECS:
+			*(double *)(void *)field = (double)od->def;
+			break;
+		}
+	}
+	/* the one default that is not a constant (gLite's name) */
 	o->socket_path = xasprintf("%s%u", PR_SOCKET_PREFIX, (unsigned)getuid());
-	o->max_frame = PR_FRAME_MAX_BYTES_DEFAULT;
-	o->timeout = PR_TIMEOUT_SEC_DEFAULT;
-	o->lifetime = PR_LIFETIME_HOURS_DEFAULT;
-	o->workers = PR_WORKERS_DEFAULT;
-	o->worker_timeout = PR_WORKER_TIMEOUT_SEC_DEFAULT;
-	o->cooldown = PR_SERVER_COOLDOWN_SEC_DEFAULT;
-	o->backoff_min = PR_BACKOFF_MIN_SEC_DEFAULT;
-	o->backoff_max = PR_BACKOFF_MAX_SEC_DEFAULT;
 }
 
 void
@@ -267,6 +195,10 @@ options_merge(struct options *dst, const struct options *src)
 			*(int64_t *)(void *)to =
 			    *(const int64_t *)(const void *)from;
 			break;
+		case K_SECS:
+			*(double *)(void *)to =
+			    *(const double *)(const void *)from;
+			break;
 		}
 		dst->is_set[i] = 1;
 	}
@@ -304,7 +236,7 @@ options_parse_line(const char *name, int lineno, const char *s, const char *e,
 	if ((od = opt_find(ks, ke - ks)) == NULL)
 		return pr_error_set(err, EINVAL, "%s:%d: unknown setting '%.*s'",
 		    name, lineno, (int)(ke - ks > 64 ? 64 : ke - ks), ks);
-	if (o->is_set[od->id])
+	if (o->is_set[opt_id_of(od)])
 		return pr_error_set(err, EINVAL, "%s:%d: %s set twice",
 		    name, lineno, od->name);
 	value = xstrndup(vs, ve - vs);
@@ -427,23 +359,32 @@ options_check(const struct options *o, struct pr_error *err)
 	return 0;
 }
 
+/* Settings with an environment variable (rule 1), over the defaults. */
+static int
+options_from_env(struct options *o, struct pr_error *err)
+{
+	const char *env;
+	int i;
+
+	for (i = 0; i < OPT__COUNT; i++) {
+		if (opt_table[i].env == NULL ||
+		    (env = getenv(opt_table[i].env)) == NULL || *env == '\0')
+			continue;
+		if (opt_set(o, &opt_table[i], env, err) != 0)
+			return pr_error_prefix(err, opt_table[i].env);
+	}
+	return 0;
+}
+
 int
 options_load(const struct options *cli, struct options *out,
     struct pr_error *err)
 {
 	struct options o, file;
-	const char *env;
 
 	options_defaults(&o);
-	if ((env = getenv("MYPROXY_SERVER")) != NULL && *env != '\0')
-		o.myproxy_server = xstrdup(env);
-	if ((env = getenv("GLITE_PR_TIMEOUT")) != NULL &&
-	    opt_strtonum(env, opt_table[OPT_TIMEOUT].min,
-	    opt_table[OPT_TIMEOUT].max, &o.timeout) == -1) {
-		pr_error_set(err, EINVAL, "GLITE_PR_TIMEOUT: '%.64s' is not a "
-		    "number of seconds from 1 to %d", env, DAY);
+	if (options_from_env(&o, err) != 0)
 		goto fail;
-	}
 	if (cli->config_file != NULL) {
 		memset(&file, 0, sizeof(file));
 		if (options_parse_file(cli->config_file, &file, err) != 0) {
@@ -465,40 +406,6 @@ fail:
 	return err->code;
 }
 
-/* Build the getopt_long table from opt_table plus the cli-only options. */
-static void
-options_longopts(struct option *lo)
-{
-	int i;
-
-	for (i = 0; i < OPT__COUNT; i++) {
-		lo[i].name = opt_table[i].name;
-		lo[i].has_arg = opt_table[i].kind == K_FLAG ? no_argument :
-		    required_argument;
-		lo[i].flag = NULL;
-		lo[i].val = opt_table[i].short_opt ? opt_table[i].short_opt :
-		    LONG_ONLY_BASE + i;
-	}
-	lo[i++] = (struct option){ "help", no_argument, NULL, CLI_HELP };
-	lo[i++] = (struct option){ "version", no_argument, NULL, CLI_VERSION };
-	lo[i++] = (struct option){ "check-config", no_argument, NULL, CLI_CHECK };
-	lo[i++] = (struct option){ "config", required_argument, NULL, CLI_CONFIG };
-	lo[i] = (struct option){ NULL, 0, NULL, 0 };
-}
-
-static const struct opt_desc *
-opt_by_val(int val)
-{
-	int i;
-
-	for (i = 0; i < OPT__COUNT; i++) {
-		if ((opt_table[i].short_opt && opt_table[i].short_opt == val) ||
-		    LONG_ONLY_BASE + i == val)
-			return &opt_table[i];
-	}
-	return NULL;
-}
-
 /*
  * Parse argv into cli (zeroed first; is_set marks what was given).
  * Returns 0 with *action, or EINVAL with err (a usage error).
@@ -507,17 +414,17 @@ int
 options_parse_args(int argc, char **argv, struct options *cli,
     enum opt_action *action, struct pr_error *err)
 {
-	struct option lo[OPT__COUNT + 5];
+	struct option lo[OPT_LONGOPTS_MAX];
+	char shortopts[OPT_SHORTOPTS_MAX];
 	const struct opt_desc *od;
 	int ch;
 
 	memset(cli, 0, sizeof(*cli));
 	*action = OPT_ACTION_RUN;
-	options_longopts(lo);
+	options_getopt(lo, shortopts);
 	optind = 0;		/* glibc: full reset, so tests can parse again */
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":hvdnr:c:C:V:AG:t:k:Os:j:",
-	    lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, shortopts, lo, NULL)) != -1) {
 		switch (ch) {
 		case CLI_HELP:
 			*action = OPT_ACTION_HELP;

@@ -29,6 +29,7 @@
 #include "pr_limits.h"
 #include "log.h"
 #include "loop.h"
+#include "clock.h"
 #include "frame_io.h"
 #include "xmalloc.h"
 
@@ -234,7 +235,7 @@ conn_accept(struct daemon *d, int fd)
 	d->srv.n_uid[slot]++;
 	if (loop_add_fd(d->loop, fd, LOOP_READ, conn_io, c) == -1)
 		fatal("loop_add_fd");
-	c->timer = loop_add_timer(d->loop, d->opts.timeout * 1000,
+	c->timer = loop_add_timer(d->loop, clock_sec_to_ms(d->opts.timeout),
 	    conn_deadline, c);
 	log_debug("uid %u pid %ld: connected", (unsigned)c->uid, (long)c->pid);
 }
@@ -437,19 +438,19 @@ static void
 conn_deadline(struct loop *l, long long id, void *arg)
 {
 	struct conn *c = arg;
-	long long secs = (long long)c->d->opts.timeout;
+	double secs = c->d->opts.timeout;
 
 	(void)l;
 	(void)id;
 	c->timer = 0;		/* fired */
 	if (c->state == CONN_WRITE)
-		log_warnx("uid %u pid %ld: did not read its reply within %lld "
+		log_warnx("uid %u pid %ld: did not read its reply within %g "
 		    "s; dropped", (unsigned)c->uid, (long)c->pid, secs);
 	else if (frame_reader_got(&c->rd) == 0)
-		log_warnx("uid %u pid %ld: sent nothing within %lld s; dropped",
+		log_warnx("uid %u pid %ld: sent nothing within %g s; dropped",
 		    (unsigned)c->uid, (long)c->pid, secs);
 	else
-		log_warnx("uid %u pid %ld: sent %zu of %zu bytes within %lld s; "
+		log_warnx("uid %u pid %ld: sent %zu of %zu bytes within %g s; "
 		    "dropped", (unsigned)c->uid, (long)c->pid,
 		    frame_reader_got(&c->rd), frame_reader_total(&c->rd), secs);
 	conn_free(c);

@@ -16,7 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "daemon/daemon.h"
+#include "daemon/options_table.h"
 
 static struct options cli, out;
 static struct pr_error err;
@@ -417,6 +419,85 @@ test_example_config(void **state)
 	options_free(&o);
 }
 
+/* The table has a row per setting, no clashes, defaults in range. */
+static void
+test_table_check(void **state)
+{
+	(void)state;
+	if (options_table_check(&err) != 0)
+		fail_msg("%s", err.msg);
+}
+
+/*
+ * Usage and getopt come from the table: every setting is in the usage
+ * with its short option, and its short option parses to it.
+ */
+static void
+test_usage_and_getopt_from_table(void **state)
+{
+	struct option lo[OPT_LONGOPTS_MAX];
+	char shortopts[OPT_SHORTOPTS_MAX], needle[64];
+	int i;
+
+	(void)state;
+	options_getopt(lo, shortopts);
+	for (i = 0; i < OPT__COUNT; i++) {
+		const struct opt_desc *od = &opt_table[i];
+
+		(void)snprintf(needle, sizeof(needle), "--%s", od->name);
+		assert_non_null(strstr(options_usage(), needle));
+		if (od->short_opt == 0)
+			continue;
+		(void)snprintf(needle, sizeof(needle), "-%c, --%s",
+		    od->short_opt, od->name);
+		assert_non_null(strstr(options_usage(), needle));
+		assert_non_null(strchr(shortopts, od->short_opt));
+		assert_ptr_equal(opt_by_val(od->short_opt), od);
+	}
+	assert_non_null(strstr(options_usage(), "(1800)"));
+	assert_non_null(strstr(options_usage(), "$GLITE_PR_TIMEOUT"));
+}
+
+/* GLITE_PR_TIMEOUT and --timeout take fractions, as the client does. */
+static void
+test_timeout_fractions(void **state)
+{
+	enum opt_action a;
+	double t = 0;
+
+	(void)state;
+	assert_int_equal(clock_parse_sec("0.5", 10, &t), 0);
+	assert_true(t == 0.5);
+	assert_int_equal(clock_parse_sec(".25", 10, &t), 0);
+	assert_true(t == 0.25);
+	assert_int_equal(clock_parse_sec("7", 10, &t), 0);
+	assert_true(t == 7);
+	assert_int_equal(clock_parse_sec("0", 10, &t), -1);
+	assert_int_equal(clock_parse_sec("11", 10, &t), -1);
+	assert_int_equal(clock_parse_sec("-1", 10, &t), -1);
+	assert_int_equal(clock_parse_sec(" 1", 10, &t), -1);
+	assert_int_equal(clock_parse_sec("1e1", 100, &t), -1);
+	assert_int_equal(clock_parse_sec("1.2.3", 10, &t), -1);
+	assert_int_equal(clock_parse_sec(".", 10, &t), -1);
+	assert_int_equal(clock_parse_sec("", 10, &t), -1);
+	setenv("GLITE_PR_TIMEOUT", "0.5", 1);
+	{
+		ARGS("-n");
+		assert_int_equal(parse(argc, argv, &a), 0);
+		assert_int_equal(options_load(&cli, &out, &err), 0);
+		assert_true(out.timeout == 0.5);
+		options_free(&out);
+	}
+	{
+		ARGS("--timeout", "2.25");
+		assert_int_equal(parse(argc, argv, &a), 0);
+		assert_int_equal(options_load(&cli, &out, &err), 0);
+		assert_true(out.timeout == 2.25);
+	}
+	{ ARGS("--timeout", "0"); bad_args(argc, argv, "timeout: '0'"); }
+	{ ARGS("--timeout", "86401"); bad_args(argc, argv, "timeout"); }
+}
+
 int
 main(void)
 {
@@ -433,6 +514,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_precedence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_all_or_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_example_config, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_table_check, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_usage_and_getopt_from_table,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timeout_fractions, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
