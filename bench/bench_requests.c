@@ -1,19 +1,42 @@
 /*
- * bench_requests.c: requests per second of a running proxy-renewd, measured
- * through the public gLite API (libproxyrenew), as a job manager sees it.
+ * bench_requests.c: requests per second and latency of a running
+ * proxy-renewd, through the public gLite API (libproxyrenew), as job
+ * managers see it. The socket comes from PROXY_RENEWD_SOCKET.
  *
- *   bench_requests PROXY_FILE SERVER N_JOBS N_GET
+ *   bench_requests get CLIENTS N N_JOBS
+ *       N GETs of random jobs among the N_JOBS of a bench_fill repository
+ *   bench_requests register CLIENTS N TAG SERVER PROXY...
+ *       N REGISTERs of new jobs (".../reg/TAG/<client>/<i>"), request k
+ *       using PROXY number k modulo their count: one already registered
+ *       proxy = every request joins it; N fresh identities = every request
+ *       creates a record and a repository file
  *
- * Registers N_JOBS jobs (all sharing one stored proxy, as jobs of one user
- * do), then performs N_GET GETs of random registered jobs, and prints the
- * rate of each phase. The socket comes from PROXY_RENEWD_SOCKET.
+ * CLIENTS processes (fork) share the N requests and start together; each
+ * request is one connection, as with gLite. Prints one line:
+ *   clients=C n=N secs=S rate=R p50_ms= p90_ms= p99_ms= max_ms=
+ * Exit 1 on the first failed request (its message on stderr).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <glite/security/proxyrenewal/renewal.h>
+
+#include "bench.h"
+
+struct spec {
+	int is_get;
+	long n_jobs;		/* get: jobs to pick from */
+	const char *tag;	/* register: job id part of this run */
+	const char *server;
+	char **proxies;
+	long n_proxies;
+};
 
 static double
 now_sec(void)
@@ -30,82 +53,142 @@ parse_count(const char *s, const char *what)
 	char *end;
 	long v = strtol(s, &end, 10);
 
-	if (*s == '\0' || *end != '\0' || v <= 0 || v > 10000000) {
+	if (*s == '\0' || *end != '\0' || v <= 0 || v > 100000000) {
 		fprintf(stderr, "bench_requests: bad %s: %s\n", what, s);
 		exit(2);
 	}
 	return v;
 }
 
-static void
-job_name(char *buf, size_t size, long i)
-{
-	snprintf(buf, size, "https://wms.example.org:9000/bench/%08ld", i);
-}
-
 static int
-phase_register(const char *proxy, const char *server, long n)
+one_request(const struct spec *sp, int client, long k, unsigned *seed)
 {
-	char jobid[128], *path;
-	double t0 = now_sec(), dt;
-	long i;
+	char jobid[256], *path = NULL;
 	int rc;
 
-	for (i = 0; i < n; i++) {
-		job_name(jobid, sizeof(jobid), i);
-		path = NULL;
-		rc = glite_renewal_RegisterProxy(proxy, server, 0, jobid, 0, &path);
-		if (rc != 0) {
-			fprintf(stderr, "register %ld: %s\n", i, edg_wlpr_GetErrorText(rc));
-			return -1;
-		}
-		free(path);
-	}
-	dt = now_sec() - t0;
-	printf("REGISTER: %ld requests in %.3f s: %.0f req/s (%.3f ms each)\n",
-	    n, dt, n / dt, dt * 1000 / n);
-	return 0;
-}
-
-static int
-phase_get(long n_jobs, long n)
-{
-	char jobid[128], *path;
-	double t0 = now_sec(), dt;
-	long i;
-	int rc;
-
-	srand(1);
-	for (i = 0; i < n; i++) {
-		job_name(jobid, sizeof(jobid), rand() % n_jobs);
-		path = NULL;
+	if (sp->is_get) {
+		bench_job_name(jobid, sizeof(jobid), rand_r(seed) % sp->n_jobs);
 		rc = glite_renewal_GetProxy(jobid, &path);
-		if (rc != 0) {
-			fprintf(stderr, "get %ld: %s\n", i, edg_wlpr_GetErrorText(rc));
-			return -1;
-		}
-		free(path);
+	} else {
+		snprintf(jobid, sizeof(jobid),
+		    "https://wms.example.org:9000/reg/%s/%d/%ld", sp->tag,
+		    client, k);
+		rc = glite_renewal_RegisterProxy(sp->proxies[k % sp->n_proxies],
+		    sp->server, 0, jobid, 0, &path);
 	}
-	dt = now_sec() - t0;
-	printf("GET (%ld jobs registered): %ld requests in %.3f s: %.0f req/s (%.3f ms each)\n",
-	    n_jobs, n, dt, n / dt, dt * 1000 / n);
+	if (rc != 0)
+		fprintf(stderr, "bench_requests: %s %s: %s\n",
+		    sp->is_get ? "GET" : "REGISTER", jobid,
+		    edg_wlpr_GetErrorText(rc));
+	free(path);
+	return rc;
+}
+
+/* Child: requests [from, to) of the shared latency array; exits. */
+static void
+client_run(const struct spec *sp, int client, long from, long to,
+    double *lat_ms, int start_fd)
+{
+	unsigned seed = (unsigned)client * 7919u + 1;
+	char go;
+	double t;
+	long k;
+
+	if (read(start_fd, &go, 1) != 0)	/* released when closed */
+		_exit(1);
+	for (k = from; k < to; k++) {
+		t = now_sec();
+		if (one_request(sp, client, k, &seed) != 0)
+			_exit(1);
+		lat_ms[k] = (now_sec() - t) * 1000;
+	}
+	_exit(0);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double
+pct(const double *sorted, long n, double p)
+{
+	long i = (long)(p / 100 * (n - 1) + 0.5);
+
+	return sorted[i];
+}
+
+static int
+run(const struct spec *sp, int clients, long n)
+{
+	double *lat, t0, secs;
+	int start[2], c, status, failed = 0;
+
+	lat = mmap(NULL, (size_t)n * sizeof(double), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (lat == MAP_FAILED || pipe(start) == -1)
+		return 1;
+	for (c = 0; c < clients; c++) {
+		pid_t pid = fork();
+
+		if (pid == -1)
+			return 1;
+		if (pid == 0) {
+			close(start[1]);
+			client_run(sp, c, n * c / clients, n * (c + 1) / clients,
+			    lat, start[0]);
+		}
+	}
+	close(start[0]);
+	t0 = now_sec();
+	close(start[1]);		/* go */
+	while (wait(&status) > 0)
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			failed = 1;
+	secs = now_sec() - t0;
+	if (failed)
+		return 1;
+	qsort(lat, (size_t)n, sizeof(double), cmp_double);
+	printf("clients=%d n=%ld secs=%.3f rate=%.0f p50_ms=%.3f p90_ms=%.3f "
+	    "p99_ms=%.3f max_ms=%.3f\n", clients, n, secs, n / secs,
+	    pct(lat, n, 50), pct(lat, n, 90), pct(lat, n, 99), lat[n - 1]);
 	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
-	long n_jobs, n_get;
+	struct spec sp;
+	int clients;
+	long n;
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: bench_requests PROXY_FILE SERVER N_JOBS N_GET\n");
+	memset(&sp, 0, sizeof(sp));
+	if (argc == 5 && strcmp(argv[1], "get") == 0) {
+		sp.is_get = 1;
+		sp.n_jobs = parse_count(argv[4], "N_JOBS");
+	} else if (argc >= 6 && strcmp(argv[1], "register") == 0) {
+		sp.tag = argv[4];
+		sp.server = argv[5];
+		sp.proxies = argv + 6;
+		sp.n_proxies = argc - 6;
+	} else {
+		fprintf(stderr, "usage: bench_requests get CLIENTS N N_JOBS\n"
+		    "       bench_requests register CLIENTS N TAG SERVER "
+		    "PROXY...\n");
 		return 2;
 	}
-	n_jobs = parse_count(argv[3], "N_JOBS");
-	n_get = parse_count(argv[4], "N_GET");
-	if (phase_register(argv[1], argv[2], n_jobs) != 0)
-		return 1;
-	if (phase_get(n_jobs, n_get) != 0)
-		return 1;
-	return 0;
+	if (!sp.is_get && sp.n_proxies == 0) {
+		fprintf(stderr, "bench_requests: register needs a PROXY\n");
+		return 2;
+	}
+	clients = (int)parse_count(argv[2], "CLIENTS");
+	n = parse_count(argv[3], "N");
+	if (clients > 256 || n < clients) {
+		fprintf(stderr, "bench_requests: 1..256 clients, N >= CLIENTS\n");
+		return 2;
+	}
+	return run(&sp, clients, n);
 }

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include <openssl/asn1.h>
+#include <openssl/decoder.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -203,56 +204,138 @@ struct pem_parts {
 	EVP_PKEY *key;		/* the first private key found; NULL if none */
 };
 
-static int
-no_passphrase(char *buf, int size, int rwflag, void *u)
+/*
+ * OpenSSL 3 builds a decoder context (every provider's decoders, matched
+ * by name) for each key it reads; that was most of REGISTER's CPU. One
+ * context, made once and reused, reads every private key.
+ */
+struct cred_decoder {
+	OSSL_DECODER_CTX *ctx;	/* DER private key of any type -> slot */
+	EVP_PKEY *slot;		/* where ctx puts a key; taken at once */
+};
+
+struct cred_decoder *
+cred_decoder_new(void)
 {
-	(void)buf; (void)size; (void)rwflag; (void)u;
-	return -1;	/* proxy keys are never encrypted */
+	struct cred_decoder *dec;
+
+	if ((dec = calloc(1, sizeof(*dec))) == NULL)
+		return NULL;
+	/* ctx keeps &dec->slot: dec must not move (it is on the heap). */
+	dec->ctx = OSSL_DECODER_CTX_new_for_pkey(&dec->slot, "DER", NULL, NULL,
+	    EVP_PKEY_KEYPAIR, NULL, NULL);
+	if (dec->ctx == NULL) {
+		free(dec);
+		ERR_clear_error();
+		return NULL;
+	}
+	return dec;
+}
+
+void
+cred_decoder_free(struct cred_decoder *dec)
+{
+	if (dec == NULL)
+		return;
+	OSSL_DECODER_CTX_free(dec->ctx);
+	EVP_PKEY_free(dec->slot);
+	free(dec);
 }
 
 static int
-pem_parse(const char *pem, size_t len, struct pem_parts *pp,
+is_key_block(const char *name)
+{
+	size_t n = strlen(name), k = strlen("PRIVATE KEY");
+
+	return n >= k && strcmp(name + n - k, "PRIVATE KEY") == 0;
+}
+
+/* One PEM block: a certificate is kept, the first key decoded, others skipped. */
+static int
+pem_block(struct cred_decoder *dec, const char *name, const char *header,
+    const unsigned char *der, long len, struct pem_parts *pp,
     struct pr_error *err)
 {
-	STACK_OF(X509_INFO) *infos = NULL;
-	X509_INFO *xi;
+	const unsigned char *p = der;
+	size_t left = (size_t)len;
+	X509 *x = NULL;
+
+	if (strcmp(name, PEM_STRING_X509) == 0 ||
+	    strcmp(name, PEM_STRING_X509_OLD) == 0)
+		x = d2i_X509(NULL, &p, len);
+	else if (strcmp(name, PEM_STRING_X509_TRUSTED) == 0)
+		x = d2i_X509_AUX(NULL, &p, len);
+	else if (!is_key_block(name))
+		return 0;		/* not ours (CRL, parameters...) */
+	if (!is_key_block(name)) {
+		if (x == NULL)
+			return pr_error_set(err, PR_ERR_SSL,
+			    "cannot parse certificate %d",
+			    sk_X509_num(pp->certs));
+		if (sk_X509_num(pp->certs) >= CRED_CERTS_MAX) {
+			X509_free(x);
+			return pr_error_set(err, PR_ERR_SSL,
+			    "more than %d certificates", CRED_CERTS_MAX);
+		}
+		if (!sk_X509_push(pp->certs, x)) {
+			X509_free(x);
+			return pr_error_set(err, ENOMEM, "out of memory");
+		}
+		return 0;
+	}
+	/* proxy keys are never encrypted: an encrypted one is unusable */
+	if (strcmp(name, PEM_STRING_PKCS8) == 0 || strstr(header, "ENCRYPTED"))
+		return pr_error_set(err, PR_ERR_SSL, "private key is encrypted");
+	if (pp->key != NULL)
+		return 0;
+	dec->slot = NULL;
+	if (OSSL_DECODER_from_data(dec->ctx, &p, &left) != 1 ||
+	    dec->slot == NULL)
+		return pr_error_set(err, PR_ERR_SSL,
+		    "cannot parse the private key");
+	pp->key = dec->slot;
+	dec->slot = NULL;
+	return 0;
+}
+
+/* Every block of the PEM text, in order; stops at the first bad one. */
+static int
+pem_parse(struct cred_decoder *dec, const char *pem, size_t len,
+    struct pem_parts *pp, struct pr_error *err)
+{
+	char *name = NULL, *header = NULL;
+	unsigned char *der = NULL;
+	unsigned long e;
+	long n = 0;
 	BIO *bio;
-	int i, rc = 0;
+	int rc = 0;
 
 	pp->certs = NULL;
 	pp->key = NULL;
 	if (len > (size_t)INT32_MAX)	/* BIO lengths are int */
 		return pr_error_set(err, PR_ERR_SSL, "proxy too large");
-	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL)
+	if ((pp->certs = sk_X509_new_null()) == NULL ||
+	    (bio = BIO_new_mem_buf(pem, (int)len)) == NULL)
 		return pr_error_set(err, ENOMEM, "out of memory");
-	infos = PEM_X509_INFO_read_bio(bio, NULL, no_passphrase, NULL);
+	while (rc == 0) {
+		if (PEM_read_bio(bio, &name, &header, &der, &n) != 1) {
+			e = ERR_peek_last_error();
+			if (ERR_GET_REASON(e) != PEM_R_NO_START_LINE)
+				rc = pr_error_set(err, PR_ERR_SSL,
+				    "cannot parse PEM: %s",
+				    ERR_reason_error_string(e) ?
+				    ERR_reason_error_string(e) :
+				    "unknown error");
+			break;		/* no start line: the end */
+		}
+		rc = pem_block(dec, name, header, der, n, pp, err);
+		OPENSSL_free(name);
+		OPENSSL_free(header);
+		OPENSSL_clear_free(der, (size_t)n);	/* may be a key */
+		name = header = NULL;
+		der = NULL;
+	}
 	BIO_free(bio);
-	if (infos == NULL)
-		return pr_error_set(err, PR_ERR_SSL,
-		    "cannot parse PEM: %s", ERR_reason_error_string(
-		    ERR_peek_last_error()) ? ERR_reason_error_string(
-		    ERR_peek_last_error()) : "unknown error");
-	if ((pp->certs = sk_X509_new_null()) == NULL) {
-		rc = pr_error_set(err, ENOMEM, "out of memory");
-		goto done;
-	}
-	for (i = 0; i < sk_X509_INFO_num(infos); i++) {
-		xi = sk_X509_INFO_value(infos, i);
-		if (xi->x509 != NULL) {
-			if (!sk_X509_push(pp->certs, xi->x509)) {
-				rc = pr_error_set(err, ENOMEM, "out of memory");
-				goto done;
-			}
-			xi->x509 = NULL;	/* now owned by pp->certs */
-		}
-		if (pp->key == NULL && xi->x_pkey != NULL &&
-		    xi->x_pkey->dec_pkey != NULL) {
-			pp->key = xi->x_pkey->dec_pkey;
-			xi->x_pkey->dec_pkey = NULL;
-		}
-	}
-done:
-	sk_X509_INFO_pop_free(infos, X509_INFO_free);
 	return rc;
 }
 
@@ -396,12 +479,23 @@ int
 cred_inspect(const char *pem, size_t len, time_t now, struct cred_info *info,
     struct pr_error *err)
 {
+	return cred_inspect_with(NULL, pem, len, now, info, err);
+}
+
+int
+cred_inspect_with(struct cred_decoder *dec, const char *pem, size_t len,
+    time_t now, struct cred_info *info, struct pr_error *err)
+{
+	struct cred_decoder *own = NULL;
 	struct pem_parts pp;
 	X509 *first;
 	int ee, rc;
 
 	memset(info, 0, sizeof(*info));
-	if ((rc = pem_parse(pem, len, &pp, err)) != 0)
+	if (dec == NULL && (dec = own = cred_decoder_new()) == NULL)
+		return pr_error_set(err, ENOMEM, "no OpenSSL key decoder");
+	memset(info, 0, sizeof(*info));
+	if ((rc = pem_parse(dec, pem, len, &pp, err)) != 0)
 		goto done;
 	if (sk_X509_num(pp.certs) == 0) {
 		rc = pr_error_set(err, PR_ERR_SSL, "no certificate found");
@@ -433,6 +527,7 @@ cred_inspect(const char *pem, size_t len, time_t now, struct cred_info *info,
 	rc = read_acs(pp.certs, ee, info, err);
 done:
 	pem_parts_free(&pp);
+	cred_decoder_free(own);
 	ERR_clear_error();
 	if (rc != 0)
 		cred_info_free(info);

@@ -47,8 +47,22 @@ int cred_read_file(const char *path, size_t max_bytes, char **buf, size_t *len,
  * see cred_expiry. PEM order may be cert, key, chain (grid-proxy-init) or
  * any order keeping the certificates leaf first.
  */
+struct cred_decoder;
+
 int cred_inspect(const char *pem, size_t len, time_t now, struct cred_info *info,
     struct pr_error *err);
+
+/*
+ * One OpenSSL key decoder made once (OpenSSL 3 otherwise builds one per key
+ * read, most of the cost of an inspection). Not thread-safe: one per
+ * thread. NULL when OpenSSL cannot make one.
+ */
+struct cred_decoder *cred_decoder_new(void);
+void cred_decoder_free(struct cred_decoder *dec);
+
+/* cred_inspect with the decoder dec (the daemon keeps one); NULL: a fresh one. */
+int cred_inspect_with(struct cred_decoder *dec, const char *pem, size_t len,
+    time_t now, struct cred_info *info, struct pr_error *err);
 
 /*
  * cred_read_file + cred_inspect, with the path in err.msg

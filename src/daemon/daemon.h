@@ -23,6 +23,7 @@
 #include "frame_io.h"
 #include "pr_error.h"
 
+struct cred_decoder;
 struct loop;
 struct store;
 struct pr_msg;
@@ -161,6 +162,7 @@ struct daemon {
 	struct options opts;	/* live settings (rule 2) */
 	struct loop *loop;
 	struct store *store;
+	struct cred_decoder *cred_dec;	/* one OpenSSL key decoder, reused */
 	int repo_fd;		/* O_DIRECTORY fd of the repository */
 	char *repo_path;	/* canonical absolute path of the repository */
 	int lock_fd;		/* flock'ed repository.lock; -1 none */

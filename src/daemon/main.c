@@ -27,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cred.h"
 #include "daemon.h"
 #include "pr_limits.h"
 #include "log.h"
@@ -256,6 +257,7 @@ daemon_cleanup(struct daemon *d)
 	loop_free(d->loop);
 	if (d->store != NULL)
 		store_close(d->store);
+	cred_decoder_free(d->cred_dec);
 	if (d->repo_fd != -1)
 		(void)close(d->repo_fd);
 	if (d->lock_fd != -1)
@@ -334,6 +336,8 @@ main(int argc, char **argv)
 		daemon_cleanup(&d);
 		return 1;
 	}
+	if ((d.cred_dec = cred_decoder_new()) == NULL)
+		fatalx("OpenSSL: cannot make a key decoder");
 	sched_recover(&d);
 	d.loop = loop_new();
 	daemon_signals(&d);

@@ -634,6 +634,61 @@ test_voms_bad_ac(void **state)
 	tc_cred_free(&p);
 }
 
+/*
+ * One decoder reused across proxies of different identities, key types
+ * and key encodings gives each its own key (the daemon keeps one decoder
+ * for every REGISTER); an encrypted key is refused, not skipped.
+ */
+static void
+test_decoder_reused(void **state)
+{
+	struct fx *f = *state;
+	struct cred_decoder *dec = cred_decoder_new();
+	struct tc_cred bob_proxy;
+	struct cred_info info;
+	struct pr_error err;
+	EVP_PKEY *rsa = EVP_RSA_gen(2048);
+	char *pem;
+	size_t len;
+	int round, trad;
+
+	assert_non_null(dec);
+	assert_non_null(rsa);
+	tc_proxy(&bob_proxy, &f->bob, TC_PROXY_RFC, f->now - 60, f->now + 600);
+	for (round = 0; round < 4; round++) {
+		trad = round & 1;
+		pem = tc_pem(f->rfc.cert, f->rfc.key, trad, &f->user.cert, 1,
+		    &len);
+		assert_int_equal(cred_inspect_with(dec, pem, len, f->now,
+		    &info, &err), 0);
+		assert_string_equal(info.identity, ALICE_DN);
+		cred_info_free(&info);
+		free(pem);
+		pem = tc_pem(bob_proxy.cert, bob_proxy.key, trad, &f->bob.cert,
+		    1, &len);
+		assert_int_equal(cred_inspect_with(dec, pem, len, f->now,
+		    &info, &err), 0);
+		assert_string_equal(info.identity, "/C=XX/O=Test/CN=Bob");
+		cred_info_free(&info);
+		free(pem);
+		/* an RSA key in the slot Alice's EC key had: no match */
+		pem = tc_pem(f->rfc.cert, rsa, trad, &f->user.cert, 1, &len);
+		assert_int_equal(cred_inspect_with(dec, pem, len, f->now,
+		    &info, &err), PR_ERR_SSL);
+		assert_non_null(strstr(err.msg, "does not match"));
+		free(pem);
+	}
+	pem = strdup("-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n"
+	    "-----END ENCRYPTED PRIVATE KEY-----\n");
+	assert_int_equal(cred_inspect_with(dec, pem, strlen(pem), f->now,
+	    &info, &err), PR_ERR_SSL);
+	assert_non_null(strstr(err.msg, "encrypted"));
+	free(pem);
+	EVP_PKEY_free(rsa);
+	tc_cred_free(&bob_proxy);
+	cred_decoder_free(dec);
+}
+
 int
 main(void)
 {
@@ -659,6 +714,7 @@ main(void)
 		cmocka_unit_test(test_voms_nested),
 		cmocka_unit_test(test_voms_parsers_agree),
 		cmocka_unit_test(test_voms_bad_ac),
+		cmocka_unit_test(test_decoder_reused),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -28,10 +28,25 @@ tc_die(const char *what)
 
 #define TC_CHECK(expr) do { if (!(expr)) { ERR_print_errors_fp(stderr); tc_die(#expr); } } while (0)
 
+/* Set by tc_share_key: every new credential gets this key (benchmarks). */
+static EVP_PKEY *tc_shared_key;
+
+void
+tc_share_key(EVP_PKEY *key)
+{
+	tc_shared_key = key;
+}
+
 static EVP_PKEY *
 tc_key(void)
 {
-	EVP_PKEY *k = EVP_EC_gen("P-256");
+	EVP_PKEY *k;
+
+	if (tc_shared_key != NULL) {
+		TC_CHECK(EVP_PKEY_up_ref(tc_shared_key) == 1);
+		return tc_shared_key;
+	}
+	k = EVP_EC_gen("P-256");
 
 	TC_CHECK(k != NULL);
 	return k;

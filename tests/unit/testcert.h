@@ -24,6 +24,13 @@ enum tc_proxy_kind {
 	TC_PROXY_LEGACY_LIMITED	/* Globus legacy: CN=limited proxy */
 };
 
+/*
+ * From now on every credential made (CA, user, proxy) uses key instead of a
+ * fresh one: only the certificates differ (benchmarks make thousands of
+ * identities this way). NULL goes back to fresh keys. The caller keeps key.
+ */
+void tc_share_key(EVP_PKEY *key);
+
 /* Self-signed CA with subject dn ("/C=XX/O=Test/CN=Test CA"). */
 void tc_ca(struct tc_cred *out, const char *dn, int64_t not_before,
     int64_t not_after);

@@ -1,0 +1,71 @@
+/*
+ * bench_cred.c: the time cred_inspect takes per proxy (REGISTER spends
+ * most of its CPU there).
+ *
+ *   bench_cred PROXY_FILE N
+ *
+ * Reads the file once, inspects it N times with a decoder made for each
+ * call (cred_inspect) and N times with one decoder reused
+ * (cred_inspect_with, what the daemon does), alternating in blocks; prints
+ *   n=N fresh_ms=X reused_ms=Y      (per inspection)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "cred.h"
+
+/* Milliseconds per inspection of n, with dec (NULL: a fresh one each). */
+static double
+per_parse_ms(struct cred_decoder *dec, const char *pem, size_t len, long n)
+{
+	struct cred_info info;
+	struct pr_error err;
+	struct timespec a, b;
+	long i;
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (i = 0; i < n; i++) {
+		rc = dec ? cred_inspect_with(dec, pem, len, time(NULL), &info,
+		    &err) : cred_inspect(pem, len, time(NULL), &info, &err);
+		if (rc != 0) {
+			fprintf(stderr, "bench_cred: %s\n", err.msg);
+			exit(1);
+		}
+		cred_info_free(&info);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return ((b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6) / n;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cred_decoder *dec;
+	struct pr_error err;
+	char *pem;
+	size_t len;
+	long n;
+	double fresh = 0, reused = 0;
+	int round;
+
+	if (argc != 3 || (n = strtol(argv[2], NULL, 10)) < 10) {
+		fprintf(stderr, "usage: bench_cred PROXY_FILE N (N >= 10)\n");
+		return 2;
+	}
+	if (cred_read_file(argv[1], 1 << 20, &pem, &len, &err) != 0) {
+		fprintf(stderr, "bench_cred: %s\n", err.msg);
+		return 1;
+	}
+	if ((dec = cred_decoder_new()) == NULL)
+		return 1;
+	for (round = 0; round < 10; round++) {
+		fresh += per_parse_ms(NULL, pem, len, n / 10) / 10;
+		reused += per_parse_ms(dec, pem, len, n / 10) / 10;
+	}
+	printf("n=%ld fresh_ms=%.3f reused_ms=%.3f\n", n, fresh, reused);
+	cred_decoder_free(dec);
+	free(pem);
+	return 0;
+}
