@@ -1,37 +1,286 @@
 #!/usr/bin/env bash
-# bench/run.sh BUILD_DIR: the numbers quoted in the issue notes and README.
-#  1. requests/s of REGISTER and GET through libproxyrenew with N_JOBS jobs
-#     registered (default 10000), against the real daemon on a temp socket;
-#  2. MyProxy renewals: time of one renewal and renewals/s with 4 workers
-#     against one local myproxy-server (mp_bench in tests/integration/lib).
-# Everything runs on loopback in a temp dir and is stopped at exit.
+# bench/run.sh BUILD_DIR: make bench. Measures the targets of issue 10 and
+# writes bench/RESULTS.md (tables), bench/results.json (every raw number)
+# and bench/plots/*.png (gnuplot). Everything runs on loopback in a temp
+# dir (real daemon, real myproxy-server) and is stopped at exit.
+#
+# Sections (BENCH_SECTIONS, default all: "cred requests burst outage"):
+#   cred      cred_inspect per parse: a decoder per call vs one reused
+#   requests  for each size in SIZES: a repository of N jobs on N/10
+#             identities (bench_fill), then alternating repetitions of GET
+#             (8 clients, 1 client), REGISTER joining an identity (8, 1)
+#             and REGISTER of new identities (8); time to the first answer
+#             after a restart, RSS; at the largest size CPU and wake-ups
+#             over IDLE_SECS with nothing due
+#   burst     BURST_N identities due at once (RENEW_ALL), the daemon
+#             against BURST_N myproxy-logon runs 4 at a time, same server,
+#             alternating; renewals over time
+#   outage    OUTAGE_IDS identities x 10 unique registrations due at once
+#             (only with BENCH_OUTAGE=1: minutes without a key pool)
+# Knobs: BENCH_QUICK=1 (small sizes, 10 s idle: a few minutes on 2 cores),
+# BENCH_1M=1 (adds the 1,000,000-job point), REPS (default 3), SIZES,
+# N_GET, N_REG, N_NEW, IDLE_SECS, BURST_N, OUTAGE_IDS.
 set -u
 PR_BUILD_DIR=$(cd "${1:-build}" && pwd)
 export PR_BUILD_DIR
-N_JOBS=${N_JOBS:-10000}
-N_GET=${N_GET:-20000}
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../tests/integration/lib/common.sh
 source "$here/../tests/integration/lib/common.sh"
-
-bench=$PR_BUILD_DIR/bench/bench_requests
-need_bin "$bench" bench_requests
-setup_ca
-new_proxy alice "$T/alice.proxy" 720
-daemon_start --myproxy-server localhost:7512
-echo "== requests: $N_JOBS jobs, $N_GET GETs (one client, sequential)"
-"$bench" "$T/alice.proxy" localhost:7512 "$N_JOBS" "$N_GET" ||
-    die "bench_requests failed"
-daemon_stop
-
-echo "== MyProxy renewals through the worker (real myproxy-server, loopback)"
 source "$PR_LIB_DIR/myproxy.sh"
-mp_setup
-mp_start bench
-mp_store alice bench
-new_proxy alice "$T/cur.pem" 20
-echo "one at a time:"
-mp_bench bench "$T/cur.pem" 10 1 || die "mp_bench 1 failed"
-echo "4 workers in parallel:"
-mp_bench bench "$T/cur.pem" 40 4 || die "mp_bench 4 failed"
-ok "benchmarks ran"
+source "$PR_LIB_DIR/engine.sh"
+source "$here/lib.sh"
+
+REPS=${REPS:-3}
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+	: "${SIZES:=1000 10000}" "${N_GET:=4000}" "${N_REG:=1000}"
+	: "${N_NEW:=300}" "${IDLE_SECS:=10}" "${BURST_N:=20}"
+else
+	: "${SIZES:=1000 10000 100000}" "${N_GET:=20000}" "${N_REG:=3000}"
+	: "${N_NEW:=1000}" "${IDLE_SECS:=60}" "${BURST_N:=50}"
+fi
+[ "${BENCH_1M:-0}" = 1 ] && SIZES="$SIZES 1000000"
+: "${OUTAGE_IDS:=200}"
+SECTIONS=${BENCH_SECTIONS:-cred requests burst outage}
+BREQ=$PR_BUILD_DIR/bench/bench_requests
+for b in bench_requests bench_fill bench_certs bench_cred; do
+	need_bin "$PR_BUILD_DIR/bench/$b" "$b"
+done
+need_tool jq
+need_tool gnuplot
+mkdir -p "$T/id" "$T/series"
+SERVER=localhost:7512
+echo "bench: temp dir $T, sections: $SECTIONS, sizes: $SIZES, reps: $REPS" >&2
+
+# ---- set-up shared by the sections
+
+# The CA and every test identity. All share one RSA-2048 key (bench_certs).
+bench_identities() {
+	mp_setup
+	"$PR_BUILD_DIR/bench/bench_certs" "$T/ca" "$T/id" join 1 720 ||
+	    die "bench_certs join"
+	for r in $(seq 1 "$REPS"); do
+		"$PR_BUILD_DIR/bench/bench_certs" "$T/ca" "$T/id" "new${r}_" \
+		    "$N_NEW" 720 || die "bench_certs new"
+	done
+}
+
+# Start the daemon on the current repository; sets START_MS (exec to first
+# answered GET of job 0, which every filled repository has).
+start_timed() {
+	local t0 i
+	t0=$(now_ms)
+	"$PRD" -d -r "$REPO" -s "$SOCK" --myproxy-server "$SERVER" \
+	    >> "$DAEMON_LOG" 2>&1 &
+	DAEMON_PID=$!
+	for i in $(seq 1 3000); do
+		"$BREQ" get 1 1 1 > /dev/null 2>&1 && break
+		kill -0 "$DAEMON_PID" 2>/dev/null || die "daemon died at start"
+		sleep 0.01
+	done
+	START_MS=$(($(now_ms) - t0))
+}
+
+# A fresh repository with N jobs on N/10 identities.
+fill_repo() {
+	local n=$1
+	rm -rf "$REPO" && mkdir -m 0700 "$REPO"
+	daemon_start --myproxy-server "$SERVER"	# creates the schema
+	daemon_stop
+	"$PR_BUILD_DIR/bench/bench_fill" "$REPO" "$n" $((n / 10 > 0 ? n / 10 : 1)) \
+	    "$T/id/join1.proxy" "$SERVER" || die "bench_fill $n"
+}
+
+reqs() {	# NAME REP ARGS...: run bench_requests, record its line
+	local name=$1 rep=$2 line
+	shift 2
+	line=$("$BREQ" "$@") || die "bench_requests $name failed"
+	rec "$name" "$rep" rate="$(kv_line rate "$line")" \
+	    p50_ms="$(kv_line p50_ms "$line")" p90_ms="$(kv_line p90_ms "$line")" \
+	    p99_ms="$(kv_line p99_ms "$line")" max_ms="$(kv_line max_ms "$line")"
+	printf '  %-28s rep %s: %s\n' "$name" "$rep" "$line" >&2
+}
+
+# ---- sections
+
+sec_cred() {
+	local r line
+	for r in $(seq 1 "$REPS"); do
+		line=$("$PR_BUILD_DIR/bench/bench_cred" "$T/id/join1.proxy" 4000) ||
+		    die "bench_cred"
+		rec cred "$r" fresh_ms="$(kv_line fresh_ms "$line")" \
+		    reused_ms="$(kv_line reused_ms "$line")"
+		echo "  cred rep $r: $line" >&2
+	done
+}
+
+sec_requests_size() {
+	local n=$1 r new pid
+	echo "== requests at $n jobs" >&2
+	fill_repo "$n"
+	start_timed
+	rec "start.$n" 1 first_answer_ms="$START_MS"
+	pid=$DAEMON_PID
+	"$BREQ" register 1 1 "warm" "$SERVER" "$T/id/join1.proxy" > /dev/null ||
+	    die "first join"
+	for r in $(seq 1 "$REPS"); do
+		reqs "get8.$n" "$r" get 8 "$N_GET" "$n"
+		reqs "join8.$n" "$r" register 8 "$N_REG" "j8r$r" "$SERVER" \
+		    "$T/id/join1.proxy"
+		reqs "get1.$n" "$r" get 1 $((N_GET / 4)) "$n"
+		reqs "join1.$n" "$r" register 1 $((N_REG / 4)) "j1r$r" "$SERVER" \
+		    "$T/id/join1.proxy"
+		new=$(ls "$T/id/new${r}_"*.proxy)
+		# shellcheck disable=SC2086 # one argument per file
+		reqs "new8.$n" "$r" register 8 "$N_NEW" "n8r$r" "$SERVER" $new
+	done
+	rec "mem.$n" 1 rss_kb="$(proc_kb "$pid" VmRSS)" \
+	    hwm_kb="$(proc_kb "$pid" VmHWM)"
+	LAST_PID=$pid
+}
+
+# CPU and wake-ups of the daemon over IDLE_SECS, nothing due, no client.
+sec_idle() {
+	local n=$1 c0 c1 w0 w1
+	sleep 1		# let the last connection's close settle
+	c0=$(proc_cpu_ticks "$DAEMON_PID") w0=$(proc_wakeups "$DAEMON_PID")
+	sleep "$IDLE_SECS"
+	c1=$(proc_cpu_ticks "$DAEMON_PID") w1=$(proc_wakeups "$DAEMON_PID")
+	rec "idle.$n" 1 secs="$IDLE_SECS" cpu_ticks=$((c1 - c0)) \
+	    wakeups=$((w1 - w0))
+	echo "  idle $IDLE_SECS s at $n jobs: $((c1 - c0)) ticks, $((w1 - w0)) wake-ups" >&2
+}
+
+sec_requests() {
+	local n last=
+	for n in $SIZES; do
+		sec_requests_size "$n"
+		last=$n
+		[ "$n" = "${SIZES##* }" ] && sec_idle "$n"
+		daemon_stop
+	done
+}
+
+# Completion times (ms after $2) of renewals logged after line $1.
+renew_times() {
+	tail -n +"$(($1 + 1))" "$DAEMON_LOG" | grep -E 'renewed in|FAILED in' |
+	    while read -r stamp _; do
+		echo $(( $(date -u -d "${stamp%Z}" +%s%3N) - $2 ))
+	done
+}
+
+burst_ours() {	# REP: every registered proxy due now (RENEW_ALL)
+	local rep=$1 mark t0 t1 i
+	mark=$(wc -l < "$DAEMON_LOG")
+	t0=$(now_ms)
+	kill -USR1 "$DAEMON_PID"
+	for i in $(seq 1 6000); do
+		[ "$(tail -n +"$((mark + 1))" "$DAEMON_LOG" |
+		    grep -Ec 'renewed in|FAILED in')" -ge "$BURST_N" ] && break
+		sleep 0.05
+	done
+	t1=$(now_ms)
+	{ echo "0 0"; renew_times "$mark" "$t0" | sort -n |
+	    awk '{ print $1 / 1000, NR }'; } > "$T/series/ours.$rep.dat"
+	rec burst.ours "$rep" n="$BURST_N" ms=$((t1 - t0)) \
+	    rate="$(awk -v n="$BURST_N" -v ms=$((t1 - t0)) 'BEGIN { printf "%.2f", n * 1000 / ms }')" \
+	    failed="$(tail -n +"$((mark + 1))" "$DAEMON_LOG" | grep -c 'FAILED in')"
+	echo "  burst ours rep $rep: $BURST_N in $((t1 - t0)) ms" >&2
+}
+
+logon_one_() {	# I T0: one myproxy-logon renewal, prints ms since T0 when done
+	X509_USER_CERT=$MP_SVC_CERT X509_USER_KEY=$MP_SVC_KEY \
+	X509_CERT_DIR=$MP_CADIR myproxy-logon -s localhost -p "$BL_PORT" \
+	    -l "/C=XX/O=Test/CN=bu$1" -a "$T/ca/bu$1.proxy" -t 12 \
+	    -o "$T/lo.$1" -n < /dev/null > /dev/null 2>&1 &&
+	    echo $(( $(date +%s%3N) - $2 ))
+}
+
+burst_logon() {	# REP
+	local rep=$1 t0 t1 ok
+	export -f logon_one_
+	export BL_PORT MP_SVC_CERT MP_SVC_KEY MP_CADIR T
+	BL_PORT=$(mp_port one)
+	t0=$(now_ms)
+	seq 1 "$BURST_N" | xargs -P 4 -I{} bash -c "logon_one_ {} $t0" |
+	    sort -n > "$T/lo.times"
+	t1=$(now_ms)
+	ok=$(wc -l < "$T/lo.times")
+	{ echo "0 0"; awk '{ print $1 / 1000, NR }' "$T/lo.times"; } \
+	    > "$T/series/logon.$rep.dat"
+	rec burst.logon "$rep" n="$BURST_N" ms=$((t1 - t0)) failed=$((BURST_N - ok)) \
+	    rate="$(awk -v n="$ok" -v ms=$((t1 - t0)) 'BEGIN { printf "%.2f", n * 1000 / ms }')"
+	echo "  burst myproxy-logon x4 rep $rep: $ok of $BURST_N in $((t1 - t0)) ms" >&2
+}
+
+sec_burst() {
+	local i r
+	echo "== renewal burst: $BURST_N identities" >&2
+	mp_start one
+	"$PR_BUILD_DIR/bench/bench_certs" "$T/ca" "$T/ca" bu "$BURST_N" 600 ||
+	    die "bench_certs bu"
+	for i in $(seq 1 "$BURST_N"); do
+		mp_store "bu$i" one > /dev/null &
+		[ $((i % 4)) -eq 0 ] && wait
+	done
+	wait
+	rm -rf "$REPO" && mkdir -m 0700 "$REPO"
+	eng_start --myproxy-server "$(mp_addr one)"
+	for i in $(seq 1 "$BURST_N"); do
+		reg "$T/ca/bu$i.proxy" "$(mp_addr one)" "burst$i"
+		[ "$(kv Response)" = 0 ] || die "register bu$i: $(kv Message)"
+	done
+	for r in $(seq 1 "$REPS"); do
+		burst_ours "$r"
+		burst_logon "$r"
+	done
+	daemon_stop
+}
+
+sec_outage() {
+	[ "${BENCH_OUTAGE:-0}" = 1 ] || { echo "== outage: skipped (BENCH_OUTAGE=1 runs it)" >&2; return 0; }
+	echo "== outage: $OUTAGE_IDS identities x 10 registrations" >&2
+	local i k mark t0 t1 n=$((OUTAGE_IDS * 10))
+	mp_start one
+	"$PR_BUILD_DIR/bench/bench_certs" "$T/ca" "$T/ca" ou "$OUTAGE_IDS" 600 ||
+	    die "bench_certs ou"
+	for i in $(seq 1 "$OUTAGE_IDS"); do
+		mp_store "ou$i" one > /dev/null &
+		[ $((i % 4)) -eq 0 ] && wait
+	done
+	wait
+	rm -rf "$REPO" && mkdir -m 0700 "$REPO"
+	eng_start --myproxy-server "$(mp_addr one)"
+	for i in $(seq 1 "$OUTAGE_IDS"); do
+		for k in $(seq 1 10); do
+			reg "$T/ca/ou$i.proxy" "$(mp_addr one)" "out$i.$k" "Unique=1\\n"
+		done
+	done
+	mark=$(wc -l < "$DAEMON_LOG")
+	t0=$(now_ms)
+	kill -USR1 "$DAEMON_PID"
+	while [ "$(tail -n +"$((mark + 1))" "$DAEMON_LOG" |
+	    grep -Ec 'renewed in|FAILED in')" -lt "$n" ]; do
+		sleep 0.5
+		[ $(($(now_ms) - t0)) -gt 3600000 ] && break
+	done
+	t1=$(now_ms)
+	rec outage 1 n="$n" ms=$((t1 - t0)) failed="$(tail -n +"$((mark + 1))" \
+	    "$DAEMON_LOG" | grep -c 'FAILED in')"
+	echo "  outage: $n in $((t1 - t0)) ms" >&2
+	daemon_stop
+}
+
+# ---- run
+
+rec machine 1 nproc="$(nproc)" \
+    load1_start="$(cut -d' ' -f1 /proc/loadavg)" \
+    fsync_per_s="$(fsync_rate)" \
+    mem_mb="$(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo)"
+bench_identities
+for s in $SECTIONS; do
+	"sec_$s"
+done
+rec machine_end 1 load1_end="$(cut -d' ' -f1 /proc/loadavg)"
+BENCH_DISK="$(df -T "$T" | awk 'NR == 2 { print $2 " on " $1 }')" \
+    "$here/report.sh" "$RAW" "$T/series" "$here" || die "report"
+ok "bench ran; see bench/RESULTS.md"

@@ -1,0 +1,57 @@
+# bench/lib.sh: recording and summarising measurements for bench/run.sh.
+# Source after tests/integration/lib/common.sh.
+#
+#   rec NAME REP KEY=NUM...   one measurement: appends a JSON object
+#                             {"name":NAME,"rep":REP,KEY:NUM,...} to $RAW
+#   med NAME KEY              "median min max" of KEY over NAME's reps
+#   kv_line KEY LINE          value of KEY=... in a bench_requests line
+#   proc_cpu_ticks PID        utime+stime of PID (clock ticks)
+#   proc_wakeups PID          voluntary+involuntary context switches of PID
+#   proc_kb PID FIELD         VmRSS / VmHWM of PID in kB
+#   machine_note              nproc, load, memory, disk and fsync rate of $T
+
+RAW=${RAW:-$T/raw.jsonl}
+
+rec() {
+	local name=$1 rep=$2 kvp json
+	shift 2
+	json="{\"name\":\"$name\",\"rep\":$rep"
+	for kvp in "$@"; do
+		json+=",\"${kvp%%=*}\":${kvp#*=}"
+	done
+	printf '%s}\n' "$json" >> "$RAW"
+}
+
+med() {
+	jq -rs --arg n "$1" --arg k "$2" '[.[] | select(.name == $n) | .[$k]]
+	    | sort | if length == 0 then "- - -" else
+	    "\(.[length / 2 | floor]) \(.[0]) \(.[-1])" end' "$RAW"
+}
+
+kv_line() {
+	printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+
+proc_cpu_ticks() {
+	local f
+	read -ra f < "/proc/$1/stat" || return 1
+	echo $((f[13] + f[14]))
+}
+
+proc_wakeups() {
+	awk '/^(voluntary|nonvoluntary)_ctxt_switches/ { n += $2 }
+	    END { print n + 0 }' "/proc/$1/status"
+}
+
+proc_kb() {
+	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
+}
+
+# durable 4 KiB writes per second on $T's disk (what bounds a commit)
+fsync_rate() {
+	local out
+	out=$(dd if=/dev/zero of="$T/.fsync" bs=4k count=200 oflag=dsync 2>&1 |
+	    awk '/copied/ { print $(NF-3) }' | tr ',' '.')
+	rm -f "$T/.fsync"
+	awk -v s="$out" 'BEGIN { if (s > 0) printf "%.0f\n", 200 / s; else print 0 }'
+}
