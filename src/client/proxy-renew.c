@@ -46,8 +46,9 @@ struct cli {
 
 /* Response keys printed as JSON numbers when they parse as integers. */
 static const char *const numeric_keys[] = {
-	"Start_time", "End_time", "Renewal_time", "Last_attempt", "Last_result",
-	"Failures", "Jobs", "Unique",
+	PR_KEY_START_TIME, PR_KEY_END_TIME, PR_KEY_RENEWAL_TIME,
+	PR_KEY_LAST_ATTEMPT, PR_KEY_LAST_RESULT, PR_KEY_FAILURES, PR_KEY_JOBS,
+	PR_KEY_UNIQUE,
 };
 
 static void
@@ -151,7 +152,7 @@ json_fields(const struct pr_msg *m, int fqan_array)
 			continue;	/* printed with its first occurrence */
 		n = msg_count(m, key);
 		json_key(key);
-		if (n == 1 && !(fqan_array && strcmp(key, "Fqan") == 0)) {
+		if (n == 1 && !(fqan_array && strcmp(key, PR_KEY_FQAN) == 0)) {
 			json_value(key, &m->kv[i]);
 			continue;
 		}
@@ -164,7 +165,7 @@ json_fields(const struct pr_msg *m, int fqan_array)
 		}
 		(void)printf("]");
 	}
-	if (fqan_array && msg_get(m, "Fqan") == NULL)
+	if (fqan_array && msg_get(m, PR_KEY_FQAN) == NULL)
 		(void)printf(",\"fqan\":[]");
 }
 
@@ -199,7 +200,7 @@ print_status(const struct pr_msg *m)
 			continue;
 		(void)snprintf(label, sizeof(label), "%s:", kv->key);
 		if (strstr(kv->key, "_time") != NULL ||
-		    strcmp(kv->key, "Last_attempt") == 0)
+		    strcmp(kv->key, PR_KEY_LAST_ATTEMPT) == 0)
 			print_time_field(label, kv->value);
 		else
 			(void)printf("%-16s %s\n", label, kv->value);

@@ -408,22 +408,22 @@ cmd_status(struct daemon *d, const struct pr_request *req,
 	if ((rc = store_get_proxy_by_file(d->store, name, &p, err)) != 0)
 		goto out;
 	body_add_proxy(d, body, &p);
-	body_add(body, "Identity", p.identity);
+	body_add(body, PR_KEY_IDENTITY, p.identity);
 	for (f = p.fqans; f != NULL && *f != '\0'; f = nl ? nl + 1 : NULL) {
 		char *one;
 
 		nl = strchr(f, '\n');
 		one = nl ? xstrndup(f, nl - f) : xstrdup(f);
 		if (*one != '\0')
-			body_add(body, "Fqan", one);
+			body_add(body, PR_KEY_FQAN, one);
 		free(one);
 	}
-	body_add_int(body, "Unique", p.is_unique ? 1 : 0);
-	body_add_int(body, "Jobs", p.n_jobs);
-	body_add_int(body, "Last_attempt", p.last_attempt);
-	body_add_int(body, "Last_result", p.last_result);
-	body_add(body, "Last_error", p.last_error);
-	body_add_int(body, "Failures", p.failures);
+	body_add_int(body, PR_KEY_UNIQUE, p.is_unique ? 1 : 0);
+	body_add_int(body, PR_KEY_JOBS, p.n_jobs);
+	body_add_int(body, PR_KEY_LAST_ATTEMPT, p.last_attempt);
+	body_add_int(body, PR_KEY_LAST_RESULT, p.last_result);
+	body_add(body, PR_KEY_LAST_ERROR, p.last_error);
+	body_add_int(body, PR_KEY_FAILURES, p.failures);
 out:
 	store_proxy_free(&p);
 	return rc;

@@ -29,6 +29,19 @@
 #define PR_KEY_END_TIME		"End_time"
 #define PR_KEY_RENEWAL_TIME	"Renewal_time"
 
+/*
+ * STATUS reply keys, after the record's Proxy_name .. Myproxy_server (ours:
+ * gLite never implemented STATUS). Every key or command added to the gLite
+ * protocol is named here and listed in doc/protocol.md.
+ */
+#define PR_KEY_IDENTITY		"Identity"	/* the proxy's subject identity */
+#define PR_KEY_FQAN		"Fqan"		/* one per FQAN, in order */
+#define PR_KEY_JOBS		"Jobs"		/* jobs registered on it */
+#define PR_KEY_LAST_ATTEMPT	"Last_attempt"	/* Unix time; 0 = none yet */
+#define PR_KEY_LAST_RESULT	"Last_result"	/* code of that attempt */
+#define PR_KEY_LAST_ERROR	"Last_error"	/* its message; may be empty */
+#define PR_KEY_FAILURES		"Failures"	/* failed attempts in a row */
+
 enum pr_command {
 	PR_CMD_NONE = 0,
 	PR_CMD_REGISTER = 1,
