@@ -52,6 +52,11 @@ enum opt_id {
 	OPT_BACKOFF_MIN,
 	OPT_BACKOFF_MAX,
 	OPT_PID_FILE,
+	OPT_FOREGROUND,
+	OPT_USER,
+	OPT_RUN_AS_ROOT,
+	OPT_ALLOW_USER,
+	OPT_ALLOW_GROUP,
 	OPT__COUNT
 };
 
@@ -77,6 +82,12 @@ struct options {
 	int64_t backoff_min;	/* seconds, first retry delay */
 	int64_t backoff_max;	/* seconds, retry delay cap */
 	char *pid_file;		/* NULL = none */
+	int foreground;		/* -F: no fork, log to stderr (systemd) */
+	char *user;		/* --user: drop to it when started as root */
+	int run_as_root;	/* 0/1: root without --user is allowed */
+	char *allow_user;	/* "name|uid,..." also served; NULL none */
+	char *allow_group;	/* "name|gid,..." also served; NULL none */
+	char *import_glite;	/* --import-glite DIR (command line only) */
 	char *config_file;	/* --config; only meaningful on the command line */
 	int check_config;	/* -n: check and exit */
 	unsigned char is_set[OPT__COUNT];	/* 1 when given (cli or file) */
@@ -86,7 +97,8 @@ struct options {
 enum opt_action {
 	OPT_ACTION_RUN,
 	OPT_ACTION_HELP,
-	OPT_ACTION_VERSION
+	OPT_ACTION_VERSION,
+	OPT_ACTION_IMPORT	/* --import-glite DIR, then exit */
 };
 
 enum conn_state {
@@ -125,7 +137,8 @@ struct server {
 	int accepting;		/* 1 while fd is in the loop */
 	int max_conns;		/* PR_MAX_CONNS, lowered by RLIMIT_NOFILE */
 	int n_conns;		/* open client connections */
-	int n_uid[2];		/* open per served uid: [0] euid, [1] root */
+	int n_uid[3];		/* open per served uid: [0] euid, [1] root,
+				   [2] all allowed others together */
 	long long resume_timer;	/* retry accept after EMFILE; 0 = none */
 	long long grace_timer;	/* shutdown deadline; 0 = none */
 	struct conn_list conns;
@@ -157,6 +170,24 @@ struct worker_pool {
 	size_t n_cool;		/* entries in cool */
 };
 
+/* Peers served besides the daemon's uid and root (access.c). */
+struct access_list {
+	unsigned *uids;		/* --allow-user, resolved; n_uids entries */
+	size_t n_uids;
+	unsigned *gids;		/* --allow-group, resolved; n_gids entries */
+	size_t n_gids;
+	mode_t sock_mode;	/* 0600, 0660 (one group) or 0666 */
+};
+
+/* What systemd was told (notify.c); all zero without $NOTIFY_SOCKET. */
+struct notify {
+	int enabled;		/* 1: READY=1 reached a listener */
+	long long status_timer;	/* loop timer ids; 0 = none */
+	long long watchdog_timer;
+	int64_t watchdog_ms;	/* ping period: half of WatchdogSec= */
+	int64_t last_renewal;	/* Unix seconds of the last success; 0 none */
+};
+
 struct daemon {
 	struct options cli;	/* command line as given, kept for SIGHUP */
 	struct options opts;	/* live settings (rule 2) */
@@ -172,6 +203,9 @@ struct daemon {
 	struct server srv;
 	struct sched sched;
 	struct worker_pool workers;
+	struct access_list access;
+	struct notify notify;
+	int pid_fd;		/* --pid-file opened before the drop; -1 none */
 };
 
 /* options.c */
@@ -226,6 +260,26 @@ int	worker_pool_check(struct daemon *d, struct pr_error *err);
 void	worker_pool_init(struct daemon *d);
 int	worker_start(struct daemon *d, int64_t proxy_id, struct pr_error *err);
 void	worker_pool_shutdown(struct daemon *d);
+
+/* access.c */
+int	access_init(struct access_list *a, const struct options *o,
+	    struct pr_error *err);
+void	access_free(struct access_list *a);
+int	access_peer_allowed(const struct access_list *a, int fd, uid_t uid,
+	    gid_t gid);
+int	access_socket_mode(const struct access_list *a, const char *path,
+	    dev_t dev, ino_t ino, struct pr_error *err);
+
+/* privdrop.c */
+int	privdrop(struct options *o, struct pr_error *err);
+
+/* notify.c: sd_notify(3); no-ops without $NOTIFY_SOCKET */
+void	notify_ready(struct daemon *d);
+void	notify_reloading(struct daemon *d);
+void	notify_reloaded(struct daemon *d);
+void	notify_stopping(struct daemon *d);
+void	notify_renewed(struct daemon *d, int64_t when);
+void	notify_stop(struct daemon *d);
 
 /* main.c */
 void	daemon_reload(struct daemon *d);

@@ -2,12 +2,13 @@
  * main.c: proxy-renewd start-up, signals and shutdown. Owns the one
  * struct daemon and everything it points to.
  *
- * Start-up order: settings; logging to stderr; repository directory;
+ * Start-up order: settings; logging to stderr; the pid file (opened while
+ * still root); the drop to --user (privdrop.c); repository directory;
  * listening socket (so "another daemon is running" reaches the terminal);
- * detach unless -d; store, loop, signals, scheduler; then tell the waiting
- * parent we are ready and switch logging to syslog. The parent exits 0 only
- * after that, so a failed start gives a non-zero exit status and its reason
- * on the terminal.
+ * detach unless -d or -F; store, loop, signals, scheduler; then tell the
+ * waiting parent (or systemd: notify.c) we are ready and, detached, switch
+ * logging to syslog. The parent exits 0 only after that, so a failed start
+ * gives a non-zero exit status and its reason on the terminal.
  *
  * Signals arrive through a signalfd in the loop (they are blocked, so no
  * handler ever runs): TERM/INT stop, HUP reloads the config, USR1 renews
@@ -21,6 +22,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,21 +142,52 @@ daemon_ready(int ready_fd, int debug)
 	(void)close(ready_fd);
 }
 
+/* Before the drop: /run is root's. Written once we know our final pid. */
 static void
-daemon_write_pid(const struct daemon *d)
+daemon_open_pid(struct daemon *d)
 {
-	int fd;
-
 	if (d->opts.pid_file == NULL)
 		return;
-	fd = open(d->opts.pid_file, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
-	    O_CLOEXEC, 0644);
-	if (fd == -1)
+	d->pid_fd = open(d->opts.pid_file, O_WRONLY | O_CREAT | O_TRUNC |
+	    O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (d->pid_fd == -1)
 		fatal("pid file %s", d->opts.pid_file);
-	if (dprintf(fd, "%ld\n", (long)getpid()) < 0)
+}
+
+static void
+daemon_write_pid(struct daemon *d)
+{
+	if (d->pid_fd == -1)
+		return;
+	if (dprintf(d->pid_fd, "%ld\n", (long)getpid()) < 0)
 		fatal("pid file %s", d->opts.pid_file);
-	if (close(fd) == -1)
+	if (close(d->pid_fd) == -1)
 		fatal("pid file %s", d->opts.pid_file);
+	d->pid_fd = -1;
+}
+
+/* Who runs and who is served are fixed at start-up (privdrop, access). */
+static void
+daemon_keep_restart_only(const struct daemon *d, struct options *o)
+{
+	static const size_t offs[] = { offsetof(struct options, user),
+	    offsetof(struct options, allow_user),
+	    offsetof(struct options, allow_group) };
+	size_t i;
+
+	for (i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+		char **to = (char **)(void *)((char *)o + offs[i]);
+		char *const *from = (char *const *)(const void *)
+		    ((const char *)&d->opts + offs[i]);
+
+		if ((*to == NULL) != (*from == NULL) ||
+		    (*to != NULL && strcmp(*to, *from) != 0))
+			log_warnx("reload: user and allow-list changes need a "
+			    "restart");
+		free(*to);
+		*to = *from != NULL ? xstrdup(*from) : NULL;
+	}
+	o->run_as_root = d->opts.run_as_root;
 }
 
 /* SIGHUP: reload; settings that need a restart keep their old value. */
@@ -165,8 +198,10 @@ daemon_reload(struct daemon *d)
 	struct pr_error err;
 
 	pr_error_clear(&err);
+	notify_reloading(d);
 	if (options_load(&d->cli, &o, &err) != 0) {
 		log_warnx("reload: %s; keeping the current settings", err.msg);
+		notify_reloaded(d);
 		return;
 	}
 	make_absolute(&o.socket_path);
@@ -181,11 +216,14 @@ daemon_reload(struct daemon *d)
 	free(o.pid_file);
 	o.pid_file = d->opts.pid_file ? xstrdup(d->opts.pid_file) : NULL;
 	o.debug = d->opts.debug;
+	o.foreground = d->opts.foreground;
+	daemon_keep_restart_only(d, &o);
 	options_free(&d->opts);
 	d->opts = o;
 	d->workers.max = (int)o.workers;
 	log_info("reloaded settings%s%s", o.config_file ? " from " : "",
 	    o.config_file ? o.config_file : "");
+	notify_reloaded(d);
 }
 
 static void
@@ -207,6 +245,7 @@ daemon_signal(struct loop *l, int fd, int events, void *arg)
 				break;
 			log_info("signal %u: shutting down", si.ssi_signo);
 			d->stopping = 1;
+			notify_stopping(d);
 			sched_stop(d);
 			server_shutdown(d);
 			break;
@@ -250,6 +289,7 @@ static void
 daemon_cleanup(struct daemon *d)
 {
 	sched_stop(d);
+	notify_stop(d);
 	worker_pool_shutdown(d);
 	server_close(d);
 	if (d->sig_fd != -1)
@@ -266,8 +306,36 @@ daemon_cleanup(struct daemon *d)
 	    errno != ENOENT)
 		log_warn("unlink %s", d->opts.pid_file);
 	free(d->repo_path);
+	access_free(&d->access);
 	options_free(&d->opts);
 	options_free(&d->cli);
+}
+
+/*
+ * Open what needs root, drop to --user (or refuse root), resolve the allow
+ * lists. The default socket is the final user's: /tmp/dgpr_renew_<uid>.
+ */
+static void
+daemon_become_user(struct daemon *d)
+{
+	struct pr_error err;
+	uid_t before = geteuid();
+
+	pr_error_clear(&err);
+	daemon_open_pid(d);
+	if (privdrop(&d->opts, &err) != 0)
+		fatalx("%s", err.msg);
+	if (geteuid() != before) {
+		log_info("running as user %s (uid %u)", d->opts.user,
+		    (unsigned)geteuid());
+		if (!d->opts.is_set[OPT_SOCKET]) {
+			free(d->opts.socket_path);
+			d->opts.socket_path = xasprintf("%s%u", PR_SOCKET_PREFIX,
+			    (unsigned)geteuid());
+		}
+	}
+	if (access_init(&d->access, &d->opts, &err) != 0)
+		fatalx("%s", err.msg);
 }
 
 static _Noreturn void
@@ -292,6 +360,7 @@ main(int argc, char **argv)
 	d.repo_fd = -1;
 	d.lock_fd = -1;
 	d.sig_fd = -1;
+	d.pid_fd = -1;
 	pr_error_clear(&err);
 	if (options_parse_args(argc, argv, &d.cli, &action, &err) != 0)
 		usage_error(&d.cli, err.msg);
@@ -321,13 +390,14 @@ main(int argc, char **argv)
 	if (options_table_check(&err) != 0)
 		fatalx("internal error: option table: %s", err.msg);
 	log_init(LOG_TAG, 1, d.opts.debug);
+	daemon_become_user(&d);
 	d.euid = geteuid();
 	daemon_open_repository(&d);
 	if (worker_pool_check(&d, &err) != 0)
 		fatalx("refusing to start: %s", err.msg);
 	if (server_listen(&d, d.opts.socket_path, &err) != 0)
 		fatalx("%s", err.msg);
-	if (!d.opts.debug)
+	if (!d.opts.debug && !d.opts.foreground)
 		ready_fd = daemon_detach();
 	if (repo_lock_write_pid(d.lock_fd, &err) != 0)
 		log_warnx("%s", err.msg);
@@ -352,6 +422,7 @@ main(int argc, char **argv)
 		    "VOMS attributes is always kept");
 	if (ready_fd != -1)
 		daemon_ready(ready_fd, d.opts.debug);
+	notify_ready(&d);
 	if (loop_run(d.loop) == -1)
 		log_warn("poll");
 	log_info("stopped");

@@ -167,6 +167,8 @@ options_free(struct options *o)
 	}
 	free(o->config_file);
 	o->config_file = NULL;
+	free(o->import_glite);
+	o->import_glite = NULL;
 }
 
 /* Copy every setting src has set into dst. */
@@ -397,6 +399,8 @@ options_load(const struct options *cli, struct options *out,
 	}
 	options_merge(&o, cli);
 	o.check_config = cli->check_config;
+	if (cli->import_glite != NULL)
+		o.import_glite = xstrdup(cli->import_glite);
 	if (options_check(&o, err) != 0)
 		goto fail;
 	*out = o;

@@ -93,6 +93,21 @@ const struct opt_desc opt_table[OPT__COUNT] = {
 	    .off = F(backoff_max), .min = 1, .max = DAY,
 	    .def = PR_BACKOFF_MAX_SEC_DEFAULT, .arg = "SECS",
 	    .help = "longest retry delay" },
+	[OPT_FOREGROUND] = { .name = "foreground", .short_opt = 'F',
+	    .kind = K_FLAG, .off = F(foreground), .max = 1,
+	    .help = "stay in the foreground, log to stderr (systemd)" },
+	[OPT_USER] = { .name = "user", .kind = K_STR, .off = F(user),
+	    .arg = "NAME", .help = "started as root: drop to NAME before "
+	    "serving" },
+	[OPT_RUN_AS_ROOT] = { .name = "run-as-root", .kind = K_FLAG,
+	    .off = F(run_as_root), .max = 1,
+	    .help = "started as root without --user: run as root" },
+	[OPT_ALLOW_USER] = { .name = "allow-user", .kind = K_STR,
+	    .off = F(allow_user), .arg = "LIST",
+	    .help = "serve these users too (names or uids, comma-separated)" },
+	[OPT_ALLOW_GROUP] = { .name = "allow-group", .kind = K_STR,
+	    .off = F(allow_group), .arg = "LIST",
+	    .help = "serve members of these groups too" },
 };
 
 /* Command-line-only options; their values lie outside the settings'. */

@@ -5,8 +5,8 @@
  *  (1) The socket path is only ever created by bind() under umask 0177 (born
  *      0600) and only ever unlinked when it is a stale socket of ours or the
  *      very inode we bound (dev/ino recorded after bind).
- *  (2) Only the daemon's euid and root are served; others are logged and
- *      closed before a byte is read.
+ *  (2) Only the daemon's euid, root and the allowed peers (access.c) are
+ *      served; others are logged and closed before a byte is read.
  *  (3) Nothing here blocks: every client fd is non-blocking and every
  *      connection has one deadline (opts.timeout) for the whole exchange.
  *  (4) One request per connection: after the reply is written, close.
@@ -145,6 +145,12 @@ server_listen(struct daemon *d, const char *path, struct pr_error *err)
 		return pr_error_set(err, saved, "listen %s: %s", path,
 		    strerror(saved));
 	}
+	if (access_socket_mode(&d->access, path, st.st_dev, st.st_ino,
+	    err) != 0) {
+		(void)close(fd);
+		(void)unlink(path);	/* the inode we just bound */
+		return err->code;
+	}
 	d->srv.fd = fd;
 	d->srv.path = xstrdup(path);
 	d->srv.dev = st.st_dev;
@@ -206,14 +212,21 @@ conn_accept(struct daemon *d, int fd)
 		(void)close(fd);
 		return;
 	}
-	if (uc.uid != d->euid && uc.uid != 0) {
+	if (uc.uid == d->euid)
+		slot = 0;
+	else if (uc.uid == 0)
+		slot = 1;
+	else if (access_peer_allowed(&d->access, fd, uc.uid, uc.gid))
+		slot = 2;
+	else {
 		log_warnx("refused connection from uid %u pid %ld: only uid %u "
-		    "%sis served", (unsigned)uc.uid, (long)uc.pid,
-		    (unsigned)d->euid, d->euid != 0 ? "and root " : "");
+		    "%s%sis served", (unsigned)uc.uid, (long)uc.pid,
+		    (unsigned)d->euid, d->euid != 0 ? "and root " : "",
+		    d->access.sock_mode != 0600 ? "and the allowed users and "
+		    "groups " : "");
 		(void)close(fd);
 		return;
 	}
-	slot = uc.uid == d->euid ? 0 : 1;
 	if (d->srv.n_uid[slot] >= PR_MAX_CONNS_PER_UID) {
 		log_warnx("refused connection from uid %u pid %ld: %d "
 		    "connections of that uid already open", (unsigned)uc.uid,

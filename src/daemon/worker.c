@@ -584,6 +584,8 @@ worker_record(struct worker *w, const struct store_proxy *p, int64_t now,
 		log_warnx("renewal of %s: recording the attempt: %s", p->file,
 		    err.msg);
 	}
+	if (rc == 0 && res->code == 0)
+		notify_renewed(d, now);
 	servers_tried(res, tried, sizeof(tried));
 	fmt_time(next, t_next, sizeof(t_next));
 	fmt_time(end, t_end, sizeof(t_end));

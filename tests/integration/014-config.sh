@@ -73,7 +73,8 @@ assert_eq localhost:7003 "$(server_of job-cmdline)" "the command line beats the 
 daemon_stop
 
 # Without -d: detach, pid file, SIGTERM.
-run timeout 10 "$PRD" -r "$REPO" -s "$SOCK" --pid-file "$T/prd.pid"
+run timeout 10 "$PRD" -r "$REPO" -s "$SOCK" "${PR_ROOT_ARGS[@]}" \
+    --pid-file "$T/prd.pid"
 assert_rc 0 "proxy-renewd without -d returns once detached"
 for i in $(seq 1 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
 list

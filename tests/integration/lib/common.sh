@@ -16,7 +16,8 @@
 #   and PROXY_RENEWD_WORKER=$PRWORKER when the worker is built
 #
 # Daemon:
-#   daemon_start [ARGS...]  start "$PRD -d -r $REPO -s $SOCK ARGS" in the
+#   daemon_start [ARGS...]  start "$PRD -d -r $REPO -s $SOCK ARGS" (and
+#                --run-as-root when the test runs as root: PR_ROOT_ARGS) in the
 #                background (prefix command from array DAEMON_WRAP, e.g. a
 #                setpriv line); waits (30 s at most) until a LIST on the socket answers;
 #                aborts the test loudly when it does not. Sets DAEMON_PID.
@@ -80,6 +81,9 @@ PR_PASSED=0
 PR_FAILED=0
 DAEMON_PID=
 DAEMON_WRAP=()
+# The tests run as root: the daemon refuses root without --user unless told.
+PR_ROOT_ARGS=()
+[ "$(id -u)" -eq 0 ] && PR_ROOT_ARGS=(--run-as-root)
 OUT= ERR= RC=0
 PR_PROTO_VERSION='EDG Proxy Renewal 1.0'
 PR_SANITIZER_RE='AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:|==[0-9]+==ERROR'
@@ -403,8 +407,8 @@ daemon_start() {
 		vg=(valgrind -q --error-exitcode=99 --leak-check=full
 		    --errors-for-leak-kinds=definite --trace-children=no)
 	fi
-	"${DAEMON_WRAP[@]}" "${vg[@]}" "$PRD" -d -r "$REPO" -s "$SOCK" "$@" \
-	    >> "$DAEMON_LOG" 2>&1 &
+	"${DAEMON_WRAP[@]}" "${vg[@]}" "$PRD" -d -r "$REPO" -s "$SOCK" \
+	    "${PR_ROOT_ARGS[@]}" "$@" >> "$DAEMON_LOG" 2>&1 &
 	DAEMON_PID=$!
 	for i in $(seq 1 300); do
 		if ! kill -0 "$DAEMON_PID" 2>/dev/null; then
@@ -453,8 +457,8 @@ daemon_refuses() {
 	local re=$1 log=$T/refuse.log rc
 	shift
 	need_bin "$PRD" proxy-renewd
-	timeout 10 "${DAEMON_WRAP[@]}" "$PRD" -d -r "$REPO" -s "$SOCK" "$@" \
-	    > "$log" 2>&1
+	timeout 10 "${DAEMON_WRAP[@]}" "$PRD" -d -r "$REPO" -s "$SOCK" \
+	    "${PR_ROOT_ARGS[@]}" "$@" > "$log" 2>&1
 	rc=$?
 	cat "$log" >> "$DAEMON_LOG"
 	if [ "$rc" -eq 124 ]; then
