@@ -19,6 +19,7 @@
 #include "../../include/glite/security/proxyrenewal/renewal.h"
 #include "client.h"
 #include "json.h"
+#include "port.h"
 #include "pr_limits.h"
 #ifdef HAVE_CLI_RENEW
 #include "cli_renew.h"
@@ -76,22 +77,6 @@ usage_error(const char *fmt, const char *arg)
 	(void)fprintf(stderr, fmt, arg);
 	(void)fputs("\nTry 'proxy-renew --help'.\n", stderr);
 	return EXIT_USAGE;
-}
-
-static int
-parse_port(const char *s, unsigned int *port)
-{
-	char *end;
-	unsigned long v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v == 0 || v > 65535)
-		return -1;
-	*port = (unsigned int)v;
-	return 0;
 }
 
 /* ==== output ==== */
@@ -441,10 +426,14 @@ main(int argc, char **argv)
 		case 's':
 			c.server = optarg;
 			break;
-		case 'p':
-			if (parse_port(optarg, &c.port) != 0)
+		case 'p': {
+			int port;
+
+			if (port_parse(optarg, strlen(optarg), &port) != 0)
 				return usage_error("bad port '%s'", optarg);
+			c.port = (unsigned int)port;
 			break;
+		}
 		case 'f':
 			c.file = optarg;
 			break;

@@ -35,6 +35,7 @@
 #include "frame_io.h"
 #include "renew.h"
 #include "renew_oneshot.h"
+#include "small_file.h"
 #include "worker_path.h"
 
 
@@ -146,27 +147,19 @@ recheck(const char *cur_path, const char *tmp, int64_t *end,
     struct pr_error *err)
 {
 	struct cred_info cur;
-	char *cbuf = NULL, *nbuf = NULL;
-	size_t clen = 0, nlen = 0;
+	char *nbuf = NULL;
+	size_t nlen = 0;
 	int rc;
 
-	memset(&cur, 0, sizeof(cur));
-	rc = cred_read_file(cur_path, PR_PROXY_FILE_MAX_BYTES, &cbuf, &clen,
-	    err);
-	if (rc == 0)
-		rc = cred_inspect(cbuf, clen, time(NULL), &cur, err);
-	if (rc == 0)
-		rc = cred_read_file(tmp, PR_PROXY_FILE_MAX_BYTES, &nbuf, &nlen,
-		    err);
+	rc = cred_inspect_file(cur_path, PR_PROXY_FILE_MAX_BYTES, time(NULL),
+	    &cur, err);
+	if (rc != 0)
+		return rc;
+	rc = cred_read_file(tmp, PR_PROXY_FILE_MAX_BYTES, &nbuf, &nlen, err);
 	if (rc == 0)
 		rc = renew_verify(nbuf, nlen, cur.identity, cred_expiry(&cur),
 		    time(NULL), end, err);
-	if (cbuf != NULL)
-		explicit_bzero(cbuf, clen);
-	if (nbuf != NULL)
-		explicit_bzero(nbuf, nlen);
-	free(cbuf);
-	free(nbuf);
+	wipe_free(nbuf, nlen);
 	cred_info_free(&cur);
 	return rc;
 }

@@ -1,14 +1,14 @@
 /*
  * cred.c: reading and inspecting proxy credentials with OpenSSL 3.
  *
- * Owns: the safe read of a proxy file (cred_read_file) and the checks a
- * proxy must pass before the master stores it or accepts a worker's result
- * (cred_inspect). No Globus, no I/O besides cred_read_file, no logging:
- * every failure fills struct pr_error.
+ * Owns: the checks a proxy must pass before the master stores it or
+ * accepts a worker's result (cred_inspect), and reading a proxy file for
+ * them (cred_read_file, through small_file_read()). No Globus, no I/O
+ * besides that read, no logging: every failure fills struct pr_error.
  *
  * Invariants:
- *  (1) A file is read through one fd opened O_NOFOLLOW|O_NONBLOCK; type and
- *      size are checked with fstat on that fd, before anything is allocated.
+ *  (1) A file is read by small_file_read() (small_file.h): one fd opened
+ *      O_NOFOLLOW|O_NONBLOCK, type and size checked before allocating.
  *  (2) cred_inspect accepts a file only if it holds at least one certificate,
  *      a private key matching the first one, and, when the first is a proxy,
  *      a chain of proxies ending at an end-entity certificate, each proxy
@@ -38,6 +38,7 @@
 #include <openssl/x509v3.h>
 
 #include "cred.h"
+#include "small_file.h"
 #include "voms_ac.h"
 
 #define CRED_FQANS_MAX_BYTES	(64 * 1024)	/* all FQANs of one proxy */
@@ -45,88 +46,11 @@
 
 /* ==== reading ==== */
 
-static int
-read_fd(int fd, const char *path, char *buf, size_t size, size_t *len,
-    struct pr_error *err)
-{
-	size_t off = 0;
-	ssize_t n;
-	char extra;
-
-	while (off < size) {
-		n = read(fd, buf + off, size - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return pr_error_set(err, errno, "proxy %s: read: %s",
-			    path, strerror(errno));
-		if (n == 0)
-			break;
-		off += (size_t)n;
-	}
-	/* A file that grew since fstat is being written: refuse it. */
-	if (off == size) {
-		do
-			n = read(fd, &extra, 1);
-		while (n == -1 && errno == EINTR);
-		if (n != 0)
-			return pr_error_set(err, EAGAIN,
-			    "proxy %s: file changed while reading", path);
-	}
-	*len = off;
-	return 0;
-}
-
 int
 cred_read_file(const char *path, size_t max_bytes, char **bufp, size_t *lenp,
     struct pr_error *err)
 {
-	struct stat sb;
-	char *buf = NULL;
-	size_t len = 0;
-	int fd, rc;
-
-	*bufp = NULL;
-	*lenp = 0;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd == -1) {
-		if (errno == ELOOP)
-			return pr_error_set(err, ELOOP,
-			    "proxy %s: is a symbolic link", path);
-		return pr_error_set(err, errno, "proxy %s: open: %s", path,
-		    strerror(errno));
-	}
-	if (fstat(fd, &sb) == -1) {
-		rc = pr_error_set(err, errno, "proxy %s: fstat: %s", path,
-		    strerror(errno));
-		goto fail;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		rc = pr_error_set(err, EINVAL, "proxy %s: not a regular file",
-		    path);
-		goto fail;
-	}
-	if (sb.st_size < 0 || (unsigned long long)sb.st_size > max_bytes) {
-		rc = pr_error_set(err, EFBIG,
-		    "proxy %s: %lld bytes, more than the limit of %zu", path,
-		    (long long)sb.st_size, max_bytes);
-		goto fail;
-	}
-	if ((buf = malloc((size_t)sb.st_size + 1)) == NULL) {
-		rc = pr_error_set(err, ENOMEM, "proxy %s: out of memory", path);
-		goto fail;
-	}
-	if ((rc = read_fd(fd, path, buf, (size_t)sb.st_size, &len, err)) != 0)
-		goto fail;
-	buf[len] = '\0';
-	(void)close(fd);	/* read-only fd: nothing to lose */
-	*bufp = buf;
-	*lenp = len;
-	return 0;
-fail:
-	free(buf);
-	(void)close(fd);
-	return rc;
+	return small_file_read("proxy", path, max_bytes, bufp, lenp, NULL, err);
 }
 
 /* ==== certificate helpers ==== */
@@ -548,8 +472,7 @@ cred_inspect_file(const char *path, size_t max_bytes, time_t now,
 		return rc;
 	pr_error_clear(&e);
 	rc = cred_inspect(buf, len, now, info, &e);
-	OPENSSL_cleanse(buf, len);	/* it held a private key */
-	free(buf);
+	wipe_free(buf, len);	/* it held a private key */
 	if (rc != 0)
 		pr_error_set(err, rc, "proxy %s: %s", path, e.msg);
 	return rc;

@@ -25,6 +25,7 @@
 #include "daemon.h"
 #include "pr_limits.h"
 #include "log.h"
+#include "small_file.h"
 #include "message.h"
 #include "renew.h"
 #include "repo_files.h"
@@ -276,10 +277,7 @@ out:
 	free(created);
 	store_proxy_free(&p);
 	cred_info_free(&info);
-	if (pem != NULL) {
-		explicit_bzero(pem, pem_len);	/* it holds a private key */
-		free(pem);
-	}
+	wipe_free(pem, pem_len);	/* it holds a private key */
 	return rc;
 }
 

@@ -27,6 +27,7 @@
 #include "options_table.h"
 #include "pr_limits.h"
 #include "renew.h"
+#include "small_file.h"
 #include "xmalloc.h"
 
 #define CONFIG_MAX_BYTES	(64 * 1024)	/* a config file */
@@ -281,49 +282,15 @@ options_parse_text(const char *name, const char *text, size_t len,
 int
 options_parse_file(const char *path, struct options *o, struct pr_error *err)
 {
-	struct stat st;
 	char *buf;
-	size_t got = 0;
-	int fd, rc;
+	size_t len;
+	int rc;
 
-	/* O_NONBLOCK: a FIFO must not block us in open(); fstat refuses it */
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)) ==
-	    -1)
-		return pr_error_set(err, errno, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) == -1) {
-		rc = pr_error_set(err, errno, "%s: %s", path, strerror(errno));
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = pr_error_set(err, EINVAL, "%s: not a regular file", path);
-		goto fail;
-	}
-	if (st.st_size > CONFIG_MAX_BYTES) {
-		rc = pr_error_set(err, EFBIG, "%s: larger than %d bytes", path,
-		    CONFIG_MAX_BYTES);
-		goto fail;
-	}
-	buf = xmalloc((size_t)st.st_size + 1);
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = pr_error_set(err, n == 0 ? EIO : errno, "%s: %s",
-			    path, n == 0 ? "file shrank while read" :
-			    strerror(errno));
-			free(buf);
-			goto fail;
-		}
-		got += (size_t)n;
-	}
-	(void)close(fd);
-	rc = options_parse_text(path, buf, got, o, err);
+	if ((rc = small_file_read("config file", path, CONFIG_MAX_BYTES, &buf,
+	    &len, NULL, err)) != 0)
+		return rc;
+	rc = options_parse_text(path, buf, len, o, err);
 	free(buf);
-	return rc;
-fail:
-	(void)close(fd);
 	return rc;
 }
 

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testdir.c"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -91,8 +93,6 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
 	repo_sys_reset();
 	msg_free(&resp);
@@ -102,8 +102,7 @@ teardown(void **state)
 	loop_free(D.loop);
 	free(D.repo_path);
 	options_free(&D.opts);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	testdir_remove(dir);
 	return 0;
 }
 

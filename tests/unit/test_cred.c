@@ -20,6 +20,8 @@
 
 #include <cmocka.h>
 
+#include "testdir.c"
+
 #include "testcert.c"
 #include "cred/cred.h"
 #include "cred/voms_ac.h"
@@ -67,7 +69,6 @@ static int
 teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[128];
 
 	tc_cred_free(&f->ca);
 	tc_cred_free(&f->user);
@@ -78,8 +79,7 @@ teardown(void **state)
 	tc_cred_free(&f->nested);
 	tc_cred_free(&f->expired);
 	tc_cred_free(&f->long_rfc);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
+	testdir_remove(f->dir);
 	free(f);
 	return 0;
 }

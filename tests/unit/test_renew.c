@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "testdir.c"
+
 #include "testcert.c"
 #include "common/pr_limits.h"
 #include "renew/renew.h"
@@ -120,7 +122,6 @@ static int
 teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[128];
 
 	close(f->out_fd);
 	tc_cred_free(&f->ca);
@@ -133,8 +134,7 @@ teardown(void **state)
 	free(f->pem_longer);
 	free(f->pem_shorter);
 	free(f->pem_bob);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
+	testdir_remove(f->dir);
 	free(f);
 	return 0;
 }

@@ -22,6 +22,8 @@
 
 #include <cmocka.h>
 
+#include "testdir.c"
+
 #include "store/repo_files.h"
 
 struct fx {
@@ -50,12 +52,10 @@ static int
 teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[160];
 
 	repo_sys_reset();
 	(void)close(f->dirfd);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->base);
-	assert_int_equal(system(cmd), 0);
+	testdir_remove(f->base);
 	free(f);
 	return 0;
 }

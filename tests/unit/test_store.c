@@ -20,6 +20,8 @@
 
 #include <cmocka.h>
 
+#include "testdir.c"
+
 #include "store/store.c"
 
 struct fx {
@@ -45,11 +47,9 @@ static int
 teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[96];
 
 	store_close(f->st);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
+	testdir_remove(f->dir);
 	free(f);
 	return 0;
 }
