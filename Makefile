@@ -49,6 +49,7 @@ demo: deps build
 
 bench: deps build
 	./bench/run.sh $(BUILD)
+	./bench/idle.sh $(BUILD)
 
 install: build
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)

@@ -140,6 +140,10 @@ struct server {
 	int n_uid[3];		/* open per served uid: [0] euid, [1] root,
 				   [2] all allowed others together */
 	long long resume_timer;	/* retry accept after EMFILE; 0 = none */
+	int64_t log_window_ms;	/* start of the connection-log window */
+	int log_lines;		/* connection log lines in that window */
+	unsigned long log_suppressed;	/* held back since the window began */
+	long long log_timer;	/* logs the suppressed count; 0 = none */
 	long long grace_timer;	/* shutdown deadline; 0 = none */
 	struct conn_list conns;
 };
@@ -233,6 +237,15 @@ void	server_start(struct daemon *d);
 void	server_shutdown(struct daemon *d);
 void	server_close(struct daemon *d);
 void	conn_free(struct conn *c);
+
+/* conn_limit.c */
+struct conn *conn_oldest_waiting(struct daemon *d, int slot);
+void	conn_reply_now(int fd, int code, const char *why);
+int	conn_log_allow(struct daemon *d);
+void	conn_log_stop(struct daemon *d);
+/* A connection log line, within the per-second budget. */
+#define conn_log(d, fn, ...) \
+	do { if (conn_log_allow(d)) fn(__VA_ARGS__); } while (0)
 
 /* commands.c */
 int	commands_handle(struct daemon *d, const struct conn *c, const char *buf,

@@ -7,8 +7,12 @@
  *      very inode we bound (dev/ino recorded after bind).
  *  (2) Only the daemon's euid, root and the allowed peers (access.c) are
  *      served; others are logged and closed before a byte is read.
- *  (3) Nothing here blocks: every client fd is non-blocking and every
- *      connection has one deadline (opts.timeout) for the whole exchange.
+ *  (3) Nothing here blocks: every client fd is non-blocking; a connection
+ *      has PR_REQUEST_TIMEOUT_SEC (at most opts.timeout) to send its whole
+ *      request, then opts.timeout to take its reply.
+ *  (3a) At a connection cap the oldest connection still waiting for its
+ *      request is pushed out (answered 1902) before a new one is refused
+ *      (also answered 1902): idle connections cannot lock a uid out.
  *  (4) One request per connection: after the reply is written, close.
  *  (5) Accept pauses at max_conns (or when fds run out) and resumes in
  *      conn_free(), or after ACCEPT_RETRY_MS when the fds were not ours.
@@ -197,6 +201,36 @@ server_start(struct daemon *d)
 	server_resume(d);
 }
 
+/* Seconds a new connection has to send its whole request (rule 3). */
+static double
+conn_request_secs(const struct daemon *d)
+{
+	return d->opts.timeout < PR_REQUEST_TIMEOUT_SEC ? d->opts.timeout :
+	    PR_REQUEST_TIMEOUT_SEC;
+}
+
+/*
+ * At a cap (slot: that uid's, -1: the daemon's): push out the oldest
+ * connection still waiting for its request (rule 3a). 0 if one was.
+ */
+static int
+conn_make_room(struct daemon *d, int slot, uid_t uid)
+{
+	struct conn *c = conn_oldest_waiting(d, slot);
+
+	if (c == NULL)
+		return -1;
+	conn_log(d, log_warnx, "uid %u pid %ld: pushed out, no request yet "
+	    "and uid %u is at its connection cap", (unsigned)c->uid,
+	    (long)c->pid, (unsigned)uid);
+	conn_reply_now(c->fd, PR_ERR_GENERIC, slot < 0 ? "dropped: the daemon "
+	    "has too many connections open and this one sent no request" :
+	    "dropped: too many connections of this uid open and this one "
+	    "sent no request");
+	conn_free(c);
+	return 0;
+}
+
 /* Set up a struct conn for an accepted fd, or close it (rule 2). */
 static void
 conn_accept(struct daemon *d, int fd)
@@ -219,18 +253,21 @@ conn_accept(struct daemon *d, int fd)
 	else if (access_peer_allowed(&d->access, fd, uc.uid, uc.gid))
 		slot = 2;
 	else {
-		log_warnx("refused connection from uid %u pid %ld: only uid %u "
-		    "%s%sis served", (unsigned)uc.uid, (long)uc.pid,
+		conn_log(d, log_warnx, "refused connection from uid %u pid "
+		    "%ld: only uid %u %s%sis served", (unsigned)uc.uid, (long)uc.pid,
 		    (unsigned)d->euid, d->euid != 0 ? "and root " : "",
 		    d->access.sock_mode != 0600 ? "and the allowed users and "
 		    "groups " : "");
 		(void)close(fd);
 		return;
 	}
-	if (d->srv.n_uid[slot] >= PR_MAX_CONNS_PER_UID) {
-		log_warnx("refused connection from uid %u pid %ld: %d "
-		    "connections of that uid already open", (unsigned)uc.uid,
+	if (d->srv.n_uid[slot] >= PR_MAX_CONNS_PER_UID &&
+	    conn_make_room(d, slot, uc.uid) != 0) {
+		conn_log(d, log_warnx, "refused connection from uid %u pid %ld: "
+		    "%d connections of that uid busy", (unsigned)uc.uid,
 		    (long)uc.pid, d->srv.n_uid[slot]);
+		conn_reply_now(fd, PR_ERR_GENERIC, "too many connections of "
+		    "this uid busy with requests; try again");
 		(void)close(fd);
 		return;
 	}
@@ -248,9 +285,11 @@ conn_accept(struct daemon *d, int fd)
 	d->srv.n_uid[slot]++;
 	if (loop_add_fd(d->loop, fd, LOOP_READ, conn_io, c) == -1)
 		fatal("loop_add_fd");
-	c->timer = loop_add_timer(d->loop, clock_sec_to_ms(d->opts.timeout),
+	c->timer = loop_add_timer(d->loop, clock_sec_to_ms(conn_request_secs(d)),
 	    conn_deadline, c);
 	log_debug("uid %u pid %ld: connected", (unsigned)c->uid, (long)c->pid);
+	/* a client sends its request right after connect: no extra poll */
+	conn_io(d->loop, fd, LOOP_READ, c);
 }
 
 static void
@@ -262,7 +301,8 @@ server_accept(struct loop *l, int lfd, int events, void *arg)
 	(void)l;
 	(void)events;
 	for (i = 0; i < ACCEPT_BATCH; i++) {
-		if (d->srv.n_conns >= d->srv.max_conns) {
+		if (d->srv.n_conns >= d->srv.max_conns &&
+		    conn_make_room(d, -1, (uid_t)-1) != 0) {
 			log_warnx("%d connections open: not accepting more for "
 			    "now", d->srv.n_conns);
 			server_pause(d);
@@ -322,8 +362,8 @@ conn_write(struct conn *c)
 	case FRAME_COMPLETE:
 		break;		/* rule 4 */
 	case FRAME_CLOSED:
-		log_info("uid %u pid %ld: gone before reading its reply",
-		    (unsigned)c->uid, (long)c->pid);
+		conn_log(c->d, log_info, "uid %u pid %ld: gone before "
+		    "reading its reply", (unsigned)c->uid, (long)c->pid);
 		break;
 	default:
 		log_warnx("uid %u pid %ld: writing the reply: %s",
@@ -354,6 +394,11 @@ conn_queue(struct conn *c, char *payload, size_t len)
 	free(payload);
 	frame_writer_init(&c->wr, frame, frame_len);
 	c->state = CONN_WRITE;
+	/* the request deadline is over: opts.timeout to take the reply */
+	if (c->timer != 0)
+		loop_del_timer(c->d->loop, c->timer);
+	c->timer = loop_add_timer(c->d->loop, clock_sec_to_ms(c->d->opts.timeout),
+	    conn_deadline, c);
 	if (loop_add_fd(c->d->loop, c->fd, LOOP_WRITE, conn_io, c) == -1)
 		fatal("loop_add_fd");
 	conn_write(c);
@@ -366,7 +411,7 @@ conn_refuse(struct conn *c, int code, const char *why)
 	char *out;
 	size_t len;
 
-	log_warnx("uid %u pid %ld: bad request: %s (code %d)",
+	conn_log(c->d, log_warnx, "uid %u pid %ld: bad request: %s (code %d)",
 	    (unsigned)c->uid, (long)c->pid, why, code);
 	commands_error_reply(code, why, &out, &len);
 	conn_queue(c, out, len);
@@ -394,8 +439,8 @@ conn_eof(struct conn *c)
 	char why[128];
 
 	if (frame_reader_got(&c->rd) == 0) {
-		log_info("uid %u pid %ld: closed without a request",
-		    (unsigned)c->uid, (long)c->pid);
+		conn_log(c->d, log_info, "uid %u pid %ld: closed without a "
+		    "request", (unsigned)c->uid, (long)c->pid);
 		c->state = CONN_CLOSING;
 		return;
 	}
@@ -451,21 +496,26 @@ static void
 conn_deadline(struct loop *l, long long id, void *arg)
 {
 	struct conn *c = arg;
-	double secs = c->d->opts.timeout;
+	struct daemon *d = c->d;
+	double secs = c->state == CONN_WRITE ? d->opts.timeout :
+	    conn_request_secs(d);
+	char why[128];
 
 	(void)l;
 	(void)id;
 	c->timer = 0;		/* fired */
-	if (c->state == CONN_WRITE)
-		log_warnx("uid %u pid %ld: did not read its reply within %g "
-		    "s; dropped", (unsigned)c->uid, (long)c->pid, secs);
-	else if (frame_reader_got(&c->rd) == 0)
-		log_warnx("uid %u pid %ld: sent nothing within %g s; dropped",
-		    (unsigned)c->uid, (long)c->pid, secs);
-	else
-		log_warnx("uid %u pid %ld: sent %zu of %zu bytes within %g s; "
-		    "dropped", (unsigned)c->uid, (long)c->pid,
+	if (c->state == CONN_WRITE) {
+		conn_log(d, log_warnx, "uid %u pid %ld: did not read its reply "
+		    "within %g s; dropped", (unsigned)c->uid, (long)c->pid,
+		    secs);
+	} else {
+		conn_log(d, log_warnx, "uid %u pid %ld: sent %zu of %zu bytes "
+		    "within %g s; dropped", (unsigned)c->uid, (long)c->pid,
 		    frame_reader_got(&c->rd), frame_reader_total(&c->rd), secs);
+		(void)snprintf(why, sizeof(why), "no complete request within "
+		    "%g s", secs);
+		conn_reply_now(c->fd, PR_ERR_TIMEOUT, why);
+	}
 	conn_free(c);
 }
 
@@ -506,7 +556,7 @@ server_grace_over(struct loop *l, long long id, void *arg)
 	(void)id;
 	d->srv.grace_timer = 0;
 	while ((c = TAILQ_FIRST(&d->srv.conns)) != NULL) {
-		log_warnx("uid %u pid %ld: dropped at shutdown",
+		conn_log(d, log_warnx, "uid %u pid %ld: dropped at shutdown",
 		    (unsigned)c->uid, (long)c->pid);
 		conn_free(c);
 	}
@@ -547,6 +597,7 @@ server_close(struct daemon *d)
 	while ((c = TAILQ_FIRST(&d->srv.conns)) != NULL)
 		conn_free(c);
 	server_stop_listening(d);
+	conn_log_stop(d);
 	if (d->srv.grace_timer != 0)
 		loop_del_timer(d->loop, d->srv.grace_timer);
 	d->srv.grace_timer = 0;

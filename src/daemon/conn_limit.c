@@ -1,0 +1,94 @@
+/*
+ * conn_limit.c: what keeps one client from starving the others (issue 9
+ * defect 4) and from flooding the log:
+ *  - the oldest connection still waiting for its request is the one to
+ *    push out when a uid (or the daemon) is at its connection cap, so an
+ *    idle connection never costs a well-behaved client its answer;
+ *  - a connection pushed out or refused at accept gets one best-effort
+ *    error frame (1902 + Message=) instead of a mute close;
+ *  - connection log lines pass a per-second budget; the lines held back
+ *    are counted in one line when the second is over.
+ */
+#include <sys/socket.h>
+
+#include <stdlib.h>
+
+#include "clock.h"
+#include "daemon.h"
+#include "frame_io.h"
+#include "log.h"
+#include "loop.h"
+
+#define CONN_LOG_WINDOW_MS	1000
+#define CONN_LOG_PER_WINDOW	20	/* connection log lines per window */
+
+struct conn *
+conn_oldest_waiting(struct daemon *d, int slot)
+{
+	struct conn *c;
+
+	TAILQ_FOREACH(c, &d->srv.conns, entry)	/* oldest first */
+		if (c->state == CONN_READ && (slot < 0 || c->uid_slot == slot))
+			return c;
+	return NULL;
+}
+
+void
+conn_reply_now(int fd, int code, const char *why)
+{
+	struct pr_error err;
+	unsigned char *frame;
+	size_t len, frame_len;
+	char *payload;
+
+	commands_error_reply(code, why, &payload, &len);
+	if (frame_build(payload, len, len, &frame, &frame_len, &err) == 0) {
+		/* small enough for an empty socket buffer; else it is lost */
+		(void)send(fd, frame, frame_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		free(frame);
+	}
+	free(payload);
+}
+
+static void
+conn_log_summary(struct loop *l, long long id, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)l;
+	(void)id;
+	d->srv.log_timer = 0;
+	if (d->srv.log_suppressed > 0)
+		log_warnx("%lu connection log lines suppressed in the last "
+		    "%d ms", d->srv.log_suppressed, CONN_LOG_WINDOW_MS);
+	d->srv.log_suppressed = 0;
+}
+
+int
+conn_log_allow(struct daemon *d)
+{
+	int64_t now = clock_mono_ms();
+
+	if (now - d->srv.log_window_ms >= CONN_LOG_WINDOW_MS) {
+		d->srv.log_window_ms = now;
+		d->srv.log_lines = 0;
+	}
+	if (d->srv.log_lines < CONN_LOG_PER_WINDOW) {
+		d->srv.log_lines++;
+		return 1;
+	}
+	if (d->srv.log_suppressed++ == 0 && d->srv.log_timer == 0 &&
+	    d->loop != NULL)
+		d->srv.log_timer = loop_add_timer(d->loop, d->srv.log_window_ms +
+		    CONN_LOG_WINDOW_MS - now, conn_log_summary, d);
+	return 0;
+}
+
+void
+conn_log_stop(struct daemon *d)
+{
+	if (d->srv.log_timer != 0)
+		loop_del_timer(d->loop, d->srv.log_timer);
+	d->srv.log_timer = 0;
+	conn_log_summary(d->loop, 0, d);
+}
