@@ -20,7 +20,7 @@
 enum { OPT_LIFETIME = 256, OPT_CERT, OPT_KEY, OPT_CADIR, OPT_TIMEOUT };
 
 static int
-usage(const char *why)
+renew_usage(const char *why)
 {
 	(void)fprintf(stderr, "proxy-renew renew: %s\nusage: proxy-renew renew "
 	    "-s HOST[:PORT][,HOST[:PORT]...] -f CURRENT_PROXY -o OUT\n"
@@ -69,21 +69,21 @@ parse_opts(int argc, char **argv, const char **servers, const char **cur,
 		case OPT_CADIR: o->cadir = optarg; break;
 		case OPT_LIFETIME:
 			if ((h = parse_count(optarg, 240)) == -1)
-				return usage("--lifetime: hours in 1..240");
+				return renew_usage("--lifetime: hours in 1..240");
 			o->lifetime_sec = h * 3600;
 			break;
 		case OPT_TIMEOUT:
 			if ((o->timeout_sec = parse_count(optarg, 3600)) == -1)
-				return usage("--timeout: seconds in 1..3600");
+				return renew_usage("--timeout: seconds in 1..3600");
 			break;
 		default:
-			return usage("unknown option");
+			return renew_usage("unknown option");
 		}
 	}
 	if (optind != argc)
-		return usage("unexpected argument");
+		return renew_usage("unexpected argument");
 	if (*servers == NULL || *cur == NULL || *out == NULL)
-		return usage("-s, -f and -o are required");
+		return renew_usage("-s, -f and -o are required");
 	return 0;
 }
 

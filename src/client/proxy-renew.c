@@ -17,13 +17,11 @@
 #include <unistd.h>
 
 #include "../../include/glite/security/proxyrenewal/renewal.h"
+#include "cli_renew.h"
 #include "client.h"
 #include "json.h"
 #include "port.h"
 #include "pr_limits.h"
-#ifdef HAVE_CLI_RENEW
-#include "cli_renew.h"
-#endif
 
 #define EXIT_FAIL	1
 #define EXIT_USAGE	2
@@ -363,20 +361,6 @@ run(const struct cli *c)
 	return rc == 0 ? 0 : EXIT_FAIL;
 }
 
-static int
-run_renew(int argc, char **argv)
-{
-#ifdef HAVE_CLI_RENEW
-	return cli_renew(argc, argv);
-#else
-	(void)argc;
-	(void)argv;
-	(void)fprintf(stderr, "proxy-renew: renew: not built into this "
-	    "proxy-renew\n");
-	return EXIT_FAIL;
-#endif
-}
-
 /* The command, then its arguments; -1 when there are too many. */
 static int
 add_positional(struct cli *c, const char *arg)
@@ -418,7 +402,7 @@ main(int argc, char **argv)
 		switch (ch) {
 		case 1:
 			if (c.command == NULL && strcmp(optarg, "renew") == 0)
-				return run_renew(argc - optind + 1,
+				return cli_renew(argc - optind + 1,
 				    argv + optind - 1);
 			if (add_positional(&c, optarg) != 0)
 				return usage_error("too many arguments%s", "");

@@ -30,12 +30,6 @@ log_init(const char *tag, int to_stderr, int debug)
 		openlog(tag, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
-void
-log_set_debug(int debug)
-{
-	log_state.debug = debug;
-}
-
 /*
  * Control characters and bytes >= 0x7f become \xNN in place of the whole
  * line, whatever argument brought them (a client's Proxy_name inside an

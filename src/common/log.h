@@ -12,7 +12,6 @@
 
 /* Start logging with a tag ("proxy-renewd", "worker"); to_stderr for -d. */
 void log_init(const char *tag, int to_stderr, int debug);
-void log_set_debug(int debug);
 
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* + strerror(errno) */
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

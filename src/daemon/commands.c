@@ -304,19 +304,10 @@ cmd_unregister(struct daemon *d, const struct pr_request *req,
 		    "the repository file of this job");
 		goto fail;
 	}
+	/* the last job's removal deletes the proxy row too (store.h) */
 	if ((rc = store_remove_job(d->store, req->jobid, req->jobid_len,
-	    &proxy_id, &remaining, err)) != 0)
-		goto fail;
-	if (remaining == 0) {
-		rc = store_delete_proxy(d->store, p.id, err);
-		if (rc == PR_ERR_NOT_REGISTERED) {	/* store did it already */
-			pr_error_clear(err);
-			rc = 0;
-		}
-		if (rc != 0)
-			goto fail;
-	}
-	if ((rc = store_commit(d->store, err)) != 0)
+	    &proxy_id, &remaining, err)) != 0 ||
+	    (rc = store_commit(d->store, err)) != 0)
 		goto fail;
 	if (remaining == 0) {
 		struct pr_error rmerr;

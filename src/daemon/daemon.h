@@ -148,7 +148,7 @@ struct server {
 	struct conn_list conns;
 };
 
-/* The renewal timer (issue 3 adds the dispatch to workers). */
+/* The renewal timer: due proxies are handed to the worker pool. */
 struct sched {
 	long long timer;	/* loop timer id; 0 = none armed */
 	int64_t armed_for;	/* Unix seconds the timer is for */
@@ -159,7 +159,7 @@ struct worker;			/* worker.c: one renewal in flight */
 struct cooldown;		/* worker.c: a MyProxy server being skipped */
 TAILQ_HEAD(worker_list, worker);
 
-/* The renewal worker pool (issue 3, worker.c). */
+/* The renewal worker pool (worker.c). */
 struct worker_pool {
 	int n_running;		/* workers alive */
 	int max;		/* opts.workers */

@@ -12,7 +12,7 @@
  *
  * Signals arrive through a signalfd in the loop (they are blocked, so no
  * handler ever runs): TERM/INT stop, HUP reloads the config, USR1 renews
- * everything now. Children (issue 3 workers) must unblock them.
+ * everything now. Children (the renewal workers) must unblock them.
  */
 #include <sys/types.h>
 #include <sys/prctl.h>

@@ -4,8 +4,8 @@
  * repository file), job (job id -> proxy, primary key on the id).
  *
  * Rules:
- *  (1) Every lookup a request makes is indexed: O(log n). Only store_list_*
- *      walk all rows, and only for LIST.
+ *  (1) Every lookup a request makes is indexed: O(log n). Only
+ *      store_foreach_proxy walks all rows (LIST and the start-up check).
  *  (2) Changes that belong together go between store_begin/store_commit;
  *      a commit returning 0 is durable (synchronous=FULL).
  *  (3) proxy.n_jobs always equals the number of job rows pointing at it;
@@ -40,7 +40,7 @@ struct store_proxy {
 	int64_t n_jobs;		/* jobs attached */
 };
 
-/* Open (create) repository.db in dir (an existing directory; see repo_check_dir). */
+/* Open (create) repository.db in dir (an existing directory; see repo_open_dir). */
 int store_open(const char *dir, struct store **out, struct pr_error *err);
 void store_close(struct store *st);
 

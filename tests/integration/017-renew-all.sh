@@ -4,7 +4,7 @@
 # proxy now. With no MyProxy server listening (localhost:1) each attempt
 # fails: STATUS shows the attempt, a non-zero result, the reason and the
 # failure count, while the stored proxy, its jobs and GET stay as they were.
-# Labelled myproxy: it needs the renewal engine (issue 3), not a server.
+# Labelled myproxy: it needs the renewal engine, not a server.
 source "$(dirname "$0")/lib/common.sh"
 
 need_bin "$PRWORKER" proxy-renewd-worker

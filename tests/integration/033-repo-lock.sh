@@ -1,6 +1,6 @@
 #!/bin/bash
 # label: core
-# Issue 9 defect 2: one daemon per repository. A second daemon on the same
+# One daemon per repository. A second daemon on the same
 # repository (with its own socket, or the same one) refuses to start, names
 # the first daemon's pid, and touches nothing: the first daemon's in-flight
 # temp file (a renewal being written) and its proxy files stay.

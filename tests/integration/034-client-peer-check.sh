@@ -1,6 +1,6 @@
 #!/bin/bash
 # label: core
-# Issue 9 defect 5: the client library and proxy-renew check who listens on
+# The client library and proxy-renew check who listens on
 # the socket (SO_PEERCRED) before sending anything. A fake daemon of another
 # uid bound at the socket path (possible for /tmp/dgpr_renew_<uid> while the
 # real daemon is down) answers GET with a planted proxy; the clients refuse

@@ -1,6 +1,6 @@
 #!/bin/bash
 # label: core
-# Issue 9 defect 8, the master's own hardening (it reads private keys):
+# The master's own hardening (it reads private keys):
 # no core dumps (RLIMIT_CORE 0) and not dumpable/ptrace-able (a
 # non-dumpable process's /proc/PID belongs to root even when it runs as
 # nobody); descriptors inherited from whoever started it are closed; a FIFO

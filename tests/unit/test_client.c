@@ -28,6 +28,8 @@
 #include "client/peer.c"
 #include "client/renewal.c"
 #include "client/json.c"
+#include "client/renew_oneshot.c"
+#include "client/cli_renew.c"
 #define main proxy_renew_main
 #include "client/proxy-renew.c"
 #undef main
@@ -734,17 +736,20 @@ test_cli_usage_errors(void **state)
 	assert_string_equal(o.out, "proxy-renew " PR_VERSION "\n");
 }
 
+/* "renew" hands its options to cli_renew (-o is its, not ours). */
 static void
-test_cli_renew_not_built(void **state)
+test_cli_renew_options(void **state)
 {
 	struct cli_out o;
 
 	(void)state;
-	/* The options after "renew" are not ours: no usage error for -o. */
-	run_cli(&o, "renew", "-s", "h", "-f", "cur", "-o", "out", NULL);
-	assert_int_equal(o.status, 1);
-	assert_string_equal(o.err, "proxy-renew: renew: not built into this "
-	    "proxy-renew\n");
+	run_cli(&o, "renew", "-s", "h", "-o", "out", NULL);
+	assert_int_equal(o.status, 2);
+	assert_non_null(strstr(o.err, "-s, -f and -o are required"));
+	run_cli(&o, "renew", "-s", "h", "-f", "cur", "-o", "out",
+	    "--lifetime", "999", NULL);
+	assert_int_equal(o.status, 2);
+	assert_non_null(strstr(o.err, "--lifetime"));
 }
 
 int
@@ -773,7 +778,7 @@ main(void)
 		cmocka_unit_test(test_cli_stop_relative_file),
 		cmocka_unit_test(test_cli_status_text),
 		cmocka_unit_test(test_cli_usage_errors),
-		cmocka_unit_test(test_cli_renew_not_built),
+		cmocka_unit_test(test_cli_renew_options),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -436,7 +436,7 @@ test_request_other_value_limit(void **state)
 	free(buf);
 }
 
-/* Issue 9 defect 8: a request of many tiny lines is refused, not parsed. */
+/* A request of many tiny lines is refused, not parsed. */
 static void
 test_request_line_cap(void **state)
 {

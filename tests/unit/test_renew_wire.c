@@ -200,7 +200,7 @@ test_result_untrusted(void **state)
 		"Server_error=a:1: x\nServer_error=a:1: x\nServer_error=a:1: x\n"
 		"Server_error=a:1: x\nServer_error=a:1: x\nServer_error=a:1: x\n"
 		"Server_error=a:1: x\n",
-		/* issue 9 defect 8: empty Server, repeated keys */
+		/* an empty Server, repeated keys */
 		"Response=0\nServer=\nEnd_time=5\n",
 		"Response=0\nResponse=1907\nServer=a:1\nEnd_time=5\n",
 		"Response=0\nServer=a:1\nServer=b:1\nEnd_time=5\n",
