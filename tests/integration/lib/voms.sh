@@ -44,7 +44,8 @@
 #       VOMS_VOMSES VOMS_VOMSDIR VOMS_CERTDIR; its output goes to OUT.log.
 #   voms_build_driver OUT
 #       Compiles tests/integration/voms_driver.c with the VOMS sources
-#       (src/cred/voms_ac.c cred.c, src/renew/voms_client.c proxy_assemble.c)
+#       (src/cred/voms_ac.c cred.c, src/renew/voms_client.c proxy_assemble.c,
+#       src/common/pr_error.c small_file.c)
 #       into OUT; PR_SOURCE_DIR (else this file's tree) locates them.
 #       VOMS_DRIVER_CFLAGS adds flags (e.g. -fsanitize=address,undefined).
 #
@@ -310,7 +311,8 @@ voms_build_driver() {
 	    -o "$out" "$src/tests/integration/voms_driver.c" \
 	    "$src/src/cred/voms_ac.c" "$src/src/cred/cred.c" \
 	    "$src/src/renew/voms_client.c" "$src/src/renew/proxy_assemble.c" \
-	    "$src/src/common/pr_error.c" -lvomsapi -lssl -lcrypto -ldl ||
+	    "$src/src/common/pr_error.c" "$src/src/common/small_file.c" \
+	    -lvomsapi -lssl -lcrypto -ldl ||
 	    { voms_die_ "cannot build the VOMS test driver"; return 1; }
 }
 
