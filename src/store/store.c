@@ -34,6 +34,7 @@
 #include <sqlite3.h>
 
 #include "pr_limits.h"
+#include "db_ident.h"
 #include "store.h"
 
 #define STORE_DB_NAME		PR_DB_NAME
@@ -53,6 +54,7 @@ enum stmt_id {
 
 struct store {
 	sqlite3 *db;			/* open connection */
+	struct db_ident ident;		/* the repository.db we opened */
 	sqlite3_stmt *stmt[S_COUNT];	/* prepared once, see invariant (4) */
 };
 
@@ -342,7 +344,8 @@ store_open(const char *dir, struct store **out, struct pr_error *err)
 	    (rc = db_exec(st, "PRAGMA foreign_keys = ON", err)) != 0 ||
 	    (rc = db_schema(st, err)) != 0 ||
 	    (rc = db_prepare_all(st, err)) != 0 ||
-	    (rc = db_side_files_check(path, err)) != 0)
+	    (rc = db_side_files_check(path, err)) != 0 ||
+	    (rc = db_ident_record(&st->ident, path, err)) != 0)
 		goto fail;
 	*out = st;
 	return 0;
@@ -361,6 +364,7 @@ store_close(struct store *st)
 	for (i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);	/* NULL is a no-op */
 	(void)sqlite3_close(st->db);	/* all statements finalized */
+	db_ident_free(&st->ident);
 	free(st);
 }
 
@@ -443,16 +447,25 @@ bind_jobid(struct store *st, enum stmt_id id, const char *jobid, size_t len,
 int
 store_begin(struct store *st, struct pr_error *err)
 {
+	int rc;
+
+	/* a change into a removed or replaced file would be lost */
+	if ((rc = db_ident_check(&st->ident, err)) != 0)
+		return rc;
 	return run(st, S_BEGIN, err);
 }
 
 int
 store_commit(struct store *st, struct pr_error *err)
 {
-	int rc;
+	int rc, stale;
 
-	if ((rc = run(st, S_COMMIT, err)) != 0)
+	if ((rc = run(st, S_COMMIT, err)) != 0) {
 		store_rollback(st);
+		/* say so when the failure is a removed or replaced file */
+		if ((stale = db_ident_check(&st->ident, err)) != 0)
+			rc = stale;
+	}
 	return rc;
 }
 

@@ -541,6 +541,36 @@ test_query_plans(void **state)
 	}
 }
 
+/*
+ * Issue 9 defect 3: repository.db removed or replaced under the open store
+ * is noticed at the next transaction, and stays noticed.
+ */
+static void
+test_db_replaced(void **state)
+{
+	struct fx *f = *state;
+	struct pr_error err;
+	char db[128], aside[128], cmd[600];
+
+	snprintf(db, sizeof(db), "%s/repository.db", f->dir);
+	snprintf(aside, sizeof(aside), "%s/aside.db", f->dir);
+	assert_int_equal(store_begin(f->st, &err), 0);
+	add_proxy(f, "aa", 0, "s", "", 0, 100);
+	assert_int_equal(store_commit(f->st, &err), 0);
+	/* replaced by a copy: same content, another inode */
+	snprintf(cmd, sizeof(cmd), "cp -p %s %s && mv %s %s", db, aside, aside,
+	    db);
+	assert_int_equal(system(cmd), 0);
+	pr_error_clear(&err);
+	assert_int_not_equal(store_begin(f->st, &err), 0);
+	assert_non_null(strstr(err.msg, "replaced"));
+	assert_int_not_equal(store_begin(f->st, &err), 0);
+	/* removed */
+	assert_int_equal(unlink(db), 0);
+	assert_int_not_equal(store_begin(f->st, &err), 0);
+	assert_non_null(strstr(err.msg, "removed"));
+}
+
 int
 main(void)
 {
@@ -560,6 +590,7 @@ main(void)
 		T(test_reopen_and_modes),
 		T(test_db_file_refused),
 		T(test_query_plans),
+		T(test_db_replaced),
 	};
 #undef T
 
