@@ -6,47 +6,35 @@
 # succeeds. When the server moved (the AC's URI is dead, the vomses file
 # names the new port), the vomses entry is used after the URI failed, and
 # the error of the dead URI is not fatal.
-here=$(cd "$(dirname "$0")" && pwd)
-source "$here/lib/ca.sh"
-source "$here/lib/voms.sh"
+source "$(dirname "$0")/lib/common.sh"
+source "$PR_LIB_DIR/voms.sh"
 
-W=$(mktemp -d /tmp/pr-voms202.XXXXXX) || exit 1
-trap 'rm -rf "$W"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+voms_driver_setup "$T" /testvo/Role=production || die "set-up"
 
-voms_driver_setup "$W" /testvo/Role=production || fail "set-up"
-
-voms_proxy_init "$W/ca/alice" "$W/old.pem" 1:00 0:20 /testvo/Role=production ||
-    fail "voms-proxy-init"
-make_proxy "$W/ca/alice" "$W/renewed.pem" 120 || fail "make_proxy"
+voms_proxy_init "$T/ca/alice" "$T/old.pem" 1:00 0:20 /testvo/Role=production ||
+    die "voms-proxy-init"
+make_proxy "$T/ca/alice" "$T/renewed.pem" 120 || die "make_proxy"
 old_port=$VOMS_PORT
 
 voms_stop
-if voms_renew "$W/old.pem" "$W/renewed.pem" "$W/down.pem"; then
-	fail "renewal succeeded with the VOMS server down"
-fi
-cat "$W/down.pem.log"
-grep -q "^error 1910: VOMS testvo: localhost:$old_port: cannot connect: Connection refused" \
-    "$W/down.pem.log" || fail "unclear error for a server that is down"
-[ ! -e "$W/down.pem" ] || fail "a proxy was written although VOMS failed"
+voms_renew_refused "$T/old.pem" "$T/renewed.pem" "$T/down.pem" \
+    "^error 1910: VOMS testvo: localhost:$old_port: cannot connect: Connection refused" \
+    "VOMS server down"
 
-voms_start || fail "voms_start"
-voms_renew "$W/old.pem" "$W/renewed.pem" "$W/back.pem" ||
-    { cat "$W/back.pem.log"; fail "renewal failed with the server back"; }
+voms_start || die "voms_start"
+voms_renew_ok "$T/old.pem" "$T/renewed.pem" "$T/back.pem" \
+    "renewal with the server back"
 
 # The server moves: the AC's URI (old port) is dead, vomses has the new one.
-voms_move_port || fail "voms_move_port"
-[ "$VOMS_PORT" != "$old_port" ] || fail "port did not change"
-voms_renew "$W/old.pem" "$W/renewed.pem" "$W/moved.pem" ||
-    { cat "$W/moved.pem.log"; fail "no failover from the AC URI to vomses"; }
-"$W/drv" info "$W/moved.pem" | grep -q "^uri localhost:$VOMS_PORT\$" ||
-    fail "fresh AC not from the moved server"
+voms_move_port || die "voms_move_port"
+assert_ne "$old_port" "$VOMS_PORT" "the server moved to another port"
+voms_renew_ok "$T/old.pem" "$T/renewed.pem" "$T/moved.pem" \
+    "failover from the AC URI to vomses" &&
+    assert_match "^uri localhost:$VOMS_PORT\$" \
+    "$("$VOMS_DRIVER" info "$T/moved.pem")" "fresh AC from the moved server"
 
 # Both gone: both servers are named in the error.
 voms_stop
-if voms_renew "$W/old.pem" "$W/renewed.pem" "$W/none.pem"; then
-	fail "renewal succeeded with no server"
-fi
-grep -q "localhost:$old_port: cannot connect.*; localhost:$VOMS_PORT: cannot connect" \
-    "$W/none.pem.log" || { cat "$W/none.pem.log"; fail "servers tried not all named"; }
-echo "PASS 202-voms-server-down"
+voms_renew_refused "$T/old.pem" "$T/renewed.pem" "$T/none.pem" \
+    "localhost:$old_port: cannot connect.*; localhost:$VOMS_PORT: cannot connect" \
+    "no VOMS server at all: every server tried is named"

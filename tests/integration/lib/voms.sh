@@ -37,17 +37,18 @@
 #       Runs SQL in the VO database (as the database root user).
 #   voms_driver_setup DIR FQAN...
 #       The set-up of the driver tests (20x): ca_init DIR/ca with user
-#       alice, voms_init DIR/voms (VO testvo), alice added with the FQANs,
-#       voms_build_driver DIR/drv. Sets VOMS_DRIVER=DIR/drv.
+#       alice, voms_init DIR/voms (VO testvo), alice added with the FQANs.
+#       Sets VOMS_DRIVER, the pr-voms-driver built in PR_BUILD_DIR.
 #   voms_renew OLD RENEWED OUT
 #       VOMS_DRIVER renews the ACs of OLD onto RENEWED into OUT, with
 #       VOMS_VOMSES VOMS_VOMSDIR VOMS_CERTDIR; its output goes to OUT.log.
-#   voms_build_driver OUT
-#       Compiles tests/integration/voms_driver.c with the VOMS sources
-#       (src/cred/voms_ac.c cred.c, src/renew/voms_client.c proxy_assemble.c,
-#       src/common/pr_error.c small_file.c)
-#       into OUT; PR_SOURCE_DIR (else this file's tree) locates them.
-#       VOMS_DRIVER_CFLAGS adds flags (e.g. -fsanitize=address,undefined).
+#   voms_renew_ok OLD RENEWED OUT DESC
+#       voms_renew, recorded as passed, or as failed with its log (common.sh
+#       ok/fail); returns its status.
+#   voms_renew_refused OLD RENEWED OUT REGEX DESC
+#       voms_renew must fail with REGEX (grep -E) in its log and write no OUT.
+#   voms_info ARGS...
+#       voms-proxy-info ARGS with the lab's CA and vomsdir.
 #
 # Files: DIR/db (datadir), DIR/mysql.sock, DIR/mysqld.err, DIR/voms.log,
 # DIR/voms.out (the server's stdout/stderr), DIR/voms.pass (0640).
@@ -303,19 +304,6 @@ voms_proxy_init() {
 	chmod 0600 "$out"
 }
 
-voms_build_driver() {
-	local out=$1 src
-	src=${PR_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}
-	cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g ${VOMS_DRIVER_CFLAGS:-} \
-	    -I "$src/src/common" -I "$src/src/cred" -I "$src/src/renew" \
-	    -o "$out" "$src/tests/integration/voms_driver.c" \
-	    "$src/src/cred/voms_ac.c" "$src/src/cred/cred.c" \
-	    "$src/src/renew/voms_client.c" "$src/src/renew/proxy_assemble.c" \
-	    "$src/src/common/pr_error.c" "$src/src/common/small_file.c" \
-	    -lvomsapi -lssl -lcrypto -ldl ||
-	    { voms_die_ "cannot build the VOMS test driver"; return 1; }
-}
-
 voms_driver_setup() {
 	local dir=$1
 	shift
@@ -324,11 +312,38 @@ voms_driver_setup() {
 	voms_init "$dir/voms" "$dir/ca" testvo || return 1
 	voms_add_user /C=XX/O=Test/CN=alice "$@" ||
 	    voms_die_ "voms_add_user alice" || return
-	voms_build_driver "$dir/drv" || return 1
-	VOMS_DRIVER=$dir/drv
+	VOMS_DRIVER=$PR_BUILD_DIR/tests/tools/pr-voms-driver
+	[ -x "$VOMS_DRIVER" ] || voms_die_ "$VOMS_DRIVER is not built"
 }
 
 voms_renew() {
 	"$VOMS_DRIVER" renew "$1" "$2" "$3" "$VOMS_VOMSES" "$VOMS_VOMSDIR" \
 	    "$VOMS_CERTDIR" > "$3.log" 2>&1
+}
+
+voms_renew_ok() {
+	if voms_renew "$1" "$2" "$3"; then
+		ok "$4"
+		return 0
+	fi
+	fail "$4: $(cat "$3.log")"
+	return 1
+}
+
+voms_renew_refused() {
+	if voms_renew "$1" "$2" "$3"; then
+		fail "$5: the renewal succeeded"
+		return
+	fi
+	assert_match "$4" "$(cat "$3.log")" "$5: refused, saying why"
+	if [ -e "$3" ]; then
+		fail "$5: a proxy was written"
+	else
+		ok "$5: no proxy written"
+	fi
+}
+
+voms_info() {
+	X509_CERT_DIR=$VOMS_CERTDIR X509_VOMS_DIR=$VOMS_VOMSDIR \
+	    voms-proxy-info "$@"
 }

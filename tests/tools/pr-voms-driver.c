@@ -1,11 +1,11 @@
 /*
- * voms_driver.c: test driver for the VOMS code against the real voms-server
- * (built by tests/integration/lib/voms.sh, voms_build_driver).
+ * pr-voms-driver.c: test driver for the VOMS code against the real
+ * voms-server (tests/integration/lib/voms.sh, voms_renew).
  *
- *   voms_driver info FILE
+ *   pr-voms-driver info FILE
  *       prints "n_acs N", then per AC "vo V", "uri U", "not_after T",
  *       "fqan F" lines (src/cred/voms_ac.c), exit 0; 1 with the error.
- *   voms_driver renew OLD RENEWED OUT VOMSES VOMSDIR CERTDIR
+ *   pr-voms-driver renew OLD RENEWED OUT VOMSES VOMSDIR CERTDIR
  *       voms_client_renew_file(): writes the new proxy to OUT (0600) and exits
  *       0; exits 2 when OLD has no AC; 1 with "error CODE: MESSAGE".
  */
@@ -122,7 +122,7 @@ main(int argc, char **argv)
 		return info(argv[2]);
 	if (argc == 8 && strcmp(argv[1], "renew") == 0)
 		return renew(argv + 2);
-	fprintf(stderr, "usage: voms_driver info FILE | renew OLD RENEWED OUT "
+	fprintf(stderr, "usage: pr-voms-driver info FILE | renew OLD RENEWED OUT "
 	    "VOMSES VOMSDIR CERTDIR\n");
 	return 64;
 }
