@@ -69,7 +69,7 @@ bench_identities() {
 start_timed() {
 	local t0 i
 	t0=$(now_ms)
-	"$PRD" -d -r "$REPO" -s "$SOCK" "${PR_ROOT_ARGS[@]}" --myproxy-server "$SERVER" \
+	"$PRD" -F -r "$REPO" -s "$SOCK" "${PR_ROOT_ARGS[@]}" --myproxy-server "$SERVER" \
 	    >> "$DAEMON_LOG" 2>&1 &
 	DAEMON_PID=$!
 	for i in $(seq 1 3000); do

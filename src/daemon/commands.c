@@ -44,18 +44,20 @@ struct cmd_desc {
 	const char *name;
 	cmd_fn *fn;
 	unsigned required;	/* REQ_* keys that must be present */
+	int is_batched;		/* success waits for the group commit */
 };
 
 static cmd_fn cmd_register, cmd_unregister, cmd_get, cmd_list, cmd_status,
     cmd_renew_all;
 
 static const struct cmd_desc cmds[] = {
-	{ PR_CMD_REGISTER, "REGISTER", cmd_register, REQ_JOBID | REQ_PROXY_NAME },
-	{ PR_CMD_UNREGISTER, "UNREGISTER", cmd_unregister, REQ_JOBID },
-	{ PR_CMD_GET, "GET", cmd_get, REQ_JOBID },
-	{ PR_CMD_LIST, "LIST", cmd_list, 0 },
-	{ PR_CMD_STATUS, "STATUS", cmd_status, REQ_PROXY_NAME },
-	{ PR_CMD_RENEW_ALL, "RENEW_ALL", cmd_renew_all, 0 },
+	{ PR_CMD_REGISTER, "REGISTER", cmd_register, REQ_JOBID | REQ_PROXY_NAME,
+	  1 },
+	{ PR_CMD_UNREGISTER, "UNREGISTER", cmd_unregister, REQ_JOBID, 0 },
+	{ PR_CMD_GET, "GET", cmd_get, REQ_JOBID, 0 },
+	{ PR_CMD_LIST, "LIST", cmd_list, 0, 0 },
+	{ PR_CMD_STATUS, "STATUS", cmd_status, REQ_PROXY_NAME, 0 },
+	{ PR_CMD_RENEW_ALL, "RENEW_ALL", cmd_renew_all, 0, 0 },
 };
 #define N_CMDS	(sizeof(cmds) / sizeof(cmds[0]))
 _Static_assert(sizeof(cmds) / sizeof(cmds[0]) == 6, "one row per command");
@@ -153,7 +155,7 @@ static int
 register_place(struct daemon *d, const struct pr_request *req,
     const struct cred_info *info, const char *servers, const char *pem,
     size_t pem_len, int64_t now, struct store_proxy *p, char **created,
-    struct pr_error *err)
+    int *renamed, struct pr_error *err)
 {
 	int64_t expiry = cred_expiry(info);
 	int64_t next = sched_renew_at(expiry, now, d->opts.condor_limit, now);
@@ -168,9 +170,10 @@ register_place(struct daemon *d, const struct pr_request *req,
 			/* The old file is replaced before the commit: if the
 			 * commit fails, the file outlives its record's
 			 * not_after, which only delays nothing. */
-			if ((rc = repo_write_atomic(d->repo_fd, p->file, pem,
+			if ((rc = repo_write_unsynced(d->repo_fd, p->file, pem,
 			    pem_len, err)) != 0)
 				return rc;
+			*renamed = 1;	/* the batch fsyncs the directory */
 			if ((rc = store_update_proxy_times(d->store, p->id,
 			    expiry, now, next, err)) != 0)
 				return rc;
@@ -193,9 +196,10 @@ register_place(struct daemon *d, const struct pr_request *req,
 	    err)) != 0)
 		return rc;
 	p->file = xasprintf("%s.%d", info->identity_hash, suffix);
-	if ((rc = repo_write_atomic(d->repo_fd, p->file, pem, pem_len,
+	if ((rc = repo_write_unsynced(d->repo_fd, p->file, pem, pem_len,
 	    err)) != 0)
 		return rc;
+	*renamed = 1;
 	*created = xstrdup(p->file);
 	p->identity = xstrdup(info->identity);
 	p->identity_hash = xstrdup(info->identity_hash);
@@ -219,7 +223,7 @@ cmd_register(struct daemon *d, const struct pr_request *req,
 	char *pem = NULL, *created = NULL;
 	size_t pem_len = 0;
 	int64_t now = (int64_t)time(NULL), proxy_id;
-	int rc;
+	int rc, renamed = 0;
 
 	memset(&info, 0, sizeof(info));
 	memset(&p, 0, sizeof(p));
@@ -246,7 +250,8 @@ cmd_register(struct daemon *d, const struct pr_request *req,
 		    "renewed and the proxy expires with them",
 		    info.identity, (long long)info.ac_not_after,
 		    (long long)info.not_after);
-	if ((rc = store_begin(d->store, err)) != 0)
+	/* Group commit (batch.c): answered once the batch commits. */
+	if ((rc = batch_begin(d, err)) != 0)
 		goto out;
 	rc = store_find_job(d->store, req->jobid, req->jobid_len, &proxy_id,
 	    err);
@@ -255,23 +260,16 @@ cmd_register(struct daemon *d, const struct pr_request *req,
 	} else if (rc == PR_ERR_NOT_REGISTERED) {
 		pr_error_clear(err);
 		rc = register_place(d, req, &info, servers, pem, pem_len, now,
-		    &p, &created, err);
+		    &p, &created, &renamed, err);
 		if (rc == 0)
 			rc = store_add_job(d->store, req->jobid, req->jobid_len,
 			    p.id, err);
 	}
-	if (rc == 0)
-		rc = store_commit(d->store, err);
+	batch_note(d, created, renamed, p.next_renewal);
 	if (rc != 0) {
-		struct pr_error rmerr;
-
-		store_rollback(d->store);
-		if (created != NULL && repo_remove(d->repo_fd, created,
-		    &rmerr) != 0)
-			log_warnx("%s", rmerr.msg);
+		batch_abort(d);		/* removes the file it created */
 		goto out;
 	}
-	sched_note(d, p.next_renewal);
 	body_add_proxy(d, body, &p);
 out:
 	free(created);
@@ -465,10 +463,10 @@ commands_error_reply(int code, const char *message, char **out,
 	compose(code, message, NULL, out, out_len);
 }
 
-static void
-log_request(const struct conn *c, const struct cmd_desc *cd,
-    const struct pr_request *req, const struct pr_msg *body, int code,
-    const struct pr_error *err)
+/* "uid U pid P: CMD jobid J proxy F", escaped; caller frees. */
+static char *
+request_line(const struct conn *c, const struct cmd_desc *cd,
+    const struct pr_request *req, const struct pr_msg *body, int code)
 {
 	char jobid[LOG_JOBID_BYTES], file[LOG_JOBID_BYTES], cmd[32];
 	const char *pn = NULL;
@@ -486,55 +484,125 @@ log_request(const struct conn *c, const struct cmd_desc *cd,
 	    req->jobid_len : 1, jobid, sizeof(jobid));
 	(void)log_escape(pn ? pn : "-", pn ? strlen(pn) : 1, file,
 	    sizeof(file));
-	if (code == 0)
-		log_info("uid %u pid %ld: %s jobid %s proxy %s: 0",
-		    (unsigned)c->uid, (long)c->pid, cmd, jobid, file);
+	return xasprintf("uid %u pid %ld: %s jobid %s proxy %s",
+	    (unsigned)c->uid, (long)c->pid, cmd, jobid, file);
+}
+
+/* Changes and errors at info/warning; a successful GET only at debug. */
+static void
+log_request(const char *line, const struct cmd_desc *cd, int code,
+    const struct pr_error *err)
+{
+	if (code != 0)
+		log_warnx("%s: %d: %s", line, code, err->msg[0] ? err->msg :
+		    pr_strerror(code));
+	else if (cd != NULL && cd->code == PR_CMD_GET)
+		log_debug("%s: 0", line);
 	else
-		log_warnx("uid %u pid %ld: %s jobid %s proxy %s: %d: %s",
-		    (unsigned)c->uid, (long)c->pid, cmd, jobid, file, code,
-		    err->msg[0] ? err->msg : pr_strerror(code));
+		log_info("%s: 0", line);
+}
+
+static int
+request_run(struct daemon *d, const struct cmd_desc **cdp,
+    struct pr_request *req, struct pr_msg *body, const char *buf,
+    size_t len, struct pr_error *err)
+{
+	const struct cmd_desc *cd;
+	int rc;
+
+	*cdp = NULL;
+	if ((rc = request_parse(buf, len, req, err)) != 0) {
+		if (rc == ENOMEM)
+			fatalx("request_parse: out of memory");
+		memset(req, 0, sizeof(*req));
+		msg_init(&req->msg);
+		return rc;
+	}
+	if ((cd = *cdp = cmd_find(req->command)) == NULL)
+		return req->command == PR_CMD_NONE ?
+		    pr_error_set(err, PR_ERR_UNKNOWN_COMMAND, "no Command") :
+		    pr_error_set(err, PR_ERR_UNKNOWN_COMMAND,
+		    "unknown command %d", req->command);
+	if ((cd->required & REQ_JOBID) && (req->jobid == NULL ||
+	    req->jobid_len == 0))
+		return pr_error_set(err, PR_ERR_PROTO_NOT_FOUND,
+		    "%s needs Jobid", cd->name);
+	if ((cd->required & REQ_PROXY_NAME) &&
+	    (req->proxy_name == NULL || *req->proxy_name == '\0'))
+		return pr_error_set(err, PR_ERR_PROTO_NOT_FOUND,
+		    "%s needs Proxy_name", cd->name);
+	return cd->fn(d, req, body, err);
 }
 
 /*
- * Parse one request payload, run it, and produce the response payload
- * (*out, caller frees). Returns the response code.
+ * Parse one request payload and run it. Returns the response code with the
+ * response payload in *out (caller frees), or, with *deferred set, 0 and
+ * nothing in *out: the answer waits for the group commit and
+ * later(c, code, out, len, arg) receives it (batch.c rule 1).
  */
 int
-commands_handle(struct daemon *d, const struct conn *c, const char *buf,
-    size_t len, char **out, size_t *out_len)
+commands_submit(struct daemon *d, struct conn *c, const char *buf,
+    size_t len, char **out, size_t *out_len, batch_reply_fn *later,
+    void *arg, int *deferred)
 {
-	const struct cmd_desc *cd = NULL;
+	const struct cmd_desc *cd;
 	struct pr_request req;
 	struct pr_error err;
 	struct pr_msg body;
+	char *line, *reply;
+	size_t reply_len;
 	int rc;
 
+	*deferred = 0;
 	pr_error_clear(&err);
 	msg_init(&body);
-	if ((rc = request_parse(buf, len, &req, &err)) != 0) {
-		if (rc == ENOMEM)
-			fatalx("request_parse: out of memory");
-		memset(&req, 0, sizeof(req));
-		msg_init(&req.msg);
-	} else if ((cd = cmd_find(req.command)) == NULL) {
-		rc = req.command == PR_CMD_NONE ?
-		    pr_error_set(&err, PR_ERR_UNKNOWN_COMMAND, "no Command") :
-		    pr_error_set(&err, PR_ERR_UNKNOWN_COMMAND,
-		    "unknown command %d", req.command);
-	} else if ((cd->required & REQ_JOBID) && (req.jobid == NULL ||
-	    req.jobid_len == 0)) {
-		rc = pr_error_set(&err, PR_ERR_PROTO_NOT_FOUND, "%s needs Jobid",
-		    cd->name);
-	} else if ((cd->required & REQ_PROXY_NAME) &&
-	    (req.proxy_name == NULL || *req.proxy_name == '\0')) {
-		rc = pr_error_set(&err, PR_ERR_PROTO_NOT_FOUND,
-		    "%s needs Proxy_name", cd->name);
+	rc = request_run(d, &cd, &req, &body, buf, len, &err);
+	line = request_line(c, cd, &req, &body, rc);
+	if (rc == 0 && cd->is_batched) {
+		compose(0, NULL, &body, &reply, &reply_len);
+		batch_defer(d, c, later, arg, reply, reply_len, line);
+		*deferred = 1;
 	} else {
-		rc = cd->fn(d, &req, &body, &err);
+		log_request(line, cd, rc, &err);
+		compose(rc, err.msg, &body, out, out_len);
+		free(line);
 	}
-	log_request(c, cd, &req, &body, rc, &err);
-	compose(rc, err.msg, &body, out, out_len);
 	msg_free(&body);
 	request_free(&req);
 	return rc;
+}
+
+struct sync_reply {
+	int code;
+	char *out;
+	size_t len;
+};
+
+static void
+sync_reply_take(struct conn *c, int code, char *out, size_t len, void *arg)
+{
+	struct sync_reply *r = arg;
+
+	(void)c;
+	r->code = code;
+	r->out = out;
+	r->len = len;
+}
+
+/* commands_submit, then the group commit at once: the final answer. */
+int
+commands_handle(struct daemon *d, struct conn *c, const char *buf,
+    size_t len, char **out, size_t *out_len)
+{
+	struct sync_reply r = { PR_ERR_GENERIC, NULL, 0 };
+	int rc, deferred;
+
+	rc = commands_submit(d, c, buf, len, out, out_len, sync_reply_take, &r,
+	    &deferred);
+	if (!deferred)
+		return rc;
+	batch_flush(d);
+	*out = r.out;
+	*out_len = r.len;
+	return r.code;
 }

@@ -9,7 +9,8 @@
  *      only with a struct options that loaded completely.
  *  (3) A struct conn is created by server.c:conn_accept() and destroyed by
  *      server.c:conn_free() alone; command handlers never free one.
- *  (4) A response with code 0 is queued only after store_commit() returned 0.
+ *  (4) A response with code 0 is queued only after the commit holding its
+ *      change returned 0 (store_commit, or the group commit of batch.c).
  */
 #ifndef PR_DAEMON_H
 #define PR_DAEMON_H
@@ -23,6 +24,7 @@
 #include "frame_io.h"
 #include "pr_error.h"
 
+struct batch;
 struct cred_decoder;
 struct loop;
 struct store;
@@ -103,6 +105,7 @@ enum opt_action {
 
 enum conn_state {
 	CONN_READ,		/* reading the request frame */
+	CONN_WAIT,		/* request run; its answer waits for a commit */
 	CONN_WRITE,		/* writing the reply; nothing more is read */
 	CONN_CLOSING		/* reply written or peer gone: free it */
 };
@@ -198,6 +201,7 @@ struct daemon {
 	struct loop *loop;
 	struct store *store;
 	struct cred_decoder *cred_dec;	/* one OpenSSL key decoder, reused */
+	struct batch *batch;		/* group commit of REGISTERs (batch.c) */
 	int repo_fd;		/* O_DIRECTORY fd of the repository */
 	char *repo_path;	/* canonical absolute path of the repository */
 	int lock_fd;		/* flock'ed repository.lock; -1 none */
@@ -247,8 +251,28 @@ void	conn_log_stop(struct daemon *d);
 #define conn_log(d, fn, ...) \
 	do { if (conn_log_allow(d)) fn(__VA_ARGS__); } while (0)
 
+/*
+ * batch.c: group commit. An answer held for a commit is handed to a
+ * batch_reply_fn (which owns out) once the commit returned.
+ */
+typedef void batch_reply_fn(struct conn *c, int code, char *out, size_t len,
+    void *arg);
+void	batch_init(struct daemon *d);
+void	batch_free(struct daemon *d);
+int	batch_begin(struct daemon *d, struct pr_error *err);
+void	batch_note(struct daemon *d, const char *created, int renamed,
+	    int64_t next_renewal);
+void	batch_abort(struct daemon *d);
+void	batch_defer(struct daemon *d, struct conn *c, batch_reply_fn *fn,
+	    void *arg, char *reply, size_t reply_len, char *log_line);
+void	batch_forget(struct daemon *d, const struct conn *c);
+void	batch_flush(struct daemon *d);
+
 /* commands.c */
-int	commands_handle(struct daemon *d, const struct conn *c, const char *buf,
+int	commands_submit(struct daemon *d, struct conn *c, const char *buf,
+	    size_t len, char **out, size_t *out_len, batch_reply_fn *later,
+	    void *arg, int *deferred);
+int	commands_handle(struct daemon *d, struct conn *c, const char *buf,
 	    size_t len, char **out, size_t *out_len);
 void	commands_error_reply(int code, const char *message, char **out,
 	    size_t *out_len);

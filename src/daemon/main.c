@@ -289,6 +289,7 @@ static void
 daemon_cleanup(struct daemon *d)
 {
 	sched_stop(d);
+	batch_free(d);		/* commits what waits, answers who waits */
 	notify_stop(d);
 	worker_pool_shutdown(d);
 	server_close(d);
@@ -410,6 +411,7 @@ main(int argc, char **argv)
 		fatalx("OpenSSL: cannot make a key decoder");
 	sched_recover(&d);
 	d.loop = loop_new();
+	batch_init(&d);
 	daemon_signals(&d);
 	worker_pool_init(&d);
 	sched_init(&d);

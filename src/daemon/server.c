@@ -334,6 +334,8 @@ conn_free(struct conn *c)
 	struct daemon *d = c->d;
 
 	loop_del_fd(d->loop, c->fd);
+	if (c->state == CONN_WAIT)
+		batch_forget(d, c);
 	if (c->timer != 0)
 		loop_del_timer(d->loop, c->timer);
 	if (close(c->fd) == -1)
@@ -417,16 +419,34 @@ conn_refuse(struct conn *c, int code, const char *why)
 	conn_queue(c, out, len);
 }
 
+/* batch.c hands over an answer that waited for the group commit. */
+static void
+conn_reply_later(struct conn *c, int code, char *out, size_t len, void *arg)
+{
+	(void)code;
+	(void)arg;
+	conn_queue(c, out, len);
+	if (c->state == CONN_CLOSING)
+		conn_free(c);
+}
+
 static void
 conn_request(struct conn *c)
 {
-	char *in, *out;
-	size_t in_len, len;
+	char *in, *out = NULL;
+	size_t in_len, len = 0;
+	int deferred;
 
 	in = frame_reader_take(&c->rd, &in_len);
-	(void)commands_handle(c->d, c, in, in_len, &out, &len);
+	(void)commands_submit(c->d, c, in, in_len, &out, &len,
+	    conn_reply_later, NULL, &deferred);
 	free(in);
-	conn_queue(c, out, len);
+	if (!deferred) {
+		conn_queue(c, out, len);
+		return;
+	}
+	c->state = CONN_WAIT;	/* nothing to read or write until then */
+	loop_del_fd(c->d->loop, c->fd);
 }
 
 /*

@@ -239,6 +239,23 @@ int
 repo_write_atomic(int dirfd, const char *name, const void *data, size_t len,
     struct pr_error *err)
 {
+	int rc;
+
+	if ((rc = repo_write_unsynced(dirfd, name, data, len, err)) != 0)
+		return rc;
+	return fsync_dir(dirfd, name, err);
+}
+
+int
+repo_sync_dir(int dirfd, struct pr_error *err)
+{
+	return fsync_dir(dirfd, "renames", err);
+}
+
+int
+repo_write_unsynced(int dirfd, const char *name, const void *data, size_t len,
+    struct pr_error *err)
+{
 	char tmp[sizeof(REPO_TMP_PREFIX) + 2 * REPO_TMP_RAND_BYTES];
 	int fd, rc;
 
@@ -268,7 +285,7 @@ repo_write_atomic(int dirfd, const char *name, const void *data, size_t len,
 		    strerror(errno));
 		goto fail;
 	}
-	return fsync_dir(dirfd, name, err);
+	return 0;
 fail:
 	if (fd != -1)
 		(void)close(fd);	/* the file is being discarded */

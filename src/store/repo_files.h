@@ -47,6 +47,15 @@ int repo_name_ok(const char *name);
 int repo_write_atomic(int dirfd, const char *name, const void *data, size_t len,
     struct pr_error *err);
 
+/*
+ * repo_write_atomic without the directory fsync: the file's data is
+ * durable, its name only after repo_sync_dir(dirfd) (group commit: one
+ * directory fsync for the files of many requests).
+ */
+int repo_write_unsynced(int dirfd, const char *name, const void *data,
+    size_t len, struct pr_error *err);
+int repo_sync_dir(int dirfd, struct pr_error *err);
+
 /* Remove dirfd/name (ENOENT is not an error); fsync the directory. */
 int repo_remove(int dirfd, const char *name, struct pr_error *err);
 

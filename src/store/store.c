@@ -49,13 +49,17 @@ enum stmt_id {
 	S_INSERT_PROXY, S_UPDATE_TIMES, S_RECORD_ATTEMPT, S_ADD_JOB,
 	S_INC_JOBS, S_DEL_JOB, S_DEC_JOBS, S_GET_N_JOBS, S_DEL_PROXY,
 	S_DEL_PROXY_JOBS, S_NEXT_DUE, S_ALL_PROXIES, S_COUNT_PROXIES,
-	S_COUNT_JOBS, S_COUNT
+	S_COUNT_JOBS, S_BATCH_SAVEPOINT, S_BATCH_RELEASE, S_BATCH_ROLLBACK_TO,
+	S_COUNT
 };
 
 struct store {
 	sqlite3 *db;			/* open connection */
 	struct db_ident ident;		/* the repository.db we opened */
 	sqlite3_stmt *stmt[S_COUNT];	/* prepared once, see invariant (4) */
+	int in_batch;			/* a group-commit transaction is open */
+	void (*flush)(void *);		/* commits the open batch (store_begin) */
+	void *flush_arg;
 };
 
 #define PROXY_COLS "id, identity, identity_hash, file, servers, fqans, " \
@@ -106,6 +110,9 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_ALL_PROXIES] = "SELECT " PROXY_COLS " FROM proxy",
 	[S_COUNT_PROXIES] = "SELECT count(*) FROM proxy",
 	[S_COUNT_JOBS] = "SELECT count(*) FROM job",
+	[S_BATCH_SAVEPOINT] = "SAVEPOINT batch_req",
+	[S_BATCH_RELEASE] = "RELEASE batch_req",
+	[S_BATCH_ROLLBACK_TO] = "ROLLBACK TO batch_req",
 };
 
 /* Version 1. Later versions add steps keyed on PRAGMA user_version. */
@@ -449,10 +456,73 @@ store_begin(struct store *st, struct pr_error *err)
 {
 	int rc;
 
+	if (st->in_batch && st->flush != NULL)
+		st->flush(st->flush_arg);	/* rule (4): no nesting */
+	if (st->in_batch)
+		return pr_error_set(err, EBUSY, "store: a batch is still open");
 	/* a change into a removed or replaced file would be lost */
 	if ((rc = db_ident_check(&st->ident, err)) != 0)
 		return rc;
 	return run(st, S_BEGIN, err);
+}
+
+/* ==== group commit ==== */
+
+void
+store_set_flush(struct store *st, void (*fn)(void *), void *arg)
+{
+	st->flush = fn;
+	st->flush_arg = arg;
+}
+
+int
+store_in_batch(const struct store *st)
+{
+	return st->in_batch;
+}
+
+int
+store_batch_join(struct store *st, struct pr_error *err)
+{
+	int rc;
+
+	if (!st->in_batch) {
+		if ((rc = store_begin(st, err)) != 0)
+			return rc;
+		st->in_batch = 1;
+	}
+	return run(st, S_BATCH_SAVEPOINT, err);
+}
+
+void
+store_batch_keep(struct store *st)
+{
+	/* RELEASE of an open savepoint inside a transaction cannot fail
+	 * short of a broken connection, which the commit then reports. */
+	(void)run(st, S_BATCH_RELEASE, NULL);
+}
+
+void
+store_batch_drop(struct store *st)
+{
+	(void)run(st, S_BATCH_ROLLBACK_TO, NULL);	/* as above */
+	(void)run(st, S_BATCH_RELEASE, NULL);
+}
+
+void
+store_batch_rollback(struct store *st)
+{
+	st->in_batch = 0;
+	store_rollback(st);
+}
+
+int
+store_batch_commit(struct store *st, struct pr_error *err)
+{
+	if (!st->in_batch)
+		return 0;
+	st->in_batch = 0;
+	return store_commit(st, err);
 }
 
 int

@@ -10,6 +10,13 @@
  *      a commit returning 0 is durable (synchronous=FULL).
  *  (3) proxy.n_jobs always equals the number of job rows pointing at it;
  *      a proxy with n_jobs == 0 is deleted in the same transaction.
+ *  (4) Group commit: store_batch_join() opens one transaction for many
+ *      requests (if none is open) and a savepoint for one request's change;
+ *      store_batch_keep() keeps that change for the batch commit,
+ *      store_batch_drop() undoes it alone. store_batch_commit() makes every
+ *      kept change durable at once (one WAL sync). While a batch is open,
+ *      store_begin() first calls the flush hook, which must commit it, so no
+ *      other transaction ever nests in a batch.
  * Lower layer: fills struct pr_error, never logs.
  */
 #ifndef PR_STORE_H
@@ -47,6 +54,16 @@ void store_close(struct store *st);
 int store_begin(struct store *st, struct pr_error *err);
 int store_commit(struct store *st, struct pr_error *err);
 void store_rollback(struct store *st);
+
+/* Group commit, rule (4). */
+void store_set_flush(struct store *st, void (*fn)(void *), void *arg);
+int store_in_batch(const struct store *st);
+int store_batch_join(struct store *st, struct pr_error *err);
+void store_batch_keep(struct store *st);
+void store_batch_drop(struct store *st);
+void store_batch_rollback(struct store *st);
+/* Commit the batch (0 when none is open); on failure it is rolled back. */
+int store_batch_commit(struct store *st, struct pr_error *err);
 
 /* Job lookup: 0 and *proxy_id, or PR_ERR_NOT_REGISTERED. */
 int store_find_job(struct store *st, const char *jobid, size_t jobid_len,

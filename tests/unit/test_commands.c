@@ -83,6 +83,7 @@ setup(void **state)
 	if (store_open(D.repo_path, &D.store, &err) != 0)
 		fail_msg("store_open: %s", err.msg);
 	D.loop = loop_new();
+	batch_init(&D);
 	worker_pool_init(&D);
 	sched_init(&D);
 	msg_init(&resp);
@@ -97,6 +98,7 @@ teardown(void **state)
 	repo_sys_reset();
 	msg_free(&resp);
 	sched_stop(&D);
+	batch_free(&D);
 	store_close(D.store);
 	close(D.repo_fd);
 	loop_free(D.loop);
