@@ -17,6 +17,7 @@
 #include "daemon.h"
 #include "pr_limits.h"
 
+/* a - b, clamped to the int64_t range instead of overflowing. */
 static int64_t
 sat_sub(int64_t a, int64_t b)
 {
@@ -24,16 +25,6 @@ sat_sub(int64_t a, int64_t b)
 
 	if (__builtin_sub_overflow(a, b, &r))
 		return b > 0 ? INT64_MIN : INT64_MAX;
-	return r;
-}
-
-static int64_t
-sat_add(int64_t a, int64_t b)
-{
-	int64_t r;
-
-	if (__builtin_add_overflow(a, b, &r))
-		return b > 0 ? INT64_MAX : INT64_MIN;
 	return r;
 }
 
@@ -46,7 +37,7 @@ sched_renew_at(int64_t expiry, int64_t obtained, int64_t condor_limit,
 	lifetime = sat_sub(expiry, obtained);
 	if (lifetime < 0)
 		lifetime = 0;
-	margin = sat_add(condor_limit, PR_CLOCK_SKEW_SEC);
+	margin = sat_sub(condor_limit, -PR_CLOCK_SKEW_SEC);	/* + skew */
 	if (lifetime / 4 > margin)
 		margin = lifetime / 4;
 	at = sat_sub(expiry, margin);
