@@ -352,8 +352,14 @@ repo_snapshot() {
 			    "$(stat -c %a "$f")"
 		fi
 	done | LC_ALL=C sort
+	# the daemon holds the database exclusively (locking_mode=EXCLUSIVE):
+	# dump a copy of it and its WAL (taken between requests: consistent)
 	if [ -f "$db" ]; then
-		printf 'db %s\n' "$(sqlite3 -readonly "$db" .dump 2>&1 |
+		rm -rf "$T/.snapdb" && mkdir "$T/.snapdb" &&
+		    cp "$db" "$T/.snapdb/db" &&
+		    { [ ! -f "$db-wal" ] || cp "$db-wal" "$T/.snapdb/db-wal"; } ||
+		    die "repo_snapshot: cannot copy the database"
+		printf 'db %s\n' "$(sqlite3 "$T/.snapdb/db" .dump 2>&1 |
 		    sha256sum | cut -c1-64)"
 	fi
 }
