@@ -310,8 +310,8 @@ cmd_unregister(struct daemon *d, const struct pr_request *req,
 	if (remaining == 0) {
 		struct pr_error rmerr;
 
-		/* The record is gone for good; a file left behind is only
-		 * logged (the next start-up check reports it). */
+		/* The record is gone for good; a file left behind is
+		 * logged now and removed by the next start-up check. */
 		if (repo_remove(d->repo_fd, p.file, &rmerr) != 0)
 			log_warnx("%s", rmerr.msg);
 		else

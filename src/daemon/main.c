@@ -79,7 +79,6 @@ static void
 daemon_open_repository(struct daemon *d)
 {
 	struct pr_error err;
-	int n;
 
 	pr_error_clear(&err);
 	if ((d->repo_fd = repo_open_dir(d->opts.repository, &err)) == -1)
@@ -89,9 +88,6 @@ daemon_open_repository(struct daemon *d)
 	/* Before anything in it is touched: another daemon's files stay. */
 	if ((d->lock_fd = repo_lock(d->repo_fd, d->repo_path, &err)) == -1)
 		fatalx("refusing to start: %s", err.msg);
-	if ((n = repo_clean_temp(d->repo_fd)) > 0)
-		log_info("removed %d leftover temporary files from %s", n,
-		    d->repo_path);
 }
 
 /* Fork; the parent waits for the child's "ready" byte and exits with it. */

@@ -29,6 +29,7 @@
 #include "log.h"
 #include "loop.h"
 #include "repo_files.h"
+#include "repo_reconcile.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -282,59 +283,50 @@ out:
 	return rc;
 }
 
-struct recover_arg {
-	struct daemon *d;
-	struct id_list missing;	/* proxies whose file vanished */
-};
-
-static int
-sched_collect_missing(const struct store_proxy *p, void *arg)
+/* repo_reconcile's reports, one log line each. */
+static void
+sched_recover_note(void *arg, enum recon_event ev, const char *name,
+    const char *detail)
 {
-	struct recover_arg *ra = arg;
-	struct daemon *d = ra->d;
-	struct stat st;
+	static const char *const what[] = {
+		[RECON_TEMP_REMOVED] = "stale temporary file removed",
+		[RECON_ORPHAN_REMOVED] = "proxy file of no record removed",
+		[RECON_EXPIRED_REMOVED] = "file of an expired record removed",
+		[RECON_FOREIGN_KEPT] = "not a repository file; left alone",
+		[RECON_NOT_PRIVATE] = "not a private regular file of ours",
+		[RECON_REMOVE_FAILED] = "cannot remove",
+	};
+	struct daemon *d = arg;
 
-	if (p->next_renewal == 0 && p->not_after <= (int64_t)time(NULL))
-		return 0;	/* expired earlier: has no file */
-	if (fstatat(d->repo_fd, p->file, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		if (!S_ISREG(st.st_mode) || st.st_uid != d->euid ||
-		    (st.st_mode & 077) != 0)
-			log_warnx("%s/%s: not a private regular file of ours",
-			    d->repo_path, p->file);
-		return 0;
-	}
-	if (errno != ENOENT) {
-		log_warn("%s/%s", d->repo_path, p->file);
-		return 0;
-	}
-	return sched_collect(p, &ra->missing);
+	log_warnx("start-up check: %s/%s: %s%s%s", d->repo_path, name, what[ev],
+	    detail != NULL ? ": " : "", detail != NULL ? detail : "");
 }
 
 /*
- * Start-up check of records against files (the one full walk besides LIST
- * and RENEW_ALL): a record whose file vanished is expired (rule 4), so its
- * path is never handed out again.
+ * Start-up: files and records reconciled both ways (repo_reconcile.c); a
+ * record whose file vanished is expired (rule 4), so its path is never
+ * handed out again.
  */
 void
 sched_recover(struct daemon *d)
 {
-	struct recover_arg ra = { d, { NULL, 0, 0 } };
 	struct store_proxy p;
 	struct pr_error err;
-	int64_t n_proxies, n_jobs, now = (int64_t)time(NULL);
-	size_t i;
+	int64_t n_proxies, n_jobs, now = (int64_t)time(NULL), *missing;
+	size_t i, n_missing;
 
 	pr_error_clear(&err);
-	if (store_foreach_proxy(d->store, sched_collect_missing, &ra, &err) != 0)
+	if (repo_reconcile(d->repo_fd, d->store, now, sched_recover_note, d,
+	    &missing, &n_missing, &err) != 0)
 		log_warnx("start-up check: %s", err.msg);
-	for (i = 0; i < ra.missing.n; i++) {
-		if (store_get_proxy(d->store, ra.missing.ids[i], &p, &err) != 0)
+	for (i = 0; i < n_missing; i++) {
+		if (store_get_proxy(d->store, missing[i], &p, &err) != 0)
 			continue;
 		(void)sched_expire(d, &p, now, ENOENT,
 		    "repository file missing at start-up");	/* logs */
 		store_proxy_free(&p);
 	}
-	free(ra.missing.ids);
+	free(missing);
 	if (store_count(d->store, &n_proxies, &n_jobs, &err) == 0)
 		log_info("repository %s: %lld stored proxies, %lld jobs",
 		    d->repo_path, (long long)n_proxies, (long long)n_jobs);

@@ -2,7 +2,8 @@
  * repo_files.c: the repository directory and the proxy files in it.
  *
  * Owns: creating and checking the directory, writing proxy files atomically,
- * removing them, temp files for workers, and startup cleanup of temp files.
+ * removing them, temp files for workers (repo_reconcile.c removes stale
+ * ones at start-up).
  * Keeps the rules of repo_files.h:
  *  (1) directory 0700 owned by our euid, checked with fstat on the open fd;
  *      files 0600 created O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC;
@@ -149,8 +150,8 @@ repo_name_ok(const char *name)
 
 /* ==== temp files ==== */
 
-static int
-is_temp_name(const char *name)
+int
+repo_is_temp_name(const char *name)
 {
 	return strncmp(name, REPO_TMP_PREFIX, strlen(REPO_TMP_PREFIX)) == 0;
 }
@@ -259,7 +260,7 @@ repo_write_unsynced(int dirfd, const char *name, const void *data, size_t len,
 	char tmp[sizeof(REPO_TMP_PREFIX) + 2 * REPO_TMP_RAND_BYTES];
 	int fd, rc;
 
-	if (!repo_name_ok(name) || is_temp_name(name))
+	if (!repo_name_ok(name) || repo_is_temp_name(name))
 		return pr_error_set(err, EINVAL, "repository: bad file name");
 	if ((fd = open_temp(dirfd, tmp, sizeof(tmp), err)) == -1)
 		return err != NULL ? err->code : EIO;
@@ -308,32 +309,6 @@ repo_remove(int dirfd, const char *name, struct pr_error *err)
 }
 
 int
-repo_clean_temp(int dirfd)
-{
-	struct dirent *de;
-	DIR *d;
-	int fd, n = 0;
-
-	if ((fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0)) == -1)
-		return -1;
-	if ((d = fdopendir(fd)) == NULL) {
-		(void)close(fd);	/* read-only directory fd */
-		return -1;
-	}
-	rewinddir(d);
-	while ((de = readdir(d)) != NULL) {
-		if (!is_temp_name(de->d_name))
-			continue;
-		if (repo_sys.unlink_at(dirfd, de->d_name, 0) == 0)
-			n++;
-	}
-	(void)closedir(d);	/* read-only */
-	if (n > 0 && sys_fsync(dirfd) == -1)
-		return -1;
-	return n;
-}
-
-int
 repo_create_temp(int dirfd, char **name, struct pr_error *err)
 {
 	char tmp[sizeof(REPO_TMP_PREFIX) + 2 * REPO_TMP_RAND_BYTES];
@@ -373,8 +348,8 @@ repo_commit_temp(int dirfd, const char *tmpname, const char *name,
 {
 	int fd, rc;
 
-	if (!repo_name_ok(tmpname) || !is_temp_name(tmpname) ||
-	    !repo_name_ok(name) || is_temp_name(name))
+	if (!repo_name_ok(tmpname) || !repo_is_temp_name(tmpname) ||
+	    !repo_name_ok(name) || repo_is_temp_name(name))
 		return pr_error_set(err, EINVAL, "repository: bad file name");
 	/* The worker wrote it; make its data durable before it is visible. */
 	fd = repo_sys.open_at(dirfd, tmpname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |

@@ -59,8 +59,8 @@ int repo_sync_dir(int dirfd, struct pr_error *err);
 /* Remove dirfd/name (ENOENT is not an error); fsync the directory. */
 int repo_remove(int dirfd, const char *name, struct pr_error *err);
 
-/* Remove leftover ".tmp.*" files; returns how many. */
-int repo_clean_temp(int dirfd);
+/* True for a temp file name (".tmp.*"); start-up removes leftovers. */
+int repo_is_temp_name(const char *name);
 
 /*
  * Create an empty temp file for a worker to fill: returns an fd and its name

@@ -467,10 +467,9 @@ test_temp_commit_and_clean(void **state)
 	close(fd);
 	free(name);
 	assert_int_equal(count_temp(f), 2);
-	assert_int_equal(repo_clean_temp(f->dirfd), 2);
-	assert_int_equal(count_temp(f), 0);
-	assert_string_equal((slurp(f, "w.0", buf, sizeof(buf)), buf), "worker");
-	assert_int_equal(repo_clean_temp(f->dirfd), 0);
+	assert_true(repo_is_temp_name(".tmp.0123456789ab"));
+	assert_false(repo_is_temp_name("w.0"));
+	assert_false(repo_is_temp_name("repository.db"));
 }
 
 int
