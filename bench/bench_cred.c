@@ -7,7 +7,9 @@
  * Reads the file once, inspects it N times with a decoder made for each
  * call (cred_inspect) and N times with one decoder reused
  * (cred_inspect_with, what the daemon does), alternating in blocks; prints
- *   n=N fresh_ms=X reused_ms=Y      (per inspection)
+ * and N times through the daemon's memo (cred_inspect_memo: the same
+ * bytes again, a hit after the first); prints
+ *   n=N fresh_ms=X reused_ms=Y memo_hit_ms=Z      (per inspection)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,9 +17,13 @@
 
 #include "cred.h"
 
-/* Milliseconds per inspection of n, with dec (NULL: a fresh one each). */
+/*
+ * Milliseconds per inspection of n: with memo when not NULL, else with dec
+ * (NULL: a fresh decoder each).
+ */
 static double
-per_parse_ms(struct cred_decoder *dec, const char *pem, size_t len, long n)
+per_parse_ms(struct cred_memo *memo, struct cred_decoder *dec,
+    const char *pem, size_t len, long n)
 {
 	struct cred_info info;
 	struct pr_error err;
@@ -27,8 +33,9 @@ per_parse_ms(struct cred_decoder *dec, const char *pem, size_t len, long n)
 
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	for (i = 0; i < n; i++) {
-		rc = dec ? cred_inspect_with(dec, pem, len, time(NULL), &info,
-		    &err) : cred_inspect(pem, len, time(NULL), &info, &err);
+		rc = memo ? cred_inspect_memo(memo, pem, len, time(NULL), &info,
+		    &err) : cred_inspect_with(dec, pem, len, time(NULL), &info,
+		    &err);
 		if (rc != 0) {
 			fprintf(stderr, "bench_cred: %s\n", err.msg);
 			exit(1);
@@ -43,11 +50,12 @@ int
 main(int argc, char **argv)
 {
 	struct cred_decoder *dec;
+	struct cred_memo *memo;
 	struct pr_error err;
 	char *pem;
 	size_t len;
 	long n;
-	double fresh = 0, reused = 0;
+	double fresh = 0, reused = 0, hit = 0;
 	int round;
 
 	if (argc != 3 || (n = strtol(argv[2], NULL, 10)) < 10) {
@@ -58,13 +66,17 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench_cred: %s\n", err.msg);
 		return 1;
 	}
-	if ((dec = cred_decoder_new()) == NULL)
+	if ((dec = cred_decoder_new()) == NULL ||
+	    (memo = cred_memo_new()) == NULL)
 		return 1;
 	for (round = 0; round < 10; round++) {
-		fresh += per_parse_ms(NULL, pem, len, n / 10) / 10;
-		reused += per_parse_ms(dec, pem, len, n / 10) / 10;
+		fresh += per_parse_ms(NULL, NULL, pem, len, n / 10) / 10;
+		reused += per_parse_ms(NULL, dec, pem, len, n / 10) / 10;
+		hit += per_parse_ms(memo, NULL, pem, len, n / 10) / 10;
 	}
-	printf("n=%ld fresh_ms=%.3f reused_ms=%.3f\n", n, fresh, reused);
+	printf("n=%ld fresh_ms=%.3f reused_ms=%.3f memo_hit_ms=%.4f\n", n,
+	    fresh, reused, hit);
+	cred_memo_free(memo);
 	cred_decoder_free(dec);
 	free(pem);
 	return 0;

@@ -108,6 +108,7 @@ fi
 	echo "|---|---|"
 	echo "| a new one per call (cred_inspect without a decoder) | $(m cred fresh_ms) |"
 	echo "| one, reused (the daemon) | $(m cred reused_ms) |"
+	echo "| the same bytes again (the daemon's memo, a hit) | $(m cred memo_hit_ms) |"
 	echo
 	echo "## Requests (8 clients unless said; rates in requests/s, latency in ms)"
 	echo

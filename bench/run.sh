@@ -108,7 +108,8 @@ sec_cred() {
 		line=$("$PR_BUILD_DIR/bench/bench_cred" "$T/id/join1.proxy" 4000) ||
 		    die "bench_cred"
 		rec cred "$r" fresh_ms="$(kv_line fresh_ms "$line")" \
-		    reused_ms="$(kv_line reused_ms "$line")"
+		    reused_ms="$(kv_line reused_ms "$line")" \
+		    memo_hit_ms="$(kv_line memo_hit_ms "$line")"
 		echo "  cred rep $r: $line" >&2
 	done
 }

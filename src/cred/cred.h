@@ -65,6 +65,18 @@ int cred_inspect_with(struct cred_decoder *dec, const char *pem, size_t len,
     time_t now, struct cred_info *info, struct pr_error *err);
 
 /*
+ * cred_inspect_with remembering the last successful inspections by the
+ * SHA-256 of the PEM text (cred_memo.c): the same bytes are not parsed
+ * again, only their expiry is checked against now. Not thread-safe.
+ * m NULL: cred_inspect.
+ */
+struct cred_memo;
+struct cred_memo *cred_memo_new(void);
+void cred_memo_free(struct cred_memo *m);
+int cred_inspect_memo(struct cred_memo *m, const char *pem, size_t len,
+    time_t now, struct cred_info *info, struct pr_error *err);
+
+/*
  * cred_read_file + cred_inspect, with the path in err.msg
  * ("proxy /path: private key does not match certificate"). The buffer that
  * held the key is cleansed before it is freed.

@@ -240,7 +240,7 @@ cmd_register(struct daemon *d, const struct pr_request *req,
 	if ((rc = cred_read_file(req->proxy_name, PR_PROXY_FILE_MAX_BYTES,
 	    &pem, &pem_len, err)) != 0)
 		return rc;
-	if ((rc = cred_inspect_with(d->cred_dec, pem, pem_len, now, &info,
+	if ((rc = cred_inspect_memo(d->cred_memo, pem, pem_len, now, &info,
 	    err)) != 0)
 		goto out;
 	if (!d->opts.enable_voms && info.ac_not_after > 0 &&

@@ -25,7 +25,7 @@
 #include "pr_error.h"
 
 struct batch;
-struct cred_decoder;
+struct cred_memo;
 struct loop;
 struct store;
 struct pr_msg;
@@ -200,7 +200,7 @@ struct daemon {
 	struct options opts;	/* live settings (rule 2) */
 	struct loop *loop;
 	struct store *store;
-	struct cred_decoder *cred_dec;	/* one OpenSSL key decoder, reused */
+	struct cred_memo *cred_memo;	/* OpenSSL decoder + last inspections */
 	struct batch *batch;		/* group commit of REGISTERs (batch.c) */
 	int repo_fd;		/* O_DIRECTORY fd of the repository */
 	char *repo_path;	/* canonical absolute path of the repository */

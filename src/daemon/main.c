@@ -294,7 +294,7 @@ daemon_cleanup(struct daemon *d)
 	loop_free(d->loop);
 	if (d->store != NULL)
 		store_close(d->store);
-	cred_decoder_free(d->cred_dec);
+	cred_memo_free(d->cred_memo);
 	if (d->repo_fd != -1)
 		(void)close(d->repo_fd);
 	if (d->lock_fd != -1)
@@ -403,7 +403,7 @@ main(int argc, char **argv)
 		daemon_cleanup(&d);
 		return 1;
 	}
-	if ((d.cred_dec = cred_decoder_new()) == NULL)
+	if ((d.cred_memo = cred_memo_new()) == NULL)
 		fatalx("OpenSSL: cannot make a key decoder");
 	sched_recover(&d);
 	d.loop = loop_new();

@@ -689,6 +689,63 @@ test_decoder_reused(void **state)
 	cred_decoder_free(dec);
 }
 
+/*
+ * The memo answers the same bytes as an inspection would: same identity,
+ * the expiry checked again on every hit, other bytes inspected afresh
+ * (more files than it has slots included), failures never remembered.
+ */
+static void
+test_memo(void **state)
+{
+	struct fx *f = *state;
+	struct cred_memo *m = cred_memo_new();
+	struct cred_info info, fresh;
+	struct tc_cred other;
+	struct pr_error err;
+	char *alice, *bob, *bad;
+	size_t alen, blen, badlen;
+	int i;
+
+	assert_non_null(m);
+	alice = tc_pem(f->rfc.cert, f->rfc.key, 0, &f->user.cert, 1, &alen);
+	bad = tc_pem(f->rfc.cert, f->bob.key, 0, &f->user.cert, 1, &badlen);
+	for (i = 0; i < 40; i++) {
+		assert_int_equal(cred_inspect_memo(m, alice, alen, f->now, &info,
+		    &err), 0);
+		assert_int_equal(cred_inspect(alice, alen, f->now, &fresh, &err),
+		    0);
+		assert_string_equal(info.identity, fresh.identity);
+		assert_string_equal(info.subject, fresh.subject);
+		assert_string_equal(info.fqans, fresh.fqans);
+		assert_int_equal(info.not_after, fresh.not_after);
+		cred_info_free(&info);
+		cred_info_free(&fresh);
+		/* a key that does not match: refused every time */
+		assert_int_equal(cred_inspect_memo(m, bad, badlen, f->now,
+		    &info, &err), PR_ERR_SSL);
+		/* another valid proxy each round pushes alice out */
+		tc_proxy(&other, &f->bob, TC_PROXY_RFC, f->now - 60,
+		    f->now + 600);
+		bob = tc_pem(other.cert, other.key, 0, &f->bob.cert, 1, &blen);
+		assert_int_equal(cred_inspect_memo(m, bob, blen, f->now, &info,
+		    &err), 0);
+		assert_string_equal(info.identity, "/C=XX/O=Test/CN=Bob");
+		cred_info_free(&info);
+		tc_cred_free(&other);
+		free(bob);
+	}
+	/* a hit past its expiry is an expired proxy */
+	assert_int_equal(cred_inspect_memo(m, alice, alen, f->now, &info, &err),
+	    0);
+	cred_info_free(&info);
+	assert_int_equal(cred_inspect_memo(m, alice, alen, f->now + 7200, &info,
+	    &err), PR_ERR_EXPIRED);
+	assert_null(info.identity);
+	free(alice);
+	free(bad);
+	cred_memo_free(m);
+}
+
 int
 main(void)
 {
@@ -715,6 +772,7 @@ main(void)
 		cmocka_unit_test(test_voms_parsers_agree),
 		cmocka_unit_test(test_voms_bad_ac),
 		cmocka_unit_test(test_decoder_reused),
+		cmocka_unit_test(test_memo),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
