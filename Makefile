@@ -1,19 +1,25 @@
 # Conventional entry points around CMake (see README).
 #   make          build into build/
 #   make check    install missing Debian packages, build, run every test,
-#                 then the same under ASan+UBSan, and unit tests under valgrind
+#                 then the same under ASan+UBSan, and unit tests under valgrind,
+#                 then every fuzz harness briefly (corpus replay + smoke)
+#   make fuzz     the libFuzzer harnesses, FUZZ_SECONDS each (default 300)
 #   make demo     install, build, run the main job on a local default
 #   make install  honours DESTDIR and PREFIX
 
 PREFIX ?= /usr/local
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+# make fuzz: seconds per harness; make check runs each for FUZZ_SMOKE_SECONDS
+FUZZ_SECONDS ?= 300
+FUZZ_SMOKE_SECONDS ?= 5
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # Integration tests run real servers on a 2-core machine: a test that fails is
 # run once more and printed both times; failing twice fails the suite.
 CTEST_FLAGS ?= --output-on-failure --timeout 600 --repeat until-pass:2
 
-.PHONY: all build deps check check-asan check-valgrind test demo install clean bench
+.PHONY: all build deps check check-asan check-valgrind check-fuzz fuzz fuzz-build test demo install clean bench
 
 all: build
 
@@ -36,6 +42,19 @@ check-asan:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(ASAN_BUILD) $(CTEST_FLAGS) -j $(JOBS) -R 'integration/(100|110|111|116|210)-'
 
+# libFuzzer harnesses (tests/fuzz/, clang, ASan+UBSan): replay the committed
+# corpora, then fuzz each harness FUZZ_SECONDS (make fuzz) or a short smoke.
+fuzz-build:
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
+	  -DPR_FUZZ=ON >/dev/null
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
+
+fuzz: deps fuzz-build
+	./tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+check-fuzz: fuzz-build
+	./tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SMOKE_SECONDS)
+
 check-valgrind: build
 	./scripts/valgrind-unit.sh $(BUILD)
 
@@ -43,6 +62,7 @@ check: deps
 	$(MAKE) test
 	$(MAKE) check-asan
 	$(MAKE) check-valgrind
+	$(MAKE) check-fuzz
 
 demo: deps build
 	./scripts/demo.sh $(BUILD)
@@ -55,4 +75,4 @@ install: build
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
