@@ -158,7 +158,8 @@ register_place(struct daemon *d, const struct pr_request *req,
     int *renamed, struct pr_error *err)
 {
 	int64_t expiry = cred_expiry(info);
-	int64_t next = sched_renew_at(expiry, now, d->opts.condor_limit, now);
+	int64_t next = sched_jitter(sched_renew_at(expiry, now,
+	    d->opts.condor_limit, now), expiry, now, arc4random());
 	int rc, suffix;
 
 	if (!req->is_unique) {

@@ -289,6 +289,8 @@ void	sched_stop(struct daemon *d);
 /* sched_policy.c: pure arithmetic, Unix seconds. */
 int64_t	sched_renew_at(int64_t expiry, int64_t obtained, int64_t condor_limit,
 	    int64_t now);
+/* rule (4) of sched_policy.c: at, earlier by jitter mod a few % of T-now */
+int64_t	sched_jitter(int64_t at, int64_t expiry, int64_t now, uint32_t jitter);
 int64_t	sched_backoff(int n_failures, int64_t min, int64_t max,
 	    uint32_t jitter);
 

@@ -11,11 +11,19 @@
  *      together do not retry together.
  *  (3) Inputs come from certificates: every step saturates instead of
  *      overflowing.
+ *  (4) A renewal time is moved earlier by a jitter of up to
+ *      SCHED_JITTER_PCT percent of the time left until the proxy expires,
+ *      never before now: proxies registered together, renewed together
+ *      after an outage or a restart do not all fall due in the same second.
+ *      Only earlier, so the floor of rule (1) (T - M, "30 minutes before
+ *      expiry") always holds.
  */
 #include <stdint.h>
 
 #include "daemon.h"
 #include "pr_limits.h"
+
+#define SCHED_JITTER_PCT	4	/* of the time left before expiry */
 
 /* a - b, clamped to the int64_t range instead of overflowing. */
 static int64_t
@@ -42,6 +50,20 @@ sched_renew_at(int64_t expiry, int64_t obtained, int64_t condor_limit,
 		margin = lifetime / 4;
 	at = sat_sub(expiry, margin);
 	return at < now ? now : at;
+}
+
+int64_t
+sched_jitter(int64_t at, int64_t expiry, int64_t now, uint32_t jitter)
+{
+	int64_t left = sat_sub(expiry, now), span;
+
+	if (at <= now || left <= 0)
+		return at < now ? now : at;
+	span = left / 100 * SCHED_JITTER_PCT + left % 100 * SCHED_JITTER_PCT /
+	    100;
+	if (span > sat_sub(at, now))
+		span = sat_sub(at, now);	/* never before now */
+	return at - (int64_t)(jitter % ((uint64_t)span + 1));
 }
 
 int64_t

@@ -566,7 +566,8 @@ worker_record(struct worker *w, const struct store_proxy *p, int64_t now,
 
 	pr_error_clear(&err);
 	if (res->code == 0) {
-		next = sched_renew_at(end, now, d->opts.condor_limit, now);
+		next = sched_jitter(sched_renew_at(end, now,
+		    d->opts.condor_limit, now), end, now, arc4random());
 	} else {
 		next = now + sched_backoff(p->failures + 1, d->opts.backoff_min,
 		    d->opts.backoff_max, arc4random());

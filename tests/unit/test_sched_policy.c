@@ -125,6 +125,50 @@ test_backoff_degenerate(void **state)
 	assert_int_equal(sched_backoff(1, 1, 1, 0xffffffffu), 1);
 }
 
+/*
+ * Jitter: never later than the policy's time (so the 30-minute floor
+ * holds), never before now, within 4 % of the time left, and spread.
+ */
+static void
+test_jitter_bounds_and_spread(void **state)
+{
+	int64_t t = NOW + 12 * HOUR, at = sched_renew_at(t, NOW, 1800, NOW);
+	int64_t j, lo = INT64_MAX, hi = INT64_MIN, short_at;
+	uint32_t r;
+	int distinct = 0;
+
+	(void)state;
+	for (r = 0; r < 2000; r++) {
+		j = sched_jitter(at, t, NOW, r * 2654435761u);
+		assert_true(j <= at);
+		assert_true(j >= at - 12 * HOUR * 4 / 100);
+		if (j < lo)
+			lo = j;
+		if (j > hi)
+			hi = j;
+	}
+	assert_true(hi - lo > 12 * HOUR * 3 / 100);	/* over most of 4 % */
+	for (r = 1; r < 1000; r++)
+		distinct += sched_jitter(at, t, NOW, r) !=
+		    sched_jitter(at, t, NOW, r - 1);
+	assert_true(distinct > 900);
+	/* a 1 h proxy: still at least condor + skew before expiry */
+	short_at = sched_renew_at(NOW + HOUR, NOW, 1800, NOW);
+	for (r = 0; r < 1000; r++)
+		assert_true(sched_jitter(short_at, NOW + HOUR, NOW,
+		    r * 40503u) <= NOW + HOUR - 2100);
+	/* due now or expired: now, whatever the jitter */
+	assert_int_equal(sched_jitter(NOW, NOW + 600, NOW, 12345), NOW);
+	assert_int_equal(sched_jitter(NOW - 5, NOW - 1, NOW, 7), NOW);
+	/* a time just after now: never before now */
+	for (r = 0; r < 100; r++)
+		assert_true(sched_jitter(NOW + 3, NOW + 10 * HOUR, NOW, r) >= NOW);
+	/* extremes saturate */
+	assert_true(sched_jitter(INT64_MAX, INT64_MAX, INT64_MIN, 99) <=
+	    INT64_MAX);
+	assert_true(sched_jitter(INT64_MAX - 1, INT64_MAX, 0, UINT32_MAX) > 0);
+}
+
 int
 main(void)
 {
@@ -138,6 +182,7 @@ main(void)
 		cmocka_unit_test(test_backoff_doubles_and_caps),
 		cmocka_unit_test(test_backoff_jitter_bounds),
 		cmocka_unit_test(test_backoff_degenerate),
+		cmocka_unit_test(test_jitter_bounds_and_spread),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
