@@ -6,6 +6,7 @@
 #   make fuzz     the libFuzzer harnesses, FUZZ_SECONDS each (default 300)
 #   make demo     install, build, run the main job on a local default
 #   make install  honours DESTDIR and PREFIX
+#   make deb      Debian packages into deb/ (from the tracked files), lintian
 
 PREFIX ?= /usr/local
 BUILD ?= build
@@ -19,7 +20,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # run once more and printed both times; failing twice fails the suite.
 CTEST_FLAGS ?= --output-on-failure --timeout 600 --repeat until-pass:2
 
-.PHONY: all build deps check check-asan check-valgrind check-fuzz fuzz fuzz-build test demo install clean bench
+.PHONY: all build deps check check-asan check-valgrind check-fuzz fuzz fuzz-build test demo install clean bench deb
 
 all: build
 
@@ -74,5 +75,8 @@ bench: deps build
 install: build
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)
 
+deb: deps
+	./scripts/make-deb.sh deb
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) deb
