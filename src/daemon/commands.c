@@ -23,6 +23,7 @@
 
 #include "cred.h"
 #include "daemon.h"
+#include "failure_class.h"
 #include "pr_limits.h"
 #include "log.h"
 #include "small_file.h"
@@ -412,6 +413,8 @@ cmd_status(struct daemon *d, const struct pr_request *req,
 	body_add_int(body, PR_KEY_LAST_RESULT, p.last_result);
 	body_add(body, PR_KEY_LAST_ERROR, p.last_error);
 	body_add_int(body, PR_KEY_FAILURES, p.failures);
+	body_add(body, PR_KEY_FAILURE_CLASS, fclass_name(fclass_classify(
+	    p.last_result, p.last_error, NULL)));
 out:
 	store_proxy_free(&p);
 	return rc;

@@ -41,6 +41,7 @@
 #define PR_KEY_LAST_RESULT	"Last_result"	/* code of that attempt */
 #define PR_KEY_LAST_ERROR	"Last_error"	/* its message; may be empty */
 #define PR_KEY_FAILURES		"Failures"	/* failed attempts in a row */
+#define PR_KEY_FAILURE_CLASS	"Failure_class"	/* of the last attempt; "" ok */
 
 enum pr_command {
 	PR_CMD_NONE = 0,

@@ -35,6 +35,7 @@ wait_status "$file" Failures '[2-9]|[1-9][0-9]+' 30 ||
 assert_eq 1910 "$(kv Last_result)" "VOMS down: Last_result=1910"
 assert_match "VOMS testvo: localhost:$VOMS_PORT: cannot connect: Connection refused" \
     "$(kv Last_error)" "VOMS down: Last_error names the VOMS server and why"
+assert_eq transient "$(kv Failure_class)" "VOMS down: Failure_class"
 assert_match "FAILED .*code 1910.*localhost:$VOMS_PORT: cannot connect.*proxy kept" \
     "$(grep 'FAILED' "$DAEMON_LOG" | head -n 1)" "VOMS down: logged"
 assert_eq "$sum" "$(sha256sum < "$file")" "VOMS down: proxy kept"

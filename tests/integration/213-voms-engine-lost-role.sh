@@ -34,6 +34,7 @@ wait_status "$fprod" Failures '[2-9]|[1-9][0-9]+' 30 ||
 assert_eq 1910 "$(kv Last_result)" "lost role: Last_result=1910"
 assert_match "VOMS testvo: localhost:$VOMS_PORT: .*Unable to satisfy B/testvo:production" \
     "$(kv Last_error)" "lost role: Last_error has the VOMS server's message"
+assert_eq needs-user-action "$(kv Failure_class)" "lost role: Failure_class"
 assert_match "renewal of ${fprod##*/} .*FAILED .*code 1910.*Unable to satisfy B/testvo:production" \
     "$(grep FAILED "$DAEMON_LOG" | head -n 1)" "lost role: the log has it too"
 assert_eq "$sum" "$(sha256sum < "$fprod")" "lost role: proxy kept as it was"

@@ -1,0 +1,71 @@
+#!/bin/bash
+# label: myproxy
+# 120-failure-classes: each failure a real myproxy-server gives gets its
+# class in STATUS (Failure_class=, from the table in failure_class.c):
+# credential destroyed, service DN not an authorized renewer, stored
+# credential ending before the current proxy: needs-user-action; server
+# stopped, server hanging until the worker's hard timeout: transient; a
+# success: empty. (The VOMS cases are checked in 212 and 213.)
+source "$(dirname "$0")/lib/common.sh"
+source "$PR_LIB_DIR/myproxy.sh"
+source "$PR_LIB_DIR/engine.sh"
+
+mp_setup
+mp_start one
+mp_start notauth "/C=XX/O=Test/CN=somebody else"
+mp_start short
+mp_start down
+mp_store alice one
+mp_store bob notauth
+mp_store alice short 1 12
+mp_stop down
+mp_hang_start
+new_proxy alice "$T/a.pem" 20
+new_proxy bob "$T/b.pem" 20
+new_proxy alice "$T/long.pem" 600
+new_proxy alice "$T/ok.pem" 20
+eng_start --worker-timeout 3 --backoff-min 1 --backoff-max 2 --lifetime 2
+
+# expect_class PROXY SERVERS JOB CLASS DESC: registered, renewal attempted
+# (USR1 for a proxy not due yet), STATUS gives CLASS for a failure.
+expect_class() {
+	local p=$1 servers=$2 job=$3 cls=$4 desc=$5 f
+	reg "$p" "$servers" "$job"
+	assert_response 0 "$desc: register"
+	f=$(kv Proxy_name)
+	kill -USR1 "$DAEMON_PID"
+	if wait_status "$f" Failures '[1-9][0-9]*' 20; then
+		assert_eq "$cls" "$(kv Failure_class)" "$desc: Failure_class"
+	else
+		fail "$desc: no failed attempt (Failures=$(kv Failures))"
+	fi
+}
+
+reg "$T/ok.pem" "$(mp_addr one)" job-ok
+assert_response 0 "success: register"
+fok=$(kv Proxy_name)
+status "$fok"
+assert_eq "" "$(kv Failure_class)" "before any attempt: no class"
+wait_status "$fok" Last_attempt '[1-9][0-9]*' 20 || fail "success: not renewed"
+assert_eq 0 "$(kv Last_result)" "success: Last_result"
+assert_eq "" "$(kv Failure_class)" "success: no class"
+
+mp_destroy alice one
+expect_class "$T/a.pem" "$(mp_addr one)" job-destroyed needs-user-action \
+    "credential destroyed"
+expect_class "$T/b.pem" "$(mp_addr notauth)" job-notauth needs-user-action \
+    "not an authorized renewer"
+expect_class "$T/long.pem" "$(mp_addr short)" job-short needs-user-action \
+    "stored credential ends first"
+expect_class "$T/ok.pem" "$(mp_addr down)" job-down transient "server stopped"
+assert_match "Connection refused" "$(kv Last_error)" "server stopped: reason"
+expect_class "$T/ok.pem" "localhost:$HANG_PORT" job-hang transient \
+    "server hangs"
+assert_match "hard timeout" "$(kv Last_error)" "server hangs: reason"
+# one server down, the other without the credential: not (yet) the user's
+expect_class "$T/a.pem" "$(mp_addr down),$(mp_addr one)" job-mixed transient \
+    "down + destroyed"
+
+daemon_alive "after the failures"
+daemon_stop
+check_log_clean
