@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "frame_io.h"
 #include "pr_error.h"
@@ -308,6 +309,10 @@ int	access_peer_allowed(const struct access_list *a, int fd, uid_t uid,
 	    gid_t gid);
 int	access_socket_mode(const struct access_list *a, const char *path,
 	    dev_t dev, ino_t ino, struct pr_error *err);
+
+/* glite_import.c: --import-glite; the repository is open and locked */
+int	glite_import(struct daemon *d, const char *gdir, FILE *out,
+	    struct pr_error *err);
 
 /* privdrop.c */
 int	privdrop(struct options *o, struct pr_error *err);

@@ -335,6 +335,33 @@ daemon_become_user(struct daemon *d)
 		fatalx("%s", err.msg);
 }
 
+/*
+ * --import-glite DIR: into the repository opened and locked as for serving
+ * (so no daemon runs on it), as the user the daemon would run as; the
+ * report goes to stdout. Exits 0, or 1 when the import was refused.
+ */
+static _Noreturn void
+daemon_import(struct daemon *d)
+{
+	struct pr_error err;
+	int rc;
+
+	pr_error_clear(&err);
+	if (store_open(d->repo_path, &d->store, &err) != 0)
+		fatalx("%s", err.msg);
+	if ((rc = glite_import(d, d->opts.import_glite, stdout, &err)) != 0)
+		log_warnx("import refused: %s", err.msg);
+	(void)fflush(stdout);
+	store_close(d->store);
+	(void)close(d->lock_fd);
+	(void)close(d->repo_fd);
+	free(d->repo_path);
+	access_free(&d->access);
+	options_free(&d->opts);
+	options_free(&d->cli);
+	exit(rc == 0 ? 0 : 1);
+}
+
 static _Noreturn void
 usage_error(struct options *cli, const char *msg)
 {
@@ -361,7 +388,7 @@ main(int argc, char **argv)
 	pr_error_clear(&err);
 	if (options_parse_args(argc, argv, &d.cli, &action, &err) != 0)
 		usage_error(&d.cli, err.msg);
-	if (action != OPT_ACTION_RUN) {
+	if (action == OPT_ACTION_HELP || action == OPT_ACTION_VERSION) {
 		if (action == OPT_ACTION_HELP)
 			fputs(options_usage(), stdout);
 		else
@@ -390,6 +417,8 @@ main(int argc, char **argv)
 	daemon_become_user(&d);
 	d.euid = geteuid();
 	daemon_open_repository(&d);
+	if (action == OPT_ACTION_IMPORT)
+		daemon_import(&d);
 	if (worker_pool_check(&d, &err) != 0)
 		fatalx("refusing to start: %s", err.msg);
 	if (server_listen(&d, d.opts.socket_path, &err) != 0)

@@ -410,6 +410,11 @@ options_parse_args(int argc, char **argv, struct options *cli,
 			free(cli->config_file);
 			cli->config_file = xstrdup(optarg);
 			break;
+		case CLI_IMPORT:
+			free(cli->import_glite);
+			cli->import_glite = xstrdup(optarg);
+			*action = OPT_ACTION_IMPORT;
+			break;
 		case ':':
 			return pr_error_set(err, EINVAL,
 			    "option '%.64s' needs a value", argv[optind - 1]);

@@ -123,6 +123,8 @@ static const struct cli_desc {
 	    "check the settings, print \"configuration OK\", exit" },
 	{ "config", CLI_CONFIG, "FILE",
 	    "read settings from FILE (key = value lines)" },
+	{ "import-glite", CLI_IMPORT, "DIR",
+	    "import a gLite proxy renewal repository, then exit" },
 };
 #define CLI_COUNT	(sizeof(cli_table) / sizeof(cli_table[0]))
 _Static_assert(OPT__COUNT + CLI_COUNT < OPT_LONGOPTS_MAX,

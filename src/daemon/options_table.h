@@ -45,7 +45,8 @@ enum {
 	CLI_HELP = 'h',
 	CLI_VERSION = 'v',
 	CLI_CHECK = 'n',
-	CLI_CONFIG = 256 + OPT__COUNT
+	CLI_CONFIG = 256 + OPT__COUNT,
+	CLI_IMPORT
 };
 
 #define OPT_LONGOPTS_MAX	(OPT__COUNT + 8)	/* with the cli-only ones */
