@@ -2,8 +2,10 @@
 #   make          build into build/
 #   make check    install missing Debian packages, build, run every test,
 #                 then the same under ASan+UBSan, and unit tests under valgrind,
-#                 then every fuzz harness briefly (corpus replay + smoke)
+#                 then every fuzz harness briefly (corpus replay + smoke),
+#                 then 20 cycles of the crash test
 #   make fuzz     the libFuzzer harnesses, FUZZ_SECONDS each (default 300)
+#   make chaos    the crash test, CYCLES kill/restart cycles (default 20)
 #   make demo     install, build, run the main job on a local default
 #   make install  honours DESTDIR and PREFIX
 #   make deb      Debian packages into deb/ (from the tracked files), lintian
@@ -15,12 +17,15 @@ FUZZ_BUILD ?= build-fuzz
 # make fuzz: seconds per harness; make check runs each for FUZZ_SMOKE_SECONDS
 FUZZ_SECONDS ?= 300
 FUZZ_SMOKE_SECONDS ?= 5
+# make chaos: the crash test (tests/chaos/) in its own fault-injection build
+CHAOS_BUILD ?= build-chaos
+CYCLES ?= 20
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # Integration tests run real servers on a 2-core machine: a test that fails is
 # run once more and printed both times; failing twice fails the suite.
 CTEST_FLAGS ?= --output-on-failure --timeout 600 --repeat until-pass:2
 
-.PHONY: all build deps check check-asan check-valgrind check-fuzz fuzz fuzz-build test demo install clean bench deb
+.PHONY: all build deps check check-asan check-valgrind check-fuzz fuzz fuzz-build chaos test demo install clean bench deb
 
 all: build
 
@@ -56,6 +61,12 @@ fuzz: deps fuzz-build
 check-fuzz: fuzz-build
 	./tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SMOKE_SECONDS)
 
+chaos:
+	cmake -S . -B $(CHAOS_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DPR_FAULT_INJECT=ON >/dev/null
+	cmake --build $(CHAOS_BUILD) -j $(JOBS)
+	CYCLES=$(CYCLES) ./tests/chaos/chaos.sh $(CHAOS_BUILD)
+
 check-valgrind: build
 	./scripts/valgrind-unit.sh $(BUILD)
 
@@ -64,6 +75,7 @@ check: deps
 	$(MAKE) check-asan
 	$(MAKE) check-valgrind
 	$(MAKE) check-fuzz
+	$(MAKE) chaos CYCLES=20
 
 demo: deps build
 	./scripts/demo.sh $(BUILD)
@@ -79,4 +91,4 @@ deb: deps
 	./scripts/make-deb.sh deb
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) deb
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(CHAOS_BUILD) deb

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "fault.h"
 #include "log.h"
 #include "loop.h"
 #include "repo_files.h"
@@ -219,6 +220,8 @@ batch_flush(struct daemon *d)
 	pr_error_clear(&err);
 	if (b->dir_dirty)
 		rc = repo_sync_dir(d->repo_fd, &err);
+	if (b->dir_dirty)
+		FAULT_POINT("register-written");
 	if (rc != 0)
 		store_batch_rollback(d->store);
 	else

@@ -24,6 +24,7 @@
 #include "cred.h"
 #include "daemon.h"
 #include "failure_class.h"
+#include "fault.h"
 #include "pr_limits.h"
 #include "log.h"
 #include "small_file.h"
@@ -312,6 +313,7 @@ cmd_unregister(struct daemon *d, const struct pr_request *req,
 	if (remaining == 0) {
 		struct pr_error rmerr;
 
+		FAULT_POINT("unregister-committed");
 		/* The record is gone for good; a file left behind is
 		 * logged now and removed by the next start-up check. */
 		if (repo_remove(d->repo_fd, p.file, &rmerr) != 0)

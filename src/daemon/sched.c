@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "daemon.h"
+#include "fault.h"
 #include "log.h"
 #include "loop.h"
 #include "repo_files.h"
@@ -123,6 +124,7 @@ sched_expire(struct daemon *d, const struct store_proxy *p, int64_t now,
 		store_rollback(d->store);
 		goto fail;
 	}
+	FAULT_POINT("expire-committed");
 	if (repo_remove(d->repo_fd, p->file, &err) != 0)
 		log_warnx("%s", err.msg);
 	log_warnx("%s (%s): %s; file removed, its %lld jobs get %d until "
