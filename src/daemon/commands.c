@@ -199,7 +199,8 @@ register_place(struct daemon *d, const struct pr_request *req,
 	    err)) != 0)
 		return rc;
 	p->file = xasprintf("%s.%d", info->identity_hash, suffix);
-	if ((rc = repo_write_unsynced(d->repo_fd, p->file, pem, pem_len,
+	/* new: its fsync waits for the batch commit (batch.c) */
+	if ((rc = repo_create_deferred(d->repo_fd, p->file, pem, pem_len,
 	    err)) != 0)
 		return rc;
 	*renamed = 1;

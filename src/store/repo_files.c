@@ -253,9 +253,14 @@ repo_sync_dir(int dirfd, struct pr_error *err)
 	return fsync_dir(dirfd, "renames", err);
 }
 
-int
-repo_write_unsynced(int dirfd, const char *name, const void *data, size_t len,
-    struct pr_error *err)
+/*
+ * Write data to a temp file and rename it to name. sync: fsync the data
+ * first; else only start its write-back (the caller fsyncs it later, see
+ * repo_create_deferred). The directory is never fsynced here.
+ */
+static int
+write_renamed(int dirfd, const char *name, const void *data, size_t len,
+    int sync, struct pr_error *err)
 {
 	char tmp[sizeof(REPO_TMP_PREFIX) + 2 * REPO_TMP_RAND_BYTES];
 	int fd, rc;
@@ -269,11 +274,15 @@ repo_write_unsynced(int dirfd, const char *name, const void *data, size_t len,
 		    strerror(errno));
 		goto fail;
 	}
-	if (sys_fsync(fd) == -1) {
+	if (sync && sys_fsync(fd) == -1) {
 		rc = pr_error_set(err, errno, "repository %s: fsync: %s", name,
 		    strerror(errno));
 		goto fail;
 	}
+	/* a hint: the later fsync finds the data written, its block
+	 * allocation in the journal commit an earlier fsync made */
+	if (!sync)
+		(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	if (close(fd) == -1) {
 		fd = -1;
 		rc = pr_error_set(err, errno, "repository %s: close: %s", name,
@@ -291,6 +300,39 @@ fail:
 	if (fd != -1)
 		(void)close(fd);	/* the file is being discarded */
 	drop_temp(dirfd, tmp);
+	return rc;
+}
+
+int
+repo_write_unsynced(int dirfd, const char *name, const void *data, size_t len,
+    struct pr_error *err)
+{
+	return write_renamed(dirfd, name, data, len, 1, err);
+}
+
+int
+repo_create_deferred(int dirfd, const char *name, const void *data,
+    size_t len, struct pr_error *err)
+{
+	return write_renamed(dirfd, name, data, len, 0, err);
+}
+
+int
+repo_fsync_file(int dirfd, const char *name, struct pr_error *err)
+{
+	int fd, rc = 0;
+
+	if (!repo_name_ok(name))
+		return pr_error_set(err, EINVAL, "repository: bad file name");
+	fd = repo_sys.open_at(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+	    O_NONBLOCK, 0);
+	if (fd == -1)
+		return pr_error_set(err, errno, "repository %s: open: %s", name,
+		    strerror(errno));
+	if (sys_fsync(fd) == -1)
+		rc = pr_error_set(err, errno, "repository %s: fsync: %s", name,
+		    strerror(errno));
+	(void)close(fd);	/* read-only fd */
 	return rc;
 }
 

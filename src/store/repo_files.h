@@ -56,6 +56,18 @@ int repo_write_unsynced(int dirfd, const char *name, const void *data,
     size_t len, struct pr_error *err);
 int repo_sync_dir(int dirfd, struct pr_error *err);
 
+/*
+ * A new file whose data is not durable yet either: written and renamed,
+ * write-back only started. Nothing may refer to it durably before
+ * repo_fsync_file(dirfd, name) and repo_sync_dir(dirfd) returned 0 (group
+ * commit: the files of a batch are fsynced together, which costs the disk
+ * less than one by one). A crash before that leaves an unreferenced file,
+ * which the start-up reconciliation removes. Never for replacing a file.
+ */
+int repo_create_deferred(int dirfd, const char *name, const void *data,
+    size_t len, struct pr_error *err);
+int repo_fsync_file(int dirfd, const char *name, struct pr_error *err);
+
 /* Remove dirfd/name (ENOENT is not an error); fsync the directory. */
 int repo_remove(int dirfd, const char *name, struct pr_error *err);
 

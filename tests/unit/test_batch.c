@@ -214,9 +214,10 @@ test_one_commit_answers_all(void **state)
 		snprintf(job, sizeof(job), "job%d", i);
 		assert_int_equal(submit(i, p[i], job), 1);
 	}
-	/* nobody answered, nothing durable yet */
+	/* nobody answered, nothing durable yet, not even fsynced */
 	for (i = 0; i < N_CLIENTS; i++)
 		assert_int_equal(A[i].n, 0);
+	assert_int_equal(n_fsync, 0);
 	assert_int_equal(committed_jobs(), 0);
 	/* the end of the loop pass commits once */
 	assert_int_equal(loop_run_once(D.loop, 0), 0);
@@ -225,7 +226,7 @@ test_one_commit_answers_all(void **state)
 		assert_int_equal(A[i].code, 0);
 	}
 	assert_int_equal(committed_jobs(), N_CLIENTS);
-	/* one fsync per new file, one for the directory (not one each) */
+	/* at the commit: one fsync per new file, one for the directory */
 	assert_int_equal(n_fsync, N_CLIENTS + 1);
 	for (i = 0; i < N_CLIENTS; i++)
 		free(p[i]);
