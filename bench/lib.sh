@@ -10,7 +10,8 @@
 #   proc_kb PID FIELD         VmRSS / VmHWM of PID in kB
 #   machine_note              nproc, load, memory, disk and fsync rate of $T
 
-RAW=${RAW:-$T/raw.jsonl}
+# BENCH_RAW keeps the raw lines where a failed run does not remove them
+RAW=${BENCH_RAW:-${RAW:-$T/raw.jsonl}}
 
 rec() {
 	local name=$1 rep=$2 kvp json

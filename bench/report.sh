@@ -96,6 +96,13 @@ fi
 	echo "load average $(m1 machine load1_start) at the start, $(m1 machine_end load1_end) at the end"
 	echo "(other engineers' builds and tests share these cores: lower bounds)."
 	echo
+	merged=$(jq -rs '[.[] | select(.merged == 1) | .name | sub("\\..*$"; "")] |
+	    unique | join(", ")' "$RAW")
+	if [ -n "$merged" ]; then
+		echo "Kinds merged from an earlier run of this bench (BENCH_MERGE, see"
+		echo "ANALYSIS below for its commit): $merged."
+		echo
+	fi
 	echo "Each figure is the median of the repetitions, [min-max] when they differ;"
 	echo "repetitions of different kinds alternate (GET, REGISTER, GET, ...; daemon,"
 	echo "myproxy-logon, daemon, ...). The test identities share ONE RSA-2048 key:"

@@ -19,7 +19,9 @@
 #             (only with BENCH_OUTAGE=1: minutes without a key pool)
 # Knobs: BENCH_QUICK=1 (small sizes, 10 s idle: a few minutes on 2 cores),
 # BENCH_1M=1 (adds the 1,000,000-job point), REPS (default 3), SIZES,
-# N_GET, N_REG, N_NEW, IDLE_SECS, BURST_N, OUTAGE_IDS.
+# N_GET, N_REG, N_NEW, IDLE_SECS, BURST_N, OUTAGE_IDS. BENCH_MERGE=FILE
+# (a results.json of an earlier run) adds its measurements of the kinds
+# this run did not measure to the report, marked in RESULTS.md.
 set -u
 PR_BUILD_DIR=$(cd "${1:-build}" && pwd)
 export PR_BUILD_DIR
@@ -120,6 +122,7 @@ sec_requests_size() {
 	fill_repo "$n"
 	start_timed
 	rec "start.$n" 1 first_answer_ms="$START_MS"
+	echo "  first answer after the start: $START_MS ms" >&2
 	pid=$DAEMON_PID
 	"$BREQ" register 1 1 "warm" "$SERVER" "$T/id/join1.proxy" > /dev/null ||
 	    die "first join"
@@ -136,6 +139,7 @@ sec_requests_size() {
 	done
 	rec "mem.$n" 1 rss_kb="$(proc_kb "$pid" VmRSS)" \
 	    hwm_kb="$(proc_kb "$pid" VmHWM)"
+	echo "  RSS $(proc_kb "$pid" VmRSS) kB, peak $(proc_kb "$pid" VmHWM) kB" >&2
 	LAST_PID=$pid
 }
 
@@ -235,6 +239,7 @@ sec_burst() {
 		burst_logon "$r"
 	done
 	daemon_stop
+	mp_stop one
 }
 
 sec_outage() {
@@ -282,6 +287,12 @@ for s in $SECTIONS; do
 	"sec_$s"
 done
 rec machine_end 1 load1_end="$(cut -d' ' -f1 /proc/loadavg)"
+if [ -n "${BENCH_MERGE:-}" ]; then
+	jq -c --slurpfile now <(jq -s 'map(.name | sub("\\..*$"; "")) | unique' "$RAW") \
+	    '.measurements[] | select((.name | sub("\\..*$"; "")) as $k |
+	    ($now[0] | index($k)) == null) | .merged = 1' "$BENCH_MERGE" >> "$RAW" ||
+	    die "BENCH_MERGE $BENCH_MERGE"
+fi
 BENCH_DISK="$(df -T "$T" | awk 'NR == 2 { print $2 " on " $1 }')" \
     "$here/report.sh" "$RAW" "$T/series" "$here" || die "report"
 ok "bench ran; see bench/RESULTS.md"
