@@ -8,7 +8,8 @@ openssl sqlite3 libmyproxy-dev myproxy myproxy-server globus-proxy-utils
 globus-gsi-cert-utils-progs voms-clients voms-dev voms-server voms-mysql-plugin
 mariadb-server mariadb-client util-linux procps psmisc valgrind jq socat
 clang libclang-rt-14-dev
-gnuplot-nox libsystemd-dev systemd debhelper dpkg-dev fakeroot lintian passwd"
+gnuplot-nox libsystemd-dev systemd debhelper dpkg-dev fakeroot lintian passwd
+prometheus"
 
 missing=""
 for p in $PKGS; do

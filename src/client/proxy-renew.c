@@ -1,7 +1,7 @@
 /*
  * proxy-renew.c: the proxy-renew command, a gLite-compatible front end to
  * proxy-renewd (start/stop/get as gLite's client, plus list, status,
- * renew-all and, when built, the one-shot renew).
+ * renew-all, metrics and the one-shot renew).
  *
  * Output contract: results on stdout (one JSON object with --json), errors
  * on stderr as "proxy-renew: <command>: <gLite text>[: <daemon message>]".
@@ -61,6 +61,7 @@ usage(FILE *f)
 	    "       proxy-renew [--socket PATH] [--json] list\n"
 	    "       proxy-renew [--socket PATH] [--json] status FILE\n"
 	    "       proxy-renew [--socket PATH] [--json] renew-all\n"
+	    "       proxy-renew [--socket PATH] [--json] metrics\n"
 	    "       proxy-renew renew -s SERVERS -f CURRENT -o OUT [options]\n"
 	    "       proxy-renew -h | --help | -v | --version\n"
 	    "Environment: PROXY_RENEWD_SOCKET (default %s<uid>), "
@@ -221,6 +222,10 @@ print_result(const struct cli *c, const struct pr_msg *resp)
 			(void)printf("%s\n", msg_get_nth(resp, PR_KEY_PROXY_NAME, i));
 	} else if (strcmp(c->command, "status") == 0) {
 		print_status(resp);
+	} else if (strcmp(c->command, "metrics") == 0) {
+		n = msg_count(resp, PR_KEY_METRICS);
+		for (i = 0; i < n; i++)
+			(void)printf("%s\n", msg_get_nth(resp, PR_KEY_METRICS, i));
 	} else if (strcmp(c->command, "start") == 0 ||
 	    strcmp(c->command, "get") == 0) {
 		path = msg_get(resp, PR_KEY_PROXY_NAME);
@@ -293,6 +298,7 @@ build_request(const struct cli *c, struct pr_msg *req, int *rc)
 		{ "list",	PR_CMD_LIST,		0, 0 },
 		{ "status",	PR_CMD_STATUS,		0, 1 },
 		{ "renew-all",	PR_CMD_RENEW_ALL,	0, 0 },
+		{ "metrics",	PR_CMD_METRICS,		0, 0 },
 	};
 	char buf[64];
 	size_t i;

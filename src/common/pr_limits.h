@@ -27,6 +27,7 @@
 #define PR_SERVER_COOLDOWN_SEC_DEFAULT	300
 #define PR_BACKOFF_MIN_SEC_DEFAULT	60
 #define PR_BACKOFF_MAX_SEC_DEFAULT	900
+#define PR_METRICS_INTERVAL_SEC_DEFAULT	30	/* --metrics-file rewrite */
 
 #define PR_REPOSITORY_DEFAULT	"/var/spool/proxy-renewd"
 #define PR_SOCKET_PREFIX	"/tmp/dgpr_renew_"	/* + uid, as gLite */

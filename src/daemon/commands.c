@@ -60,9 +60,10 @@ static const struct cmd_desc cmds[] = {
 	{ PR_CMD_LIST, "LIST", cmd_list, 0, 0 },
 	{ PR_CMD_STATUS, "STATUS", cmd_status, REQ_PROXY_NAME, 0 },
 	{ PR_CMD_RENEW_ALL, "RENEW_ALL", cmd_renew_all, 0, 0 },
+	{ PR_CMD_METRICS, "METRICS", metrics_command, 0, 0 },
 };
 #define N_CMDS	(sizeof(cmds) / sizeof(cmds[0]))
-_Static_assert(sizeof(cmds) / sizeof(cmds[0]) == 6, "one row per command");
+_Static_assert(sizeof(cmds) / sizeof(cmds[0]) == 7, "one row per command");
 
 static const struct cmd_desc *
 cmd_find(int code)
@@ -564,6 +565,8 @@ commands_submit(struct daemon *d, struct conn *c, const char *buf,
 	pr_error_clear(&err);
 	msg_init(&body);
 	rc = request_run(d, &cd, &req, &body, buf, len, &err);
+	if (c != NULL)
+		c->cmd_name = cd != NULL ? cd->name : NULL;
 	line = request_line(c, cd, &req, &body, rc);
 	if (rc == 0 && cd->is_batched) {
 		compose(0, NULL, &body, &reply, &reply_len);

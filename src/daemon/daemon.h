@@ -60,6 +60,9 @@ enum opt_id {
 	OPT_RUN_AS_ROOT,
 	OPT_ALLOW_USER,
 	OPT_ALLOW_GROUP,
+	OPT_METRICS_FILE,
+	OPT_METRICS_INTERVAL,
+	OPT_METRICS_TOTALS_ONLY,
 	OPT__COUNT
 };
 
@@ -90,6 +93,9 @@ struct options {
 	int run_as_root;	/* 0/1: root without --user is allowed */
 	char *allow_user;	/* "name|uid,..." also served; NULL none */
 	char *allow_group;	/* "name|gid,..." also served; NULL none */
+	char *metrics_file;	/* Prometheus text rewritten there; NULL none */
+	int64_t metrics_interval;	/* seconds between metrics_file writes */
+	int metrics_totals_only;	/* 0/1: no per-proxy series */
 	char *import_glite;	/* --import-glite DIR (command line only) */
 	char *config_file;	/* --config; only meaningful on the command line */
 	int check_config;	/* -n: check and exit */
@@ -129,6 +135,8 @@ struct conn {
 	struct frame_reader rd;		/* the request */
 	struct frame_writer wr;		/* the reply */
 	long long timer;		/* deadline timer id; 0 = none */
+	const char *cmd_name;		/* request's command (static), metrics */
+	int64_t req_ms;			/* loop_now_ms() when it was complete */
 };
 TAILQ_HEAD(conn_list, conn);
 
@@ -215,6 +223,7 @@ struct daemon {
 	struct access_list access;
 	struct notify notify;
 	int pid_fd;		/* --pid-file opened before the drop; -1 none */
+	struct metrics *metrics;	/* counters for metrics.c */
 };
 
 /* options.c */
@@ -324,6 +333,23 @@ void	notify_reloaded(struct daemon *d);
 void	notify_stopping(struct daemon *d);
 void	notify_renewed(struct daemon *d, int64_t when);
 void	notify_stop(struct daemon *d);
+
+/* metrics.c: Prometheus text from memory and the store. */
+void	metrics_init(struct daemon *d);
+void	metrics_free(struct daemon *d);
+void	metrics_note_request(struct daemon *d, const char *cmd, int code,
+	    int64_t dur_ms);
+int	metrics_render(struct daemon *d, char **out, size_t *len,
+	    struct pr_error *err);
+int	metrics_command(struct daemon *d, const struct pr_request *req,
+	    struct pr_msg *body, struct pr_error *err);
+long long *metrics_file_timer(struct daemon *d);
+char	**metrics_file_error(struct daemon *d);
+
+/* metrics_file.c: --metrics-file, rewritten every --metrics-interval. */
+void	metrics_file_write(struct daemon *d);
+void	metrics_file_start(struct daemon *d);
+void	metrics_file_stop(struct daemon *d);
 
 /* main.c */
 void	daemon_reload(struct daemon *d);

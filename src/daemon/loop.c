@@ -45,7 +45,14 @@ struct loop {
 	int n_timers;		/* live (not cancelled) timers */
 	long long next_id;	/* last id handed out */
 	int stop;		/* loop_stop() was called */
+	int64_t last_pass_ms;	/* end of poll() in the last pass; 0 none */
 };
+
+int64_t
+loop_last_pass_ms(const struct loop *l)
+{
+	return l->last_pass_ms;
+}
 
 int64_t
 loop_now_ms(void)
@@ -267,6 +274,7 @@ loop_run_once(struct loop *l, int64_t max_wait_ms)
 			return 0;
 		return -1;
 	}
+	l->last_pass_ms = loop_now_ms();
 	for (i = 0; i < n && ready > 0; i++) {
 		struct loop_fd *f = &l->fds[l->pfd[i].fd];
 		int ev = 0;

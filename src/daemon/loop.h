@@ -52,6 +52,9 @@ void		 loop_stop(struct loop *l);
 /* Number of live timers (tests, and checks that nothing is left armed). */
 int		 loop_timer_count(const struct loop *l);
 
+/* loop_now_ms() when the last pass woke up (heartbeat); 0 before any. */
+int64_t		 loop_last_pass_ms(const struct loop *l);
+
 /* The clock of the loop's timers: clock_mono_ms() (clock.h). */
 int64_t		 loop_now_ms(void);
 

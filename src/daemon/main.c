@@ -201,6 +201,7 @@ daemon_reload(struct daemon *d)
 		return;
 	}
 	make_absolute(&o.socket_path);
+	make_absolute(&o.metrics_file);
 	if (strcmp(o.repository, d->opts.repository) != 0)
 		log_warnx("reload: repository changes need a restart");
 	if (strcmp(o.socket_path, d->opts.socket_path) != 0)
@@ -217,6 +218,7 @@ daemon_reload(struct daemon *d)
 	options_free(&d->opts);
 	d->opts = o;
 	d->workers.max = (int)o.workers;
+	metrics_file_start(d);
 	log_info("reloaded settings%s%s", o.config_file ? " from " : "",
 	    o.config_file ? o.config_file : "");
 	notify_reloaded(d);
@@ -285,6 +287,7 @@ static void
 daemon_cleanup(struct daemon *d)
 {
 	sched_stop(d);
+	metrics_file_stop(d);
 	batch_free(d);		/* commits what waits, answers who waits */
 	notify_stop(d);
 	worker_pool_shutdown(d);
@@ -292,6 +295,7 @@ daemon_cleanup(struct daemon *d)
 	if (d->sig_fd != -1)
 		(void)close(d->sig_fd);
 	loop_free(d->loop);
+	metrics_free(d);
 	if (d->store != NULL)
 		store_close(d->store);
 	cred_memo_free(d->cred_memo);
@@ -399,6 +403,7 @@ main(int argc, char **argv)
 	make_absolute(&d.cli.config_file);
 	make_absolute(&d.cli.socket_path);
 	make_absolute(&d.cli.pid_file);
+	make_absolute(&d.cli.metrics_file);
 	if (options_load(&d.cli, &d.opts, &err) != 0)
 		usage_error(&d.cli, err.msg);
 	if (d.opts.check_config) {
@@ -409,6 +414,7 @@ main(int argc, char **argv)
 	}
 	make_absolute(&d.opts.socket_path);
 	make_absolute(&d.opts.pid_file);
+	make_absolute(&d.opts.metrics_file);
 	if (commands_self_check() != 0)
 		fatalx("internal error: inconsistent command table");
 	if (options_table_check(&err) != 0)
@@ -437,6 +443,7 @@ main(int argc, char **argv)
 	sched_recover(&d);
 	d.loop = loop_new();
 	batch_init(&d);
+	metrics_init(&d);
 	daemon_signals(&d);
 	worker_pool_init(&d);
 	sched_init(&d);
@@ -450,6 +457,8 @@ main(int argc, char **argv)
 	if (ready_fd != -1)
 		daemon_ready(ready_fd, d.opts.debug);
 	notify_ready(&d);
+	metrics_file_write(&d);
+	metrics_file_start(&d);
 	if (loop_run(d.loop) == -1)
 		log_warn("poll");
 	log_info("stopped");

@@ -108,6 +108,16 @@ const struct opt_desc opt_table[OPT__COUNT] = {
 	[OPT_ALLOW_GROUP] = { .name = "allow-group", .kind = K_STR,
 	    .off = F(allow_group), .arg = "LIST",
 	    .help = "serve members of these groups too" },
+	[OPT_METRICS_FILE] = { .name = "metrics-file", .kind = K_STR,
+	    .off = F(metrics_file), .arg = "PATH", .help = "rewrite the "
+	    "Prometheus metrics there (node_exporter textfile collector)" },
+	[OPT_METRICS_INTERVAL] = { .name = "metrics-interval", .kind = K_NUM,
+	    .off = F(metrics_interval), .min = 1, .max = DAY,
+	    .def = PR_METRICS_INTERVAL_SEC_DEFAULT, .arg = "SECS",
+	    .help = "how often --metrics-file is rewritten" },
+	[OPT_METRICS_TOTALS_ONLY] = { .name = "metrics-totals-only",
+	    .kind = K_FLAG, .off = F(metrics_totals_only), .max = 1,
+	    .help = "metrics without per-proxy series (very large sites)" },
 };
 
 /* Command-line-only options; their values lie outside the settings'. */

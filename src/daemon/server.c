@@ -423,8 +423,9 @@ conn_refuse(struct conn *c, int code, const char *why)
 static void
 conn_reply_later(struct conn *c, int code, char *out, size_t len, void *arg)
 {
-	(void)code;
 	(void)arg;
+	metrics_note_request(c->d, c->cmd_name, code,
+	    loop_now_ms() - c->req_ms);
 	conn_queue(c, out, len);
 	if (c->state == CONN_CLOSING)
 		conn_free(c);
@@ -435,13 +436,16 @@ conn_request(struct conn *c)
 {
 	char *in, *out = NULL;
 	size_t in_len, len = 0;
-	int deferred;
+	int deferred, rc;
 
 	in = frame_reader_take(&c->rd, &in_len);
-	(void)commands_submit(c->d, c, in, in_len, &out, &len,
+	c->req_ms = loop_now_ms();
+	rc = commands_submit(c->d, c, in, in_len, &out, &len,
 	    conn_reply_later, NULL, &deferred);
 	free(in);
 	if (!deferred) {
+		metrics_note_request(c->d, c->cmd_name, rc,
+		    loop_now_ms() - c->req_ms);
 		conn_queue(c, out, len);
 		return;
 	}

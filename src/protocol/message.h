@@ -41,6 +41,7 @@
 #define PR_KEY_LAST_RESULT	"Last_result"	/* code of that attempt */
 #define PR_KEY_LAST_ERROR	"Last_error"	/* its message; may be empty */
 #define PR_KEY_FAILURES		"Failures"	/* failed attempts in a row */
+#define PR_KEY_METRICS		"Metrics"	/* METRICS: one text line each */
 #define PR_KEY_FAILURE_CLASS	"Failure_class"	/* of the last attempt; "" ok */
 
 enum pr_command {
@@ -51,6 +52,7 @@ enum pr_command {
 	PR_CMD_LIST = 4,
 	PR_CMD_STATUS = 5,
 	PR_CMD_RENEW_ALL = 7,	/* ours: renew every proxy now (as SIGUSR1) */
+	PR_CMD_METRICS = 8,	/* ours: Prometheus text, one Metrics= a line */
 	/* 6 was gLite's internal UPDATE_DB: never accepted */
 };
 

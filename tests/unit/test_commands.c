@@ -84,6 +84,7 @@ setup(void **state)
 		fail_msg("store_open: %s", err.msg);
 	D.loop = loop_new();
 	batch_init(&D);
+	metrics_init(&D);
 	worker_pool_init(&D);
 	sched_init(&D);
 	msg_init(&resp);
@@ -99,6 +100,7 @@ teardown(void **state)
 	msg_free(&resp);
 	sched_stop(&D);
 	batch_free(&D);
+	metrics_free(&D);
 	store_close(D.store);
 	close(D.repo_fd);
 	loop_free(D.loop);
@@ -539,6 +541,71 @@ test_write_failure_leaves_nothing(void **state)
 	assert_int_equal(reg(p, "j1", NULL), 0);
 }
 
+/* The METRICS line carrying name (a whole sample name with labels). */
+static const char *
+metrics_line(const char *name)
+{
+	size_t i, n = msg_count(&resp, PR_KEY_METRICS), len = strlen(name);
+	const char *v;
+
+	for (i = 0; i < n; i++) {
+		v = msg_get_nth(&resp, PR_KEY_METRICS, i);
+		if (strncmp(v, name, len) == 0 && v[len] == ' ')
+			return v + len + 1;
+	}
+	return NULL;
+}
+
+/* METRICS: totals, per-proxy series, request counters and histogram. */
+static void
+test_metrics(void **state)
+{
+	char name[256], *file;
+	const char *v;
+
+	(void)state;
+	assert_int_equal(reg(proxy_file("p.pem", &alice, now + 7200), "job1",
+	    NULL), 0);
+	file = resp_name();
+	metrics_note_request(&D, "GET", 0, 3);
+	metrics_note_request(&D, "GET", 0, 3);
+	metrics_note_request(&D, "GET", PR_ERR_NOT_REGISTERED, 2000);
+	assert_int_equal(request("Command=8\n"), 0);
+	assert_string_equal(msg_get(&resp, PR_KEY_METRICS),
+	    "# HELP proxy_renewd_build_info The daemon's version.");
+	assert_string_equal(metrics_line("proxy_renewd_proxies{state=\"pending\"}"),
+	    "1");
+	assert_string_equal(metrics_line("proxy_renewd_jobs{state=\"pending\"}"),
+	    "1");
+	assert_string_equal(metrics_line("proxy_renewd_proxies{state=\"ok\"}"),
+	    "0");
+	snprintf(name, sizeof(name), "proxy_renewd_proxy_not_after_timestamp_"
+	    "seconds{file=\"%s\"}", strrchr(file, '/') + 1);
+	assert_non_null(v = metrics_line(name));
+	assert_int_equal(atoll(v), now + 7200);
+	assert_string_equal(metrics_line("proxy_renewd_requests_total{command="
+	    "\"GET\",code=\"0\"}"), "2");
+	assert_string_equal(metrics_line("proxy_renewd_requests_total{command="
+	    "\"GET\",code=\"1908\"}"), "1");
+	/* 3 ms: first in le=0.005; 2 s: only from le=5 on (cumulative) */
+	assert_string_equal(metrics_line("proxy_renewd_request_duration_"
+	    "seconds_bucket{command=\"GET\",le=\"0.0025\"}"), "0");
+	assert_string_equal(metrics_line("proxy_renewd_request_duration_"
+	    "seconds_bucket{command=\"GET\",le=\"0.005\"}"), "2");
+	assert_string_equal(metrics_line("proxy_renewd_request_duration_"
+	    "seconds_bucket{command=\"GET\",le=\"1\"}"), "2");
+	assert_string_equal(metrics_line("proxy_renewd_request_duration_"
+	    "seconds_bucket{command=\"GET\",le=\"5\"}"), "3");
+	assert_string_equal(metrics_line("proxy_renewd_request_duration_"
+	    "seconds_bucket{command=\"GET\",le=\"+Inf\"}"), "3");
+	/* totals only: no per-proxy series */
+	D.opts.metrics_totals_only = 1;
+	assert_int_equal(request("Command=8\n"), 0);
+	assert_null(metrics_line(name));
+	assert_non_null(metrics_line("proxy_renewd_proxies{state=\"pending\"}"));
+	free(file);
+}
+
 int
 main(void)
 {
@@ -555,6 +622,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_expiry_by_timer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover_missing_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_failure_leaves_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -1,0 +1,403 @@
+/*
+ * metrics.c: what the daemon knows, in the Prometheus text exposition
+ * format (version 0.0.4): the request counters it keeps in memory, and
+ * the proxies' state read from the store. Served by the METRICS request
+ * (proxy-renew metrics) and written to --metrics-file (metrics_file.c).
+ *
+ * Rules:
+ *  (1) Rendering reads memory and the store only (one indexed walk of the
+ *      proxy table, as LIST): no network, no child, no wait.
+ *  (2) Every family is written with its HELP and TYPE lines, and every
+ *      label value is escaped; promtool check metrics accepts the output
+ *      (test 121).
+ *  (3) Per-proxy series (label file = the repository file name) can be
+ *      turned off (--metrics-totals-only) for very large sites.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon.h"
+#include "failure_class.h"
+#include "log.h"
+#include "loop.h"
+#include "message.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define METRICS_REQ_SERIES_MAX	64	/* (command, code) pairs kept */
+#define METRICS_CMDS_MAX	16	/* commands with a latency histogram */
+#define METRICS_CMD_NAME_MAX	16
+#define PFX			"proxy_renewd_"
+
+/* Request latency buckets, seconds (upper bounds; +Inf is implicit). */
+static const double latency_le[] = {
+	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5
+};
+#define N_LE	(sizeof(latency_le) / sizeof(latency_le[0]))
+
+struct req_count {
+	char cmd[METRICS_CMD_NAME_MAX];	/* REGISTER, ..., "unknown" */
+	int code;			/* response code */
+	uint64_t n;
+};
+
+struct req_hist {
+	char cmd[METRICS_CMD_NAME_MAX];
+	uint64_t bucket[N_LE];		/* not cumulative; summed at render */
+	uint64_t count;
+	double sum_sec;
+};
+
+struct metrics {
+	int64_t start_time;		/* Unix seconds */
+	struct req_count req[METRICS_REQ_SERIES_MAX];
+	size_t n_req;
+	unsigned long dropped;		/* requests beyond the series cap */
+	struct req_hist hist[METRICS_CMDS_MAX];
+	size_t n_hist;
+	long long file_timer;		/* metrics_file.c; 0 none */
+	char *file_error;		/* last --metrics-file failure logged */
+};
+
+void
+metrics_init(struct daemon *d)
+{
+	d->metrics = xcalloc(1, sizeof(*d->metrics));
+	d->metrics->start_time = (int64_t)time(NULL);
+}
+
+void
+metrics_free(struct daemon *d)
+{
+	if (d->metrics == NULL)
+		return;
+	free(d->metrics->file_error);
+	free(d->metrics);
+	d->metrics = NULL;
+}
+
+long long *
+metrics_file_timer(struct daemon *d)
+{
+	return &d->metrics->file_timer;
+}
+
+char **
+metrics_file_error(struct daemon *d)
+{
+	return &d->metrics->file_error;
+}
+
+static struct req_hist *
+hist_of(struct metrics *m, const char *cmd)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_hist; i++)
+		if (strcmp(m->hist[i].cmd, cmd) == 0)
+			return &m->hist[i];
+	if (m->n_hist == METRICS_CMDS_MAX)
+		return NULL;
+	(void)snprintf(m->hist[m->n_hist].cmd, METRICS_CMD_NAME_MAX, "%s", cmd);
+	return &m->hist[m->n_hist++];
+}
+
+void
+metrics_note_request(struct daemon *d, const char *cmd, int code,
+    int64_t dur_ms)
+{
+	struct metrics *m = d->metrics;
+	struct req_hist *h;
+	double sec = dur_ms > 0 ? (double)dur_ms / 1000.0 : 0.0;
+	size_t i;
+
+	if (m == NULL)
+		return;
+	if (cmd == NULL)
+		cmd = "unknown";
+	for (i = 0; i < m->n_req; i++)
+		if (m->req[i].code == code && strcmp(m->req[i].cmd, cmd) == 0)
+			break;
+	if (i == m->n_req && m->n_req < METRICS_REQ_SERIES_MAX) {
+		(void)snprintf(m->req[i].cmd, METRICS_CMD_NAME_MAX, "%s", cmd);
+		m->req[i].code = code;
+		m->n_req++;
+	}
+	if (i < m->n_req)
+		m->req[i].n++;
+	else
+		m->dropped++;
+	if ((h = hist_of(m, cmd)) == NULL)
+		return;
+	for (i = 0; i < N_LE && sec > latency_le[i]; i++)
+		;
+	if (i < N_LE)
+		h->bucket[i]++;
+	h->count++;
+	h->sum_sec += sec;
+}
+
+/* ---- rendering */
+
+static void
+family(FILE *f, const char *name, const char *type, const char *help)
+{
+	(void)fprintf(f, "# HELP " PFX "%s %s\n# TYPE " PFX "%s %s\n", name,
+	    help, name, type);
+}
+
+/* A label value with \\, \" and \n escaped (rule 2). */
+static void
+label_value(FILE *f, const char *v)
+{
+	for (; *v != '\0'; v++) {
+		if (*v == '\\' || *v == '"')
+			(void)fprintf(f, "\\%c", *v);
+		else if (*v == '\n')
+			(void)fputs("\\n", f);
+		else
+			(void)fputc(*v, f);
+	}
+}
+
+enum proxy_state { PS_PENDING, PS_OK, PS_FAILING, PS__COUNT };
+static const char *const state_names[PS__COUNT] = { "pending", "ok",
+    "failing" };
+
+struct totals {
+	int64_t now;
+	int64_t proxies[PS__COUNT];
+	int64_t jobs[PS__COUNT];
+	int64_t failing[FCLASS__COUNT];	/* by class */
+	int64_t waiting;		/* due, no worker yet */
+};
+
+static enum proxy_state
+state_of(const struct store_proxy *p)
+{
+	if (p->last_attempt == 0)
+		return PS_PENDING;
+	return p->last_result == 0 ? PS_OK : PS_FAILING;
+}
+
+static int
+count_one(const struct store_proxy *p, void *arg)
+{
+	struct totals *t = arg;
+	enum proxy_state s = state_of(p);
+
+	t->proxies[s]++;
+	t->jobs[s] += p->n_jobs;
+	if (s == PS_FAILING)
+		t->failing[fclass_classify(p->last_result, p->last_error,
+		    NULL)]++;
+	if (p->next_renewal > 0 && p->next_renewal <= t->now)
+		t->waiting++;
+	return 0;
+}
+
+/* The per-proxy families, one walk each (rule 3 turns them off). */
+struct per_proxy {
+	FILE *f;
+	int field;
+};
+
+enum { PP_NOT_AFTER, PP_NEXT, PP_SUCCESS, PP_FAILURES, PP_JOBS, PP__COUNT };
+
+static const struct {
+	const char *name, *help;
+} pp_families[PP__COUNT] = {
+	[PP_NOT_AFTER] = { "proxy_not_after_timestamp_seconds",
+	    "Earliest expiry of the stored proxy (X.509 and VOMS ACs)." },
+	[PP_NEXT] = { "proxy_next_renewal_timestamp_seconds",
+	    "When the next renewal attempt is due (0: none scheduled)." },
+	[PP_SUCCESS] = { "proxy_last_success_timestamp_seconds",
+	    "When the stored proxy was obtained (registered or renewed)." },
+	[PP_FAILURES] = { "proxy_consecutive_failures",
+	    "Failed renewal attempts in a row." },
+	[PP_JOBS] = { "proxy_jobs", "Jobs registered on the proxy." },
+};
+
+static int
+proxy_line(const struct store_proxy *p, void *arg)
+{
+	struct per_proxy *pp = arg;
+	int64_t v = 0;
+
+	switch (pp->field) {
+	case PP_NOT_AFTER: v = p->not_after; break;
+	case PP_NEXT: v = p->next_renewal; break;
+	case PP_SUCCESS: v = p->obtained; break;
+	case PP_FAILURES: v = p->failures; break;
+	case PP_JOBS: v = p->n_jobs; break;
+	}
+	(void)fprintf(pp->f, PFX "%s{file=\"", pp_families[pp->field].name);
+	label_value(pp->f, p->file);
+	(void)fprintf(pp->f, "\"} %lld\n", (long long)v);
+	return 0;
+}
+
+static int
+render_proxies(struct daemon *d, FILE *f, struct pr_error *err)
+{
+	struct per_proxy pp = { f, 0 };
+	int rc;
+
+	for (pp.field = 0; pp.field < PP__COUNT; pp.field++) {
+		family(f, pp_families[pp.field].name, "gauge",
+		    pp_families[pp.field].help);
+		if ((rc = store_foreach_proxy(d->store, proxy_line, &pp,
+		    err)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void
+render_totals(const struct daemon *d, const struct totals *t, FILE *f)
+{
+	int i;
+
+	family(f, "proxies", "gauge", "Stored proxies by the state of their "
+	    "last renewal attempt (pending: none yet).");
+	for (i = 0; i < PS__COUNT; i++)
+		(void)fprintf(f, PFX "proxies{state=\"%s\"} %lld\n",
+		    state_names[i], (long long)t->proxies[i]);
+	family(f, "jobs", "gauge", "Registered jobs by the state of their "
+	    "proxy.");
+	for (i = 0; i < PS__COUNT; i++)
+		(void)fprintf(f, PFX "jobs{state=\"%s\"} %lld\n",
+		    state_names[i], (long long)t->jobs[i]);
+	family(f, "failing_proxies", "gauge", "Proxies whose last renewal "
+	    "failed, by failure class.");
+	for (i = FCLASS_TRANSIENT; i < FCLASS__COUNT; i++)
+		(void)fprintf(f, PFX "failing_proxies{class=\"%s\"} %lld\n",
+		    fclass_name((enum fclass)i), (long long)t->failing[i]);
+	family(f, "renewals_waiting", "gauge", "Renewals due but not started "
+	    "(no worker free yet).");
+	(void)fprintf(f, PFX "renewals_waiting %lld\n", (long long)t->waiting);
+	family(f, "workers_busy", "gauge", "Renewal workers running.");
+	(void)fprintf(f, PFX "workers_busy %d\n", d->workers.n_running);
+	family(f, "workers_max", "gauge", "Renewal workers allowed at once.");
+	(void)fprintf(f, PFX "workers_max %lld\n", (long long)d->opts.workers);
+	family(f, "renewal_enabled", "gauge", "1 when a usable service "
+	    "credential was found at start-up.");
+	(void)fprintf(f, PFX "renewal_enabled %d\n", d->workers.enabled ? 1 : 0);
+}
+
+static void
+render_requests(const struct metrics *m, FILE *f)
+{
+	uint64_t cum;
+	size_t i, j;
+
+	family(f, "requests_total", "counter", "Requests answered, by command "
+	    "and response code.");
+	for (i = 0; i < m->n_req; i++)
+		(void)fprintf(f, PFX "requests_total{command=\"%s\",code=\"%d\"} "
+		    "%llu\n", m->req[i].cmd, m->req[i].code,
+		    (unsigned long long)m->req[i].n);
+	family(f, "requests_uncounted_total", "counter", "Requests beyond the "
+	    "kept (command, code) series.");
+	(void)fprintf(f, PFX "requests_uncounted_total %lu\n", m->dropped);
+	family(f, "request_duration_seconds", "histogram", "Time from a "
+	    "complete request to its answer being queued (a REGISTER waits "
+	    "for its group commit).");
+	for (i = 0; i < m->n_hist; i++) {
+		const struct req_hist *h = &m->hist[i];
+
+		for (j = 0, cum = 0; j < N_LE; j++) {
+			cum += h->bucket[j];
+			(void)fprintf(f, PFX "request_duration_seconds_bucket{"
+			    "command=\"%s\",le=\"%g\"} %llu\n", h->cmd,
+			    latency_le[j], (unsigned long long)cum);
+		}
+		(void)fprintf(f, PFX "request_duration_seconds_bucket{command="
+		    "\"%s\",le=\"+Inf\"} %llu\n", h->cmd,
+		    (unsigned long long)h->count);
+		(void)fprintf(f, PFX "request_duration_seconds_sum{command="
+		    "\"%s\"} %.6f\n", h->cmd, h->sum_sec);
+		(void)fprintf(f, PFX "request_duration_seconds_count{command="
+		    "\"%s\"} %llu\n", h->cmd, (unsigned long long)h->count);
+	}
+}
+
+/* Wall time of the loop's last pass: now minus how long ago it was. */
+static double
+heartbeat(const struct daemon *d, const struct timespec *now)
+{
+	int64_t last = loop_last_pass_ms(d->loop);
+	double t = (double)now->tv_sec + (double)now->tv_nsec / 1e9;
+
+	if (last == 0)
+		return t;
+	return t - (double)(loop_now_ms() - last) / 1000.0;
+}
+
+int
+metrics_render(struct daemon *d, char **out, size_t *len,
+    struct pr_error *err)
+{
+	struct totals t;
+	struct timespec now;
+	FILE *f;
+	int rc;
+
+	*out = NULL;
+	*len = 0;
+	(void)clock_gettime(CLOCK_REALTIME, &now);
+	memset(&t, 0, sizeof(t));
+	t.now = (int64_t)now.tv_sec;
+	if ((f = open_memstream(out, len)) == NULL)
+		fatal("open_memstream");
+	family(f, "build_info", "gauge", "The daemon's version.");
+	(void)fprintf(f, PFX "build_info{version=\"%s\"} 1\n", PR_VERSION);
+	family(f, "start_time_seconds", "gauge", "When the daemon started "
+	    "(Unix time).");
+	(void)fprintf(f, PFX "start_time_seconds %lld\n",
+	    (long long)d->metrics->start_time);
+	family(f, "heartbeat_timestamp_seconds", "gauge", "When the event "
+	    "loop last woke up (Unix time).");
+	(void)fprintf(f, PFX "heartbeat_timestamp_seconds %.3f\n",
+	    heartbeat(d, &now));
+	rc = store_foreach_proxy(d->store, count_one, &t, err);
+	if (rc == 0)
+		render_totals(d, &t, f);
+	if (rc == 0 && !d->opts.metrics_totals_only)
+		rc = render_proxies(d, f, err);
+	render_requests(d->metrics, f);
+	if (fclose(f) != 0)
+		fatal("metrics: fclose");
+	if (rc != 0) {
+		free(*out);
+		*out = NULL;
+		*len = 0;
+	}
+	return rc;
+}
+
+/* METRICS: one Metrics= value per line of the exposition text. */
+int
+metrics_command(struct daemon *d, const struct pr_request *req,
+    struct pr_msg *body, struct pr_error *err)
+{
+	char *text, *line, *nl;
+	size_t len;
+	int rc;
+
+	(void)req;
+	if ((rc = metrics_render(d, &text, &len, err)) != 0)
+		return rc;
+	for (line = text; *line != '\0'; line = nl + 1) {
+		if ((nl = strchr(line, '\n')) == NULL)
+			break;
+		*nl = '\0';
+		if (msg_add(body, PR_KEY_METRICS, line) != 0)
+			fatalx("msg_add %s failed", PR_KEY_METRICS);
+	}
+	free(text);
+	return 0;
+}
