@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../../include/glite/security/proxyrenewal/renewal.h"
+#include "cli_monitor.h"
 #include "cli_renew.h"
 #include "client.h"
 #include "json.h"
@@ -59,7 +60,10 @@ usage(FILE *f)
 	    "       proxy-renew [--socket PATH] [--json] -j jobid [-f file] stop\n"
 	    "       proxy-renew [--socket PATH] [--json] -j jobid get\n"
 	    "       proxy-renew [--socket PATH] [--json] list\n"
-	    "       proxy-renew [--socket PATH] [--json] status FILE\n"
+	    "       proxy-renew [--socket PATH] [--json] status [FILE]\n"
+	    "       proxy-renew [--socket PATH] check [--critical-left SECS] "
+	    "[--stale SECS]\n"
+	    "                   [--warn-failures N] [--timeout SECS]\n"
 	    "       proxy-renew [--socket PATH] [--json] renew-all\n"
 	    "       proxy-renew [--socket PATH] [--json] metrics\n"
 	    "       proxy-renew renew -s SERVERS -f CURRENT -o OUT [options]\n"
@@ -296,7 +300,7 @@ build_request(const struct cli *c, struct pr_msg *req, int *rc)
 		{ "stop",	PR_CMD_UNREGISTER,	1, 0 },
 		{ "get",	PR_CMD_GET,		1, 0 },
 		{ "list",	PR_CMD_LIST,		0, 0 },
-		{ "status",	PR_CMD_STATUS,		0, 1 },
+		{ "status",	PR_CMD_STATUS,		0, 1 },	/* 0: cli_monitor */
 		{ "renew-all",	PR_CMD_RENEW_ALL,	0, 0 },
 		{ "metrics",	PR_CMD_METRICS,		0, 0 },
 	};
@@ -410,6 +414,9 @@ main(int argc, char **argv)
 			if (c.command == NULL && strcmp(optarg, "renew") == 0)
 				return cli_renew(argc - optind + 1,
 				    argv + optind - 1);
+			if (c.command == NULL && strcmp(optarg, "check") == 0)
+				return cli_check(argc - optind + 1,
+				    argv + optind - 1, c.socket_path);
 			if (add_positional(&c, optarg) != 0)
 				return usage_error("too many arguments%s", "");
 			break;
@@ -454,5 +461,7 @@ main(int argc, char **argv)
 			return usage_error("too many arguments%s", "");
 	if (c.command == NULL)
 		return usage_error("no command given%s", "");
+	if (strcmp(c.command, "status") == 0 && c.n_args == 0)
+		return cli_status_all(c.socket_path, c.json);
 	return run(&c);
 }

@@ -23,7 +23,6 @@
 
 #include "cred.h"
 #include "daemon.h"
-#include "failure_class.h"
 #include "fault.h"
 #include "pr_limits.h"
 #include "log.h"
@@ -49,7 +48,7 @@ struct cmd_desc {
 	int is_batched;		/* success waits for the group commit */
 };
 
-static cmd_fn cmd_register, cmd_unregister, cmd_get, cmd_list, cmd_status,
+static cmd_fn cmd_register, cmd_unregister, cmd_get, cmd_list,
     cmd_renew_all;
 
 static const struct cmd_desc cmds[] = {
@@ -58,12 +57,13 @@ static const struct cmd_desc cmds[] = {
 	{ PR_CMD_UNREGISTER, "UNREGISTER", cmd_unregister, REQ_JOBID, 0 },
 	{ PR_CMD_GET, "GET", cmd_get, REQ_JOBID, 0 },
 	{ PR_CMD_LIST, "LIST", cmd_list, 0, 0 },
-	{ PR_CMD_STATUS, "STATUS", cmd_status, REQ_PROXY_NAME, 0 },
+	{ PR_CMD_STATUS, "STATUS", status_command, REQ_PROXY_NAME, 0 },
 	{ PR_CMD_RENEW_ALL, "RENEW_ALL", cmd_renew_all, 0, 0 },
 	{ PR_CMD_METRICS, "METRICS", metrics_command, 0, 0 },
+	{ PR_CMD_STATUS_ALL, "STATUS_ALL", status_all_command, 0, 0 },
 };
 #define N_CMDS	(sizeof(cmds) / sizeof(cmds[0]))
-_Static_assert(sizeof(cmds) / sizeof(cmds[0]) == 7, "one row per command");
+_Static_assert(sizeof(cmds) / sizeof(cmds[0]) == 8, "one row per command");
 
 static const struct cmd_desc *
 cmd_find(int code)
@@ -93,7 +93,7 @@ commands_self_check(void)
 }
 
 /* Add key=value, turning control characters into '?' (one-line values). */
-static void
+void
 body_add(struct pr_msg *m, const char *key, const char *value)
 {
 	char *v = xstrdup(value ? value : "");
@@ -107,7 +107,7 @@ body_add(struct pr_msg *m, const char *key, const char *value)
 	free(v);
 }
 
-static void
+void
 body_add_int(struct pr_msg *m, const char *key, int64_t value)
 {
 	if (msg_add_int(m, key, value) != 0)
@@ -124,7 +124,7 @@ repo_abs(const struct daemon *d, const char *file)
  * The stored file name a client's Proxy_name denotes: "<repo>/<name>" or a
  * bare "<name>"; NULL when it cannot be a repository file.
  */
-static const char *
+const char *
 repo_file_of(const struct daemon *d, const char *proxy_name)
 {
 	size_t n = strlen(d->repo_path);
@@ -135,7 +135,7 @@ repo_file_of(const struct daemon *d, const char *proxy_name)
 	return repo_name_ok(name) ? name : NULL;
 }
 
-static void
+void
 body_add_proxy(const struct daemon *d, struct pr_msg *body,
     const struct store_proxy *p)
 {
@@ -384,44 +384,6 @@ cmd_list(struct daemon *d, const struct pr_request *req, struct pr_msg *body,
 
 	(void)req;
 	return store_foreach_proxy(d->store, list_one, &la, err);
-}
-
-static int
-cmd_status(struct daemon *d, const struct pr_request *req,
-    struct pr_msg *body, struct pr_error *err)
-{
-	struct store_proxy p;
-	const char *name, *f, *nl;
-	int rc;
-
-	memset(&p, 0, sizeof(p));
-	if ((name = repo_file_of(d, req->proxy_name)) == NULL)
-		return pr_error_set(err, PR_ERR_NOT_REGISTERED, "Proxy_name is "
-		    "not a file of the repository %s", d->repo_path);
-	if ((rc = store_get_proxy_by_file(d->store, name, &p, err)) != 0)
-		goto out;
-	body_add_proxy(d, body, &p);
-	body_add(body, PR_KEY_IDENTITY, p.identity);
-	for (f = p.fqans; f != NULL && *f != '\0'; f = nl ? nl + 1 : NULL) {
-		char *one;
-
-		nl = strchr(f, '\n');
-		one = nl ? xstrndup(f, nl - f) : xstrdup(f);
-		if (*one != '\0')
-			body_add(body, PR_KEY_FQAN, one);
-		free(one);
-	}
-	body_add_int(body, PR_KEY_UNIQUE, p.is_unique ? 1 : 0);
-	body_add_int(body, PR_KEY_JOBS, p.n_jobs);
-	body_add_int(body, PR_KEY_LAST_ATTEMPT, p.last_attempt);
-	body_add_int(body, PR_KEY_LAST_RESULT, p.last_result);
-	body_add(body, PR_KEY_LAST_ERROR, p.last_error);
-	body_add_int(body, PR_KEY_FAILURES, p.failures);
-	body_add(body, PR_KEY_FAILURE_CLASS, fclass_name(fclass_classify(
-	    p.last_result, p.last_error, NULL)));
-out:
-	store_proxy_free(&p);
-	return rc;
 }
 
 static int

@@ -287,6 +287,21 @@ int	commands_handle(struct daemon *d, struct conn *c, const char *buf,
 void	commands_error_reply(int code, const char *message, char **out,
 	    size_t *out_len);
 int	commands_self_check(void);
+/* Reply bodies (one-line values; fatal only on an impossible key). */
+void	body_add(struct pr_msg *m, const char *key, const char *value);
+void	body_add_int(struct pr_msg *m, const char *key, int64_t value);
+/* Proxy_name (absolute), Start_time, End_time, Renewal_time, servers. */
+struct store_proxy;
+void	body_add_proxy(const struct daemon *d, struct pr_msg *body,
+	    const struct store_proxy *p);
+/* The stored file name a client's Proxy_name denotes, or NULL. */
+const char *repo_file_of(const struct daemon *d, const char *proxy_name);
+
+/* status.c: STATUS and STATUS_ALL. */
+int	status_command(struct daemon *d, const struct pr_request *req,
+	    struct pr_msg *body, struct pr_error *err);
+int	status_all_command(struct daemon *d, const struct pr_request *req,
+	    struct pr_msg *body, struct pr_error *err);
 
 /* sched.c */
 void	sched_init(struct daemon *d);

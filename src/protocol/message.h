@@ -41,6 +41,8 @@
 #define PR_KEY_LAST_RESULT	"Last_result"	/* code of that attempt */
 #define PR_KEY_LAST_ERROR	"Last_error"	/* its message; may be empty */
 #define PR_KEY_FAILURES		"Failures"	/* failed attempts in a row */
+#define PR_KEY_NOW		"Now"		/* STATUS_ALL: daemon's Unix time */
+#define PR_KEY_OMITTED		"Omitted"	/* STATUS_ALL: records left out */
 #define PR_KEY_METRICS		"Metrics"	/* METRICS: one text line each */
 #define PR_KEY_FAILURE_CLASS	"Failure_class"	/* of the last attempt; "" ok */
 
@@ -53,6 +55,7 @@ enum pr_command {
 	PR_CMD_STATUS = 5,
 	PR_CMD_RENEW_ALL = 7,	/* ours: renew every proxy now (as SIGUSR1) */
 	PR_CMD_METRICS = 8,	/* ours: Prometheus text, one Metrics= a line */
+	PR_CMD_STATUS_ALL = 9,	/* ours: STATUS of every stored record */
 	/* 6 was gLite's internal UPDATE_DB: never accepted */
 };
 

@@ -30,6 +30,7 @@
 #include "client/json.c"
 #include "client/renew_oneshot.c"
 #include "client/cli_renew.c"
+#include "client/cli_monitor.c"
 #define main proxy_renew_main
 #include "client/proxy-renew.c"
 #undef main
@@ -716,7 +717,7 @@ test_cli_usage_errors(void **state)
 	run_cli(&o, "start", NULL);		/* no -j */
 	assert_int_equal(o.status, 2);
 	assert_non_null(strstr(o.err, "start needs -j jobid"));
-	run_cli(&o, "status", NULL);
+	run_cli(&o, "status", "a", "b", NULL);
 	assert_int_equal(o.status, 2);
 	run_cli(&o, "list", "extra", NULL);
 	assert_int_equal(o.status, 2);
@@ -734,6 +735,121 @@ test_cli_usage_errors(void **state)
 	run_cli(&o, "-v", NULL);
 	assert_int_equal(o.status, 0);
 	assert_string_equal(o.out, "proxy-renew " PR_VERSION "\n");
+}
+
+/* One STATUS_ALL record: end and next relative to NOW_T. */
+#define NOW_T	2000000000LL
+#define REC(file, id, end, next, attempt, result, fails, cls) \
+	"Proxy_name=/r/" file "\nStart_time=1999990000\nEnd_time=" end \
+	"\nRenewal_time=" next "\nMyproxy_server=mp:7512\nIdentity=" id \
+	"\nUnique=0\nJobs=2\nLast_attempt=" attempt "\nLast_result=" result \
+	"\nLast_error=x\nFailures=" fails "\nFailure_class=" cls "\n"
+
+/* status without argument: STATUS_ALL, failing first, then by end. */
+static void
+test_cli_status_all(void **state)
+{
+	struct cli_out o;
+	struct fake f;
+	char *line, *save = NULL;
+	int n = 0;
+
+	(void)state;
+	fake_start(&f, FAKE_REPLY, OK_REPLY
+	    REC("ok.0", "/C=XX/O=Test/CN=ok", "2000007200", "2000003600",
+	    "1999999000", "0", "0", "")
+	    REC("late.0", "/C=XX/O=Test/OU=A very long unit name/CN=late",
+	    "2000090000", "2000000060", "1999999990", "1907", "4",
+	    "needs-user-action")
+	    REC("soon.0", "/C=XX/O=Test/CN=soon", "2000001800", "1999999000",
+	    "1999999990", "1902", "1", "transient")
+	    "Now=2000000000\nOmitted=0\n");
+	run_cli(&o, "status", NULL);
+	fake_stop(&f);
+	assert_int_equal(o.status, 0);
+	assert_non_null(strstr(f.req, "Command=9\n"));
+	for (line = strtok_r(o.out, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save), n++) {
+		assert_true(strlen(line) <= 80);
+		if (n == 1)
+			assert_string_equal(line, "/C=XX/O=Test/CN=soon"
+			    "            2 30m       due       1902   transient");
+		if (n == 2)
+			assert_string_equal(line, "...y long unit name/CN=late"
+			    "     2 1d01h     1m        1907   "
+			    "needs-user-action");
+		if (n == 3)
+			assert_non_null(strstr(line, "2 2h00m     1h00m     ok"));
+	}
+	assert_int_equal(n, 4);
+	fake_start(&f, FAKE_REPLY, OK_REPLY REC("ok.0", "/CN=ok",
+	    "2000007200", "2000003600", "0", "0", "0", "")
+	    "Now=2000000000\nOmitted=0\n");
+	run_cli(&o, "--json", "status", NULL);
+	fake_stop(&f);
+	assert_int_equal(o.status, 0);
+	assert_non_null(strstr(o.out, "\"count\":1,\"omitted\":0,\"proxies\":"
+	    "[{\"proxy_name\":\"/r/ok.0\",\"identity\":\"/CN=ok\",\"jobs\":2,"));
+}
+
+/* check: the exit code and status line of each verdict. */
+static void
+check_case(const char *reply, int expect, const char *text)
+{
+	struct cli_out o;
+	struct fake f;
+
+	fake_start(&f, FAKE_REPLY, reply);
+	run_cli(&o, "check", "--critical-left", "3600", NULL);
+	fake_stop(&f);
+	assert_int_equal(o.status, expect);
+	if (strstr(o.out, text) == NULL)
+		fail_msg("check: '%s' not in '%s'", text, o.out);
+	assert_non_null(strstr(o.out, " | proxies="));
+}
+
+static void
+test_cli_check(void **state)
+{
+	struct cli_out o;
+
+	(void)state;
+	check_case(OK_REPLY REC("ok.0", "/CN=ok", "2000007200", "2000003600",
+	    "1999999000", "0", "0", "") "Now=2000000000\nOmitted=0\n", 0,
+	    "PROXY-RENEWD OK - 1 proxies, 2 jobs, 0 failing");
+	/* transient, twice: not yet a warning (--warn-failures 3) */
+	check_case(OK_REPLY REC("t.0", "/CN=t", "2000090000", "2000000060",
+	    "1999999990", "1902", "2", "transient")
+	    "Now=2000000000\nOmitted=0\n", 0, "PROXY-RENEWD OK");
+	check_case(OK_REPLY REC("t.0", "/CN=t", "2000090000", "2000000060",
+	    "1999999990", "1902", "3", "transient")
+	    "Now=2000000000\nOmitted=0\n", 1, "failing renewals");
+	check_case(OK_REPLY REC("u.0", "/CN=u", "2000090000", "2000000060",
+	    "1999999990", "1907", "1", "needs-user-action")
+	    "Now=2000000000\nOmitted=0\n", 1,
+	    "PROXY-RENEWD WARNING - 1 proxies, 2 jobs, 1 failing, 0 critical, "
+	    "1 warning; /CN=u (u.0): needs-user-action");
+	check_case(OK_REPLY REC("c.0", "/CN=c", "2000001800", "2000000060",
+	    "1999999990", "1902", "1", "transient")
+	    "Now=2000000000\nOmitted=0\n", 2, "expires in 30m without a "
+	    "successful renewal");
+	/* due long ago and never attempted (renewal disabled) */
+	check_case(OK_REPLY REC("d.0", "/CN=d", "2000001800", "1999990000",
+	    "0", "0", "0", "") "Now=2000000000\nOmitted=0\n", 2,
+	    "PROXY-RENEWD CRITICAL");
+	/* failing for longer than --stale (6 h by default) */
+	check_case(OK_REPLY REC("s.0", "/CN=s", "2000090000", "2000000060",
+	    "1999999990", "1902", "1", "transient")
+	    "Now=2000030000\nOmitted=0\n", 2, "no successful renewal since");
+	assert_int_equal(setenv("PROXY_RENEWD_SOCKET", "/nonexistent/s", 1), 0);
+	run_cli(&o, "check", NULL);
+	assert_int_equal(o.status, 2);
+	assert_non_null(strstr(o.out, "PROXY-RENEWD CRITICAL - the daemon does "
+	    "not answer"));
+	run_cli(&o, "check", "--stale", "x", NULL);
+	assert_int_equal(o.status, 3);
+	assert_non_null(strstr(o.out, "PROXY-RENEWD UNKNOWN"));
+	assert_int_equal(unsetenv("GLITE_PR_TIMEOUT"), 0);
 }
 
 /* "renew" hands its options to cli_renew (-o is its, not ours). */
@@ -779,6 +895,8 @@ main(void)
 		cmocka_unit_test(test_cli_status_text),
 		cmocka_unit_test(test_cli_usage_errors),
 		cmocka_unit_test(test_cli_renew_options),
+		cmocka_unit_test(test_cli_status_all),
+		cmocka_unit_test(test_cli_check),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -1,0 +1,399 @@
+/*
+ * cli_monitor.c: `proxy-renew status` (no argument) and `proxy-renew
+ * check`, both from one STATUS_ALL request (doc/protocol.md).
+ *
+ * The daemon's own clock (Now=) is used for every "time left", so a probe
+ * on a host with a wrong clock still judges what the daemon sees.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_monitor.h"
+#include "client.h"
+#include "json.h"
+
+#define IDENT_COLS	27	/* identity column of the status table */
+#define CHECK_LEFT_SEC_DEFAULT	3600	/* CRITICAL: expires within, failing */
+#define CHECK_STALE_SEC_DEFAULT	(6 * 3600)	/* CRITICAL: failing this long */
+#define CHECK_WARN_FAILURES_DEFAULT	3
+#define CHECK_TIMEOUT_SEC_DEFAULT	"10"
+#define DUE_GRACE_SEC	300	/* a renewal this late counts as missed */
+
+enum { NAGIOS_OK, NAGIOS_WARNING, NAGIOS_CRITICAL, NAGIOS_UNKNOWN };
+static const char *const nagios_names[] = { "OK", "WARNING", "CRITICAL",
+    "UNKNOWN" };
+
+struct rec {
+	const char *file, *identity, *cls, *last_error;
+	int64_t start, end, next, last_attempt, jobs, failures, last_result;
+	int is_failing;		/* the last attempt failed */
+};
+
+struct all {
+	struct pr_msg resp;
+	struct rec *recs;
+	size_t n;
+	int64_t now;		/* the daemon's clock */
+	int64_t omitted;	/* records the daemon left out */
+};
+
+static int64_t
+num(const char *v)
+{
+	int64_t x = 0;
+
+	if (v == NULL || msg_strtoi64(v, &x) != 0)
+		return 0;
+	return x;
+}
+
+/* Split the reply at each Proxy_name= (status.c rule 1). */
+static void
+split_records(struct all *a)
+{
+	const struct pr_msg *m = &a->resp;
+	struct rec *r = NULL;
+	size_t i;
+
+	a->recs = calloc(msg_count(m, PR_KEY_PROXY_NAME) + 1, sizeof(*a->recs));
+	if (a->recs == NULL)
+		return;
+	for (i = 0; i < m->n_kv; i++) {
+		const char *k = m->kv[i].key, *v = m->kv[i].value;
+
+		if (strcmp(k, PR_KEY_PROXY_NAME) == 0) {
+			r = &a->recs[a->n++];
+			r->file = v;
+			r->identity = r->cls = r->last_error = "";
+		} else if (strcmp(k, PR_KEY_NOW) == 0) {
+			a->now = num(v);
+		} else if (strcmp(k, PR_KEY_OMITTED) == 0) {
+			a->omitted = num(v);
+		} else if (r == NULL) {
+			continue;
+		} else if (strcmp(k, PR_KEY_IDENTITY) == 0) {
+			r->identity = v;
+		} else if (strcmp(k, PR_KEY_FAILURE_CLASS) == 0) {
+			r->cls = v;
+		} else if (strcmp(k, PR_KEY_LAST_ERROR) == 0) {
+			r->last_error = v;
+		} else if (strcmp(k, PR_KEY_START_TIME) == 0) {
+			r->start = num(v);
+		} else if (strcmp(k, PR_KEY_END_TIME) == 0) {
+			r->end = num(v);
+		} else if (strcmp(k, PR_KEY_RENEWAL_TIME) == 0) {
+			r->next = num(v);
+		} else if (strcmp(k, PR_KEY_LAST_ATTEMPT) == 0) {
+			r->last_attempt = num(v);
+		} else if (strcmp(k, PR_KEY_LAST_RESULT) == 0) {
+			r->last_result = num(v);
+		} else if (strcmp(k, PR_KEY_JOBS) == 0) {
+			r->jobs = num(v);
+		} else if (strcmp(k, PR_KEY_FAILURES) == 0) {
+			r->failures = num(v);
+		}
+	}
+	for (i = 0; i < a->n; i++)
+		a->recs[i].is_failing = a->recs[i].last_attempt > 0 &&
+		    a->recs[i].last_result != 0;
+}
+
+/* Ask for every record; 0, or the client error (err says why). */
+static int
+fetch_all(const char *socket_path, struct all *a, struct pr_error *err)
+{
+	struct pr_msg req;
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	msg_init(&a->resp);
+	msg_init(&req);
+	if ((rc = pr_client_request(&req, PR_CMD_STATUS_ALL)) == 0)
+		rc = pr_client_call(socket_path, &req, &a->resp, err);
+	else
+		(void)pr_error_set(err, rc, "cannot build the request");
+	msg_free(&req);
+	if (rc != 0)
+		return rc;
+	split_records(a);
+	if (a->recs == NULL)
+		return pr_error_set(err, ENOMEM, "out of memory");
+	return 0;
+}
+
+static void
+all_free(struct all *a)
+{
+	free(a->recs);
+	msg_free(&a->resp);
+}
+
+/* Failing first (they need someone), then the earliest end. */
+static int
+by_urgency(const void *x, const void *y)
+{
+	const struct rec *a = x, *b = y;
+
+	if (a->is_failing != b->is_failing)
+		return b->is_failing - a->is_failing;
+	return (a->end > b->end) - (a->end < b->end);
+}
+
+/* "3d04h", "5h07m", "42m", "<1m"; past times as "-" + that. */
+static void
+fmt_rel(int64_t secs, char *buf, size_t size)
+{
+	const char *sign = secs < 0 ? "-" : "";
+	int64_t s = secs < 0 ? -secs : secs;
+
+	if (s >= 86400)
+		(void)snprintf(buf, size, "%s%lldd%02lldh", sign,
+		    (long long)(s / 86400), (long long)(s % 86400 / 3600));
+	else if (s >= 3600)
+		(void)snprintf(buf, size, "%s%lldh%02lldm", sign,
+		    (long long)(s / 3600), (long long)(s % 3600 / 60));
+	else if (s >= 60)
+		(void)snprintf(buf, size, "%s%lldm", sign, (long long)(s / 60));
+	else
+		(void)snprintf(buf, size, "%s<1m", sign);
+}
+
+static void
+print_row(const struct rec *r, int64_t now)
+{
+	char id[IDENT_COLS + 1], end[32], next[32], res[32];
+	size_t len = strlen(r->identity);
+
+	if (len > IDENT_COLS)	/* the end of a DN says most (its CN) */
+		(void)snprintf(id, sizeof(id), "...%s",
+		    r->identity + len - (IDENT_COLS - 3));
+	else
+		(void)snprintf(id, sizeof(id), "%s", r->identity);
+	if (r->end <= now)
+		(void)snprintf(end, sizeof(end), "expired");
+	else
+		fmt_rel(r->end - now, end, sizeof(end));
+	if (r->next <= 0)
+		(void)snprintf(next, sizeof(next), "-");
+	else if (r->next <= now)
+		(void)snprintf(next, sizeof(next), "due");
+	else
+		fmt_rel(r->next - now, next, sizeof(next));
+	if (r->last_attempt == 0)
+		(void)snprintf(res, sizeof(res), "-");
+	else if (r->last_result == 0)
+		(void)snprintf(res, sizeof(res), "ok");
+	else
+		(void)snprintf(res, sizeof(res), "%lld", (long long)r->last_result);
+	(void)printf("%-*s %5lld %-9s %-9s %-6s %s\n", IDENT_COLS, id,
+	    (long long)r->jobs, end, next, res, r->cls[0] ? r->cls : "-");
+}
+
+static void
+print_json(const struct all *a)
+{
+	size_t i;
+
+	(void)printf("{\"command\":\"status\",\"response\":0,\"now\":%lld,"
+	    "\"count\":%zu,\"omitted\":%lld,\"proxies\":[", (long long)a->now,
+	    a->n, (long long)a->omitted);
+	for (i = 0; i < a->n; i++) {
+		const struct rec *r = &a->recs[i];
+
+		(void)printf("%s{\"proxy_name\":", i ? "," : "");
+		json_str(stdout, r->file);
+		(void)printf(",\"identity\":");
+		json_str(stdout, r->identity);
+		(void)printf(",\"jobs\":%lld,\"start_time\":%lld,\"end_time\":"
+		    "%lld,\"renewal_time\":%lld,\"last_attempt\":%lld,"
+		    "\"last_result\":%lld,\"failures\":%lld,\"failure_class\":",
+		    (long long)r->jobs, (long long)r->start, (long long)r->end,
+		    (long long)r->next, (long long)r->last_attempt,
+		    (long long)r->last_result, (long long)r->failures);
+		json_str(stdout, r->cls);
+		(void)printf(",\"last_error\":");
+		json_str(stdout, r->last_error);
+		(void)printf("}");
+	}
+	(void)printf("]}\n");
+}
+
+int
+cli_status_all(const char *socket_path, int json)
+{
+	struct pr_error err;
+	struct all a;
+	size_t i;
+	int rc;
+
+	pr_error_clear(&err);
+	if ((rc = fetch_all(socket_path, &a, &err)) != 0) {
+		(void)fprintf(stderr, "proxy-renew: status: %s%s%s\n",
+		    pr_strerror(rc), err.msg[0] ? ": " : "", err.msg);
+		all_free(&a);
+		return 1;
+	}
+	qsort(a.recs, a.n, sizeof(*a.recs), by_urgency);
+	if (json) {
+		print_json(&a);
+	} else {
+		(void)printf("%-*s %5s %-9s %-9s %-6s %s\n", IDENT_COLS,
+		    "IDENTITY", "JOBS", "ENDS IN", "NEXT", "LAST", "CLASS");
+		for (i = 0; i < a.n; i++)
+			print_row(&a.recs[i], a.now);
+		if (a.omitted > 0)
+			(void)printf("(%lld more not shown: the reply would be "
+			    "too large)\n", (long long)a.omitted);
+	}
+	all_free(&a);
+	return 0;
+}
+
+/* ==== check */
+
+struct check_opts {
+	int64_t critical_left;	/* seconds */
+	int64_t stale;		/* seconds */
+	int64_t warn_failures;
+};
+
+struct verdict {
+	int state;		/* NAGIOS_* */
+	size_t n_crit, n_warn, n_failing, n_user;
+	int64_t jobs, min_left;
+	char why[256];		/* the first, most severe problem */
+};
+
+static void
+raise_to(struct verdict *v, int state, const struct rec *r, const char *fmt,
+    const char *arg)
+{
+	char what[160];
+
+	if (state == NAGIOS_CRITICAL)
+		v->n_crit++;
+	else
+		v->n_warn++;
+	if (state <= v->state)
+		return;
+	v->state = state;
+	(void)snprintf(what, sizeof(what), fmt, arg);
+	(void)snprintf(v->why, sizeof(v->why), "%s (%s): %s", r->identity,
+	    strrchr(r->file, '/') ? strrchr(r->file, '/') + 1 : r->file, what);
+}
+
+static void
+judge_one(const struct check_opts *o, const struct rec *r, int64_t now,
+    struct verdict *v)
+{
+	int64_t left = r->end - now;
+	int missed = r->next > 0 && r->next < now - DUE_GRACE_SEC;
+	char t[32];
+
+	v->jobs += r->jobs;
+	if (left < v->min_left)
+		v->min_left = left;
+	v->n_failing += (size_t)r->is_failing;
+	v->n_user += (size_t)(strcmp(r->cls, "needs-user-action") == 0);
+	fmt_rel(left, t, sizeof(t));
+	if (left <= 0)
+		raise_to(v, NAGIOS_CRITICAL, r, "expired %s ago", t + 1);
+	else if (left < o->critical_left && (r->is_failing || missed))
+		raise_to(v, NAGIOS_CRITICAL, r, "expires in %s without a "
+		    "successful renewal", t);
+	else if (r->is_failing && now - r->start > o->stale)
+		raise_to(v, NAGIOS_CRITICAL, r, "no successful renewal since %s "
+		    "while due", (fmt_rel(now - r->start, t, sizeof(t)), t));
+	else if (r->is_failing && strcmp(r->cls, "transient") != 0)
+		raise_to(v, NAGIOS_WARNING, r, "%s", r->cls);
+	else if (r->is_failing && r->failures >= o->warn_failures)
+		raise_to(v, NAGIOS_WARNING, r, "%s", "failing renewals");
+}
+
+static int
+check_usage(const char *msg)
+{
+	(void)printf("PROXY-RENEWD UNKNOWN - %s (usage: proxy-renew check "
+	    "[--socket PATH] [--critical-left SECS] [--stale SECS] "
+	    "[--warn-failures N] [--timeout SECS])\n", msg);
+	return NAGIOS_UNKNOWN;
+}
+
+static int
+check_args(int argc, char **argv, struct check_opts *o, const char **sock)
+{
+	static const struct option lo[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "critical-left", required_argument, NULL, 'c' },
+		{ "stale", required_argument, NULL, 'a' },
+		{ "warn-failures", required_argument, NULL, 'w' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	o->critical_left = CHECK_LEFT_SEC_DEFAULT;
+	o->stale = CHECK_STALE_SEC_DEFAULT;
+	o->warn_failures = CHECK_WARN_FAILURES_DEFAULT;
+	if (getenv("GLITE_PR_TIMEOUT") == NULL &&
+	    setenv("GLITE_PR_TIMEOUT", CHECK_TIMEOUT_SEC_DEFAULT, 1) == -1)
+		return -1;
+	optind = 0;	/* GNU: full re-initialisation after main's getopt */
+	while ((ch = getopt_long(argc, argv, "+", lo, NULL)) != -1) {
+		int64_t *dst = ch == 'c' ? &o->critical_left : ch == 'a' ?
+		    &o->stale : ch == 'w' ? &o->warn_failures : NULL;
+
+		if (ch == 's')
+			*sock = optarg;
+		else if (ch == 't' && setenv("GLITE_PR_TIMEOUT", optarg, 1) == -1)
+			return -1;
+		else if (dst != NULL && (msg_strtoi64(optarg, dst) != 0 ||
+		    *dst < 0))
+			return -1;
+		else if (ch != 't' && ch != 's' && dst == NULL)
+			return -1;
+	}
+	return optind == argc ? 0 : -1;
+}
+
+int
+cli_check(int argc, char **argv, const char *socket_path)
+{
+	struct check_opts o;
+	struct verdict v;
+	struct pr_error err;
+	struct all a;
+	size_t i;
+	int rc;
+
+	if (check_args(argc, argv, &o, &socket_path) != 0)
+		return check_usage("bad arguments");
+	pr_error_clear(&err);
+	if ((rc = fetch_all(socket_path, &a, &err)) != 0) {
+		(void)printf("PROXY-RENEWD CRITICAL - the daemon does not "
+		    "answer: %s%s%s\n", pr_strerror(rc), err.msg[0] ? ": " : "",
+		    err.msg);
+		all_free(&a);
+		return NAGIOS_CRITICAL;
+	}
+	memset(&v, 0, sizeof(v));
+	v.min_left = INT64_MAX;
+	for (i = 0; i < a.n; i++)
+		judge_one(&o, &a.recs[i], a.now, &v);
+	if (a.n == 0)
+		v.min_left = 0;
+	(void)printf("PROXY-RENEWD %s - %zu proxies, %lld jobs, %zu failing, "
+	    "%zu critical, %zu warning%s%s | proxies=%zu;;;0 jobs=%lld;;;0 "
+	    "failing=%zu;;;0 needs_user_action=%zu;;;0 critical=%zu;;;0 "
+	    "warning=%zu;;;0 min_time_left=%llds;;%lld;0\n",
+	    nagios_names[v.state], a.n, (long long)v.jobs, v.n_failing,
+	    v.n_crit, v.n_warn, v.why[0] ? "; " : "", v.why, a.n,
+	    (long long)v.jobs, v.n_failing, v.n_user, v.n_crit, v.n_warn,
+	    (long long)v.min_left, (long long)o.critical_left);
+	all_free(&a);
+	return v.state;
+}

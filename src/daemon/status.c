@@ -1,0 +1,108 @@
+/*
+ * status.c: STATUS (one repository file) and STATUS_ALL (every stored
+ * record, for `proxy-renew status` without argument and `proxy-renew
+ * check`): what the daemon knows about a proxy, read from the store.
+ *
+ * Rules:
+ *  (1) One record's keys always start with its Proxy_name=, so a client
+ *      splits a STATUS_ALL reply at each Proxy_name.
+ *  (2) STATUS_ALL stays below STATUS_ALL_MAX_BYTES (the client reads at
+ *      most 1 MiB): records past it are counted in Omitted=, never cut.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon.h"
+#include "failure_class.h"
+#include "message.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define STATUS_ALL_MAX_BYTES	(900 * 1024)	/* reply payload, about */
+
+/* The keys of one record (rule 1). */
+static void
+status_record(const struct daemon *d, struct pr_msg *body,
+    const struct store_proxy *p)
+{
+	const char *f, *nl;
+
+	body_add_proxy(d, body, p);
+	body_add(body, PR_KEY_IDENTITY, p->identity);
+	for (f = p->fqans; f != NULL && *f != '\0'; f = nl ? nl + 1 : NULL) {
+		char *one;
+
+		nl = strchr(f, '\n');
+		one = nl ? xstrndup(f, nl - f) : xstrdup(f);
+		if (*one != '\0')
+			body_add(body, PR_KEY_FQAN, one);
+		free(one);
+	}
+	body_add_int(body, PR_KEY_UNIQUE, p->is_unique ? 1 : 0);
+	body_add_int(body, PR_KEY_JOBS, p->n_jobs);
+	body_add_int(body, PR_KEY_LAST_ATTEMPT, p->last_attempt);
+	body_add_int(body, PR_KEY_LAST_RESULT, p->last_result);
+	body_add(body, PR_KEY_LAST_ERROR, p->last_error);
+	body_add_int(body, PR_KEY_FAILURES, p->failures);
+	body_add(body, PR_KEY_FAILURE_CLASS, fclass_name(fclass_classify(
+	    p->last_result, p->last_error, NULL)));
+}
+
+int
+status_command(struct daemon *d, const struct pr_request *req,
+    struct pr_msg *body, struct pr_error *err)
+{
+	struct store_proxy p;
+	const char *name;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	if ((name = repo_file_of(d, req->proxy_name)) == NULL)
+		return pr_error_set(err, PR_ERR_NOT_REGISTERED, "Proxy_name is "
+		    "not a file of the repository %s", d->repo_path);
+	if ((rc = store_get_proxy_by_file(d->store, name, &p, err)) == 0)
+		status_record(d, body, &p);
+	store_proxy_free(&p);
+	return rc;
+}
+
+struct status_all {
+	const struct daemon *d;
+	struct pr_msg *body;
+	size_t bytes;		/* payload so far, about */
+	int64_t n_omitted;	/* rule (2) */
+};
+
+static int
+status_all_one(const struct store_proxy *p, void *arg)
+{
+	struct status_all *sa = arg;
+	size_t i, n0 = sa->body->n_kv;
+
+	if (sa->bytes > STATUS_ALL_MAX_BYTES) {
+		sa->n_omitted++;
+		return 0;
+	}
+	status_record(sa->d, sa->body, p);
+	for (i = n0; i < sa->body->n_kv; i++)
+		sa->bytes += strlen(sa->body->kv[i].key) + 2 +
+		    sa->body->kv[i].value_len;
+	return 0;
+}
+
+int
+status_all_command(struct daemon *d, const struct pr_request *req,
+    struct pr_msg *body, struct pr_error *err)
+{
+	struct status_all sa = { d, body, 0, 0 };
+	int rc;
+
+	(void)req;
+	if ((rc = store_foreach_proxy(d->store, status_all_one, &sa, err)) != 0)
+		return rc;
+	body_add_int(body, PR_KEY_NOW, (int64_t)time(NULL));
+	body_add_int(body, PR_KEY_OMITTED, sa.n_omitted);
+	return 0;
+}

@@ -1,0 +1,80 @@
+#!/bin/bash
+# label: myproxy
+# 122-check-status: `proxy-renew check` (Nagios/ARGO exit codes) and
+# `proxy-renew status` without argument against a live daemon renewing
+# from real myproxy-servers, one scenario per verdict: OK (renewed),
+# WARNING (a credential gone: needs-user-action), CRITICAL (failing and
+# expiring within --critical-left; the daemon not answering), UNKNOWN (bad
+# arguments). The status table lists the failing proxies first.
+source "$(dirname "$0")/lib/common.sh"
+source "$PR_LIB_DIR/myproxy.sh"
+source "$PR_LIB_DIR/engine.sh"
+
+mp_setup
+mp_start one
+mp_store alice one
+mp_start gone
+mp_start down
+mp_stop down
+new_proxy alice "$T/ok.pem" 20
+new_proxy bob "$T/long.pem" 600
+new_proxy alice "$T/short.pem" 20
+eng_start --backoff-min 1 --backoff-max 2 --lifetime 2
+
+# check_is CODE DESC [ARGS]: proxy-renew check exits CODE, one line
+check_is() {
+	local code=$1 desc=$2
+	shift 2
+	cli check "$@"
+	assert_eq "$code" "$RC" "check: $desc: exit status ($OUT)"
+	assert_eq 1 "$(printf '%s\n' "$OUT" | wc -l)" "check: $desc: one line"
+	assert_match '\| proxies=[0-9]+;;;0 jobs=' "$OUT" "check: $desc: perfdata"
+}
+
+reg "$T/ok.pem" "$(mp_addr one)" job-ok
+fok=$(kv Proxy_name)
+wait_status "$fok" Last_attempt '[1-9][0-9]*' 20 || fail "ok: not renewed"
+check_is 0 "renewed" --critical-left 3600
+assert_match '^PROXY-RENEWD OK - 1 proxies, 1 jobs, 0 failing' "$OUT" "OK line"
+
+reg "$T/long.pem" "$(mp_addr gone)" job-long
+flong=$(kv Proxy_name)
+kill -USR1 "$DAEMON_PID"
+wait_status "$flong" Failure_class needs-user-action 20 ||
+    fail "credential gone: not classified"
+check_is 1 "needs-user-action" --critical-left 3600
+assert_match "^PROXY-RENEWD WARNING .*CN=bob \(${flong##*/}\): needs-user-action" \
+    "$OUT" "WARNING names the proxy and why"
+
+reg "$T/short.pem" "$(mp_addr down)" job-short
+fshort=$(kv Proxy_name)
+wait_status "$fshort" Failure_class transient 20 || fail "server down: not failing"
+check_is 2 "failing, expiring soon" --critical-left 3600
+assert_match "^PROXY-RENEWD CRITICAL .*\(${fshort##*/}\): expires in [0-9]+m without a successful renewal" \
+    "$OUT" "CRITICAL names the proxy and why"
+check_is 1 "same, lower threshold" --critical-left 60
+
+cli status
+assert_rc 0 "status without argument"
+assert_eq 4 "$(printf '%s\n' "$OUT" | wc -l)" "status: header + 3 proxies"
+assert_eq 0 "$(printf '%s\n' "$OUT" | awk 'length > 80' | wc -l)" \
+    "status: within 80 columns"
+assert_match 'transient$' "$(printf '%s\n' "$OUT" | sed -n 2p)" \
+    "status: the failing proxy ending first comes first"
+assert_match 'needs-user-action$' "$(printf '%s\n' "$OUT" | sed -n 3p)" \
+    "status: then the other failing one"
+assert_match ' ok +-$' "$(printf '%s\n' "$OUT" | sed -n 4p)" \
+    "status: the healthy one last"
+cli --json status
+assert_eq 3 "$(printf '%s' "$OUT" | jq '.proxies | length')" "status --json: 3"
+assert_eq "$fshort" "$(printf '%s' "$OUT" | jq -r '.proxies[0].proxy_name')" \
+    "status --json: same order"
+
+cli check --stale nonsense
+assert_eq 3 "$RC" "check: bad arguments: UNKNOWN"
+daemon_stop
+cli check
+assert_eq 2 "$RC" "check: daemon gone: exit status"
+assert_match '^PROXY-RENEWD CRITICAL - the daemon does not answer' "$OUT" \
+    "CRITICAL: daemon gone"
+check_log_clean
