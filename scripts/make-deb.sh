@@ -1,6 +1,7 @@
 #!/bin/sh
 # scripts/make-deb.sh OUTDIR: build the Debian packages from the files git
-# tracks (a copy in OUTDIR/src, so the tree's build/ never leaks in) with
+# tracks or would track (not ignored; a copy in OUTDIR/src, so the tree's
+# build/ never leaks in) with
 # dpkg-buildpackage -us -uc -b, leave the .deb, .changes and .buildinfo in
 # OUTDIR, and run lintian on them: an error fails, warnings are printed
 # (the ones we keep are listed in debian/README.source).
@@ -11,7 +12,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 case $out in /*) ;; *) out=$top/$out ;; esac
 rm -rf "$out"
 mkdir -p "$out/src/proxy-renewd"
-(cd "$top" && git ls-files -z | tar --null -T - -cf -) |
+(cd "$top" && git ls-files -z --cached --others --exclude-standard |
+    tar --null -T - -cf -) |
     tar -xf - -C "$out/src/proxy-renewd"
 (cd "$out/src/proxy-renewd" &&
     DEB_BUILD_OPTIONS="parallel=$(nproc) ${DEB_BUILD_OPTIONS:-}" \

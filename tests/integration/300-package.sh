@@ -10,7 +10,10 @@
 # lets it renew against a real myproxy-server, renews once more with the
 # installed one-shot command (worker found in /usr/libexec), then removes
 # (repository and conffile kept) and purges (both gone, no package file
-# left). Runs as root; refuses to touch an already installed proxy-renewd.
+# left). The daemon runs under the unit's SystemCallFilter= (expanded with
+# systemd-analyze syscall-filter, loaded by tests/tools/pr-syscall-filter),
+# so the renewal proves that set sufficient for the daemon and its worker.
+# Runs as root; refuses to touch an already installed proxy-renewd.
 source "$(dirname "$0")/lib/common.sh"
 source "$PR_LIB_DIR/myproxy.sh"
 source "$PR_LIB_DIR/engine.sh"
@@ -67,7 +70,34 @@ assert_rc 0 "systemd-analyze verify: $OUT $ERR"
 run systemd-analyze security --offline=true "$UNIT"
 echo "systemd-analyze security (offline): $(grep -o 'Overall exposure level.*' <<< "$OUT")" >&2
 
-# ---- run it as the unit does
+# ---- run it as the unit does (its SystemCallFilter= too)
+
+# sf_expand NAME...: the system calls of groups (@x, recursively) and names
+sf_expand() {
+	local x
+	for x in "$@"; do
+		case $x in
+		@*) sf_expand $(systemd-analyze syscall-filter "$x" 2>/dev/null |
+		    sed -n '2,$p' | sed 's/^ *//' | grep -v -e '^#' -e '^$') ;;
+		*) echo "$x" ;;
+		esac
+	done
+}
+# unit_syscalls UNIT: the allow-list its SystemCallFilter= lines build, in
+# order (an allow list, then ~ removals and additions)
+unit_syscalls() {
+	local v set=""
+	while IFS= read -r v; do
+		if [ "${v#\~}" != "$v" ]; then
+			set=$(comm -23 <(echo "$set" | sort -u) \
+			    <(sf_expand ${v#\~} | sort -u))
+		else
+			set=$(printf '%s\n%s\n' "$set" "$(sf_expand $v)" |
+			    grep -v '^$' | sort -u)
+		fi
+	done < <(sed -n 's/^SystemCallFilter=//p' "$1")
+	echo "$set"
+}
 mp_setup
 mp_start one
 mp_store alice one
@@ -82,6 +112,18 @@ key = $T/svc/key.pem
 CAdir = $MP_CADIR
 myproxy-server = $A1
 CONF
+SYSF=$(pr_bin_ pr-syscall-filter tests/tools)
+need_bin "$SYSF" pr-syscall-filter
+unit_syscalls "$UNIT" > "$T/syscalls.txt"
+n_sc=$(wc -l < "$T/syscalls.txt")
+[ "$n_sc" -gt 200 ] && ok "unit's system call allow-list: $n_sc names" ||
+    fail "unit's allow-list has only $n_sc names"
+assert_eq "" "$(grep -x -e setuid -e setresuid -e mount -e reboot "$T/syscalls.txt")" \
+    "the allow-list excludes @privileged (setuid, mount, reboot)"
+run "$SYSF" "$T/syscalls.txt" /usr/sbin/chroot / /bin/true
+assert_rc nz "the filter is in force: chroot (in @privileged) fails under it"
+run "$SYSF" "$T/syscalls.txt" /bin/true
+assert_rc 0 "an allowed program runs under it"
 exec_start=$(sed -n 's/^ExecStart=//p' "$UNIT")
 user=$(sed -n 's/^User=//p' "$UNIT")
 group=$(sed -n 's/^Group=//p' "$UNIT")
@@ -101,7 +143,7 @@ DAEMON_LOG=$T/pkg-daemon.log
 (umask "$umask_" && exec env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
     NOTIFY_SOCKET="$T/notify" WATCHDOG_USEC=120000000 \
     setpriv --reuid="$user" --regid="$group" --init-groups --no-new-privs \
-    $exec_start) >> "$DAEMON_LOG" 2>&1 &
+    "$SYSF" "$T/syscalls.txt" $exec_start) >> "$DAEMON_LOG" 2>&1 &
 PKG_PID=$!
 for i in $(seq 1 100); do grep -q 'READY=1' "$NLOG" && break; sleep 0.1; done
 assert_match "READY=1" "$(cat "$NLOG")" "installed daemon: READY=1 over NOTIFY_SOCKET"
