@@ -1,6 +1,6 @@
 /*
- * conn_limit.c: what keeps one client from starving the others (issue 9
- * defect 4) and from flooding the log:
+ * conn_limit.c: what keeps one client from starving the others and from
+ * flooding the log:
  *  - the oldest connection still waiting for its request is the one to
  *    push out when a uid (or the daemon) is at its connection cap, so an
  *    idle connection never costs a well-behaved client its answer;
