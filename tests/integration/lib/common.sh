@@ -341,7 +341,7 @@ repo_snapshot() {
 		name=${f##*/}
 		case $name in
 		repository.db|repository.db-wal|repository.db-shm|\
-		repository.db-journal)
+		repository.db-journal|repository.lock)
 			continue ;;
 		esac
 		if [ -f "$f" ] && [ ! -L "$f" ]; then
