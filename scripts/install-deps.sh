@@ -7,7 +7,7 @@ PKGS="build-essential cmake pkg-config libssl-dev libsqlite3-dev libcmocka-dev
 openssl sqlite3 libmyproxy-dev myproxy myproxy-server globus-proxy-utils
 globus-gsi-cert-utils-progs voms-clients voms-dev voms-server voms-mysql-plugin
 mariadb-server mariadb-client util-linux procps psmisc valgrind jq socat
-clang libclang-rt-14-dev
+clang libclang-rt-14-dev faketime
 gnuplot-nox libsystemd-dev systemd debhelper dpkg-dev fakeroot lintian passwd
 prometheus libseccomp-dev"
 

@@ -16,6 +16,7 @@
 #define PR_TIMEOUT_SEC_DEFAULT		120	/* GLITE_PR_TIMEOUT */
 #define PR_CONDOR_LIMIT_SEC_DEFAULT	1800
 #define PR_CLOCK_SKEW_SEC		300
+#define PR_CLOCK_JUMP_MAX_SEC		(7 * 24 * 3600)	/* start-up clock check */
 #define PR_MYPROXY_PORT_DEFAULT		7512
 #define PR_MAX_CONNS			512	/* open client connections */
 #define PR_MAX_CONNS_PER_UID		128

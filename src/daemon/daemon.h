@@ -63,6 +63,7 @@ enum opt_id {
 	OPT_METRICS_FILE,
 	OPT_METRICS_INTERVAL,
 	OPT_METRICS_TOTALS_ONLY,
+	OPT_TRUST_CLOCK,
 	OPT__COUNT
 };
 
@@ -96,6 +97,7 @@ struct options {
 	char *metrics_file;	/* Prometheus text rewritten there; NULL none */
 	int64_t metrics_interval;	/* seconds between metrics_file writes */
 	int metrics_totals_only;	/* 0/1: no per-proxy series */
+	int trust_clock;	/* 0/1: expire at start-up despite the check */
 	char *import_glite;	/* --import-glite DIR (command line only) */
 	char *config_file;	/* --config; only meaningful on the command line */
 	int check_config;	/* -n: check and exit */

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cred.h"
@@ -36,6 +37,7 @@
 #include "loop.h"
 #include "repo_files.h"
 #include "repo_lock.h"
+#include "clock_check.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -88,6 +90,40 @@ daemon_open_repository(struct daemon *d)
 	/* Before anything in it is touched: another daemon's files stay. */
 	if ((d->lock_fd = repo_lock(d->repo_fd, d->repo_path, &err)) == -1)
 		fatalx("refusing to start: %s", err.msg);
+}
+
+/*
+ * Before anything is expired at start-up (clock_check.h): a clock far
+ * ahead of the repository's last write that would expire proxies valid
+ * then is refused, unless --trust-clock says the downtime was real.
+ */
+static int
+daemon_check_clock(struct daemon *d, int64_t last_write, struct pr_error *err)
+{
+	struct clock_check cc = { last_write, 0, 0 };
+	int64_t now = (int64_t)time(NULL);
+	int rc;
+
+	if ((rc = clock_check_records(d->store, now, &cc, err)) != 0)
+		return rc;
+	if (!clock_check_suspect(&cc, now, PR_CLOCK_JUMP_MAX_SEC))
+		return 0;
+	if (d->opts.trust_clock) {
+		log_warnx("clock check: now (%lld) is %lld s after the "
+		    "repository's last write; --trust-clock: expiring %lld of "
+		    "%lld proxies", (long long)now, (long long)(now -
+		    cc.last_write), (long long)cc.n_would_expire,
+		    (long long)cc.n_live);
+		return 0;
+	}
+	return pr_error_set(err, ERANGE, "refusing to start: the clock says "
+	    "%lld, %lld s (more than %d days) after the repository's last write "
+	    "at %lld, and %lld of the %lld proxies valid then would be deleted "
+	    "as expired; if the clock is wrong, fix it; if the daemon was "
+	    "really down that long, start it once with --trust-clock",
+	    (long long)now, (long long)(now - cc.last_write),
+	    PR_CLOCK_JUMP_MAX_SEC / 86400, (long long)cc.last_write,
+	    (long long)cc.n_would_expire, (long long)cc.n_live);
 }
 
 /* Fork; the parent waits for the child's "ready" byte and exits with it. */
@@ -380,6 +416,7 @@ main(int argc, char **argv)
 	struct daemon d;
 	struct pr_error err;
 	enum opt_action action;
+	int64_t last_write;
 	int ready_fd = -1;
 
 	daemon_harden();
@@ -433,7 +470,9 @@ main(int argc, char **argv)
 		ready_fd = daemon_detach();
 	if (repo_lock_write_pid(d.lock_fd, &err) != 0)
 		log_warnx("%s", err.msg);
-	if (store_open(d.repo_path, &d.store, &err) != 0) {
+	last_write = clock_check_files(d.repo_fd);	/* before the store writes */
+	if (store_open(d.repo_path, &d.store, &err) != 0 ||
+	    daemon_check_clock(&d, last_write, &err) != 0) {
 		log_warnx("%s", err.msg);
 		daemon_cleanup(&d);
 		return 1;
