@@ -203,6 +203,25 @@ record_check(struct import *im, const char *md5, const struct glite_record *r,
 	return NULL;
 }
 
+static void
+report_record(struct import *im, const char *file,
+    const struct glite_record *r, const struct cred_info *info, int created,
+    int added)
+{
+	if (created) {
+		im->n_proxies++;
+		fprintf(im->out, "imported %s: %d jobs, %s, server %s%s%s\n",
+		    file, added, info->identity, r->server,
+		    r->is_unique ? ", unique" : "", info->fqans[0] ? ", VOMS" :
+		    "");
+	} else {
+		im->n_present++;
+		fprintf(im->out, "already imported %s: %d jobs added\n", file,
+		    added);
+	}
+	im->n_jobs += added;
+}
+
 /* Rule 4 for one record whose proxy file is file. */
 static int
 import_record(struct import *im, const char *md5, const char *file,
@@ -254,18 +273,7 @@ import_record(struct import *im, const char *md5, const char *file,
 			(void)repo_remove(im->repo_fd, file, &scratch);
 		goto fail;
 	}
-	if (created) {
-		im->n_proxies++;
-		fprintf(im->out, "imported %s: %d jobs, %s, server %s%s%s\n",
-		    file, added, info.identity, r->server,
-		    r->is_unique ? ", unique" : "", info.fqans[0] ? ", VOMS" :
-		    "");
-	} else {
-		im->n_present++;
-		fprintf(im->out, "already imported %s: %d jobs added\n", file,
-		    added);
-	}
-	im->n_jobs += added;
+	report_record(im, file, r, &info, created, added);
 done:
 	rc = 0;
 fail:
