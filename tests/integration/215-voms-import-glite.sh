@@ -9,7 +9,9 @@
 # the gLite directory unchanged, a second run changes nothing; the daemon
 # then answers GET for every job with the gLite path and renews every
 # imported proxy (VOMS ones with their FQANs); a new job of alice joins the
-# imported shared proxy (aggregation kept).
+# imported shared proxy (aggregation kept). The gLite repository is built
+# at our repository's path and moved aside first, as the README's switch
+# does, so GET must answer the very paths gLite gave.
 source "$(dirname "$0")/lib/common.sh"
 source "$PR_LIB_DIR/myproxy.sh"
 source "$PR_LIB_DIR/engine.sh"
@@ -21,9 +23,9 @@ md5() { printf '%s' "$1" | md5sum | cut -c1-32; }
 MA=$(md5 /C=XX/O=Test/CN=alice)
 MB=$(md5 /C=XX/O=Test/CN=bob)
 
-# ---- the gLite repository
-GL=$T/glite
-mkdir -m 0700 "$GL"
+# ---- the gLite repository, built where ours will be (the README's switch:
+# the gLite directory is moved aside and ours takes its path)
+GL=$REPO
 new_proxy alice "$GL/$MA.0" 20
 new_proxy alice "$GL/$MA.1" 30
 new_proxy alice "$GL/$MA.3" -10
@@ -51,6 +53,9 @@ printf 'job-av1\njob-av2\n' > "$GL/$MA.4.jobs"
 echo "suffix=0, unique=0, voms_exts=0, server=$A1, next_renewal=$now, end_time=$e0, jobid=job-b1" > "$GL/$MB.data"
 echo "suffix=0, unique=0, voms_exts=0, server=$A1, next_renewal=$now, end_time=$e0, jobid=job-x" > "$GL/$MX.data"
 chmod 0600 "$GL"/*
+GL=$T/glite-renewd.gLite
+mv "$REPO" "$GL"
+mkdir -m 0700 "$REPO"
 gl_snapshot() {
 	(cd "$GL" && find . -printf '%p %m %s %T@\n' | sort &&
 	    find . -type f -exec sha256sum {} + | sort)
@@ -106,7 +111,8 @@ eng_start -A -V "$VOMS_VOMSDIR" -G "$VOMS_VOMSES" --lifetime 2
 for j in job-a1:$MA.0 job-a2:$MA.0 job-a3:$MA.0 job-au:$MA.1 \
     job-av1:$MA.4 job-av2:$MA.4 job-b1:$MB.0; do
 	jobget "${j%%:*}"
-	assert_eq "$REPO/${j#*:}" "$(kv Proxy_name)" "GET ${j%%:*}: the gLite file name"
+	assert_eq "$REPO/${j#*:}" "$(kv Proxy_name)" \
+	    "GET ${j%%:*}: the path the gLite daemon gave"
 done
 jobget job-expired
 assert_response 1908 "the expired entry's job is not registered"
