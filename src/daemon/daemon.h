@@ -109,7 +109,8 @@ enum opt_action {
 	OPT_ACTION_RUN,
 	OPT_ACTION_HELP,
 	OPT_ACTION_VERSION,
-	OPT_ACTION_IMPORT	/* --import-glite DIR, then exit */
+	OPT_ACTION_IMPORT,	/* --import-glite DIR, then exit */
+	OPT_ACTION_DOCTOR	/* --doctor: checklist, then exit */
 };
 
 enum conn_state {

@@ -32,6 +32,7 @@
 
 #include "cred.h"
 #include "daemon.h"
+#include "doctor.h"
 #include "pr_limits.h"
 #include "log.h"
 #include "loop.h"
@@ -443,6 +444,13 @@ main(int argc, char **argv)
 	make_absolute(&d.cli.metrics_file);
 	if (options_load(&d.cli, &d.opts, &err) != 0)
 		usage_error(&d.cli, err.msg);
+	if (action == OPT_ACTION_DOCTOR) {
+		int rc = doctor_run(&d.opts, stdout);
+
+		options_free(&d.opts);
+		options_free(&d.cli);
+		return rc;
+	}
 	if (d.opts.check_config) {
 		puts("configuration OK");
 		options_free(&d.opts);

@@ -410,6 +410,9 @@ options_parse_args(int argc, char **argv, struct options *cli,
 			free(cli->config_file);
 			cli->config_file = xstrdup(optarg);
 			break;
+		case CLI_DOCTOR:
+			*action = OPT_ACTION_DOCTOR;
+			break;
 		case CLI_IMPORT:
 			free(cli->import_glite);
 			cli->import_glite = xstrdup(optarg);

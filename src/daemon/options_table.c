@@ -138,6 +138,9 @@ static const struct cli_desc {
 	    "read settings from FILE (key = value lines)" },
 	{ "import-glite", CLI_IMPORT, "DIR",
 	    "import a gLite proxy renewal repository, then exit" },
+	{ "doctor", CLI_DOCTOR, NULL,
+	    "check the renewal path (credential, CAs, servers, modes, clock), "
+	    "print a checklist, exit 1 on any failure" },
 };
 #define CLI_COUNT	(sizeof(cli_table) / sizeof(cli_table[0]))
 _Static_assert(OPT__COUNT + CLI_COUNT < OPT_LONGOPTS_MAX,

@@ -46,7 +46,8 @@ enum {
 	CLI_VERSION = 'v',
 	CLI_CHECK = 'n',
 	CLI_CONFIG = 256 + OPT__COUNT,
-	CLI_IMPORT
+	CLI_IMPORT,
+	CLI_DOCTOR
 };
 
 #define OPT_LONGOPTS_MAX	(OPT__COUNT + 8)	/* with the cli-only ones */

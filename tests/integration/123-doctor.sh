@@ -1,0 +1,63 @@
+#!/bin/bash
+# label: myproxy
+# 123-doctor: proxy-renewd --doctor against a real myproxy-server: a sound
+# setup passes (exit 0, TLS to the server verified); a service key readable
+# by others, an expired service certificate, a server that is down and a
+# repository open to others each give a FAIL line naming it with a hint,
+# and exit 1. The doctor changes nothing.
+source "$(dirname "$0")/lib/common.sh"
+source "$PR_LIB_DIR/myproxy.sh"
+source "$PR_LIB_DIR/engine.sh"
+
+mp_setup
+mp_start one
+mp_start down
+mp_stop down
+eng_start --myproxy-server "$(mp_addr one)"
+
+# doctor ARGS: run it like the daemon (same repository, socket, credential)
+doctor() {
+	run "$PRD" --doctor -r "$REPO" -s "$SOCK" -C "$MP_CADIR" "$@"
+}
+
+repo_save
+doctor -t "$MP_SVC_CERT" -k "$MP_SVC_KEY" --myproxy-server "$(mp_addr one)"
+assert_eq 0 "$RC" "sound setup: exit 0 ($(printf '%s' "$OUT" | grep FAIL))"
+assert_eq 0 "$(printf '%s\n' "$OUT" | grep -c '^\[FAIL\]')" "sound: no FAIL"
+assert_match '\[ OK \] service credential: .*valid for [0-9]+ more days' "$OUT" \
+    "sound: service credential"
+assert_match "\[ OK \] MyProxy TLS: $(mp_addr one): TLS handshake .*OU=one/CN=localhost verified" \
+    "$OUT" "sound: TLS to the server verified"
+assert_match '\[ OK \] socket: ' "$OUT" "sound: the running daemon's socket"
+assert_match '^doctor: 0 failed' "$(printf '%s\n' "$OUT" | tail -n 1)" "summary"
+repo_unchanged "the doctor changed nothing"
+
+cp "$MP_SVC_KEY" "$T/open-key.pem"
+chmod 0644 "$T/open-key.pem"
+doctor -t "$MP_SVC_CERT" -k "$T/open-key.pem"
+assert_eq 1 "$RC" "key readable by others: exit 1"
+assert_match "\[FAIL\] service credential: service key $T/open-key.pem: mode 0644" \
+    "$OUT" "key mode: named"
+assert_match 'hint: .*chmod 600' "$OUT" "key mode: hint"
+
+make_proxy "$T/ca/svc" "$T/expired.pem" 0 || die "expired credential"
+doctor -t "$T/expired.pem" -k "$T/expired.pem"
+assert_eq 1 "$RC" "expired service certificate: exit 1"
+assert_match '\[FAIL\] service credential: service certificate .* has expired' \
+    "$OUT" "expired certificate: named"
+
+doctor -t "$MP_SVC_CERT" -k "$MP_SVC_KEY" \
+    --myproxy-server "$(mp_addr one),$(mp_addr down)"
+assert_eq 1 "$RC" "a server down: exit 1"
+assert_match "\[FAIL\] MyProxy: $(mp_addr down): cannot connect \(127.0.0.1: Connection refused\)" \
+    "$OUT" "server down: named"
+assert_match "\[ OK \] MyProxy TLS: $(mp_addr one)" "$OUT" "the other one still OK"
+
+daemon_stop
+chmod 0755 "$REPO"
+doctor -t "$MP_SVC_CERT" -k "$MP_SVC_KEY"
+assert_eq 1 "$RC" "repository open to others: exit 1"
+assert_match "\[FAIL\] repository: $REPO: mode 0755, wider than 0700" "$OUT" \
+    "repository mode: named"
+chmod 0700 "$REPO"
+check_log_clean
