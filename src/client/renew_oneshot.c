@@ -49,7 +49,8 @@ build_frame(const char *servers, const char *cur, const char *tmp,
 	memset(&job, 0, sizeof(job));
 	job.servers = servers;
 	job.proxy_path = cur;
-	job.out_path = tmp;
+	job.out_path = tmp;	/* for messages: the worker gets fd 4 */
+	job.handed_fds = 1;
 	job.lifetime_sec = o->lifetime_sec;
 	job.server_timeout_sec = o->server_timeout_sec;
 	job.svc.cert = o->cert;
@@ -58,13 +59,14 @@ build_frame(const char *servers, const char *cur, const char *tmp,
 	return renew_job_frame(&job, out, out_len, err);
 }
 
+/* The worker gets the current proxy and the output file as fds 3, 4. */
 static int
-spawn_worker(int child_fd, pid_t *pid, struct pr_error *err)
+spawn_worker(int child_fd, const int *fds, pid_t *pid, struct pr_error *err)
 {
 	char buf[PATH_MAX];
 
-	return renew_worker_spawn(worker_path_find(buf, sizeof(buf)),
-	    child_fd, pid, err);
+	return renew_worker_spawn_fds(worker_path_find(buf, sizeof(buf)),
+	    child_fd, fds[0], fds[1], pid, err);
 }
 
 /* Reap the worker; kill it first when it is past the deadline. */
@@ -115,8 +117,8 @@ exchange(int fd, const unsigned char *req, size_t req_len,
 
 /* Run the worker on req; *res holds its result frame when 0 is returned. */
 static int
-run_worker(const unsigned char *req, size_t req_len, int timeout_sec,
-    struct renew_result *res, struct pr_error *err)
+run_worker(const unsigned char *req, size_t req_len, const int *fds,
+    int timeout_sec, struct renew_result *res, struct pr_error *err)
 {
 	int64_t deadline_ms = clock_deadline_ms(timeout_sec);
 	int sv[2], rc, status = 0;
@@ -125,7 +127,7 @@ run_worker(const unsigned char *req, size_t req_len, int timeout_sec,
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
 		return pr_error_set(err, errno, "socketpair: %s",
 		    strerror(errno));
-	rc = spawn_worker(sv[1], &pid, err);
+	rc = spawn_worker(sv[1], fds, &pid, err);
 	(void)close(sv[1]);
 	if (rc != 0) {
 		(void)close(sv[0]);
@@ -200,7 +202,7 @@ worker_verdict(const struct renew_result *res,
 
 static int
 renew_via_tmp(const char *servers, const char *cur, const char *out,
-    const char *tmp, const struct proxyrenew_renew_opts *o,
+    const char *tmp, const int *fds, const struct proxyrenew_renew_opts *o,
     struct proxyrenew_renew_info *info, struct pr_error *err)
 {
 	struct renew_result res;
@@ -212,7 +214,7 @@ renew_via_tmp(const char *servers, const char *cur, const char *out,
 	memset(&res, 0, sizeof(res));
 	rc = build_frame(servers, cur, tmp, o, &req, &req_len, err);
 	if (rc == 0)
-		rc = run_worker(req, req_len, o->timeout_sec > 0 ?
+		rc = run_worker(req, req_len, fds, o->timeout_sec > 0 ?
 		    o->timeout_sec : PR_WORKER_TIMEOUT_SEC_DEFAULT, &res, err);
 	if (rc == 0)
 		rc = worker_verdict(&res, info, err);
@@ -226,6 +228,37 @@ renew_via_tmp(const char *servers, const char *cur, const char *out,
 	return rc;
 }
 
+/*
+ * The worker opens nothing of ours: the current proxy (read-only) and the
+ * temporary output file are handed to it as descriptors.
+ */
+static int
+renew_handing_fds(const char *servers, const char *cur, const char *out,
+    const struct proxyrenew_renew_opts *o, struct proxyrenew_renew_info *info,
+    struct pr_error *err)
+{
+	char tmp[PR_PATH_MAX_BYTES + 8];
+	int fds[2], rc;
+
+	fds[0] = open(cur, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fds[0] == -1)
+		return pr_error_set(err, errno, "current proxy %s: %s", cur,
+		    errno == ELOOP ? "is a symbolic link" : strerror(errno));
+	(void)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", out);
+	if ((fds[1] = mkostemp(tmp, O_CLOEXEC)) == -1) {
+		rc = pr_error_set(err, errno, "%s: cannot create a temporary "
+		    "file: %s", tmp, strerror(errno));
+		(void)close(fds[0]);
+		return rc;
+	}
+	rc = renew_via_tmp(servers, cur, out, tmp, fds, o, info, err);
+	(void)close(fds[0]);
+	(void)close(fds[1]);
+	if (rc != 0)
+		(void)unlink(tmp);
+	return rc;
+}
+
 PR_EXPORT int
 proxyrenew_renew(const char *servers, const char *current_proxy,
     const char *out_path, const struct proxyrenew_renew_opts *opts,
@@ -234,8 +267,7 @@ proxyrenew_renew(const char *servers, const char *current_proxy,
 	struct proxyrenew_renew_opts o0;
 	struct proxyrenew_renew_info i0;
 	struct pr_error err;
-	char tmp[PR_PATH_MAX_BYTES + 8];
-	int fd, rc;
+	int rc;
 
 	memset(&o0, 0, sizeof(o0));
 	pr_error_clear(&err);
@@ -250,17 +282,8 @@ proxyrenew_renew(const char *servers, const char *current_proxy,
 	} else if (strlen(out_path) > PR_PATH_MAX_BYTES) {
 		rc = pr_error_set(&err, ENAMETOOLONG, "output path too long");
 	} else {
-		(void)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", out_path);
-		if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-			rc = pr_error_set(&err, errno, "%s: cannot create a "
-			    "temporary file: %s", tmp, strerror(errno));
-		} else {
-			(void)close(fd);
-			rc = renew_via_tmp(servers, current_proxy, out_path,
-			    tmp, opts != NULL ? opts : &o0, info, &err);
-			if (rc != 0)
-				(void)unlink(tmp);
-		}
+		rc = renew_handing_fds(servers, current_proxy, out_path,
+		    opts != NULL ? opts : &o0, info, &err);
 	}
 	if (rc != 0 && message != NULL)
 		*message = strdup(err.msg[0] != '\0' ? err.msg :

@@ -43,60 +43,45 @@ read_fd(int fd, const char *what, const char *path, char *buf, size_t size,
 	return 0;
 }
 
+/* fd is a regular file of at most max_bytes: 0, or the code with err. */
 static int
-open_regular(const char *what, const char *path, size_t max_bytes,
+check_regular(int fd, const char *what, const char *path, size_t max_bytes,
     struct stat *st, struct pr_error *err)
 {
-	int fd;
-
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd == -1) {
-		if (errno == ELOOP)
-			return -pr_error_set(err, ELOOP, "%s %s: is a symbolic "
-			    "link", what, path);
-		return -pr_error_set(err, errno, "%s %s: open: %s", what, path,
-		    strerror(errno));
-	}
 	if (fstat(fd, st) == -1)
-		pr_error_set(err, errno, "%s %s: fstat: %s", what, path,
+		return pr_error_set(err, errno, "%s %s: fstat: %s", what, path,
 		    strerror(errno));
-	else if (!S_ISREG(st->st_mode))
-		pr_error_set(err, EINVAL, "%s %s: not a regular file", what,
-		    path);
-	else if (st->st_size < 0 ||
-	    (unsigned long long)st->st_size > max_bytes)
-		pr_error_set(err, EFBIG, "%s %s: %lld bytes, more than the "
-		    "limit of %zu", what, path, (long long)st->st_size,
+	if (!S_ISREG(st->st_mode))
+		return pr_error_set(err, EINVAL, "%s %s: not a regular file",
+		    what, path);
+	if (st->st_size < 0 || (unsigned long long)st->st_size > max_bytes)
+		return pr_error_set(err, EFBIG, "%s %s: %lld bytes, more than "
+		    "the limit of %zu", what, path, (long long)st->st_size,
 		    max_bytes);
-	else
-		return fd;
-	(void)close(fd);
-	return -err->code;
+	return 0;
 }
 
 int
-small_file_read(const char *what, const char *path, size_t max_bytes,
-    char **bufp, size_t *lenp, struct stat *stp, struct pr_error *err)
+small_file_read_fd(const char *what, const char *name, int fd,
+    size_t max_bytes, char **bufp, size_t *lenp, struct stat *stp,
+    struct pr_error *err)
 {
 	struct pr_error own;
 	struct stat st;
 	char *buf;
 	size_t len = 0;
-	int fd, rc;
+	int rc;
 
 	*bufp = NULL;
 	*lenp = 0;
 	if (err == NULL)
 		err = &own;
-	if ((fd = open_regular(what, path, max_bytes, &st, err)) < 0)
-		return -fd;
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		(void)close(fd);
+	if ((rc = check_regular(fd, what, name, max_bytes, &st, err)) != 0)
+		return rc;
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL)
 		return pr_error_set(err, ENOMEM, "%s %s: out of memory", what,
-		    path);
-	}
-	rc = read_fd(fd, what, path, buf, (size_t)st.st_size, &len, err);
-	(void)close(fd);	/* read-only fd: nothing to lose */
+		    name);
+	rc = read_fd(fd, what, name, buf, (size_t)st.st_size, &len, err);
 	if (rc != 0) {
 		wipe_free(buf, (size_t)st.st_size);
 		return rc;
@@ -107,6 +92,31 @@ small_file_read(const char *what, const char *path, size_t max_bytes,
 	if (stp != NULL)
 		*stp = st;
 	return 0;
+}
+
+int
+small_file_read(const char *what, const char *path, size_t max_bytes,
+    char **bufp, size_t *lenp, struct stat *stp, struct pr_error *err)
+{
+	struct pr_error own;
+	int fd, rc;
+
+	*bufp = NULL;
+	*lenp = 0;
+	if (err == NULL)
+		err = &own;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd == -1) {
+		if (errno == ELOOP)
+			return pr_error_set(err, ELOOP, "%s %s: is a symbolic "
+			    "link", what, path);
+		return pr_error_set(err, errno, "%s %s: open: %s", what, path,
+		    strerror(errno));
+	}
+	rc = small_file_read_fd(what, path, fd, max_bytes, bufp, lenp, stp,
+	    err);
+	(void)close(fd);	/* read-only fd: nothing to lose */
+	return rc;
 }
 
 void

@@ -29,6 +29,14 @@
 int small_file_read(const char *what, const char *path, size_t max_bytes,
     char **buf, size_t *len, struct stat *st, struct pr_error *err);
 
+/*
+ * The same from an open descriptor (read from its current offset; not
+ * closed); name stands for the path in messages.
+ */
+int small_file_read_fd(const char *what, const char *name, int fd,
+    size_t max_bytes, char **buf, size_t *len, struct stat *st,
+    struct pr_error *err);
+
 /* Overwrite the len bytes of buf with zeros the compiler keeps, then free. */
 void wipe_free(void *buf, size_t len);
 

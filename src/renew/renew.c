@@ -195,7 +195,8 @@ try_server(const struct renew_request *req, const struct renew_server *srv,
 	int rc, unreachable = 0;
 
 	pr_error_clear(&err);
-	rc = req->fetch(srv, cur->identity, req->proxy_path, req->lifetime_sec,
+	rc = req->fetch(srv, cur->identity, req->authz_path != NULL ?
+	    req->authz_path : req->proxy_path, req->lifetime_sec,
 	    &req->svc, req->server_timeout_sec, &pem, &pem_len, &unreachable,
 	    &err);
 	if (rc == 0 && cur->fqans != NULL && cur->fqans[0] != '\0') {
@@ -255,11 +256,16 @@ load_current(const struct renew_request *req, struct cred_info *cur,
 	int rc;
 
 	pr_error_clear(&err);
-	rc = cred_read_file(req->proxy_path, PR_PROXY_FILE_MAX_BYTES, &buf,
-	    &len, &err);
-	if (rc == 0)
-		rc = cred_inspect(buf, len, req->now, cur, &err);
-	renew_wipe_free(buf, len);
+	if (req->proxy_pem != NULL) {
+		rc = cred_inspect(req->proxy_pem, req->proxy_len, req->now, cur,
+		    &err);
+	} else {
+		rc = cred_read_file(req->proxy_path, PR_PROXY_FILE_MAX_BYTES,
+		    &buf, &len, &err);
+		if (rc == 0)
+			rc = cred_inspect(buf, len, req->now, cur, &err);
+		renew_wipe_free(buf, len);
+	}
 	if (rc != 0) {
 		res->code = rc;
 		renew_fmt_field(res->msg, sizeof(res->msg),

@@ -24,10 +24,21 @@
  *     identity, later expiry) and renames it into place; otherwise unlinks
  *     it. The worker never renames and never creates files.
  *
- * The worker: closes every fd but 0,1,2, sets PR_SET_NO_NEW_PRIVS,
- * RLIMIT_CORE=0 and umask 077 before it reads the request or touches
- * Globus; opens Out= with O_WRONLY|O_NOFOLLOW and requires a regular, empty
- * file owned by its euid; performs exactly one renewal (no fork, no daemon);
+ * Handed descriptors (Fds=1): the parent may instead give the worker the
+ * current proxy open read-only as fd 3 and the output file open for
+ * writing as fd 4 (renew_worker_spawn_fds); Proxy= then only names it in
+ * messages and Out= is not needed. The worker then opens nothing in the
+ * repository: Landlock lets it read that proxy through its descriptor only.
+ *
+ * The worker: closes every fd but 0,1,2 (and 3,4 with Fds=1), asks for
+ * SIGKILL when its parent dies (and exits at once if it already did), sets
+ * PR_SET_NO_NEW_PRIVS, RLIMIT_CORE=0 and umask 077 before it reads the
+ * request or touches Globus; opens Out= with O_WRONLY|O_NOFOLLOW (or takes
+ * fd 4) and requires a regular, empty file owned by its euid; reads the
+ * current proxy once; then confines itself (confine.h: resource limits,
+ * Landlock, seccomp) before it talks to any server; a system call outside
+ * the allow-list ends it with the result "worker killed by seccomp:
+ * syscall N"; performs exactly one renewal (no fork, no daemon);
  * writes the new proxy to Out= only when it verified it; exits 0 whenever it
  * wrote a result frame for a well-formed request (Response says whether the
  * renewal worked) and RENEW_EXIT_CONTRACT when the contract was broken (bad
@@ -37,7 +48,9 @@
  * Request keys:
  *   Servers=host[:port],...    required; RENEW_SERVERS_MAX at most
  *   Proxy=<path>               required; the current proxy (authorisation)
- *   Out=<path>                 required; the file created by the parent
+ *   Out=<path>                 required without Fds=1; the file created
+ *                              by the parent
+ *   Fds=1                      fd 3: current proxy, fd 4: output file
  *   Lifetime=<seconds>         requested lifetime; default 12 h
  *   Server_timeout=<seconds>   connect / per-read timeout for each server
  *   Cert=, Key=, CAdir=        service credential; default X509_USER_CERT,
@@ -92,10 +105,13 @@
 #define RENEW_LIFETIME_SEC_MAX	(10 * 24 * 3600)
 #define RENEW_SERVER_TIMEOUT_SEC_DEFAULT	30
 #define RENEW_EXIT_CONTRACT	2	/* worker exit status: broken contract */
+#define RENEW_PROXY_FD		3	/* with Fds=1: the current proxy */
+#define RENEW_OUT_FD		4	/* with Fds=1: the output file */
 
 #define RENEW_KEY_SERVERS	"Servers"
 #define RENEW_KEY_PROXY		"Proxy"
 #define RENEW_KEY_OUT		"Out"
+#define RENEW_KEY_FDS		"Fds"		/* 1: proxy fd 3, output fd 4 */
 #define RENEW_KEY_LIFETIME	"Lifetime"
 #define RENEW_KEY_SERVER_TIMEOUT "Server_timeout"
 #define RENEW_KEY_CERT		"Cert"
@@ -158,6 +174,11 @@ typedef int (*renew_voms_fn)(const struct renew_request *req, const char *pem,
 struct renew_request {
 	const char *servers;		/* "host[:port],..." */
 	const char *proxy_path;		/* current proxy: identity + authorisation */
+	const char *proxy_pem;		/* its content when already read; NULL:
+					 * read proxy_path */
+	size_t proxy_len;
+	const char *authz_path;		/* the path the MyProxy library opens for
+					 * it; NULL: proxy_path */
 	int lifetime_sec;		/* requested lifetime, seconds */
 	int server_timeout_sec;		/* per server, seconds */
 	struct service_cred svc;
@@ -238,6 +259,7 @@ struct renew_job {
 	int voms;			/* 1: renew VOMS ACs too (-A) */
 	const char *vomsdir;		/* -V; NULL: worker default */
 	const char *vomses;		/* -G; NULL: worker default */
+	int handed_fds;			/* 1: Fds=1 (renew_worker_spawn_fds) */
 };
 
 /* wire.c */
@@ -267,5 +289,12 @@ int renew_result_parse(const char *payload, size_t len,
  */
 int renew_worker_spawn(const char *path, int child_fd, pid_t *pid,
     struct pr_error *err);
+
+/*
+ * MASTER: the same, handing proxy_fd (open read-only) as fd 3 and out_fd
+ * (open for writing) as fd 4 (Fds=1); the caller keeps and closes both.
+ */
+int renew_worker_spawn_fds(const char *path, int child_fd, int proxy_fd,
+    int out_fd, pid_t *pid, struct pr_error *err);
 
 #endif /* PR_RENEW_H */

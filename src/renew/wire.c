@@ -9,11 +9,13 @@
  * an ill-formed result is PR_ERR_PROTO_PARSE, never a success.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "message.h"
 #include "renew.h"
@@ -66,8 +68,10 @@ renew_job_frame(const struct renew_job *job, unsigned char **frame,
 	rc = msg_add(&m, RENEW_KEY_SERVERS, job->servers);
 	if (rc == 0)
 		rc = msg_add(&m, RENEW_KEY_PROXY, job->proxy_path);
-	if (rc == 0)
+	if (rc == 0 && (job->out_path != NULL || !job->handed_fds))
 		rc = msg_add(&m, RENEW_KEY_OUT, job->out_path);
+	if (rc == 0 && job->handed_fds)
+		rc = msg_add(&m, RENEW_KEY_FDS, "1");
 	if (rc == 0 && job->lifetime_sec > 0)
 		rc = msg_add_int(&m, RENEW_KEY_LIFETIME, job->lifetime_sec);
 	if (rc == 0 && job->server_timeout_sec > 0)
@@ -231,15 +235,45 @@ renew_result_parse(const char *payload, size_t len, struct renew_result *res,
 	return rc;
 }
 
-int
-renew_worker_spawn(const char *path, int child_fd, pid_t *pid,
+/* fd as a descriptor >= 10 (so that dup2 to 3 and 4 cannot clobber it). */
+static int
+high_dup(int fd, struct pr_error *err)
+{
+	int d = fcntl(fd, F_DUPFD_CLOEXEC, 10);
+
+	if (d == -1)
+		return -pr_error_set(err, errno, "dup: %s", strerror(errno));
+	return d;
+}
+
+static int
+add_handed(posix_spawn_file_actions_t *fa, const int *handed, int *dups,
+    struct pr_error *err)
+{
+	int rc;
+
+	if (handed == NULL)
+		return 0;
+	if ((dups[0] = high_dup(handed[0], err)) < 0 ||
+	    (dups[1] = high_dup(handed[1], err)) < 0)
+		return err->code;
+	if ((rc = posix_spawn_file_actions_adddup2(fa, dups[0],
+	    RENEW_PROXY_FD)) != 0 ||
+	    (rc = posix_spawn_file_actions_adddup2(fa, dups[1],
+	    RENEW_OUT_FD)) != 0)
+		return pr_error_set(err, rc, "posix_spawn: %s", strerror(rc));
+	return 0;
+}
+
+static int
+spawn(const char *path, int child_fd, const int *handed, pid_t *pid,
     struct pr_error *err)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	sigset_t none, all;
 	char *argv[2] = { (char *)path, NULL };
-	int rc;
+	int rc, dups[2] = { -1, -1 };
 
 	(void)sigemptyset(&none);
 	(void)sigfillset(&all);
@@ -254,12 +288,38 @@ renew_worker_spawn(const char *path, int child_fd, pid_t *pid,
 	    (rc = posix_spawnattr_setsigmask(&attr, &none)) == 0 &&
 	    (rc = posix_spawnattr_setsigdefault(&attr, &all)) == 0 &&
 	    (rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-	    POSIX_SPAWN_SETSIGDEF)) == 0)
-		rc = posix_spawn(pid, path, &fa, &attr, argv, environ);
+	    POSIX_SPAWN_SETSIGDEF)) == 0) {
+		if (add_handed(&fa, handed, dups, err) != 0)
+			rc = -1;
+		else
+			rc = posix_spawn(pid, path, &fa, &attr, argv, environ);
+	}
 	(void)posix_spawn_file_actions_destroy(&fa);
 	(void)posix_spawnattr_destroy(&attr);
+	if (dups[0] >= 0)
+		(void)close(dups[0]);
+	if (dups[1] >= 0)
+		(void)close(dups[1]);
+	if (rc == -1)
+		return err->code;
 	if (rc != 0)
 		return pr_error_set(err, rc, "cannot run the renewal worker %s: "
 		    "%s", path, strerror(rc));
 	return 0;
+}
+
+int
+renew_worker_spawn(const char *path, int child_fd, pid_t *pid,
+    struct pr_error *err)
+{
+	return spawn(path, child_fd, NULL, pid, err);
+}
+
+int
+renew_worker_spawn_fds(const char *path, int child_fd, int proxy_fd,
+    int out_fd, pid_t *pid, struct pr_error *err)
+{
+	const int handed[2] = { proxy_fd, out_fd };
+
+	return spawn(path, child_fd, handed, pid, err);
 }

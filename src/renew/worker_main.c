@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,10 +21,27 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "confine.h"
+#include "cred.h"
 #include "message.h"
+#include "pr_limits.h"
 #include "myproxy_client.h"
 #include "renew.h"
+#include "small_file.h"
 #include "voms_client.h"
+
+#ifdef PR_WORKER_TEST_HOOKS
+/* worker_probe.c, linked into the test build's probe worker only */
+int worker_test_probe(char *msg, size_t size);
+#else
+static int
+worker_test_probe(char *msg, size_t size)
+{
+	(void)msg;
+	(void)size;
+	return 0;
+}
+#endif
 
 #define WORKER_SKIP_MAX (2 * RENEW_SERVERS_MAX)	/* MyProxy + VOMS */
 
@@ -35,16 +53,35 @@
 static struct renew_server_error voms_errors[RENEW_SERVERS_MAX];
 static size_t n_voms_errors;
 
+/*
+ * Issue 9 defect 7: a worker whose master is gone has no one to report to.
+ * SIGKILL on the parent's death; a master that died before the prctl has
+ * already closed its end of the socketpair: POLLHUP on stdout (stdin may
+ * be a pipe its writer closed after the request, or a socket shut for
+ * writing: both are normal).
+ */
+static void
+die_with_parent(void)
+{
+	struct pollfd p = { .fd = 1, .events = 0 };
+
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR)) != 0)
+		_exit(RENEW_EXIT_CONTRACT);
+}
+
+/* fds 3 and 4 are kept until the request says whether they are handed. */
 static int
 harden(void)
 {
 	struct rlimit rl = { 0, 0 };
 	long fd, max;
 
-	if (close_range(3, ~0U, 0) == -1) {
+	die_with_parent();
+	if (close_range(RENEW_OUT_FD + 1, ~0U, 0) == -1) {
 		/* kernels before 5.9: close them one by one */
 		max = sysconf(_SC_OPEN_MAX);
-		for (fd = 3; fd < (max > 0 ? max : 1024); fd++)
+		for (fd = RENEW_OUT_FD + 1; fd < (max > 0 ? max : 1024); fd++)
 			(void)close((int)fd);
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
@@ -155,13 +192,21 @@ worker_voms(const struct renew_request *req, const char *pem, size_t len,
 	 */
 	o.timeout_sec = req->server_timeout_sec > 1 ?
 	    req->server_timeout_sec / 2 : 1;
-	if (voms_client_renew_file(req->proxy_path, pem, len, &o, out, out_len,
-	    err) == -1)
+	if (voms_client_renew(req->proxy_pem, req->proxy_len, pem, len, &o,
+	    out, out_len, err) == -1)
 		return err->code != 0 ? err->code : PR_ERR_VOMS;
 	if (*out == NULL)
 		return pr_error_set(err, PR_ERR_VOMS, "VOMS: the current proxy "
 		    "carries no AC any more");
 	return 0;
+}
+
+static int
+handed_fds(const struct pr_msg *m)
+{
+	const char *v = msg_get(m, RENEW_KEY_FDS);
+
+	return v != NULL && strcmp(v, "1") == 0;
 }
 
 /* Request frame -> renew_request (pointers into m). */
@@ -177,9 +222,9 @@ build_request(const struct pr_msg *m, struct renew_request *req,
 	req->servers = msg_get(m, RENEW_KEY_SERVERS);
 	req->proxy_path = msg_get(m, RENEW_KEY_PROXY);
 	if (req->servers == NULL || req->proxy_path == NULL ||
-	    msg_get(m, RENEW_KEY_OUT) == NULL)
+	    (msg_get(m, RENEW_KEY_OUT) == NULL && !handed_fds(m)))
 		return pr_error_set(err, PR_ERR_PROTO_NOT_FOUND, "request: "
-		    "Servers, Proxy and Out are required");
+		    "Servers, Proxy and Out (or Fds=1) are required");
 	if ((rc = get_bounded(m, RENEW_KEY_LIFETIME, RENEW_LIFETIME_SEC_DEFAULT,
 	    60, RENEW_LIFETIME_SEC_MAX, &req->lifetime_sec, err)) != 0 ||
 	    (rc = get_bounded(m, RENEW_KEY_SERVER_TIMEOUT,
@@ -216,24 +261,100 @@ add_voms_errors(struct renew_result *res)
 		res->errors[res->n_errors++] = voms_errors[i];
 }
 
-/* The parent's exclusive temp file: regular, empty, ours. */
+/* The parent's exclusive temp file: regular, empty, ours, writable. */
 static int
-open_out(const char *path, struct pr_error *err)
+check_out(int fd, const char *name, struct pr_error *err)
 {
 	struct stat st;
-	int fd;
+	int fl = fcntl(fd, F_GETFL);
 
-	if ((fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
-		return -pr_error_set(err, errno, "output file %s: %s", path,
-		    strerror(errno));
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_uid != geteuid() || st.st_size != 0 ||
-	    (st.st_mode & 077) != 0) {
-		(void)close(fd);
-		return -pr_error_set(err, EINVAL, "output file %s: not an "
-		    "empty regular file of ours with mode 0600", path);
+	if (fl == -1 || (fl & O_ACCMODE) == O_RDONLY || fstat(fd, &st) == -1 ||
+	    !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    st.st_size != 0 || (st.st_mode & 077) != 0)
+		return pr_error_set(err, EINVAL, "output file %s: not an "
+		    "empty regular file of ours with mode 0600 open for "
+		    "writing", name);
+	return 0;
+}
+
+/* The output file: handed as fd 4 (Fds=1) or opened by path. */
+static int
+take_out(const struct pr_msg *m, int *out_fd, struct pr_error *err)
+{
+	const char *out = msg_get(m, RENEW_KEY_OUT);
+
+	if (handed_fds(m)) {
+		*out_fd = RENEW_OUT_FD;
+		out = "(fd 4)";
+	} else {
+		(void)close(RENEW_PROXY_FD);
+		(void)close(RENEW_OUT_FD);
+		if ((*out_fd = open(out, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)) ==
+		    -1)
+			return pr_error_set(err, errno, "output file %s: %s",
+			    out, strerror(errno));
 	}
-	return fd;
+	return check_out(*out_fd, out, err);
+}
+
+/*
+ * The current proxy, read once: handed as fd 3 (Fds=1) or opened by path.
+ * Its fd stays open for Landlock (that file only) and the MyProxy library
+ * (authz_path).
+ */
+static int
+take_proxy(const struct pr_msg *m, struct renew_request *req, int *fd,
+    char **pem, size_t *pem_len, struct pr_error *err)
+{
+	int rc;
+
+	if (handed_fds(m)) {
+		*fd = RENEW_PROXY_FD;
+		req->authz_path = "/proc/self/fd/3";
+	} else if ((*fd = open(req->proxy_path, O_RDONLY | O_NOFOLLOW |
+	    O_NONBLOCK | O_CLOEXEC)) == -1) {
+		return pr_error_set(err, errno, "current proxy %s: %s",
+		    req->proxy_path, errno == ELOOP ? "is a symbolic link" :
+		    strerror(errno));
+	}
+	rc = small_file_read_fd("current proxy", req->proxy_path, *fd,
+	    PR_PROXY_FILE_MAX_BYTES, pem, pem_len, NULL, err);
+	req->proxy_pem = *pem;
+	req->proxy_len = *pem_len;
+	return rc;
+}
+
+/* path, else the environment's value, else def (voms_client.h defaults). */
+static const char *
+path_or_env(const char *path, const char *env, const char *def)
+{
+	const char *v = getenv(env);
+
+	if (path != NULL)
+		return path;
+	return v != NULL && v[0] != '\0' ? v : def;
+}
+
+/* What this renewal may read (confine.h); the proxy by its descriptor. */
+static void
+confine_spec_of(const struct renew_request *req, int proxy_fd,
+    struct confine_spec *spec)
+{
+	memset(spec, 0, sizeof(*spec));
+	spec->read_paths[0] = req->svc.cadir;
+	spec->read_paths[1] = req->svc.cert;
+	spec->read_paths[2] = req->svc.key;
+	if (req->voms != NULL) {
+		spec->read_paths[3] = path_or_env(req->vomsdir, "X509_VOMS_DIR",
+		    "/etc/grid-security/vomsdir");
+		spec->read_paths[4] = path_or_env(req->vomses, "X509_VOMSES",
+		    "/etc/vomses");
+		if (spec->read_paths[4] == NULL ||
+		    strcmp(spec->read_paths[4], "/etc/vomses") == 0)
+			spec->read_paths[5] = "/etc/grid-security/vomses";
+	}
+	spec->proxy_fd = proxy_fd;
+	spec->result_fd = 1;
 }
 
 /* The result frame on stdout; res NULL: only code and msg. */
@@ -251,9 +372,47 @@ write_result(int code, const char *msg, const struct renew_result *res)
 		(void)snprintf(only.msg, sizeof(only.msg), "%s", msg);
 		res = &only;
 	}
-	if (renew_result_frame(res, &frame, &len, &err) == 0)
+	if (renew_result_frame(res, &frame, &len, &err) == 0) {
+		confine_result_written();
 		(void)write_full(1, frame, len);
+	}
 	free(frame);
+}
+
+/* Everything after a well-formed request: the result goes on stdout. */
+static void
+renew_confined(const struct pr_msg *m, struct renew_request *req, int out_fd)
+{
+	struct confine_spec spec;
+	struct renew_result res;
+	struct pr_error err;
+	char *pem = NULL;
+	size_t pem_len = 0;
+	int rc, proxy_fd = -1;
+
+	pr_error_clear(&err);
+	if ((rc = take_proxy(m, req, &proxy_fd, &pem, &pem_len, &err)) != 0 ||
+	    (rc = renew_check_service_cred(&req->svc, req->now, &err)) != 0) {
+		write_result(rc, err.msg, NULL);
+		goto done;
+	}
+	confine_spec_of(req, proxy_fd, &spec);
+	if ((rc = confine_worker(&spec, &err)) != 0) {
+		write_result(rc, err.msg, NULL);
+		goto done;
+	}
+	if ((rc = worker_test_probe(err.msg, sizeof(err.msg))) != 0) {
+		write_result(rc, err.msg, NULL);
+		goto done;
+	}
+	req->out_fd = out_fd;
+	rc = renew_run(req, &res);
+	add_voms_errors(&res);
+	write_result(rc, res.msg, &res);
+done:
+	wipe_free(pem, pem_len);
+	if (proxy_fd >= 0)
+		(void)close(proxy_fd);
 }
 
 int
@@ -261,7 +420,6 @@ main(int argc, char **argv)
 {
 	const char *skip[WORKER_SKIP_MAX];
 	struct renew_request req;
-	struct renew_result res;
 	struct pr_error err;
 	struct pr_msg m;
 	int rc, fd = -1;
@@ -280,21 +438,10 @@ main(int argc, char **argv)
 		goto broken;
 	}
 	if ((rc = read_request(&m, &err)) != 0 ||
-	    (rc = build_request(&m, &req, skip, &err)) != 0)
+	    (rc = build_request(&m, &req, skip, &err)) != 0 ||
+	    (rc = take_out(&m, &fd, &err)) != 0)
 		goto broken;
-	if ((fd = open_out(msg_get(&m, RENEW_KEY_OUT), &err)) < 0) {
-		rc = -fd;
-		goto broken;
-	}
-	if ((rc = renew_check_service_cred(&req.svc, req.now, &err)) != 0) {
-		write_result(rc, err.msg, NULL);
-		goto done;
-	}
-	req.out_fd = fd;
-	rc = renew_run(&req, &res);
-	add_voms_errors(&res);
-	write_result(rc, res.msg, &res);
-done:
+	renew_confined(&m, &req, fd);
 	(void)close(fd);
 	msg_free(&m);
 	return 0;
