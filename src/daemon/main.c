@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "confine.h"
 #include "cred.h"
 #include "daemon.h"
 #include "doctor.h"
@@ -411,6 +412,21 @@ usage_error(struct options *cli, const char *msg)
 	exit(2);
 }
 
+/* Once: what the kernel lets the renewal workers confine (confine.h). */
+static void
+log_worker_confinement(void)
+{
+	int abi = confine_landlock_abi();
+
+	if (abi > 0)
+		log_info("renewal workers are confined: Landlock ABI %d, "
+		    "seccomp allow-list, resource limits", abi);
+	else
+		log_warnx("this kernel has no Landlock: renewal workers run "
+		    "without filesystem confinement (seccomp allow-list and "
+		    "resource limits only)");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -498,6 +514,7 @@ main(int argc, char **argv)
 	daemon_write_pid(&d);
 	log_info("proxy-renewd %s: repository %s, socket %s", PR_VERSION,
 	    d.repo_path, d.srv.path);
+	log_worker_confinement();
 	if (d.opts.order_attributes)
 		log_info("-O (--order-attributes) has no effect: the order of "
 		    "VOMS attributes is always kept");
