@@ -1,6 +1,6 @@
 #!/bin/bash
 # label: myproxy
-# 120-worker-confine: the renewal worker cannot touch what it was not
+# 125-worker-confine: the renewal worker cannot touch what it was not
 # handed (issue 12). The probe worker (proxy-renewd-worker-probe, built with
 # PR_WORKER_TEST_HOOKS, never installed) confines itself exactly as the real
 # one, then does what PR_WORKER_TEST_PROBE says, as a hostile library
