@@ -35,22 +35,25 @@
 #include "frame_io.h"
 #include "renew.h"
 #include "renew_oneshot.h"
+#include "renew_oneshot_int.h"
 #include "small_file.h"
 #include "worker_path.h"
 
 
 static int
-build_frame(const char *servers, const char *cur, const char *tmp,
-    const struct proxyrenew_renew_opts *o, unsigned char **out,
+build_frame(const struct oneshot_job *j, const char *tmp, unsigned char **out,
     size_t *out_len, struct pr_error *err)
 {
+	const struct proxyrenew_renew_opts *o = j->opts;
 	struct renew_job job;
 
 	memset(&job, 0, sizeof(job));
-	job.servers = servers;
-	job.proxy_path = cur;
+	job.servers = j->servers;
+	job.proxy_path = j->current;
 	job.out_path = tmp;	/* for messages: the worker gets fd 4 */
 	job.handed_fds = 1;
+	job.voms = j->voms;
+	job.vomses = j->vomses;
 	job.lifetime_sec = o->lifetime_sec;
 	job.server_timeout_sec = o->server_timeout_sec;
 	job.svc.cert = o->cert;
@@ -201,10 +204,10 @@ worker_verdict(const struct renew_result *res,
 }
 
 static int
-renew_via_tmp(const char *servers, const char *cur, const char *out,
-    const char *tmp, const int *fds, const struct proxyrenew_renew_opts *o,
+renew_via_tmp(const struct oneshot_job *j, const char *tmp, const int *fds,
     struct proxyrenew_renew_info *info, struct pr_error *err)
 {
+	const struct proxyrenew_renew_opts *o = j->opts;
 	struct renew_result res;
 	unsigned char *req = NULL;
 	size_t req_len = 0;
@@ -212,16 +215,16 @@ renew_via_tmp(const char *servers, const char *cur, const char *out,
 	int rc;
 
 	memset(&res, 0, sizeof(res));
-	rc = build_frame(servers, cur, tmp, o, &req, &req_len, err);
+	rc = build_frame(j, tmp, &req, &req_len, err);
 	if (rc == 0)
 		rc = run_worker(req, req_len, fds, o->timeout_sec > 0 ?
 		    o->timeout_sec : PR_WORKER_TIMEOUT_SEC_DEFAULT, &res, err);
 	if (rc == 0)
 		rc = worker_verdict(&res, info, err);
 	if (rc == 0)
-		rc = recheck(cur, tmp, &end, err);
-	if (rc == 0)
-		rc = commit(tmp, out, err);
+		rc = recheck(j->current, tmp, &end, err);
+	if (rc == 0 && j->out_path != NULL)
+		rc = commit(tmp, j->out_path, err);
 	if (rc == 0)
 		info->end_time = end;
 	free(req);
@@ -232,26 +235,29 @@ renew_via_tmp(const char *servers, const char *cur, const char *out,
  * The worker opens nothing of ours: the current proxy (read-only) and the
  * temporary output file are handed to it as descriptors.
  */
-static int
-renew_handing_fds(const char *servers, const char *cur, const char *out,
-    const struct proxyrenew_renew_opts *o, struct proxyrenew_renew_info *info,
-    struct pr_error *err)
+int
+oneshot_renew(const struct oneshot_job *j, char *tmp, size_t tmp_size,
+    struct proxyrenew_renew_info *info, struct pr_error *err)
 {
-	char tmp[PR_PATH_MAX_BYTES + 8];
 	int fds[2], rc;
 
-	fds[0] = open(cur, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (strlen(j->tmp_prefix) > PR_PATH_MAX_BYTES ||
+	    tmp_size < strlen(j->tmp_prefix) + 8)
+		return pr_error_set(err, ENAMETOOLONG, "output path too long");
+	fds[0] = open(j->current, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC);
 	if (fds[0] == -1)
-		return pr_error_set(err, errno, "current proxy %s: %s", cur,
-		    errno == ELOOP ? "is a symbolic link" : strerror(errno));
-	(void)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", out);
+		return pr_error_set(err, errno, "current proxy %s: %s",
+		    j->current, errno == ELOOP ? "is a symbolic link" :
+		    strerror(errno));
+	(void)snprintf(tmp, tmp_size, "%s.XXXXXX", j->tmp_prefix);
 	if ((fds[1] = mkostemp(tmp, O_CLOEXEC)) == -1) {
 		rc = pr_error_set(err, errno, "%s: cannot create a temporary "
 		    "file: %s", tmp, strerror(errno));
 		(void)close(fds[0]);
 		return rc;
 	}
-	rc = renew_via_tmp(servers, cur, out, tmp, fds, o, info, err);
+	rc = renew_via_tmp(j, tmp, fds, info, err);
 	(void)close(fds[0]);
 	(void)close(fds[1]);
 	if (rc != 0)
@@ -266,7 +272,9 @@ proxyrenew_renew(const char *servers, const char *current_proxy,
 {
 	struct proxyrenew_renew_opts o0;
 	struct proxyrenew_renew_info i0;
+	struct oneshot_job j;
 	struct pr_error err;
+	char tmp[PR_PATH_MAX_BYTES + 8];
 	int rc;
 
 	memset(&o0, 0, sizeof(o0));
@@ -279,11 +287,14 @@ proxyrenew_renew(const char *servers, const char *current_proxy,
 	if (servers == NULL || current_proxy == NULL || out_path == NULL) {
 		rc = pr_error_set(&err, EINVAL, "servers, current proxy and "
 		    "output path are required");
-	} else if (strlen(out_path) > PR_PATH_MAX_BYTES) {
-		rc = pr_error_set(&err, ENAMETOOLONG, "output path too long");
 	} else {
-		rc = renew_handing_fds(servers, current_proxy, out_path,
-		    opts != NULL ? opts : &o0, info, &err);
+		memset(&j, 0, sizeof(j));
+		j.servers = servers;
+		j.current = current_proxy;
+		j.out_path = out_path;
+		j.tmp_prefix = out_path;
+		j.opts = opts != NULL ? opts : &o0;
+		rc = oneshot_renew(&j, tmp, sizeof(tmp), info, &err);
 	}
 	if (rc != 0 && message != NULL)
 		*message = strdup(err.msg[0] != '\0' ? err.msg :
