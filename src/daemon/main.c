@@ -422,9 +422,11 @@ log_worker_confinement(void)
 		log_info("renewal workers are confined: Landlock ABI %d, "
 		    "seccomp allow-list, resource limits", abi);
 	else
-		log_warnx("this kernel has no Landlock: renewal workers run "
-		    "without filesystem confinement (seccomp allow-list and "
-		    "resource limits only)");
+		log_warnx("no Landlock here (kernel without it, disabled, or "
+		    "landlock_create_ruleset refused by a system call "
+		    "filter): renewal workers run without filesystem "
+		    "confinement (seccomp allow-list and resource limits "
+		    "only)");
 }
 
 int

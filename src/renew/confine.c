@@ -74,8 +74,9 @@ confine_worker(const struct confine_spec *spec, struct pr_error *err)
 		s.read_paths[CONFINE_READ_PATHS_MAX - 1] = "/proc/self";
 	rc = confine_landlock(&s, err);
 	if (rc == 1)
-		(void)fprintf(stderr, "proxy-renewd-worker: this kernel has no "
-		    "Landlock: running without filesystem confinement\n");
+		(void)fprintf(stderr, "proxy-renewd-worker: no Landlock here "
+		    "(kernel without it, disabled, or refused by a system "
+		    "call filter): running without filesystem confinement\n");
 	else if (rc != 0)
 		return rc;
 	if (CONFINE_SANITIZER)
