@@ -18,9 +18,40 @@
 #include "frame_io.h"
 #include "log.h"
 #include "loop.h"
+#include "pr_limits.h"
 
 #define CONN_LOG_WINDOW_MS	1000
 #define CONN_LOG_PER_WINDOW	20	/* connection log lines per window */
+
+/* Seconds a new connection has to send its whole request (server.c rule 3). */
+double
+conn_request_secs(const struct daemon *d)
+{
+	return d->opts.timeout < PR_REQUEST_TIMEOUT_SEC ? d->opts.timeout :
+	    PR_REQUEST_TIMEOUT_SEC;
+}
+
+/*
+ * At a cap (slot: that uid's, -1: the daemon's): push out the oldest
+ * connection still waiting for its request (server.c rule 3a). 0 if one was.
+ */
+int
+conn_make_room(struct daemon *d, int slot, uid_t uid)
+{
+	struct conn *c = conn_oldest_waiting(d, slot);
+
+	if (c == NULL)
+		return -1;
+	conn_log(d, log_warnx, "uid %u pid %ld: pushed out, no request yet "
+	    "and uid %u is at its connection cap", (unsigned)c->uid,
+	    (long)c->pid, (unsigned)uid);
+	conn_reply_now(c->fd, PR_ERR_GENERIC, slot < 0 ? "dropped: the daemon "
+	    "has too many connections open and this one sent no request" :
+	    "dropped: too many connections of this uid open and this one "
+	    "sent no request");
+	conn_free(c);
+	return 0;
+}
 
 struct conn *
 conn_oldest_waiting(struct daemon *d, int slot)

@@ -256,6 +256,8 @@ void	server_close(struct daemon *d);
 void	conn_free(struct conn *c);
 
 /* conn_limit.c */
+double	conn_request_secs(const struct daemon *d);
+int	conn_make_room(struct daemon *d, int slot, uid_t uid);
 struct conn *conn_oldest_waiting(struct daemon *d, int slot);
 void	conn_reply_now(int fd, int code, const char *why);
 int	conn_log_allow(struct daemon *d);

@@ -201,36 +201,6 @@ server_start(struct daemon *d)
 	server_resume(d);
 }
 
-/* Seconds a new connection has to send its whole request (rule 3). */
-static double
-conn_request_secs(const struct daemon *d)
-{
-	return d->opts.timeout < PR_REQUEST_TIMEOUT_SEC ? d->opts.timeout :
-	    PR_REQUEST_TIMEOUT_SEC;
-}
-
-/*
- * At a cap (slot: that uid's, -1: the daemon's): push out the oldest
- * connection still waiting for its request (rule 3a). 0 if one was.
- */
-static int
-conn_make_room(struct daemon *d, int slot, uid_t uid)
-{
-	struct conn *c = conn_oldest_waiting(d, slot);
-
-	if (c == NULL)
-		return -1;
-	conn_log(d, log_warnx, "uid %u pid %ld: pushed out, no request yet "
-	    "and uid %u is at its connection cap", (unsigned)c->uid,
-	    (long)c->pid, (unsigned)uid);
-	conn_reply_now(c->fd, PR_ERR_GENERIC, slot < 0 ? "dropped: the daemon "
-	    "has too many connections open and this one sent no request" :
-	    "dropped: too many connections of this uid open and this one "
-	    "sent no request");
-	conn_free(c);
-	return 0;
-}
-
 /* Set up a struct conn for an accepted fd, or close it (rule 2). */
 static void
 conn_accept(struct daemon *d, int fd)
