@@ -27,7 +27,9 @@
 
 struct batch;
 struct cred_memo;
+struct hooks;
 struct loop;
+struct metrics;
 struct store;
 struct pr_msg;
 struct pr_request;
@@ -227,6 +229,7 @@ struct daemon {
 	struct notify notify;
 	int pid_fd;		/* --pid-file opened before the drop; -1 none */
 	struct metrics *metrics;	/* counters for metrics.c */
+	struct hooks *hooks;		/* --hook runs (hook.c) */
 };
 
 /* options.c */

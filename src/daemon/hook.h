@@ -1,0 +1,44 @@
+/*
+ * hook.h: the hook command, run for events of a proxy's life (hook.c).
+ * The runner is complete and tested (test_hook); the renewal events and
+ * the --hook option are wired once the reshaped renewal wing has landed.
+ */
+#ifndef PR_HOOK_H
+#define PR_HOOK_H
+
+#include <stdint.h>
+
+struct daemon;
+
+/* Event names, as PROXY_RENEWD_EVENT gets them. */
+#define HOOK_RENEWED		"renewed"
+#define HOOK_RENEWAL_FAILED	"renewal-failed"
+#define HOOK_NEEDS_USER_ACTION	"needs-user-action"
+#define HOOK_CREDENTIAL_EXPIRING "credential-expiring"
+#define HOOK_PROXY_EXPIRED	"proxy-expired"
+
+/* The facts handed to the command as PROXY_RENEWD_* variables. */
+struct hook_event {
+	const char *event;		/* HOOK_* */
+	const char *identity;		/* the proxy's identity */
+	const char *file;		/* absolute repository file */
+	int64_t jobs;			/* jobs registered on it */
+	int64_t end_time;		/* the proxy's end, Unix time */
+	int64_t credential_end_time;	/* the stored credential's; 0 unknown */
+	int failures;			/* failed attempts in a row */
+	const char *failure_class;	/* "" when none */
+	const char *message;		/* server's text; "" when none */
+};
+
+struct hooks;
+
+/* command: run as /bin/sh -c command; NULL turns hooks off. */
+void	hook_init(struct daemon *d, const char *command, int64_t timeout_sec);
+/* Run (or queue) the hook for ev; never waits; no-op without a command. */
+void	hook_fire(struct daemon *d, const struct hook_event *ev);
+/* Hooks running or waiting (tests, shutdown). */
+int	hook_pending(const struct daemon *d);
+/* Kill what still runs, reap it, drop the queue. */
+void	hook_shutdown(struct daemon *d);
+
+#endif /* PR_HOOK_H */
