@@ -65,6 +65,8 @@ static const struct fclass_rule rules[] = {
 	/* ---- needs-user-action: only the credential's owner can fix it */
 	{ "No credentials exist for username", 0, FCLASS_USER,
 	  "no credential is stored for this identity on the server" },
+	{ "no credentials found for user", 0, FCLASS_USER,
+	  "no credential is stored for this identity (MyProxy INFO)" },
 	{ "not authorized by server's authorized_renewers policy", 0,
 	  FCLASS_USER,
 	  "the service is not an authorized renewer on the server" },

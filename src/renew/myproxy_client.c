@@ -117,7 +117,7 @@ new_objects(const struct renew_server *srv, const char *username,
 	if (((*attrs)->pshost = strdup(srv->host)) == NULL ||
 	    ((*req)->version = strdup(MYPROXY_VERSION)) == NULL ||
 	    ((*req)->username = strdup(username)) == NULL ||
-	    ((*req)->authzcreds = strdup(authz)) == NULL)
+	    (authz != NULL && ((*req)->authzcreds = strdup(authz)) == NULL))
 		return -1;
 	/* passphrase stays empty: renewal is authorised by authzcreds */
 	return 0;
@@ -229,6 +229,107 @@ myproxy_fetch(const struct renew_server *srv, const char *username,
 		(void)pr_error_set(err, PR_ERR_TIMEOUT, "no answer within %d s",
 		    timeout_sec);
 	}
+	myproxy_free(attrs, req, resp);
+	verror_clear();
+	return rc == 0 ? 0 : err->code;
+}
+
+/* INFO authenticates with the user's proxy, as myproxy-info does. */
+static int
+set_info_env(const char *proxy_path, const char *cadir, int timeout_sec,
+    struct pr_error *err)
+{
+	char tmo[16];
+
+	(void)snprintf(tmo, sizeof(tmo), "%d", timeout_sec);
+	if (setenv("X509_USER_PROXY", proxy_path, 1) == -1 ||
+	    setenv("X509_CERT_DIR", cadir, 1) == -1 ||
+	    setenv("MYPROXY_SOCKET_TIMEOUT", tmo, 1) == -1 ||
+	    unsetenv("X509_USER_CERT") == -1 || unsetenv("X509_USER_KEY") == -1)
+		return pr_error_set(err, errno, "setenv: %s", strerror(errno));
+	return 0;
+}
+
+/* The default credential (no name) of the reply, else its first one. */
+static void
+info_take(const myproxy_creds_t *creds, struct myproxy_cred_info *info)
+{
+	const myproxy_creds_t *c, *pick = creds;
+
+	for (c = creds; c != NULL; c = c->next)
+		if (c->credname == NULL || c->credname[0] == '\0') {
+			pick = c;
+			break;
+		}
+	for (c = creds; c != NULL; c = c->next)
+		info->n_creds++;
+	if (pick == NULL)
+		return;
+	info->start_time = (int64_t)pick->start_time;
+	info->end_time = (int64_t)pick->end_time;
+	(void)snprintf(info->owner, sizeof(info->owner), "%s",
+	    pick->owner_name ? pick->owner_name : "");
+	(void)snprintf(info->renewers, sizeof(info->renewers), "%s",
+	    pick->renewers ? pick->renewers : "");
+}
+
+static int
+info_exchange(myproxy_socket_attrs_t *attrs, myproxy_request_t *req,
+    myproxy_response_t *resp, struct myproxy_cred_info *info,
+    struct pr_error *err)
+{
+	char *buf = NULL;
+	int len;
+
+	if ((len = myproxy_serialize_request_ex(req, &buf)) < 0) {
+		put_verror(err, PR_ERR_GENERIC, "request");
+		return -1;
+	}
+	if (myproxy_send(attrs, buf, len) < 0) {
+		free(buf);
+		put_verror(err, PR_ERR_GENERIC, "send");
+		return -1;
+	}
+	free(buf);
+	if (myproxy_recv_response_ex(attrs, resp, req) != 0) {
+		put_verror(err, resp->response_type == MYPROXY_ERROR_RESPONSE ?
+		    PR_ERR_MYPROXY : PR_ERR_GENERIC, "");
+		return -1;
+	}
+	info_take(resp->info_creds, info);
+	if (info->n_creds == 0) {
+		(void)pr_error_set(err, PR_ERR_MYPROXY, "no credential stored "
+		    "for %s", req->username);
+		return -1;
+	}
+	return 0;
+}
+
+int
+myproxy_info(const struct renew_server *srv, const char *username,
+    const char *proxy_path, const char *cadir, int timeout_sec,
+    struct myproxy_cred_info *info, int *is_unreachable,
+    struct pr_error *err)
+{
+	myproxy_socket_attrs_t *attrs = NULL;
+	myproxy_request_t *req = NULL;
+	myproxy_response_t *resp = NULL;
+	int rc = -1;
+
+	memset(info, 0, sizeof(*info));
+	*is_unreachable = 0;
+	verror_clear();
+	if (set_info_env(proxy_path, cadir, timeout_sec, err) != 0)
+		return err->code;
+	if (new_objects(srv, username, NULL, 0, &attrs, &req, &resp) != 0) {
+		myproxy_free(attrs, req, resp);
+		return pr_error_set(err, ENOMEM, "out of memory");
+	}
+	req->command_type = MYPROXY_INFO_PROXY;
+	if (connect_server(attrs, timeout_sec, err) != 0)
+		*is_unreachable = 1;
+	else if (info_exchange(attrs, req, resp, info, err) == 0)
+		rc = 0;
 	myproxy_free(attrs, req, resp);
 	verror_clear();
 	return rc == 0 ? 0 : err->code;

@@ -23,4 +23,26 @@ int myproxy_fetch(const struct renew_server *srv, const char *username,
     const struct service_cred *svc, int timeout_sec, char **pem,
     size_t *pem_len, int *is_unreachable, struct pr_error *err);
 
+/* What a MyProxy INFO reply says about the stored credential. */
+struct myproxy_cred_info {
+	int64_t start_time;		/* Unix time */
+	int64_t end_time;		/* when the stored credential ends */
+	int n_creds;			/* credentials stored for the user */
+	char owner[512];		/* the owner's DN */
+	char renewers[512];		/* its renewers policy; "" server default */
+};
+
+/*
+ * WORKER: MyProxy INFO for username's stored credentials on srv,
+ * authenticated with the user's own proxy at proxy_path (as myproxy-info:
+ * X509_USER_PROXY is set, X509_USER_CERT/KEY unset), trusting cadir. 0 and
+ * *info (the default credential, else the first), or PR_ERR_MYPROXY (the
+ * server's text in err.msg, e.g. no credential), PR_ERR_GENERIC;
+ * *is_unreachable when the server could not be talked to.
+ */
+int myproxy_info(const struct renew_server *srv, const char *username,
+    const char *proxy_path, const char *cadir, int timeout_sec,
+    struct myproxy_cred_info *info, int *is_unreachable,
+    struct pr_error *err);
+
 #endif /* PR_MYPROXY_CLIENT_H */

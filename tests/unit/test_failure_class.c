@@ -71,6 +71,9 @@ static const struct sample samples[] = {
 	{ "No credentials exist for username", PR_ERR_MYPROXY, "renewal "
 	  "failed: localhost:7512: ERROR from myproxy-server: No credentials "
 	  "exist for username \"/O=Grid/OU=Lab/CN=User Two\".", FCLASS_USER },
+	{ "no credentials found for user", PR_ERR_MYPROXY, "ERROR from "
+	  "myproxy-server: no credentials found for user /C=XX/O=Test/CN=bob, "
+	  "owner \"/C=XX/O=Test/CN=bob\"", FCLASS_USER },
 	{ "not authorized by server's authorized_renewers policy",
 	  PR_ERR_MYPROXY, "renewal failed: localhost:7512: ERROR from "
 	  "myproxy-server: \"/O=Grid/CN=rogue\" not authorized by server's "
