@@ -21,7 +21,11 @@ fa=$(kv Proxy_name)
 daemon_stop
 repo_save
 
-DAEMON_WRAP=(faketime -f '+3650d')
+# libfaketime preloaded (the faketime command would stand between the test
+# and the daemon's pid); an ASan build must not insist on coming first
+FAKE_AHEAD=(env LD_PRELOAD="$FAKETIME_LIB" FAKETIME=+3650d
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
+DAEMON_WRAP=("${FAKE_AHEAD[@]}")
 daemon_refuses "clock"
 DAEMON_WRAP=()
 assert_file "$fa" "jobA's proxy file kept"
@@ -32,9 +36,7 @@ jobget jobA
 assert_response 0 "jobA served with the clock right"
 daemon_stop
 
-# (libfaketime preloaded: the faketime command would stand between the
-# test and the daemon's pid)
-DAEMON_WRAP=(env LD_PRELOAD="$FAKETIME_LIB" FAKETIME=+3650d)
+DAEMON_WRAP=("${FAKE_AHEAD[@]}")
 daemon_start --trust-clock
 DAEMON_WRAP=()
 wait_log "clock check: .*--trust-clock" 5 && ok "--trust-clock: logged" ||
