@@ -1,6 +1,6 @@
 /*
  * renew_oneshot.c: proxyrenew_renew(), one renewal by running the renewal
- * worker (contract at the top of src/renew/renew.h) and committing its
+ * worker (contract at the top of src/renew/renew_contract.h) and committing its
  * result atomically.
  *
  * Rules (library code):
@@ -33,7 +33,7 @@
 #include "cred.h"
 #include "pr_limits.h"
 #include "frame_io.h"
-#include "renew.h"
+#include "renew_contract.h"
 #include "renew_oneshot.h"
 #include "renew_oneshot_int.h"
 #include "small_file.h"

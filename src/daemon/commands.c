@@ -28,7 +28,6 @@
 #include "log.h"
 #include "small_file.h"
 #include "message.h"
-#include "renew.h"
 #include "repo_files.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -178,7 +177,7 @@ register_place(struct daemon *d, const struct pr_request *req,
 			    pem_len, err)) != 0)
 				return rc;
 			*renamed = 1;	/* the batch fsyncs the directory */
-			if ((rc = store_update_proxy_times(d->store, p->id,
+			if ((rc = store_record_replacement(d->store, p->id,
 			    expiry, now, next, err)) != 0)
 				return rc;
 			log_info("%s: replaced by a proxy valid until %lld",

@@ -165,30 +165,48 @@ struct server {
 	struct conn_list conns;
 };
 
-/* The renewal timer: due proxies are handed to the worker pool. */
+/* Servers skipped for a while (cooldown.c). */
+struct cooldown;
+struct cooldown_table {
+	struct cooldown *e;	/* COOL_MAX entries once used; NULL before */
+	size_t n;		/* entries in use */
+};
+
+struct renewal;			/* sched_renewal.c: one renewal in flight */
+TAILQ_HEAD(renewal_list, renewal);
+
+/* The scheduler: the renewal timer and the renewals it started. */
 struct sched {
 	long long timer;	/* loop timer id; 0 = none armed */
 	int64_t armed_for;	/* Unix seconds the timer is for */
 	int held;		/* due work that no worker could take: wait for a kick */
-};
-
-struct worker;			/* worker.c: one renewal in flight */
-struct cooldown;		/* worker.c: a MyProxy server being skipped */
-TAILQ_HEAD(worker_list, worker);
-
-/* The renewal worker pool (worker.c). */
-struct worker_pool {
-	int n_running;		/* workers alive */
-	int max;		/* opts.workers */
 	int enabled;		/* 1: a usable service credential was found */
-	int chld_fd;		/* signalfd for SIGCHLD; -1 none */
-	char *path;		/* the proxy-renewd-worker executable */
 	char *cert;		/* service credential, resolved at start-up */
 	char *key;
 	char *cadir;
-	struct worker_list running;	/* n_running entries */
-	struct cooldown *cool;	/* servers skipped until a time */
-	size_t n_cool;		/* entries in cool */
+	struct renewal_list in_flight;	/* one per running worker */
+	struct cooldown_table cool;	/* servers skipped until a time */
+};
+
+struct run;			/* runner.c: one worker process */
+TAILQ_HEAD(run_list, run);
+
+/*
+ * What became of a worker: its result (a crash or hang is a failed one),
+ * or NULL when it was abandoned at shutdown; dur_ms since it started.
+ */
+struct renew_result;
+typedef void runner_done_fn(void *arg, const struct renew_result *res,
+    int64_t dur_ms);
+
+/* Worker processes in flight (runner.c); knows no store and no policy. */
+struct runner {
+	struct loop *loop;
+	char *path;		/* the proxy-renewd-worker executable; NULL: none */
+	int max;		/* opts.workers */
+	int n_running;		/* workers alive */
+	int chld_fd;		/* signalfd for SIGCHLD; -1 none */
+	struct run_list running;	/* n_running entries */
 };
 
 /* Peers served besides the daemon's uid and root (access.c). */
@@ -224,7 +242,7 @@ struct daemon {
 	uid_t euid;		/* served besides root */
 	struct server srv;
 	struct sched sched;
-	struct worker_pool workers;
+	struct runner runner;
 	struct access_list access;
 	struct notify notify;
 	int pid_fd;		/* --pid-file opened before the drop; -1 none */
@@ -311,13 +329,20 @@ int	status_command(struct daemon *d, const struct pr_request *req,
 int	status_all_command(struct daemon *d, const struct pr_request *req,
 	    struct pr_msg *body, struct pr_error *err);
 
-/* sched.c */
+/* sched.c: the timer, due proxies, expiry, RENEW_ALL */
 void	sched_init(struct daemon *d);
 void	sched_note(struct daemon *d, int64_t next_renewal);
 void	sched_kick(struct daemon *d);
 int	sched_renew_all(struct daemon *d, int64_t *n, struct pr_error *err);
 void	sched_recover(struct daemon *d);
 void	sched_stop(struct daemon *d);
+
+/* sched_renewal.c: one renewal, from due to recorded */
+struct store_proxy;
+int	sched_renewal_check(struct daemon *d, struct pr_error *err);
+int	sched_renewal_start(struct daemon *d, struct store_proxy *p,
+	    struct pr_error *err);
+void	sched_renewal_shutdown(struct daemon *d);
 
 /* sched_policy.c: pure arithmetic, Unix seconds. */
 int64_t	sched_renew_at(int64_t expiry, int64_t obtained, int64_t condor_limit,
@@ -327,11 +352,24 @@ int64_t	sched_jitter(int64_t at, int64_t expiry, int64_t now, uint32_t jitter);
 int64_t	sched_backoff(int n_failures, int64_t min, int64_t max,
 	    uint32_t jitter);
 
-/* worker.c */
-int	worker_pool_check(struct daemon *d, struct pr_error *err);
-void	worker_pool_init(struct daemon *d);
-int	worker_start(struct daemon *d, int64_t proxy_id, struct pr_error *err);
-void	worker_pool_shutdown(struct daemon *d);
+/* cooldown.c */
+struct renew_server;
+void	cool_note_result(struct cooldown_table *t,
+	    const struct renew_result *res, int64_t period_sec);
+size_t	cool_skip_servers(struct cooldown_table *t,
+	    const struct renew_server *srv, size_t n, const char **skip,
+	    char *why, size_t why_size);
+size_t	cool_skip_voms(struct cooldown_table *t, const char **skip,
+	    size_t n_skip, size_t max, char *why, size_t why_size);
+void	cool_free(struct cooldown_table *t);
+
+/* runner.c */
+void	runner_init(struct runner *r, struct loop *l, int max);
+int	runner_start(struct runner *r, unsigned char *req, size_t req_len,
+	    int64_t timeout_sec, runner_done_fn *done, void *arg,
+	    struct pr_error *err);
+int	runner_pid_of(const struct runner *r, const void *arg);
+void	runner_shutdown(struct runner *r);
 
 /* access.c */
 int	access_init(struct access_list *a, const struct options *o,

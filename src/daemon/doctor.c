@@ -25,7 +25,7 @@
 
 #include "daemon.h"
 #include "doctor.h"
-#include "renew.h"
+#include "renew_contract.h"
 #include "voms_ac.h"
 
 #define CERT_WARN_DAYS	14	/* service certificate ending soon */

@@ -29,7 +29,7 @@
 
 #include "daemon.h"
 #include "doctor.h"
-#include "renew.h"
+#include "renew_contract.h"
 
 #define DOCTOR_TIMEOUT_SEC	5
 #define VOMSES_LINE_MAX		1024

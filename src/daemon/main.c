@@ -255,7 +255,7 @@ daemon_reload(struct daemon *d)
 	daemon_keep_restart_only(d, &o);
 	options_free(&d->opts);
 	d->opts = o;
-	d->workers.max = (int)o.workers;
+	d->runner.max = (int)o.workers;
 	metrics_file_start(d);
 	log_info("reloaded settings%s%s", o.config_file ? " from " : "",
 	    o.config_file ? o.config_file : "");
@@ -328,7 +328,7 @@ daemon_cleanup(struct daemon *d)
 	metrics_file_stop(d);
 	batch_free(d);		/* commits what waits, answers who waits */
 	notify_stop(d);
-	worker_pool_shutdown(d);
+	sched_renewal_shutdown(d);
 	server_close(d);
 	if (d->sig_fd != -1)
 		(void)close(d->sig_fd);
@@ -488,7 +488,7 @@ main(int argc, char **argv)
 	daemon_open_repository(&d);
 	if (action == OPT_ACTION_IMPORT)
 		daemon_import(&d);
-	if (worker_pool_check(&d, &err) != 0)
+	if (sched_renewal_check(&d, &err) != 0)
 		fatalx("refusing to start: %s", err.msg);
 	if (server_listen(&d, d.opts.socket_path, &err) != 0)
 		fatalx("%s", err.msg);
@@ -510,7 +510,6 @@ main(int argc, char **argv)
 	batch_init(&d);
 	metrics_init(&d);
 	daemon_signals(&d);
-	worker_pool_init(&d);
 	sched_init(&d);
 	server_start(&d);
 	daemon_write_pid(&d);

@@ -280,12 +280,12 @@ render_totals(const struct daemon *d, const struct totals *t, FILE *f)
 	    "(no worker free yet).");
 	(void)fprintf(f, PFX "renewals_waiting %lld\n", (long long)t->waiting);
 	family(f, "workers_busy", "gauge", "Renewal workers running.");
-	(void)fprintf(f, PFX "workers_busy %d\n", d->workers.n_running);
+	(void)fprintf(f, PFX "workers_busy %d\n", d->runner.n_running);
 	family(f, "workers_max", "gauge", "Renewal workers allowed at once.");
 	(void)fprintf(f, PFX "workers_max %lld\n", (long long)d->opts.workers);
 	family(f, "renewal_enabled", "gauge", "1 when a usable service "
 	    "credential was found at start-up.");
-	(void)fprintf(f, PFX "renewal_enabled %d\n", d->workers.enabled ? 1 : 0);
+	(void)fprintf(f, PFX "renewal_enabled %d\n", d->sched.enabled ? 1 : 0);
 }
 
 static void

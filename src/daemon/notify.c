@@ -38,7 +38,7 @@ notify_status(struct daemon *d)
 		(void)strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	(void)sd_notifyf(0, "STATUS=%lld proxies, %lld jobs; last renewal %s%s",
 	    (long long)n_proxies, (long long)n_jobs, when,
-	    d->workers.enabled ? "" : "; RENEWAL DISABLED");
+	    d->sched.enabled ? "" : "; RENEWAL DISABLED");
 }
 
 static void

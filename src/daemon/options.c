@@ -26,7 +26,7 @@
 #include "daemon.h"
 #include "options_table.h"
 #include "pr_limits.h"
-#include "renew.h"
+#include "renew_contract.h"
 #include "small_file.h"
 #include "xmalloc.h"
 
@@ -295,7 +295,7 @@ options_parse_file(const char *path, struct options *o, struct pr_error *err)
 }
 
 /*
- * A MyProxy server list as the renewal engine will read it (renew.h):
+ * A MyProxy server list as the renewal engine will read it (renew_contract.h):
  * "host[:port],..." with no blanks or empty entries, valid ports, at most
  * RENEW_SERVERS_MAX. 0 or EINVAL with err.
  */

@@ -1,16 +1,17 @@
 /*
  * sched.c: the renewal timer. One loop timer is armed for the earliest
  * next_renewal in the store (an indexed query, never a scan); when it fires,
- * due proxies are handed to the worker pool.
+ * each due proxy is read once and either expired here or handed to
+ * sched_renewal.c, which owns it until its result is recorded.
  *
  * Rules:
  *  (1) At most one timer is armed (sched.timer), for sched.armed_for.
  *  (2) next_renewal is wall time; the timer is monotonic. A timer is never
  *      armed more than SCHED_MAX_SLEEP_SEC ahead, so a wall-clock step is
  *      noticed within that time. Nothing scheduled: no timer at all.
- *  (3) held = 1 when due work was refused by the worker pool: the timer is
- *      not re-armed (no busy loop) until sched_kick() (a worker finished,
- *      SIGUSR1, RENEW_ALL, start-up).
+ *  (3) held = 1 when due work was refused because every worker is busy:
+ *      the timer is not re-armed (no busy loop) until sched_kick() (a
+ *      renewal finished, SIGUSR1, RENEW_ALL, start-up).
  *  (4) A proxy due at or after its not_after has expired: its record stays
  *      (its jobs answer 1909 until they unregister, LIST no longer shows
  *      it), next_renewal becomes 0, and its file is removed after the
@@ -36,7 +37,7 @@
 
 #define SCHED_MAX_SLEEP_SEC	3600
 #define SCHED_BATCH		64	/* proxies handled per firing */
-#define SCHED_HOLD		(-1)	/* the worker pool is full */
+#define SCHED_HOLD		(-1)	/* every worker is busy */
 
 static void sched_fire(struct loop *l, long long id, void *arg);
 
@@ -71,6 +72,8 @@ sched_init(struct daemon *d)
 	d->sched.timer = 0;
 	d->sched.armed_for = 0;
 	d->sched.held = 0;
+	TAILQ_INIT(&d->sched.in_flight);
+	runner_init(&d->runner, d->loop, (int)d->opts.workers);
 	sched_kick(d);
 }
 
@@ -115,14 +118,9 @@ sched_expire(struct daemon *d, const struct store_proxy *p, int64_t now,
 	int rc;
 
 	pr_error_clear(&err);
-	if ((rc = store_begin(d->store, &err)) != 0)
-		goto fail;
-	if ((rc = store_update_proxy_times(d->store, p->id, p->not_after < now ?
-	    p->not_after : now, p->obtained, 0, &err)) != 0 ||
-	    (rc = store_record_attempt(d->store, p->id, now, code, why, 0,
-	    &err)) != 0 || (rc = store_commit(d->store, &err)) != 0) {
-		store_rollback(d->store);
-		goto fail;
+	if ((rc = store_expire(d->store, p->id, now, code, why, &err)) != 0) {
+		log_warnx("%s: expiring: %s", p->file, err.msg);
+		return rc;
 	}
 	FAULT_POINT("expire-committed");
 	if (repo_remove(d->repo_fd, p->file, &err) != 0)
@@ -131,20 +129,17 @@ sched_expire(struct daemon *d, const struct store_proxy *p, int64_t now,
 	    "unregistered", p->file, p->identity, why, (long long)p->n_jobs,
 	    PR_ERR_EXPIRED);
 	return 0;
-fail:
-	log_warnx("%s: expiring: %s", p->file, err.msg);
-	return rc;
 }
 
-/* Hand a due proxy to the pool: 0, SCHED_HOLD, or a store error. */
+/* Hand a due proxy to a renewal: 0, SCHED_HOLD, or a store error. */
 static int
-sched_dispatch(struct daemon *d, const struct store_proxy *p)
+sched_dispatch(struct daemon *d, struct store_proxy *p)
 {
 	struct pr_error err;
 	int rc;
 
 	pr_error_clear(&err);
-	if ((rc = worker_start(d, p->id, &err)) == 0)
+	if ((rc = sched_renewal_start(d, p, &err)) == 0)
 		return 0;
 	if (rc != ENOSYS) {
 		log_debug("sched: %s: %s", p->file, err.msg);
@@ -153,13 +148,9 @@ sched_dispatch(struct daemon *d, const struct store_proxy *p)
 	/* Renewal disabled: nothing to do before the proxy expires. */
 	log_warnx("%s (%s): %s; kept until it expires at %lld", p->file,
 	    p->identity, err.msg, (long long)p->not_after);
-	if ((rc = store_begin(d->store, &err)) != 0 ||
-	    (rc = store_update_proxy_times(d->store, p->id, p->not_after,
-	    p->obtained, p->not_after, &err)) != 0 ||
-	    (rc = store_commit(d->store, &err)) != 0) {
-		store_rollback(d->store);
+	if ((rc = store_lease_for_renewal(d->store, p->id, p->not_after,
+	    &err)) != 0)
 		log_warnx("%s: %s", p->file, err.msg);
-	}
 	return rc;
 }
 
@@ -221,66 +212,17 @@ sched_fire(struct loop *l, long long tid, void *arg)
 	sched_arm(d, now);	/* rule (5) */
 }
 
-struct id_list {
-	int64_t *ids;
-	size_t n, cap;
-};
-
-static int
-sched_collect(const struct store_proxy *p, void *arg)
-{
-	struct id_list *ls = arg;
-
-	if (ls->n == ls->cap) {
-		ls->cap = ls->cap ? 2 * ls->cap : 64;
-		ls->ids = xreallocarray(ls->ids, ls->cap, sizeof(*ls->ids));
-	}
-	ls->ids[ls->n++] = p->id;
-	return 0;
-}
-
 /*
- * SIGUSR1 / RENEW_ALL: make every stored proxy due now, in one transaction,
- * then kick the timer. This is the one operation that walks every proxy.
+ * SIGUSR1 / RENEW_ALL: make every stored proxy that has not expired due
+ * now, in one statement, then kick the timer.
  */
 int
 sched_renew_all(struct daemon *d, int64_t *n, struct pr_error *err)
 {
-	struct id_list ls = { NULL, 0, 0 };
-	struct store_proxy p;
-	int64_t now = (int64_t)time(NULL);
-	size_t i;
 	int rc;
 
-	*n = 0;
-	if ((rc = store_foreach_proxy(d->store, sched_collect, &ls, err)) != 0)
-		goto out;
-	if ((rc = store_begin(d->store, err)) != 0)
-		goto out;
-	for (i = 0; i < ls.n; i++) {
-		rc = store_get_proxy(d->store, ls.ids[i], &p, err);
-		if (rc == PR_ERR_NOT_REGISTERED) {
-			rc = 0;		/* unregistered meanwhile */
-			continue;
-		}
-		if (rc != 0)
-			break;
-		if (p.not_after > now)	/* expired ones stay expired */
-			rc = store_update_proxy_times(d->store, p.id,
-			    p.not_after, p.obtained, now, err);
-		store_proxy_free(&p);
-		if (rc != 0)
-			break;
-	}
-	if (rc == 0)
-		rc = store_commit(d->store, err);
-	if (rc != 0)
-		store_rollback(d->store);
-	else
-		*n = (int64_t)ls.n;
-out:
-	free(ls.ids);
-	if (rc == 0)
+	if ((rc = store_make_all_due(d->store, (int64_t)time(NULL), n,
+	    err)) == 0)
 		sched_kick(d);
 	return rc;
 }

@@ -6,7 +6,7 @@
 #ifndef PR_MYPROXY_CLIENT_H
 #define PR_MYPROXY_CLIENT_H
 
-#include "renew.h"
+#include "renew_engine.h"
 
 /*
  * WORKER: MyProxy GET of username's credential from srv with an empty

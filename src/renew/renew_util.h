@@ -1,7 +1,7 @@
 /*
  * renew_util.h: small helpers shared by the files of pr_renew (renew.c,
- * svc_cred.c, wire.c). Private to src/renew: not part of the renew.h
- * contract. Defined in renew.c.
+ * svc_cred.c, wire.c). Private to src/renew: not part of the contract
+ * headers. Defined in renew_contract.c.
  */
 #ifndef PR_RENEW_UTIL_H
 #define PR_RENEW_UTIL_H

@@ -22,7 +22,7 @@
 #include <openssl/x509.h>
 
 #include "pr_limits.h"
-#include "renew.h"
+#include "renew_contract.h"
 #include "renew_util.h"
 
 #define SVC_FILE_MAX_BYTES (256 * 1024)

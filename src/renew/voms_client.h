@@ -9,7 +9,7 @@
  * Lower layer: fills struct pr_error, never logs. Runs only in the worker
  * process (the VOMS library keeps global state and blocks).
  *
- * Cool-down (as for MyProxy servers, renew.h): a VOMS server is named
+ * Cool-down (as for MyProxy servers, renew_contract.h): a VOMS server is named
  * "voms:host:port" (RENEW_VOMS_NAME_PREFIX) in the caller's skip list and
  * error report, so it never clashes with a MyProxy "host:port". Servers in
  * opts->skip are not contacted unless every server of that VO is listed.
@@ -20,7 +20,7 @@
 #include <stddef.h>
 
 #include "pr_error.h"
-#include "renew.h"
+#include "renew_engine.h"
 
 #define VOMS_CLIENT_TIMEOUT_SEC_DEFAULT	30	/* per server contacted */
 #define VOMS_CLIENT_SERVERS_MAX		8	/* per VO */

@@ -1,6 +1,6 @@
 /*
  * wire.c: the frames between a parent and the renewal worker (contract at
- * the top of renew.h): the parent's request (renew_job_frame), the worker's
+ * the top of renew_contract.h): the parent's request (renew_job_frame), the worker's
  * result (renew_result_frame) and the parent's strict reading of it
  * (renew_result_parse), plus starting the worker (renew_worker_spawn).
  *
@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "message.h"
-#include "renew.h"
+#include "renew_contract.h"
 #include "renew_util.h"
 
 extern char **environ;

@@ -1,6 +1,6 @@
 /*
  * worker_main.c: proxy-renewd-worker, one MyProxy renewal per process.
- * The contract with the parent is at the top of renew.h.
+ * The contract with the parent is at the top of renew_contract.h.
  *
  * Order matters: the process narrows itself (fds, no_new_privs, no core
  * dumps, umask) before it reads the request, and checks the output file
@@ -26,7 +26,7 @@
 #include "message.h"
 #include "pr_limits.h"
 #include "myproxy_client.h"
-#include "renew.h"
+#include "renew_engine.h"
 #include "small_file.h"
 #include "voms_client.h"
 

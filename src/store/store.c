@@ -36,6 +36,7 @@
 #include "pr_limits.h"
 #include "db_ident.h"
 #include "store.h"
+#include "store_db.h"
 
 #define STORE_DB_NAME		PR_DB_NAME
 #define STORE_SCHEMA_VERSION	1
@@ -46,7 +47,7 @@
 enum stmt_id {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
 	S_FIND_JOB, S_GET_PROXY, S_GET_BY_FILE, S_FIND_SHAREABLE, S_NEXT_SUFFIX,
-	S_INSERT_PROXY, S_UPDATE_TIMES, S_RECORD_ATTEMPT, S_ADD_JOB,
+	S_INSERT_PROXY, S_ADD_JOB,
 	S_INC_JOBS, S_DEL_JOB, S_DEC_JOBS, S_GET_N_JOBS, S_DEL_PROXY,
 	S_DEL_PROXY_JOBS, S_NEXT_DUE, S_ALL_PROXIES, S_COUNT_PROXIES,
 	S_COUNT_JOBS, S_BATCH_SAVEPOINT, S_BATCH_RELEASE, S_BATCH_ROLLBACK_TO,
@@ -60,6 +61,7 @@ struct store {
 	int in_batch;			/* a group-commit transaction is open */
 	void (*flush)(void *);		/* commits the open batch (store_begin) */
 	void *flush_arg;
+	sqlite3_stmt *intent[STORE_INTENT_SLOTS];	/* store_renewal.c's */
 };
 
 #define PROXY_COLS "id, identity, identity_hash, file, servers, fqans, " \
@@ -92,12 +94,6 @@ static const char *const stmt_sql[S_COUNT] = {
 	    " next_renewal, last_attempt, last_result, last_error, failures,"
 	    " n_jobs) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
 	    " ?12, ?13, ?14, 0)",
-	[S_UPDATE_TIMES] = "UPDATE proxy SET not_after = ?2, obtained = ?3,"
-	    " next_renewal = ?4 WHERE id = ?1",
-	[S_RECORD_ATTEMPT] = "UPDATE proxy SET last_attempt = ?2,"
-	    " last_result = ?3, last_error = ?4, next_renewal = ?5,"
-	    " failures = CASE WHEN ?3 = 0 THEN 0 ELSE failures + 1 END"
-	    " WHERE id = ?1",
 	[S_ADD_JOB] = "INSERT INTO job (job_id, proxy_id) VALUES (?1, ?2)",
 	[S_INC_JOBS] = "UPDATE proxy SET n_jobs = n_jobs + 1 WHERE id = ?1",
 	[S_DEL_JOB] = "DELETE FROM job WHERE job_id = ?1",
@@ -180,6 +176,28 @@ db_fail(struct store *st, int rc, const char *what, struct pr_error *err)
 	return pr_error_set(err, db_code(rc), "store: %s: %s", what,
 	    st != NULL && st->db != NULL ? sqlite3_errmsg(st->db) :
 	    sqlite3_errstr(rc));
+}
+
+int
+store_db_fail(struct store *st, int rc, const char *what,
+    struct pr_error *err)
+{
+	return db_fail(st, rc, what, err);
+}
+
+sqlite3_stmt *
+store_db_intent(struct store *st, int slot, const char *sql,
+    struct pr_error *err)
+{
+	int rc;
+
+	if (st->intent[slot] == NULL && (rc = sqlite3_prepare_v3(st->db, sql,
+	    -1, SQLITE_PREPARE_PERSISTENT, &st->intent[slot], NULL)) !=
+	    SQLITE_OK) {
+		(void)db_fail(st, rc, sql, err);
+		return NULL;
+	}
+	return st->intent[slot];
 }
 
 /* ==== open/close ==== */
@@ -377,6 +395,8 @@ store_close(struct store *st)
 		return;
 	for (i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);	/* NULL is a no-op */
+	for (i = 0; i < STORE_INTENT_SLOTS; i++)
+		sqlite3_finalize(st->intent[i]);
 	(void)sqlite3_close(st->db);	/* all statements finalized */
 	db_ident_free(&st->ident);
 	free(st);
@@ -798,41 +818,6 @@ run_update(struct store *st, enum stmt_id id, struct pr_error *err)
 		return pr_error_set(err, PR_ERR_NOT_REGISTERED,
 		    "store: no such proxy");
 	return 0;
-}
-
-int
-store_update_proxy_times(struct store *st, int64_t id, int64_t not_after,
-    int64_t obtained, int64_t next_renewal, struct pr_error *err)
-{
-	enum stmt_id s = S_UPDATE_TIMES;
-	int rc;
-
-	if ((rc = bind_int(st, s, 1, id, err)) != 0 ||
-	    (rc = bind_int(st, s, 2, not_after, err)) != 0 ||
-	    (rc = bind_int(st, s, 3, obtained, err)) != 0 ||
-	    (rc = bind_int(st, s, 4, next_renewal, err)) != 0) {
-		done(st, s);
-		return rc;
-	}
-	return run_update(st, s, err);
-}
-
-int
-store_record_attempt(struct store *st, int64_t id, int64_t when, int result,
-    const char *error_text, int64_t next_renewal, struct pr_error *err)
-{
-	enum stmt_id s = S_RECORD_ATTEMPT;
-	int rc;
-
-	if ((rc = bind_int(st, s, 1, id, err)) != 0 ||
-	    (rc = bind_int(st, s, 2, when, err)) != 0 ||
-	    (rc = bind_int(st, s, 3, result, err)) != 0 ||
-	    (rc = bind_text(st, s, 4, result == 0 ? "" : error_text, err)) != 0 ||
-	    (rc = bind_int(st, s, 5, next_renewal, err)) != 0) {
-		done(st, s);
-		return rc;
-	}
-	return run_update(st, s, err);
 }
 
 int

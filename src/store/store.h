@@ -94,14 +94,6 @@ int store_next_suffix(struct store *st, const char *identity_hash, int *suffix,
 int store_insert_proxy(struct store *st, struct store_proxy *p,
     struct pr_error *err);
 
-/* After a new proxy file replaced the old one. */
-int store_update_proxy_times(struct store *st, int64_t id, int64_t not_after,
-    int64_t obtained, int64_t next_renewal, struct pr_error *err);
-
-/* Record a renewal attempt (result 0 = success resets failures). */
-int store_record_attempt(struct store *st, int64_t id, int64_t when, int result,
-    const char *error_text, int64_t next_renewal, struct pr_error *err);
-
 /*
  * Attach a job (must not exist yet); increments n_jobs. EEXIST when the job
  * exists, PR_ERR_NOT_REGISTERED when the proxy does not, EINVAL for a job id
@@ -140,5 +132,46 @@ int store_count(struct store *st, int64_t *n_proxies, int64_t *n_jobs,
     struct pr_error *err);
 
 void store_proxy_free(struct store_proxy *p);
+
+/*
+ * ==== Renewal intents (store_renewal.c) ====
+ * The only writers of next_renewal, not_after, obtained and the attempt
+ * columns of an existing row; each one statement. Lease, failed attempt,
+ * expire and all-due are a transaction of their own (call them outside
+ * one); a success and a replacement belong in the caller's transaction
+ * (with the file rename). p names the record a renewal was
+ * started for: its result is recorded only while the row is still that
+ * record (same id, file, identity, servers) and not expired; otherwise
+ * PR_ERR_NOT_REGISTERED and nothing changes.
+ */
+
+/* Keep the scheduler off a proxy in flight: next_renewal = min(until,
+ * not_after) (the expiry is never postponed). */
+int store_lease_for_renewal(struct store *st, int64_t id, int64_t until,
+    struct pr_error *err);
+
+/* A new proxy file ending at not_after replaced p's at `when`: times set,
+ * failures reset. Also PR_ERR_NOT_REGISTERED when the record meanwhile got
+ * a proxy ending at or after not_after. */
+int store_record_renewal_success(struct store *st, const struct store_proxy *p,
+    int64_t not_after, int64_t when, int64_t next, struct pr_error *err);
+
+/* A failed attempt at `when`: code and msg kept, failures + 1, retry at next. */
+int store_record_failed_attempt(struct store *st, const struct store_proxy *p,
+    int64_t when, int code, const char *msg, int64_t next,
+    struct pr_error *err);
+
+/* The proxy expired at `when` (code, why recorded): not_after = min(not_after,
+ * when), next_renewal = 0 for good; its jobs answer "expired". */
+int store_expire(struct store *st, int64_t id, int64_t when, int code,
+    const char *why, struct pr_error *err);
+
+/* REGISTER replaced the file with a longer-lived proxy (in its transaction). */
+int store_record_replacement(struct store *st, int64_t id, int64_t not_after,
+    int64_t obtained, int64_t next, struct pr_error *err);
+
+/* RENEW_ALL: every proxy not expired at now becomes due now; *n of them. */
+int store_make_all_due(struct store *st, int64_t now, int64_t *n,
+    struct pr_error *err);
 
 #endif /* PR_STORE_H */

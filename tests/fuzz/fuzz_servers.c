@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "renew.h"
+#include "renew_contract.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

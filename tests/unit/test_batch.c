@@ -72,7 +72,6 @@ setup(void **state)
 		fail_msg("store_open: %s", err.msg);
 	D.loop = loop_new();
 	batch_init(&D);
-	worker_pool_init(&D);
 	sched_init(&D);
 	repo_sys_reset();
 	n_fsync = 0;

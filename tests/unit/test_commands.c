@@ -85,7 +85,6 @@ setup(void **state)
 	D.loop = loop_new();
 	batch_init(&D);
 	metrics_init(&D);
-	worker_pool_init(&D);
 	sched_init(&D);
 	msg_init(&resp);
 	repo_sys_reset();
@@ -380,7 +379,7 @@ test_get_expired(void **state)
 	assert_int_equal(store_get_proxy_by_file(D.store, strrchr(name, '/') + 1,
 	    &sp, &err), 0);
 	assert_int_equal(store_begin(D.store, &err), 0);
-	assert_int_equal(store_update_proxy_times(D.store, sp.id, now - 1,
+	assert_int_equal(store_record_replacement(D.store, sp.id, now - 1,
 	    sp.obtained, sp.next_renewal, &err), 0);
 	assert_int_equal(store_commit(D.store, &err), 0);
 	assert_int_equal(request("Command=3\nJobid=j1\n"), PR_ERR_EXPIRED);

@@ -23,7 +23,7 @@
 
 #include "testcert.c"
 #include "common/pr_limits.h"
-#include "renew/renew.h"
+#include "renew/renew_engine.h"
 
 #define ALICE_DN "/C=XX/O=Test/CN=Alice"
 

@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "protocol/message.h"
-#include "renew/renew.h"
+#include "renew/renew_contract.h"
 
 static void
 test_job_frame(void **state)

@@ -333,22 +333,22 @@ test_schedule(void **state)
 	assert_int_equal(id, b);
 	assert_int_equal(when, 3200);
 
-	assert_int_equal(store_record_attempt(f->st, b, 3200, PR_ERR_MYPROXY,
-	    "myproxy localhost: refused", 3260, &err), 0);
-	assert_int_equal(store_record_attempt(f->st, b, 3260, PR_ERR_MYPROXY,
-	    "again", 3380, &err), 0);
+	assert_int_equal(store_get_proxy(f->st, b, &p, &err), 0);
+	assert_int_equal(store_record_failed_attempt(f->st, &p, 3200,
+	    PR_ERR_MYPROXY, "myproxy localhost: refused", 3260, &err), 0);
+	assert_int_equal(store_record_failed_attempt(f->st, &p, 3260,
+	    PR_ERR_MYPROXY, "again", 3380, &err), 0);
+	store_proxy_free(&p);
 	assert_int_equal(store_get_proxy(f->st, b, &p, &err), 0);
 	assert_int_equal(p.failures, 2);
 	assert_int_equal(p.last_result, PR_ERR_MYPROXY);
 	assert_string_equal(p.last_error, "again");
 	assert_int_equal(p.last_attempt, 3260);
 	assert_int_equal(p.next_renewal, 3380);
-	store_proxy_free(&p);
 
-	assert_int_equal(store_record_attempt(f->st, b, 3380, 0, "ignored",
-	    0, &err), 0);
-	assert_int_equal(store_update_proxy_times(f->st, b, 20000, 3380,
+	assert_int_equal(store_record_renewal_success(f->st, &p, 20000, 3380,
 	    18000, &err), 0);
+	store_proxy_free(&p);
 	assert_int_equal(store_get_proxy(f->st, b, &p, &err), 0);
 	assert_int_equal(p.failures, 0);
 	assert_int_equal(p.last_result, 0);
@@ -360,14 +360,64 @@ test_schedule(void **state)
 	assert_int_equal(id, a);
 	assert_int_equal(when, 8200);
 	/* unscheduled (0) proxies are never due */
-	assert_int_equal(store_update_proxy_times(f->st, a, 10000, 0, 0, &err),
-	    0);
-	assert_int_equal(store_update_proxy_times(f->st, b, 10000, 0, 0, &err),
-	    0);
+	assert_int_equal(store_expire(f->st, a, 10000, PR_ERR_EXPIRED, "x",
+	    &err), 0);
+	assert_int_equal(store_expire(f->st, b, 10000, PR_ERR_EXPIRED, "x",
+	    &err), 0);
 	assert_int_equal(store_next_due(f->st, &id, &when, &err),
 	    PR_ERR_NOT_REGISTERED);
-	assert_int_equal(store_update_proxy_times(f->st, b + 10, 1, 1, 1, &err),
+	assert_int_equal(store_expire(f->st, b + 10, 1, 1, "x", &err),
 	    PR_ERR_NOT_REGISTERED);
+}
+
+/* The renewal intents record a result only on the record it was for. */
+static void
+test_renewal_intents(void **state)
+{
+	struct fx *f = *state;
+	struct store_proxy p, q;
+	struct pr_error err;
+	int64_t a, b, n;
+
+	a = add_proxy(f, "aa", 0, "s", "", 0, 10000);	/* due 8200 */
+	b = add_proxy(f, "bb", 0, "s", "", 0, 5000);
+	assert_int_equal(store_get_proxy(f->st, a, &p, &err), 0);
+	/* a lease never postpones the expiry */
+	assert_int_equal(store_lease_for_renewal(f->st, a, 99999, &err), 0);
+	assert_int_equal(store_get_proxy(f->st, a, &q, &err), 0);
+	assert_int_equal(q.next_renewal, 10000);
+	store_proxy_free(&q);
+	/* a success must outlive the current record */
+	assert_int_equal(store_record_renewal_success(f->st, &p, 10000, 9000,
+	    9500, &err), PR_ERR_NOT_REGISTERED);
+	/* another record behind the same id (servers changed): discarded */
+	free(p.servers);
+	p.servers = strdup("other");
+	assert_int_equal(store_record_renewal_success(f->st, &p, 20000, 9000,
+	    9500, &err), PR_ERR_NOT_REGISTERED);
+	assert_int_equal(store_record_failed_attempt(f->st, &p, 9000, 1907,
+	    "x", 9500, &err), PR_ERR_NOT_REGISTERED);
+	/* expired meanwhile: discarded, and it stays expired */
+	free(p.servers);
+	p.servers = strdup("s");
+	assert_int_equal(store_expire(f->st, a, 3000, PR_ERR_EXPIRED, "gone",
+	    &err), 0);
+	assert_int_equal(store_record_failed_attempt(f->st, &p, 9000, 1907,
+	    "x", 9500, &err), PR_ERR_NOT_REGISTERED);
+	assert_int_equal(store_lease_for_renewal(f->st, a, 9500, &err),
+	    PR_ERR_NOT_REGISTERED);
+	assert_int_equal(store_get_proxy(f->st, a, &q, &err), 0);
+	assert_int_equal(q.next_renewal, 0);
+	assert_int_equal(q.not_after, 3000);
+	assert_string_equal(q.last_error, "gone");
+	store_proxy_free(&q);
+	store_proxy_free(&p);
+	/* RENEW_ALL: only the proxies not expired become due */
+	assert_int_equal(store_make_all_due(f->st, 4000, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_get_proxy(f->st, b, &q, &err), 0);
+	assert_int_equal(q.next_renewal, 4000);
+	store_proxy_free(&q);
 }
 
 static void
@@ -585,6 +635,7 @@ main(void)
 		T(test_delete_proxy),
 		T(test_transactions),
 		T(test_schedule),
+		T(test_renewal_intents),
 		T(test_jobid_bytes),
 		T(test_10k_jobs),
 		T(test_reopen_and_modes),

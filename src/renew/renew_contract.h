@@ -1,11 +1,13 @@
 /*
- * renew.h: one MyProxy renewal, with server failover and verification of
- * the result; the contract of the renewal worker process.
+ * renew_contract.h: the contract between a parent (the daemon master, or
+ * proxyrenew_renew() in the client library) and the renewal worker
+ * process: request and result keys, framing, exit status, who owns the
+ * output file; and what both sides need to speak it (server lists, the
+ * service credential check, checking a new proxy, frames, spawning).
+ * The worker's engine is in renew_engine.h, linked into the worker only.
  *
- * No Globus here: the MyProxy GET itself is a callback (renew_fetch_fn,
- * implemented by myproxy_client.c, linked only into the worker), so the
- * logic below is unit-tested with a fake fetcher. Lower layer: fills
- * struct renew_result / struct pr_error, never logs, never exits.
+ * No Globus here (renew_contract.c, svc_cred.c, wire.c). Lower layer:
+ * fills struct renew_result / struct pr_error, never logs, never exits.
  *
  * ===== The worker contract (proxy-renewd-worker) =====
  *
@@ -87,8 +89,8 @@
  *   End_time=<unix time>       success: earliest expiry of the new proxy
  *   Identity=<base subject>    the identity renewed
  */
-#ifndef PR_RENEW_H
-#define PR_RENEW_H
+#ifndef PR_RENEW_CONTRACT_H
+#define PR_RENEW_CONTRACT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -148,50 +150,6 @@ struct service_cred {
 	const char *cadir;	/* trusted CA directory (<hash>.0, .signing_policy) */
 };
 
-/*
- * WORKER: one MyProxy GET from one server. Returns 0 with *pem (malloc'ed,
- * caller wipes and frees) holding the delegated proxy (certificate, key,
- * chain), or an error code with err.msg carrying the server's own text.
- * *is_unreachable is set when the server could not be talked to at all.
- */
-typedef int (*renew_fetch_fn)(const struct renew_server *srv,
-    const char *username, const char *authz_proxy_path, int lifetime_sec,
-    const struct service_cred *svc, int timeout_sec, char **pem,
-    size_t *pem_len, int *is_unreachable, struct pr_error *err);
-
-/*
- * WORKER: VOMS hook (-A): given the request (current proxy path, vomsdir,
- * vomses) and the proxy just fetched from MyProxy, return in *out a new
- * PEM carrying fresh ACs with the current proxy's FQANs in the same order.
- * Only called when the current proxy carries FQANs; when no hook is set
- * (-A not given) renewal of such a proxy fails (PR_ERR_VOMS) rather than
- * silently dropping the attributes.
- */
-struct renew_request;
-typedef int (*renew_voms_fn)(const struct renew_request *req, const char *pem,
-    size_t pem_len, char **out, size_t *out_len, struct pr_error *err);
-
-struct renew_request {
-	const char *servers;		/* "host[:port],..." */
-	const char *proxy_path;		/* current proxy: identity + authorisation */
-	const char *proxy_pem;		/* its content when already read; NULL:
-					 * read proxy_path */
-	size_t proxy_len;
-	const char *authz_path;		/* the path the MyProxy library opens for
-					 * it; NULL: proxy_path */
-	int lifetime_sec;		/* requested lifetime, seconds */
-	int server_timeout_sec;		/* per server, seconds */
-	struct service_cred svc;
-	const char *const *skip;	/* "host:port" cooling down */
-	size_t n_skip;
-	renew_fetch_fn fetch;		/* myproxy_fetch in the worker */
-	renew_voms_fn voms;		/* NULL: -A not given */
-	const char *vomsdir;		/* -V; NULL: library default */
-	const char *vomses;		/* -G; NULL: library default */
-	int out_fd;			/* receives the verified proxy; -1: don't write */
-	time_t now;			/* wall clock for expiry checks */
-};
-
 struct renew_server_error {
 	char server[RENEW_SERVER_NAME_MAX];	/* "host:port" */
 	int code;				/* pr_err / errno */
@@ -219,19 +177,16 @@ int renew_parse_servers(const char *spec, struct renew_server *out,
     size_t max, size_t *n, struct pr_error *err);
 
 /*
- * WORKER: read the current proxy, try each server in order (skipping those
- * cooling down), verify what comes back (parses, key matches, same
- * identity, later expiry), write it to req->out_fd. Returns res->code.
- */
-int renew_run(const struct renew_request *req, struct renew_result *res);
-
-/*
  * MASTER and WORKER: check that a new proxy may replace the current one:
  * same identity and a later earliest expiry. 0 or PR_ERR_SSL / PR_ERR_MYPROXY
  * with the reason ("new proxy would end earlier (..) than the current one (..)").
+ * renew_verify parses new_pem; renew_verify_info judges one already parsed.
  */
 int renew_verify(const char *new_pem, size_t new_len, const char *cur_identity,
     int64_t cur_end, time_t now, int64_t *new_end, struct pr_error *err);
+struct cred_info;
+int renew_verify_info(const struct cred_info *info, const char *cur_identity,
+    int64_t cur_end, int64_t *new_end, struct pr_error *err);
 
 /* Fill unset service credential paths from the environment, then defaults. */
 void renew_service_cred_defaults(struct service_cred *svc);
@@ -246,7 +201,7 @@ void renew_service_cred_defaults(struct service_cred *svc);
 int renew_check_service_cred(const struct service_cred *svc, time_t now,
     struct pr_error *err);
 
-/* MASTER: one renewal to hand to a worker (pointers stay the caller's). */
+/* PARENT: one renewal to hand to a worker (pointers stay the caller's). */
 struct renew_job {
 	const char *servers;		/* "host[:port],..." */
 	const char *proxy_path;		/* current proxy */
@@ -297,4 +252,4 @@ int renew_worker_spawn(const char *path, int child_fd, pid_t *pid,
 int renew_worker_spawn_fds(const char *path, int child_fd, int proxy_fd,
     int out_fd, pid_t *pid, struct pr_error *err);
 
-#endif /* PR_RENEW_H */
+#endif /* PR_RENEW_CONTRACT_H */

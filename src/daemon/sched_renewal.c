@@ -1,0 +1,491 @@
+/*
+ * sched_renewal.c: one renewal, from "due" to "recorded". sched.c hands a
+ * due proxy (its row, read once) to sched_renewal_start(): the proxy is
+ * leased, a request is built and runner.c starts a worker with it. When
+ * the worker is done, renewal_done() verifies the new proxy (parsed once),
+ * commits it (rename + record in one transaction), sets the next time and
+ * logs one line.
+ *
+ * Rules:
+ *  (1) A proxy in flight has a lease: its next_renewal is pushed past the
+ *      worker's hard timeout (never past its expiry), so the scheduler does
+ *      not pick it again and a restart mid-renewal retries it soon.
+ *  (2) A result is recorded only on the record it was started for (the
+ *      store checks: same id, file, identity, servers, not expired); for
+ *      a record unregistered, replaced or expired meanwhile it is discarded.
+ *  (3) The new proxy replaces the repository file only after the master
+ *      re-checked it (parses, key matches, same identity, later expiry,
+ *      same VOMS attributes), inside the transaction that records it;
+ *      otherwise the temp file is removed and the old proxy stays.
+ *  (4) Every attempt ends in exactly one store record and one log line
+ *      (identity, servers, outcome with the servers' own text, duration,
+ *      next attempt); a worker that could not start, crashed or hung is
+ *      one failed attempt.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cred.h"
+#include "daemon.h"
+#include "log.h"
+#include "loop.h"
+#include "pr_limits.h"
+#include "renew_contract.h"
+#include "repo_files.h"
+#include "store.h"
+#include "worker_path.h"
+#include "xmalloc.h"
+
+#define LEASE_SLACK_SEC		10	/* lease beyond the hard timeout */
+#define SERVER_TIMEOUT_MAX	30	/* seconds per MyProxy server */
+
+struct renewal {
+	TAILQ_ENTRY(renewal) entry;	/* in sched.in_flight */
+	struct daemon *d;
+	struct store_proxy p;		/* the record, as read when due */
+	char *tmp;			/* temp file name; NULL once gone */
+	char skipped[256];		/* cooling-down servers passed as Skip= */
+};
+
+/* ---- start-up: service credential and executable */
+
+static int
+file_missing(const char *path)
+{
+	return access(path, F_OK) == -1 && errno == ENOENT;
+}
+
+/*
+ * VOMS paths for the worker (-A): -V, else X509_VOMS_DIR, else
+ * /etc/grid-security/vomsdir; -G, else X509_VOMSES, else NULL (the worker
+ * then reads /etc/vomses and /etc/grid-security/vomses).
+ */
+static void
+voms_paths(const struct options *o, const char **dir, const char **ses)
+{
+	const char *e;
+
+	*dir = o->voms_dir;
+	if (*dir == NULL && (e = getenv("X509_VOMS_DIR")) != NULL && *e != '\0')
+		*dir = e;
+	if (*dir == NULL)
+		*dir = "/etc/grid-security/vomsdir";
+	*ses = o->voms_config;
+	if (*ses == NULL && (e = getenv("X509_VOMSES")) != NULL && *e != '\0')
+		*ses = e;
+}
+
+static void
+log_voms_paths(const struct options *o)
+{
+	const char *vdir, *vses;
+
+	if (!o->enable_voms)
+		return;
+	voms_paths(o, &vdir, &vses);
+	log_info("renewal: VOMS attributes renewed too (-A): vomsdir %s, "
+	    "vomses %s", vdir, vses != NULL ? vses :
+	    "/etc/vomses, /etc/grid-security/vomses");
+}
+
+/*
+ * Resolve and check the service credential (-t/-k, else X509_USER_CERT/KEY,
+ * else /etc/grid-security/host{cert,key}.pem) and the worker executable.
+ * Only a credential nobody asked for (all defaults) that does not exist
+ * disables renewal; anything given explicitly must work. 0 or err.
+ */
+int
+sched_renewal_check(struct daemon *d, struct pr_error *err)
+{
+	struct sched *s = &d->sched;
+	struct service_cred svc = { d->opts.cert, d->opts.key, d->opts.ca_dir };
+	const char *e;
+	char exe[PATH_MAX];
+	int explicit, rc;
+
+	d->runner.chld_fd = -1;
+	explicit = svc.cert != NULL || svc.key != NULL ||
+	    ((e = getenv("X509_USER_CERT")) != NULL && *e != '\0') ||
+	    ((e = getenv("X509_USER_KEY")) != NULL && *e != '\0');
+	renew_service_cred_defaults(&svc);
+	if (!explicit && file_missing(svc.cert) && file_missing(svc.key)) {
+		log_warnx("RENEWAL DISABLED: no service credential (%s, %s do "
+		    "not exist and neither -t/-k nor X509_USER_CERT/KEY is "
+		    "set); stored proxies are kept until they expire",
+		    svc.cert, svc.key);
+		s->enabled = 0;
+		return 0;
+	}
+	if ((rc = renew_check_service_cred(&svc, time(NULL), err)) != 0)
+		return rc;
+	e = worker_path_find(exe, sizeof(exe));
+	if (access(e, X_OK) == -1)
+		return pr_error_set(err, errno, "renewal worker %s: %s (set %s "
+		    "to its path)", e, strerror(errno), WORKER_PATH_ENV);
+	d->runner.path = xstrdup(e);
+	s->cert = xstrdup(svc.cert);
+	s->key = xstrdup(svc.key);
+	s->cadir = xstrdup(svc.cadir);
+	s->enabled = 1;
+	log_info("renewal: service credential %s, CA directory %s, worker %s",
+	    s->cert, s->cadir, d->runner.path);
+	log_voms_paths(&d->opts);
+	return 0;
+}
+
+/* ---- one renewal's life */
+
+static char *
+repo_path_of(const struct daemon *d, const char *name)
+{
+	return xasprintf("%s/%s", d->repo_path, name);
+}
+
+static void
+renewal_free(struct renewal *r)
+{
+	struct pr_error err;
+
+	if (r->tmp != NULL && repo_remove(r->d->repo_fd, r->tmp, &err) != 0)
+		log_warnx("%s", err.msg);
+	free(r->tmp);
+	store_proxy_free(&r->p);
+	free(r);
+}
+
+/* Rule (1): keep the scheduler off a proxy in flight. */
+static int
+renewal_lease(struct daemon *d, int64_t id, struct pr_error *err)
+{
+	return store_lease_for_renewal(d->store, id, (int64_t)time(NULL) +
+	    d->opts.worker_timeout + LEASE_SLACK_SEC, err);
+}
+
+/* The request frame: paths, lifetime, timeouts, Skip=. */
+static int
+renewal_request(struct renewal *r, unsigned char **frame, size_t *len,
+    struct pr_error *err)
+{
+	struct daemon *d = r->d;
+	struct sched *s = &d->sched;
+	struct renew_server srv[RENEW_SERVERS_MAX];
+	const char *skip[2 * RENEW_SERVERS_MAX];	/* MyProxy, then VOMS */
+	struct renew_job job;
+	struct pr_error perr;
+	char *cur = repo_path_of(d, r->p.file), *out = repo_path_of(d, r->tmp);
+	size_t n_srv = 0, n_tried;
+	int64_t per, life = d->opts.lifetime * 3600;
+	int rc;
+
+	memset(&job, 0, sizeof(job));
+	job.servers = r->p.servers;
+	job.proxy_path = cur;
+	job.out_path = out;
+	job.lifetime_sec = (int)(life < RENEW_LIFETIME_SEC_MAX ? life :
+	    RENEW_LIFETIME_SEC_MAX);
+	job.svc.cert = s->cert;
+	job.svc.key = s->key;
+	job.svc.cadir = s->cadir;
+	job.skip = skip;
+	if (renew_parse_servers(r->p.servers, srv, RENEW_SERVERS_MAX, &n_srv,
+	    &perr) != 0)
+		n_srv = 0;	/* the worker reports the bad list */
+	job.n_skip = cool_skip_servers(&s->cool, srv, n_srv, skip, r->skipped,
+	    sizeof(r->skipped));
+	/* every server tried gets its share of the hard timeout */
+	n_tried = n_srv > job.n_skip ? n_srv - job.n_skip : 1;
+	per = d->opts.worker_timeout / (int64_t)n_tried;
+	job.server_timeout_sec = (int)(per > SERVER_TIMEOUT_MAX ?
+	    SERVER_TIMEOUT_MAX : per < 1 ? 1 : per);
+	job.voms = d->opts.enable_voms;
+	if (job.voms) {
+		voms_paths(&d->opts, &job.vomsdir, &job.vomses);
+		job.n_skip = cool_skip_voms(&s->cool, skip, job.n_skip,
+		    sizeof(skip) / sizeof(skip[0]), r->skipped,
+		    sizeof(r->skipped));
+	}
+	rc = renew_job_frame(&job, frame, len, err);
+	free(cur);
+	free(out);
+	return rc;
+}
+
+static void
+fmt_time(int64_t t, char *buf, size_t size)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		(void)snprintf(buf, size, "%lld", (long long)t);
+}
+
+/* "a:1 (unreachable), b:2 (failed), c:3 (renewed)" */
+static void
+servers_tried(const struct renew_result *res, char *buf, size_t size)
+{
+	size_t i, off = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < res->n_errors && off < size; i++)
+		off += (size_t)snprintf(buf + off, size - off, "%s%s (%s)",
+		    off ? ", " : "", res->errors[i].server,
+		    res->errors[i].is_unreachable ? "unreachable" : "failed");
+	if (res->code == 0 && off < size)
+		(void)snprintf(buf + off, size - off, "%s%s (renewed)",
+		    off ? ", " : "", res->server);
+	if (buf[0] == '\0')
+		(void)snprintf(buf, size, "none");
+}
+
+/* Rule (4): the one log line of an attempt. */
+static void
+renewal_log(const struct renewal *r, const struct renew_result *res,
+    int64_t end, int64_t next, int64_t dur_ms)
+{
+	const struct store_proxy *p = &r->p;
+	char tried[512], t_next[32], t_end[32];
+	const char *sk = r->skipped[0] ? "; skipped (cooling down): " : "";
+
+	servers_tried(res, tried, sizeof(tried));
+	fmt_time(next, t_next, sizeof(t_next));
+	fmt_time(end, t_end, sizeof(t_end));
+	if (res->code == 0)
+		log_info("renewal of %s (%s): renewed in %lld ms; servers "
+		    "tried: %s%s%s; valid until %s; next renewal %s", p->file,
+		    p->identity, (long long)dur_ms, tried, sk, r->skipped,
+		    t_end, t_next);
+	else
+		log_warnx("renewal of %s (%s): FAILED in %lld ms (failure %d, "
+		    "code %d): %s; servers tried: %s%s%s; proxy kept, valid "
+		    "until %s; next attempt %s", p->file, p->identity,
+		    (long long)dur_ms, p->failures + 1, res->code, res->msg,
+		    tried, sk, r->skipped, t_end, t_next);
+}
+
+static void
+log_discarded(const struct renewal *r)
+{
+	log_info("renewal of %s (%s): result discarded, the record was "
+	    "unregistered, replaced or expired meanwhile", r->p.file,
+	    r->p.identity);
+}
+
+/* Rule (3), first half: parse the new proxy once and judge it. */
+static int
+renewal_verify(const struct renewal *r, int64_t now, int64_t *new_end,
+    struct pr_error *err)
+{
+	struct cred_info info;
+	char *path = repo_path_of(r->d, r->tmp), *pem = NULL;
+	size_t len = 0;
+	int rc;
+
+	memset(&info, 0, sizeof(info));
+	rc = cred_read_file(path, PR_PROXY_FILE_MAX_BYTES, &pem, &len, err);
+	free(path);
+	if (rc == 0 && (rc = cred_inspect(pem, len, now, &info, err)) != 0 &&
+	    rc != ENOMEM)
+		rc = PR_ERR_SSL;
+	if (pem != NULL) {
+		explicit_bzero(pem, len);	/* it holds a private key */
+		free(pem);
+	}
+	if (rc == 0)
+		rc = renew_verify_info(&info, r->p.identity, r->p.not_after,
+		    new_end, err);
+	if (rc == 0 && strcmp(info.fqans, r->p.fqans) != 0)
+		rc = pr_error_set(err, PR_ERR_VOMS, "new proxy's VOMS "
+		    "attributes differ from the registered ones");
+	cred_info_free(&info);
+	return rc;
+}
+
+/* Rule (3), second half: record and rename in one transaction. */
+static int
+renewal_commit(struct renewal *r, int64_t now, int64_t end, int64_t next,
+    struct pr_error *err)
+{
+	struct daemon *d = r->d;
+	int rc;
+
+	if ((rc = store_begin(d->store, err)) == 0 &&
+	    (rc = store_record_renewal_success(d->store, &r->p, end, now, next,
+	    err)) == 0) {
+		rc = repo_commit_temp(d->repo_fd, r->tmp, r->p.file, err);
+		free(r->tmp);	/* renamed, or removed by repo_commit_temp */
+		r->tmp = NULL;
+	}
+	if (rc == 0)
+		rc = store_commit(d->store, err);
+	if (rc != 0)
+		store_rollback(d->store);
+	return rc;
+}
+
+/* A failed attempt: next try after the back-off, never after the expiry. */
+static void
+renewal_failed(struct renewal *r, const struct renew_result *res,
+    int64_t now, int64_t dur_ms)
+{
+	struct daemon *d = r->d;
+	const struct store_proxy *p = &r->p;
+	struct pr_error err;
+	int64_t next;
+	int rc;
+
+	next = now + sched_backoff(p->failures + 1, d->opts.backoff_min,
+	    d->opts.backoff_max, arc4random());
+	if (next > p->not_after)	/* expire on time */
+		next = p->not_after > now ? p->not_after : now;
+	pr_error_clear(&err);
+	rc = store_record_failed_attempt(d->store, p, now, res->code, res->msg,
+	    next, &err);
+	if (rc == PR_ERR_NOT_REGISTERED) {
+		log_discarded(r);
+		return;
+	}
+	if (rc != 0)
+		log_warnx("renewal of %s: recording the attempt: %s", p->file,
+		    err.msg);
+	renewal_log(r, res, p->not_after, next, dur_ms);
+}
+
+/* Judge, commit or discard, record, log. */
+static void
+renewal_record(struct renewal *r, struct renew_result *res, int64_t now,
+    int64_t dur_ms)
+{
+	struct daemon *d = r->d;
+	struct pr_error err;
+	int64_t next = 0;
+	int rc;
+
+	pr_error_clear(&err);
+	if (res->code != 0) {
+		renewal_failed(r, res, now, dur_ms);
+		return;
+	}
+	if ((rc = renewal_verify(r, now, &res->end_time, &err)) == 0) {
+		next = sched_jitter(sched_renew_at(res->end_time, now,
+		    d->opts.condor_limit, now), res->end_time, now,
+		    arc4random());
+		rc = renewal_commit(r, now, res->end_time, next, &err);
+	}
+	if (rc == 0) {
+		notify_renewed(d, now);
+		renewal_log(r, res, res->end_time, next, dur_ms);
+	} else if (rc == PR_ERR_NOT_REGISTERED) {
+		log_discarded(r);
+	} else {
+		res->code = err.code;
+		(void)snprintf(res->msg, sizeof(res->msg), "result rejected by "
+		    "the daemon: %.450s", err.msg);
+		renewal_failed(r, res, now, dur_ms);
+	}
+}
+
+/* runner_done_fn: the worker is gone; NULL: abandoned at shutdown. */
+static void
+renewal_done(void *arg, const struct renew_result *wres, int64_t dur_ms)
+{
+	struct renewal *r = arg;
+	struct daemon *d = r->d;
+	struct renew_result res;
+
+	TAILQ_REMOVE(&d->sched.in_flight, r, entry);
+	if (wres == NULL) {
+		log_info("renewal of %s abandoned at shutdown", r->p.file);
+		renewal_free(r);
+		return;
+	}
+	res = *wres;
+	cool_note_result(&d->sched.cool, &res, d->opts.cooldown);
+	renewal_record(r, &res, (int64_t)time(NULL), dur_ms);
+	renewal_free(r);
+	if (!d->stopping)
+		sched_kick(d);
+}
+
+/* Temp file, request, worker. */
+static int
+renewal_spawn(struct renewal *r, struct pr_error *err)
+{
+	struct daemon *d = r->d;
+	unsigned char *req = NULL;
+	size_t len = 0;
+	int fd, rc;
+
+	if ((fd = repo_create_temp(d->repo_fd, &r->tmp, err)) == -1)
+		return err->code;
+	(void)close(fd);	/* the worker opens it by name */
+	if ((rc = renewal_request(r, &req, &len, err)) != 0)
+		return rc;
+	return runner_start(&d->runner, req, len, d->opts.worker_timeout,
+	    renewal_done, r, err);
+}
+
+/*
+ * Start one renewal of p (the row read when it became due; taken over, p
+ * is emptied, when a renewal owns it). 0 when a worker took it, or already
+ * had it, or it could not start and that was recorded as a failed attempt;
+ * ENOSYS when renewal is disabled, EAGAIN when every worker is busy, else
+ * a store error; err set and nothing changed when not 0.
+ */
+int
+sched_renewal_start(struct daemon *d, struct store_proxy *p,
+    struct pr_error *err)
+{
+	struct renewal *r;
+	struct renew_result res;
+
+	if (!d->sched.enabled)
+		return pr_error_set(err, ENOSYS, "not renewable: renewal is "
+		    "disabled (no service credential)");
+	if (d->stopping || d->runner.n_running >= d->runner.max)
+		return pr_error_set(err, EAGAIN, "all %d renewal workers busy",
+		    d->runner.max);
+	TAILQ_FOREACH(r, &d->sched.in_flight, entry)
+		if (r->p.id == p->id)	/* due again while in flight */
+			return renewal_lease(d, p->id, err);
+	r = xcalloc(1, sizeof(*r));
+	r->d = d;
+	r->p = *p;
+	memset(p, 0, sizeof(*p));
+	memset(&res, 0, sizeof(res));
+	if ((res.code = renewal_spawn(r, err)) != 0) {
+		/* could not start: one failed attempt */
+		(void)snprintf(res.msg, sizeof(res.msg), "%s", err->msg);
+		renewal_failed(r, &res, (int64_t)time(NULL), 0);
+		renewal_free(r);
+		pr_error_clear(err);
+		return 0;
+	}
+	TAILQ_INSERT_TAIL(&d->sched.in_flight, r, entry);
+	if (renewal_lease(d, r->p.id, err) != 0)
+		log_warnx("renewal of %s: %s", r->p.file, err->msg);
+	log_debug("renewal of %s (%s) started: worker %d, servers %s%s%s",
+	    r->p.file, r->p.identity, runner_pid_of(&d->runner, r),
+	    r->p.servers, r->skipped[0] ? ", skipping " : "", r->skipped);
+	pr_error_clear(err);
+	return 0;
+}
+
+void
+sched_renewal_shutdown(struct daemon *d)
+{
+	struct sched *s = &d->sched;
+
+	runner_shutdown(&d->runner);	/* each renewal hears "abandoned" */
+	free(s->cert);
+	free(s->key);
+	free(s->cadir);
+	s->cert = s->key = s->cadir = NULL;
+	cool_free(&s->cool);
+}

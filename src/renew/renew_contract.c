@@ -1,0 +1,149 @@
+/*
+ * renew_contract.c: what both sides of the worker contract need besides
+ * the frames (wire.c) and the service credential (svc_cred.c): server
+ * lists, the check that a new proxy may replace the current one, and the
+ * small helpers of src/renew (renew_util.h). No Globus.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cred.h"
+#include "pr_limits.h"
+#include "renew_contract.h"
+#include "renew_util.h"
+
+void
+renew_wipe_free(char *buf, size_t len)
+{
+	if (buf == NULL)
+		return;
+	explicit_bzero(buf, len);
+	free(buf);
+}
+
+void
+renew_fmt_field(char *dst, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(dst, size, fmt, ap);
+	va_end(ap);
+}
+
+static int
+parse_port(const char *s, size_t len, int *port)
+{
+	int v = 0;
+	size_t i;
+
+	if (len == 0 || len > 5)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	if (v < 1 || v > 65535)
+		return -1;
+	*port = v;
+	return 0;
+}
+
+static int
+parse_one_server(const char *s, size_t len, struct renew_server *srv,
+    struct pr_error *err)
+{
+	const char *colon = memchr(s, ':', len);
+	size_t hlen = colon != NULL ? (size_t)(colon - s) : len;
+	size_t i;
+
+	if (hlen == 0)
+		return pr_error_set(err, EINVAL, "server list: empty host name");
+	if (hlen > RENEW_HOST_MAX_BYTES)
+		return pr_error_set(err, EINVAL, "server list: host name longer "
+		    "than %d bytes", RENEW_HOST_MAX_BYTES);
+	for (i = 0; i < hlen; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!isalnum(c) && c != '.' && c != '-')
+			return pr_error_set(err, EINVAL, "server list: invalid "
+			    "character 0x%02x in host name (no spaces allowed)",
+			    c);
+	}
+	memcpy(srv->host, s, hlen);
+	srv->host[hlen] = '\0';
+	srv->port = PR_MYPROXY_PORT_DEFAULT;
+	if (colon != NULL && parse_port(colon + 1, len - hlen - 1,
+	    &srv->port) == -1)
+		return pr_error_set(err, EINVAL, "server list: bad port for "
+		    "host %s (1..65535)", srv->host);
+	renew_fmt_field(srv->name, sizeof(srv->name), "%s:%d", srv->host,
+	    srv->port);
+	return 0;
+}
+
+int
+renew_parse_servers(const char *spec, struct renew_server *out, size_t max,
+    size_t *n, struct pr_error *err)
+{
+	const char *p = spec, *comma;
+	size_t len;
+	int rc;
+
+	*n = 0;
+	if (spec == NULL || *spec == '\0')
+		return pr_error_set(err, EINVAL, "no MyProxy server given");
+	if (strnlen(spec, PR_SERVERS_MAX_BYTES + 1) > PR_SERVERS_MAX_BYTES)
+		return pr_error_set(err, EINVAL, "server list longer than %d "
+		    "bytes", PR_SERVERS_MAX_BYTES);
+	for (;;) {
+		comma = strchr(p, ',');
+		len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		if (*n == max)
+			return pr_error_set(err, EINVAL, "server list: more "
+			    "than %zu servers", max);
+		if ((rc = parse_one_server(p, len, &out[*n], err)) != 0)
+			return rc;
+		(*n)++;
+		if (comma == NULL)
+			return 0;
+		p = comma + 1;
+	}
+}
+
+int
+renew_verify_info(const struct cred_info *info, const char *cur_identity,
+    int64_t cur_end, int64_t *new_end, struct pr_error *err)
+{
+	*new_end = cred_expiry(info);
+	if (strcmp(info->identity, cur_identity) != 0)
+		return pr_error_set(err, PR_ERR_SSL, "new proxy is for %s, not "
+		    "for %s", info->identity, cur_identity);
+	if (*new_end <= cur_end)
+		return pr_error_set(err, PR_ERR_MYPROXY, "new proxy would end "
+		    "earlier (%lld) than the current one (%lld): the stored "
+		    "credential is ending", (long long)*new_end,
+		    (long long)cur_end);
+	return 0;
+}
+
+int
+renew_verify(const char *new_pem, size_t new_len, const char *cur_identity,
+    int64_t cur_end, time_t now, int64_t *new_end, struct pr_error *err)
+{
+	struct cred_info info;
+	int rc;
+
+	memset(&info, 0, sizeof(info));
+	if ((rc = cred_inspect(new_pem, new_len, now, &info, err)) != 0)
+		return rc == ENOMEM ? rc : PR_ERR_SSL;
+	rc = renew_verify_info(&info, cur_identity, cur_end, new_end, err);
+	cred_info_free(&info);
+	return rc;
+}
+

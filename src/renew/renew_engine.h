@@ -1,0 +1,68 @@
+/*
+ * renew_engine.h: the worker's engine: one renewal, MyProxy with failover
+ * over the servers in order, then the VOMS ACs once, then verification of
+ * the result (renew.c). Linked into proxy-renewd-worker and the unit tests
+ * only, never into proxy-renewd or libproxyrenew.
+ *
+ * No Globus here either: the MyProxy GET and the VOMS refresh are
+ * callbacks (myproxy_client.c, voms_client.c, linked only into the
+ * worker), so the logic is unit-tested with fakes. Lower layer: fills
+ * struct renew_result / struct pr_error, never logs, never exits.
+ */
+#ifndef PR_RENEW_ENGINE_H
+#define PR_RENEW_ENGINE_H
+
+#include "renew_contract.h"
+
+/*
+ * WORKER: one MyProxy GET from one server. Returns 0 with *pem (malloc'ed,
+ * caller wipes and frees) holding the delegated proxy (certificate, key,
+ * chain), or an error code with err.msg carrying the server's own text.
+ * *is_unreachable is set when the server could not be talked to at all.
+ */
+typedef int (*renew_fetch_fn)(const struct renew_server *srv,
+    const char *username, const char *authz_proxy_path, int lifetime_sec,
+    const struct service_cred *svc, int timeout_sec, char **pem,
+    size_t *pem_len, int *is_unreachable, struct pr_error *err);
+
+/*
+ * WORKER: VOMS hook (-A): given the request (current proxy path, vomsdir,
+ * vomses) and the proxy just fetched from MyProxy, return in *out a new
+ * PEM carrying fresh ACs with the current proxy's FQANs in the same order.
+ * Only called when the current proxy carries FQANs; when no hook is set
+ * (-A not given) renewal of such a proxy fails (PR_ERR_VOMS) rather than
+ * silently dropping the attributes.
+ */
+struct renew_request;
+typedef int (*renew_voms_fn)(const struct renew_request *req, const char *pem,
+    size_t pem_len, char **out, size_t *out_len, struct pr_error *err);
+
+struct renew_request {
+	const char *servers;		/* "host[:port],..." */
+	const char *proxy_path;		/* current proxy: identity + authorisation */
+	const char *proxy_pem;		/* its content when already read; NULL:
+					 * read proxy_path */
+	size_t proxy_len;
+	const char *authz_path;		/* the path the MyProxy library opens for
+					 * it; NULL: proxy_path */
+	int lifetime_sec;		/* requested lifetime, seconds */
+	int server_timeout_sec;		/* per server, seconds */
+	struct service_cred svc;
+	const char *const *skip;	/* "host:port" cooling down */
+	size_t n_skip;
+	renew_fetch_fn fetch;		/* myproxy_fetch in the worker */
+	renew_voms_fn voms;		/* NULL: -A not given */
+	const char *vomsdir;		/* -V; NULL: library default */
+	const char *vomses;		/* -G; NULL: library default */
+	int out_fd;			/* receives the verified proxy; -1: don't write */
+	time_t now;			/* wall clock for expiry checks */
+};
+
+/*
+ * WORKER: read the current proxy, try each server in order (skipping those
+ * cooling down), verify what comes back (parses, key matches, same
+ * identity, later expiry), write it to req->out_fd. Returns res->code.
+ */
+int renew_run(const struct renew_request *req, struct renew_result *res);
+
+#endif /* PR_RENEW_ENGINE_H */

@@ -1,0 +1,175 @@
+/*
+ * store_renewal.c: the renewal's transactions, named after what happened
+ * (see store.h, "Renewal intents"). Each is one UPDATE statement. Lease,
+ * failed attempt, expire and all-due are transactions of their own
+ * (store_begin, so an open group-commit batch is flushed first); a
+ * success and a replacement run inside the caller's transaction, which
+ * also holds the file rename.
+ *
+ * Rules:
+ *  (1) These statements are the only writers of next_renewal, not_after,
+ *      obtained and the attempt columns after a row was inserted: which
+ *      columns change together is decided here, nowhere else.
+ *  (2) A result is recorded only on the record it was started for: same
+ *      id, file, identity and servers, still scheduled (next_renewal > 0,
+ *      i.e. not expired). A success must also outlive the record's current
+ *      not_after. Otherwise PR_ERR_NOT_REGISTERED and nothing changes.
+ *  (3) A lease never postpones the expiry: next_renewal <= not_after.
+ * Lower layer: fills struct pr_error, never logs.
+ */
+#include <errno.h>
+#include <stdarg.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+#include "store_db.h"
+
+enum intent {
+	I_LEASE, I_SUCCESS, I_FAILURE, I_EXPIRE, I_REPLACED, I_ALL_DUE,
+	I_COUNT
+};
+
+/* ?1..?4 name the record a renewal was started for (rule 2). */
+#define SAME_RECORD "id = ?1 AND file = ?2 AND identity = ?3 AND servers = ?4" \
+	" AND next_renewal > 0"
+
+static const char *const intent_sql[I_COUNT] = {
+	[I_LEASE] = "UPDATE proxy SET next_renewal = MIN(?2, not_after)"
+	    " WHERE id = ?1 AND next_renewal > 0",
+	[I_SUCCESS] = "UPDATE proxy SET not_after = ?5, obtained = ?6,"
+	    " next_renewal = ?7, last_attempt = ?6, last_result = 0,"
+	    " last_error = '', failures = 0"
+	    " WHERE " SAME_RECORD " AND not_after < ?5",
+	[I_FAILURE] = "UPDATE proxy SET last_attempt = ?5, last_result = ?6,"
+	    " last_error = ?7, next_renewal = ?8, failures = failures + 1"
+	    " WHERE " SAME_RECORD,
+	[I_EXPIRE] = "UPDATE proxy SET not_after = MIN(not_after, ?2),"
+	    " next_renewal = 0, last_attempt = ?2, last_result = ?3,"
+	    " last_error = ?4, failures = failures + 1 WHERE id = ?1",
+	[I_REPLACED] = "UPDATE proxy SET not_after = ?2, obtained = ?3,"
+	    " next_renewal = ?4 WHERE id = ?1",
+	[I_ALL_DUE] = "UPDATE proxy SET next_renewal = ?1 WHERE not_after > ?1",
+};
+
+_Static_assert(I_COUNT <= STORE_INTENT_SLOTS, "store_db.h: too few slots");
+
+/*
+ * Run intent i with values bound in order from ?1 ('i' int64_t, 's' const
+ * char *). must_change: PR_ERR_NOT_REGISTERED when no row matched.
+ */
+static int
+run_intent(struct store *st, enum intent i, int must_change,
+    struct pr_error *err, const char *types, ...)
+{
+	sqlite3_stmt *s;
+	va_list ap;
+	const char *v;
+	int col, rc = SQLITE_OK;
+
+	if ((s = store_db_intent(st, i, intent_sql[i], err)) == NULL)
+		return err->code;
+	va_start(ap, types);
+	for (col = 1; types[col - 1] != '\0' && rc == SQLITE_OK; col++) {
+		if (types[col - 1] == 'i') {
+			rc = sqlite3_bind_int64(s, col, va_arg(ap, int64_t));
+		} else {
+			v = va_arg(ap, const char *);
+			rc = sqlite3_bind_text(s, col, v != NULL ? v : "", -1,
+			    SQLITE_STATIC);
+		}
+	}
+	va_end(ap);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_DONE)
+		rc = SQLITE_OK;
+	(void)sqlite3_reset(s);
+	(void)sqlite3_clear_bindings(s);
+	if (rc != SQLITE_OK)
+		return store_db_fail(st, rc, intent_sql[i], err);
+	if (must_change && sqlite3_changes(sqlite3_db_handle(s)) == 0)
+		return pr_error_set(err, PR_ERR_NOT_REGISTERED, "store: the "
+		    "record is gone or changed");
+	return 0;
+}
+
+/* Close the transaction an intent of its own opened: commit, or undo. */
+static int
+own_tx_end(struct store *st, int rc, struct pr_error *err)
+{
+	if (rc == 0)
+		rc = store_commit(st, err);
+	if (rc != 0)
+		store_rollback(st);
+	return rc;
+}
+
+int
+store_lease_for_renewal(struct store *st, int64_t id, int64_t until,
+    struct pr_error *err)
+{
+	int rc;
+
+	if ((rc = store_begin(st, err)) != 0)
+		return rc;
+	return own_tx_end(st, run_intent(st, I_LEASE, 1, err, "ii", id, until),
+	    err);
+}
+
+int
+store_record_renewal_success(struct store *st, const struct store_proxy *p,
+    int64_t not_after, int64_t when, int64_t next, struct pr_error *err)
+{
+	return run_intent(st, I_SUCCESS, 1, err, "isssiii", p->id, p->file,
+	    p->identity, p->servers, not_after, when, next);
+}
+
+int
+store_record_failed_attempt(struct store *st, const struct store_proxy *p,
+    int64_t when, int code, const char *msg, int64_t next,
+    struct pr_error *err)
+{
+	int rc;
+
+	if ((rc = store_begin(st, err)) != 0)
+		return rc;
+	return own_tx_end(st, run_intent(st, I_FAILURE, 1, err, "isssiisi",
+	    p->id, p->file, p->identity, p->servers, when, (int64_t)code, msg,
+	    next), err);
+}
+
+int
+store_expire(struct store *st, int64_t id, int64_t when, int code,
+    const char *why, struct pr_error *err)
+{
+	int rc;
+
+	if ((rc = store_begin(st, err)) != 0)
+		return rc;
+	return own_tx_end(st, run_intent(st, I_EXPIRE, 1, err, "iiis", id,
+	    when, (int64_t)code, why), err);
+}
+
+int
+store_record_replacement(struct store *st, int64_t id, int64_t not_after,
+    int64_t obtained, int64_t next, struct pr_error *err)
+{
+	return run_intent(st, I_REPLACED, 1, err, "iiii", id, not_after,
+	    obtained, next);
+}
+
+int
+store_make_all_due(struct store *st, int64_t now, int64_t *n,
+    struct pr_error *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*n = 0;
+	if ((rc = store_begin(st, err)) != 0)
+		return rc;
+	if ((rc = run_intent(st, I_ALL_DUE, 0, err, "i", now)) == 0 &&
+	    (s = store_db_intent(st, I_ALL_DUE, intent_sql[I_ALL_DUE],
+	    err)) != NULL)
+		*n = sqlite3_changes(sqlite3_db_handle(s));
+	return own_tx_end(st, rc, err);
+}
