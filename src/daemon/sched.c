@@ -10,8 +10,12 @@
  *      armed more than SCHED_MAX_SLEEP_SEC ahead, so a wall-clock step is
  *      noticed within that time. Nothing scheduled: no timer at all.
  *  (3) held = 1 when due work was refused because every worker is busy:
- *      the timer is not re-armed (no busy loop) until sched_kick() (a
- *      renewal finished, SIGUSR1, RENEW_ALL, start-up).
+ *      until sched_kick() (a renewal finished, SIGUSR1, RENEW_ALL,
+ *      start-up) the timer is armed only for the next expiry of a due
+ *      proxy or the next proxy becoming due (both later than now: no busy
+ *      loop), so expiry never waits for a worker slot.
+ *  (3a) Each firing first expires every due proxy past its not_after
+ *      (store_next_expiry_due), before any renewal is handed out.
  *  (4) A proxy due at or after its not_after has expired: its record stays
  *      (its jobs answer 1909 until they unregister, LIST no longer shows
  *      it), next_renewal becomes 0, and its file is removed after the
@@ -186,6 +190,55 @@ sched_one(struct daemon *d, int64_t now)
 	return rc;
 }
 
+/* Rule (3a): 0 when no due proxy is past its not_after any more. */
+static int
+sched_expire_due(struct daemon *d, int64_t now)
+{
+	struct store_proxy p;
+	struct pr_error err;
+	int64_t id, not_after;
+	int i, rc;
+
+	for (i = 0; i < SCHED_BATCH; i++) {
+		pr_error_clear(&err);
+		rc = store_next_expiry_due(d->store, now, &id, &not_after, &err);
+		if (rc == PR_ERR_NOT_REGISTERED || (rc == 0 && not_after > now))
+			return 0;
+		if (rc == 0)
+			rc = store_get_proxy(d->store, id, &p, &err);
+		if (rc != 0) {
+			log_warnx("sched: %s", err.msg);
+			return rc;
+		}
+		rc = sched_expire(d, &p, now, PR_ERR_EXPIRED,
+		    "expired without a successful renewal");
+		store_proxy_free(&p);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Rule (3): every worker busy; wake for the next expiry or due proxy. */
+static void
+sched_hold(struct daemon *d, int64_t now)
+{
+	struct pr_error err;
+	int64_t id, expiry = 0, due = 0;
+
+	d->sched.held = 1;
+	pr_error_clear(&err);
+	if (store_next_expiry_due(d->store, now, &id, &expiry, &err) != 0 ||
+	    expiry <= now)
+		expiry = 0;
+	if (store_next_due_after(d->store, now, &due, &err) != 0)
+		due = 0;
+	if (expiry > 0 && (due == 0 || expiry < due))
+		due = expiry;
+	if (due > 0)
+		sched_arm(d, due);
+}
+
 static void
 sched_fire(struct loop *l, long long tid, void *arg)
 {
@@ -197,11 +250,15 @@ sched_fire(struct loop *l, long long tid, void *arg)
 	(void)tid;
 	d->sched.timer = 0;
 	d->sched.armed_for = 0;
+	if (sched_expire_due(d, now) != 0) {	/* store trouble */
+		sched_arm(d, now + d->opts.backoff_min);
+		return;
+	}
 	for (i = 0; i < SCHED_BATCH; i++) {
 		if ((rc = sched_one(d, now)) == 1)
 			return;
 		if (rc == SCHED_HOLD) {
-			d->sched.held = 1;
+			sched_hold(d, now);
 			return;
 		}
 		if (rc != 0) {		/* store trouble: retry later */

@@ -170,6 +170,19 @@ int store_expire(struct store *st, int64_t id, int64_t when, int code,
 int store_record_replacement(struct store *st, int64_t id, int64_t not_after,
     int64_t obtained, int64_t next, struct pr_error *err);
 
+/*
+ * Of the proxies due at now (0 < next_renewal <= now), the one with the
+ * earliest not_after: 0 and *id, *not_after, or PR_ERR_NOT_REGISTERED.
+ * A proxy past its not_after is always due (a lease never postpones the
+ * expiry), so this finds every expired one, busy workers or not.
+ */
+int store_next_expiry_due(struct store *st, int64_t now, int64_t *id,
+    int64_t *not_after, struct pr_error *err);
+
+/* The earliest next_renewal after now: 0 and *when, or PR_ERR_NOT_REGISTERED. */
+int store_next_due_after(struct store *st, int64_t now, int64_t *when,
+    struct pr_error *err);
+
 /* RENEW_ALL: every proxy not expired at now becomes due now; *n of them. */
 int store_make_all_due(struct store *st, int64_t now, int64_t *n,
     struct pr_error *err);

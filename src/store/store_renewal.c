@@ -27,6 +27,7 @@
 
 enum intent {
 	I_LEASE, I_SUCCESS, I_FAILURE, I_EXPIRE, I_REPLACED, I_ALL_DUE,
+	I_NEXT_EXPIRY, I_NEXT_AFTER,	/* reads for the scheduler */
 	I_COUNT
 };
 
@@ -50,6 +51,11 @@ static const char *const intent_sql[I_COUNT] = {
 	[I_REPLACED] = "UPDATE proxy SET not_after = ?2, obtained = ?3,"
 	    " next_renewal = ?4 WHERE id = ?1",
 	[I_ALL_DUE] = "UPDATE proxy SET next_renewal = ?1 WHERE not_after > ?1",
+	[I_NEXT_EXPIRY] = "SELECT id, not_after FROM proxy"
+	    " WHERE next_renewal > 0 AND next_renewal <= ?1"
+	    " ORDER BY not_after LIMIT 1",
+	[I_NEXT_AFTER] = "SELECT next_renewal, 0 FROM proxy"
+	    " WHERE next_renewal > ?1 ORDER BY next_renewal LIMIT 1",
 };
 
 _Static_assert(I_COUNT <= STORE_INTENT_SLOTS, "store_db.h: too few slots");
@@ -172,4 +178,44 @@ store_make_all_due(struct store *st, int64_t now, int64_t *n,
 	    err)) != NULL)
 		*n = sqlite3_changes(sqlite3_db_handle(s));
 	return own_tx_end(st, rc, err);
+}
+
+/* One row of two integers from read i with ?1 = now. */
+static int
+read_pair(struct store *st, enum intent i, int64_t now, int64_t *a,
+    int64_t *b, struct pr_error *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((s = store_db_intent(st, i, intent_sql[i], err)) == NULL)
+		return err->code;
+	rc = sqlite3_bind_int64(s, 1, now);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*a = sqlite3_column_int64(s, 0);
+		*b = sqlite3_column_int64(s, 1);
+	}
+	(void)sqlite3_reset(s);
+	(void)sqlite3_clear_bindings(s);
+	if (rc == SQLITE_DONE)
+		return PR_ERR_NOT_REGISTERED;
+	if (rc != SQLITE_ROW)
+		return store_db_fail(st, rc, intent_sql[i], err);
+	return 0;
+}
+
+int
+store_next_expiry_due(struct store *st, int64_t now, int64_t *id,
+    int64_t *not_after, struct pr_error *err)
+{
+	return read_pair(st, I_NEXT_EXPIRY, now, id, not_after, err);
+}
+
+int
+store_next_due_after(struct store *st, int64_t now, int64_t *when,
+    struct pr_error *err)
+{
+	int64_t unused;
+
+	return read_pair(st, I_NEXT_AFTER, now, when, &unused, err);
 }
