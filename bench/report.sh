@@ -38,7 +38,7 @@ gnuplot <<EOF
 set terminal pngcairo size 900,560 noenhanced
 set logscale x
 set xlabel "jobs registered (N/10 identities)"
-set key outside right
+set key below
 set grid
 set output "$OUT/plots/requests_rate.png"
 set title "requests/s vs jobs (median of reps, bars: min-max)"
@@ -96,11 +96,11 @@ fi
 	echo "load average $(m1 machine load1_start) at the start, $(m1 machine_end load1_end) at the end"
 	echo "(other engineers' builds and tests share these cores: lower bounds)."
 	echo
-	merged=$(jq -rs '[.[] | select(.merged == 1) | .name | sub("\\..*$"; "")] |
-	    unique | join(", ")' "$RAW")
+	merged=$(jq -rs '[.[] | select(.merged == 1) | .name] | unique |
+	    join(", ")' "$RAW")
 	if [ -n "$merged" ]; then
-		echo "Kinds merged from an earlier run of this bench (BENCH_MERGE, see"
-		echo "ANALYSIS below for its commit): $merged."
+		echo "Measurements taken from an earlier run of this bench (BENCH_MERGE;"
+		echo "its commit and load are in ANALYSIS below): $merged."
 		echo
 	fi
 	echo "Each figure is the median of the repetitions, [min-max] when they differ;"

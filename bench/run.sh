@@ -20,8 +20,9 @@
 # Knobs: BENCH_QUICK=1 (small sizes, 10 s idle: a few minutes on 2 cores),
 # BENCH_1M=1 (adds the 1,000,000-job point), REPS (default 3), SIZES,
 # N_GET, N_REG, N_NEW, IDLE_SECS, BURST_N, OUTAGE_IDS. BENCH_MERGE=FILE
-# (a results.json of an earlier run) adds its measurements of the kinds
-# this run did not measure to the report, marked in RESULTS.md.
+# (a results.json of an earlier run) adds its measurements this run did not
+# make (by name, e.g. get8.1000000) to the report, listed in RESULTS.md;
+# BENCH_MERGE_SERIES=DIR its renewal series (burst plot).
 set -u
 PR_BUILD_DIR=$(cd "${1:-build}" && pwd)
 export PR_BUILD_DIR
@@ -288,10 +289,12 @@ for s in $SECTIONS; do
 done
 rec machine_end 1 load1_end="$(cut -d' ' -f1 /proc/loadavg)"
 if [ -n "${BENCH_MERGE:-}" ]; then
-	jq -c --slurpfile now <(jq -s 'map(.name | sub("\\..*$"; "")) | unique' "$RAW") \
-	    '.measurements[] | select((.name | sub("\\..*$"; "")) as $k |
-	    ($now[0] | index($k)) == null) | .merged = 1' "$BENCH_MERGE" >> "$RAW" ||
+	jq -c --slurpfile now <(jq -s 'map(.name) | unique' "$RAW") \
+	    '.measurements[] | select(.name as $k | ($now[0] | index($k)) ==
+	    null) | .merged = 1' "$BENCH_MERGE" >> "$RAW" ||
 	    die "BENCH_MERGE $BENCH_MERGE"
+	# the earlier run's renewal series, for the burst plot
+	[ -n "${BENCH_MERGE_SERIES:-}" ] && cp -n "$BENCH_MERGE_SERIES"/* "$T/series/"
 fi
 BENCH_DISK="$(df -T "$T" | awk 'NR == 2 { print $2 " on " $1 }')" \
     "$here/report.sh" "$RAW" "$T/series" "$here" || die "report"
