@@ -29,6 +29,8 @@
 #define PR_BACKOFF_MIN_SEC_DEFAULT	60
 #define PR_BACKOFF_MAX_SEC_DEFAULT	900
 #define PR_METRICS_INTERVAL_SEC_DEFAULT	30	/* --metrics-file rewrite */
+#define PR_HOOK_TIMEOUT_SEC_DEFAULT	60	/* --hook-timeout */
+#define PR_HOOK_FAILURES_DEFAULT	3	/* --hook-failures */
 
 #define PR_REPOSITORY_DEFAULT	"/var/spool/proxy-renewd"
 #define PR_SOCKET_PREFIX	"/tmp/dgpr_renew_"	/* + uid, as gLite */

@@ -66,6 +66,9 @@ enum opt_id {
 	OPT_METRICS_INTERVAL,
 	OPT_METRICS_TOTALS_ONLY,
 	OPT_TRUST_CLOCK,
+	OPT_HOOK,
+	OPT_HOOK_TIMEOUT,
+	OPT_HOOK_FAILURES,
 	OPT__COUNT
 };
 
@@ -99,6 +102,9 @@ struct options {
 	char *metrics_file;	/* Prometheus text rewritten there; NULL none */
 	int64_t metrics_interval;	/* seconds between metrics_file writes */
 	int metrics_totals_only;	/* 0/1: no per-proxy series */
+	char *hook;		/* --hook: sh command run per event; NULL none */
+	int64_t hook_timeout;	/* seconds a hook may run */
+	int64_t hook_failures;	/* renewal-failed after this many in a row */
 	int trust_clock;	/* 0/1: expire at start-up despite the check */
 	char *import_glite;	/* --import-glite DIR (command line only) */
 	char *config_file;	/* --config; only meaningful on the command line */
@@ -399,6 +405,9 @@ void	notify_stop(struct daemon *d);
 void	metrics_init(struct daemon *d);
 void	metrics_free(struct daemon *d);
 void	metrics_note_request(struct daemon *d, const char *cmd, int code,
+	    int64_t dur_ms);
+/* A renewal attempt: code 0 or its failure, class (failure_class.h). */
+void	metrics_note_attempt(struct daemon *d, int code, int cls,
 	    int64_t dur_ms);
 int	metrics_render(struct daemon *d, char **out, size_t *len,
 	    struct pr_error *err);

@@ -310,6 +310,16 @@ hook_fire(struct daemon *d, const struct hook_event *ev)
 	hook_start_next(d);
 }
 
+void
+hook_configure(struct daemon *d, const char *command, int64_t timeout_sec)
+{
+	struct hooks *h = d->hooks;
+
+	free(h->command);
+	h->command = command != NULL ? xstrdup(command) : NULL;
+	h->timeout_sec = timeout_sec;
+}
+
 int
 hook_pending(const struct daemon *d)
 {

@@ -1,7 +1,7 @@
 /*
- * hook.h: the hook command, run for events of a proxy's life (hook.c).
- * The runner is complete and tested (test_hook); the renewal events and
- * the --hook option are wired once the reshaped renewal wing has landed.
+ * hook.h: the --hook command, run for events of a proxy's life (hook.c):
+ * renewed, renewal-failed (after --hook-failures in a row) and
+ * needs-user-action (sched_renewal.c), proxy-expired (sched.c).
  */
 #ifndef PR_HOOK_H
 #define PR_HOOK_H
@@ -34,6 +34,9 @@ struct hooks;
 
 /* command: run as /bin/sh -c command; NULL turns hooks off. */
 void	hook_init(struct daemon *d, const char *command, int64_t timeout_sec);
+/* SIGHUP: a new command and timeout for the next runs. */
+void	hook_configure(struct daemon *d, const char *command,
+	    int64_t timeout_sec);
 /* Run (or queue) the hook for ev; never waits; no-op without a command. */
 void	hook_fire(struct daemon *d, const struct hook_event *ev);
 /* Hooks running or waiting (tests, shutdown). */

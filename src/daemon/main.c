@@ -34,6 +34,7 @@
 #include "cred.h"
 #include "daemon.h"
 #include "doctor.h"
+#include "hook.h"
 #include "pr_limits.h"
 #include "log.h"
 #include "loop.h"
@@ -257,6 +258,7 @@ daemon_reload(struct daemon *d)
 	d->opts = o;
 	d->runner.max = (int)o.workers;
 	metrics_file_start(d);
+	hook_configure(d, d->opts.hook, d->opts.hook_timeout);
 	log_info("reloaded settings%s%s", o.config_file ? " from " : "",
 	    o.config_file ? o.config_file : "");
 	notify_reloaded(d);
@@ -326,6 +328,7 @@ daemon_cleanup(struct daemon *d)
 {
 	sched_stop(d);
 	metrics_file_stop(d);
+	hook_shutdown(d);
 	batch_free(d);		/* commits what waits, answers who waits */
 	notify_stop(d);
 	sched_renewal_shutdown(d);
@@ -509,6 +512,7 @@ main(int argc, char **argv)
 	d.loop = loop_new();
 	batch_init(&d);
 	metrics_init(&d);
+	hook_init(&d, d.opts.hook, d.opts.hook_timeout);
 	daemon_signals(&d);
 	sched_init(&d);
 	server_start(&d);

@@ -38,6 +38,11 @@ static const double latency_le[] = {
 };
 #define N_LE	(sizeof(latency_le) / sizeof(latency_le[0]))
 
+/* Renewal duration buckets, seconds. */
+static const double renewal_le[] = { 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+    120 };
+#define N_RLE	(sizeof(renewal_le) / sizeof(renewal_le[0]))
+
 struct req_count {
 	char cmd[METRICS_CMD_NAME_MAX];	/* REGISTER, ..., "unknown" */
 	int code;			/* response code */
@@ -58,6 +63,10 @@ struct metrics {
 	unsigned long dropped;		/* requests beyond the series cap */
 	struct req_hist hist[METRICS_CMDS_MAX];
 	size_t n_hist;
+	uint64_t attempts[FCLASS__COUNT];	/* [FCLASS_NONE]: successes */
+	uint64_t renewal_bucket[N_RLE];	/* not cumulative */
+	uint64_t renewal_count;
+	double renewal_sum_sec;
 	long long file_timer;		/* metrics_file.c; 0 none */
 	char *file_error;		/* last --metrics-file failure logged */
 };
@@ -138,6 +147,24 @@ metrics_note_request(struct daemon *d, const char *cmd, int code,
 		h->bucket[i]++;
 	h->count++;
 	h->sum_sec += sec;
+}
+
+void
+metrics_note_attempt(struct daemon *d, int code, int cls, int64_t dur_ms)
+{
+	struct metrics *m = d->metrics;
+	double sec = dur_ms > 0 ? (double)dur_ms / 1000.0 : 0.0;
+	size_t i;
+
+	if (m == NULL || cls < 0 || cls >= FCLASS__COUNT)
+		return;
+	m->attempts[code == 0 ? FCLASS_NONE : cls]++;
+	for (i = 0; i < N_RLE && sec > renewal_le[i]; i++)
+		;
+	if (i < N_RLE)
+		m->renewal_bucket[i]++;
+	m->renewal_count++;
+	m->renewal_sum_sec += sec;
 }
 
 /* ---- rendering */
@@ -289,6 +316,34 @@ render_totals(const struct daemon *d, const struct totals *t, FILE *f)
 }
 
 static void
+render_attempts(const struct metrics *m, FILE *f)
+{
+	uint64_t cum = 0;
+	size_t i;
+
+	family(f, "renewal_attempts_total", "counter", "Renewal attempts by "
+	    "result and failure class.");
+	(void)fprintf(f, PFX "renewal_attempts_total{result=\"success\","
+	    "class=\"\"} %llu\n", (unsigned long long)m->attempts[FCLASS_NONE]);
+	for (i = FCLASS_TRANSIENT; i < FCLASS__COUNT; i++)
+		(void)fprintf(f, PFX "renewal_attempts_total{result=\"failure\","
+		    "class=\"%s\"} %llu\n", fclass_name((enum fclass)i),
+		    (unsigned long long)m->attempts[i]);
+	family(f, "renewal_duration_seconds", "histogram", "Time from a "
+	    "renewal's start to its recorded outcome.");
+	for (i = 0; i < N_RLE; i++) {
+		cum += m->renewal_bucket[i];
+		(void)fprintf(f, PFX "renewal_duration_seconds_bucket{le=\"%g\"} "
+		    "%llu\n", renewal_le[i], (unsigned long long)cum);
+	}
+	(void)fprintf(f, PFX "renewal_duration_seconds_bucket{le=\"+Inf\"} "
+	    "%llu\n" PFX "renewal_duration_seconds_sum %.3f\n" PFX
+	    "renewal_duration_seconds_count %llu\n",
+	    (unsigned long long)m->renewal_count, m->renewal_sum_sec,
+	    (unsigned long long)m->renewal_count);
+}
+
+static void
 render_requests(const struct metrics *m, FILE *f)
 {
 	uint64_t cum;
@@ -368,6 +423,7 @@ metrics_render(struct daemon *d, char **out, size_t *len,
 		render_totals(d, &t, f);
 	if (rc == 0 && !d->opts.metrics_totals_only)
 		rc = render_proxies(d, f, err);
+	render_attempts(d->metrics, f);
 	render_requests(d->metrics, f);
 	if (fclose(f) != 0)
 		fatal("metrics: fclose");

@@ -121,6 +121,17 @@ const struct opt_desc opt_table[OPT__COUNT] = {
 	[OPT_METRICS_TOTALS_ONLY] = { .name = "metrics-totals-only",
 	    .kind = K_FLAG, .off = F(metrics_totals_only), .max = 1,
 	    .help = "metrics without per-proxy series (very large sites)" },
+	[OPT_HOOK] = { .name = "hook", .kind = K_STR, .off = F(hook),
+	    .arg = "COMMAND", .help = "run this sh command for each event of "
+	    "a proxy (PROXY_RENEWD_* variables)" },
+	[OPT_HOOK_TIMEOUT] = { .name = "hook-timeout", .kind = K_NUM,
+	    .off = F(hook_timeout), .min = 1, .max = DAY,
+	    .def = PR_HOOK_TIMEOUT_SEC_DEFAULT, .arg = "SECS",
+	    .help = "a hook still running after this is killed" },
+	[OPT_HOOK_FAILURES] = { .name = "hook-failures", .kind = K_NUM,
+	    .off = F(hook_failures), .min = 1, .max = 1000,
+	    .def = PR_HOOK_FAILURES_DEFAULT, .arg = "N",
+	    .help = "renewal-failed event after N failures in a row" },
 };
 
 /* Command-line-only options; their values lie outside the settings'. */

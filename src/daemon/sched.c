@@ -31,9 +31,11 @@
 #include <time.h>
 
 #include "daemon.h"
+#include "hook.h"
 #include "fault.h"
 #include "log.h"
 #include "loop.h"
+#include "xmalloc.h"
 #include "repo_files.h"
 #include "repo_reconcile.h"
 #include "store.h"
@@ -113,6 +115,18 @@ sched_note(struct daemon *d, int64_t next_renewal)
 		sched_arm(d, next_renewal);
 }
 
+static void
+sched_expired_hook(struct daemon *d, const struct store_proxy *p,
+    const char *why)
+{
+	char *path = xasprintf("%s/%s", d->repo_path, p->file);
+	struct hook_event ev = { HOOK_PROXY_EXPIRED, p->identity, path,
+	    p->n_jobs, p->not_after, 0, p->failures, "", why };
+
+	hook_fire(d, &ev);
+	free(path);
+}
+
 /* Rule (4). 0, or a store error (logged). */
 static int
 sched_expire(struct daemon *d, const struct store_proxy *p, int64_t now,
@@ -132,6 +146,7 @@ sched_expire(struct daemon *d, const struct store_proxy *p, int64_t now,
 	log_warnx("%s (%s): %s; file removed, its %lld jobs get %d until "
 	    "unregistered", p->file, p->identity, why, (long long)p->n_jobs,
 	    PR_ERR_EXPIRED);
+	sched_expired_hook(d, p, why);
 	return 0;
 }
 

@@ -32,6 +32,8 @@
 
 #include "cred.h"
 #include "daemon.h"
+#include "failure_class.h"
+#include "hook.h"
 #include "log.h"
 #include "loop.h"
 #include "pr_limits.h"
@@ -247,7 +249,7 @@ servers_tried(const struct renew_result *res, char *buf, size_t size)
 /* Rule (4): the one log line of an attempt. */
 static void
 renewal_log(const struct renewal *r, const struct renew_result *res,
-    int64_t end, int64_t next, int64_t dur_ms)
+    int64_t end, int64_t next, int64_t dur_ms, const struct fclass_rule *rule)
 {
 	const struct store_proxy *p = &r->p;
 	char tried[512], t_next[32], t_end[32];
@@ -263,10 +265,46 @@ renewal_log(const struct renewal *r, const struct renew_result *res,
 		    t_end, t_next);
 	else
 		log_warnx("renewal of %s (%s): FAILED in %lld ms (failure %d, "
-		    "code %d): %s; servers tried: %s%s%s; proxy kept, valid "
-		    "until %s; next attempt %s", p->file, p->identity,
-		    (long long)dur_ms, p->failures + 1, res->code, res->msg,
-		    tried, sk, r->skipped, t_end, t_next);
+		    "code %d, %s%s%s%s): %s; servers tried: %s%s%s; proxy kept, "
+		    "valid until %s; next attempt %s", p->file, p->identity,
+		    (long long)dur_ms, p->failures + 1, res->code,
+		    fclass_name(fclass_classify(res->code, res->msg, NULL)),
+		    rule ? ": " : "", rule ? rule->reason : "",
+		    fclass_classify(res->code, res->msg, NULL) == FCLASS_USER ?
+		    "; retried at the longest backoff" : "", res->msg, tried,
+		    sk, r->skipped, t_end, t_next);
+}
+
+/*
+ * A repeat of the same needs-user-action or local failure as the last
+ * attempt: logged at info, not as a warning again (the first one was).
+ */
+static void
+renewal_log_repeat(const struct renewal *r, const struct renew_result *res,
+    int64_t next, enum fclass cls)
+{
+	char t_next[32];
+
+	fmt_time(next, t_next, sizeof(t_next));
+	log_info("renewal of %s (%s): failed again (failure %d, code %d, %s, "
+	    "as before: logged once); next attempt %s", r->p.file,
+	    r->p.identity, r->p.failures + 1, res->code, fclass_name(cls),
+	    t_next);
+}
+
+/* The hook's facts for p (the row as read when due). */
+static void
+renewal_hook(struct renewal *r, const char *event, int64_t end,
+    int failures, const struct renew_result *res)
+{
+	struct daemon *d = r->d;
+	char *path = repo_path_of(d, r->p.file);
+	struct hook_event ev = { event, r->p.identity, path, r->p.n_jobs, end,
+	    0, failures, res != NULL ? fclass_name(fclass_classify(res->code,
+	    res->msg, NULL)) : "", res != NULL ? res->msg : "" };
+
+	hook_fire(d, &ev);
+	free(path);
 }
 
 static void
@@ -336,14 +374,24 @@ renewal_failed(struct renewal *r, const struct renew_result *res,
 {
 	struct daemon *d = r->d;
 	const struct store_proxy *p = &r->p;
+	const struct fclass_rule *rule, *prev_rule;
 	struct pr_error err;
+	enum fclass cls, prev;
 	int64_t next;
-	int rc;
+	int rc, is_repeat;
 
-	next = now + sched_backoff(p->failures + 1, d->opts.backoff_min,
-	    d->opts.backoff_max, arc4random());
+	cls = fclass_classify(res->code, res->msg, &rule);
+	prev = p->failures > 0 ? fclass_classify(p->last_result, p->last_error,
+	    &prev_rule) : FCLASS_NONE;
+	is_repeat = prev == cls && prev_rule == rule &&
+	    (cls == FCLASS_USER || cls == FCLASS_LOCAL);
+	/* needs-user-action: only the owner can fix it, no quicker retries */
+	next = now + (cls == FCLASS_USER ? d->opts.backoff_max :
+	    sched_backoff(p->failures + 1, d->opts.backoff_min,
+	    d->opts.backoff_max, arc4random()));
 	if (next > p->not_after)	/* expire on time */
 		next = p->not_after > now ? p->not_after : now;
+	metrics_note_attempt(d, res->code, cls, dur_ms);
 	pr_error_clear(&err);
 	rc = store_record_failed_attempt(d->store, p, now, res->code, res->msg,
 	    next, &err);
@@ -354,7 +402,16 @@ renewal_failed(struct renewal *r, const struct renew_result *res,
 	if (rc != 0)
 		log_warnx("renewal of %s: recording the attempt: %s", p->file,
 		    err.msg);
-	renewal_log(r, res, p->not_after, next, dur_ms);
+	if (is_repeat)
+		renewal_log_repeat(r, res, next, cls);
+	else
+		renewal_log(r, res, p->not_after, next, dur_ms, rule);
+	if (cls == FCLASS_USER && prev != FCLASS_USER)
+		renewal_hook(r, HOOK_NEEDS_USER_ACTION, p->not_after,
+		    p->failures + 1, res);
+	if (p->failures + 1 == d->opts.hook_failures)
+		renewal_hook(r, HOOK_RENEWAL_FAILED, p->not_after,
+		    p->failures + 1, res);
 }
 
 /* Judge, commit or discard, record, log. */
@@ -380,7 +437,9 @@ renewal_record(struct renewal *r, struct renew_result *res, int64_t now,
 	}
 	if (rc == 0) {
 		notify_renewed(d, now);
-		renewal_log(r, res, res->end_time, next, dur_ms);
+		metrics_note_attempt(d, 0, FCLASS_NONE, dur_ms);
+		renewal_log(r, res, res->end_time, next, dur_ms, NULL);
+		renewal_hook(r, HOOK_RENEWED, res->end_time, 0, NULL);
 	} else if (rc == PR_ERR_NOT_REGISTERED) {
 		log_discarded(r);
 	} else {

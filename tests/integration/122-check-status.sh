@@ -39,6 +39,11 @@ assert_match '^PROXY-RENEWD OK - 1 proxies, 1 jobs, 0 failing' "$OUT" "OK line"
 
 reg "$T/long.pem" "$(mp_addr gone)" job-long
 flong=$(kv Proxy_name)
+# SIGUSR1 renews alice again too: only once the clock has passed her last
+# renewal's second, so her new proxy ends later (else "would end earlier")
+status "$fok"
+last=$(kv Last_attempt)
+until [ "$(date +%s)" -gt "$last" ]; do sleep 0.1; done
 kill -USR1 "$DAEMON_PID"
 wait_status "$flong" Failure_class needs-user-action 20 ||
     fail "credential gone: not classified"
