@@ -11,6 +11,7 @@
  */
 #include <sys/socket.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "clock.h"
@@ -51,6 +52,48 @@ conn_make_room(struct daemon *d, int slot, uid_t uid)
 	    "sent no request");
 	conn_free(c);
 	return 0;
+}
+
+/* Request deadline over: opts.timeout for what follows (server.c rule 3). */
+void
+conn_rearm(struct conn *c)
+{
+	if (c->timer != 0)
+		loop_del_timer(c->d->loop, c->timer);
+	c->timer = loop_add_timer(c->d->loop, clock_sec_to_ms(c->d->opts.timeout),
+	    conn_deadline, c);
+}
+
+/* A connection's deadline (server.c rule 3): answer what can be, drop it. */
+void
+conn_deadline(struct loop *l, long long id, void *arg)
+{
+	struct conn *c = arg;
+	struct daemon *d = c->d;
+	double secs = c->state == CONN_READ ? conn_request_secs(d) :
+	    d->opts.timeout;
+	char why[128];
+
+	(void)l;
+	(void)id;
+	c->timer = 0;		/* fired */
+	if (c->state == CONN_WRITE) {
+		conn_log(d, log_warnx, "uid %u pid %ld: did not read its reply "
+		    "within %g s; dropped", (unsigned)c->uid, (long)c->pid,
+		    secs);
+	} else if (c->state == CONN_WAIT) {
+		conn_log(d, log_warnx, "uid %u pid %ld: its answer waited %g s "
+		    "for a commit; dropped", (unsigned)c->uid, (long)c->pid,
+		    secs);
+	} else {
+		conn_log(d, log_warnx, "uid %u pid %ld: sent %zu of %zu bytes "
+		    "within %g s; dropped", (unsigned)c->uid, (long)c->pid,
+		    frame_reader_got(&c->rd), frame_reader_total(&c->rd), secs);
+		(void)snprintf(why, sizeof(why), "no complete request within "
+		    "%g s", secs);
+		conn_reply_now(c->fd, PR_ERR_TIMEOUT, why);
+	}
+	conn_free(c);
 }
 
 struct conn *

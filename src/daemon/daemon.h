@@ -284,6 +284,8 @@ void	conn_free(struct conn *c);
 
 /* conn_limit.c */
 double	conn_request_secs(const struct daemon *d);
+void	conn_rearm(struct conn *c);
+void	conn_deadline(struct loop *l, long long id, void *arg);
 int	conn_make_room(struct daemon *d, int slot, uid_t uid);
 struct conn *conn_oldest_waiting(struct daemon *d, int slot);
 void	conn_reply_now(int fd, int code, const char *why);

@@ -44,7 +44,6 @@
 
 static void server_accept(struct loop *l, int fd, int events, void *arg);
 static void conn_io(struct loop *l, int fd, int events, void *arg);
-static void conn_deadline(struct loop *l, long long id, void *arg);
 
 /*
  * The path exists: refuse unless it is a socket of ours nobody answers on,
@@ -366,11 +365,7 @@ conn_queue(struct conn *c, char *payload, size_t len)
 	free(payload);
 	frame_writer_init(&c->wr, frame, frame_len);
 	c->state = CONN_WRITE;
-	/* the request deadline is over: opts.timeout to take the reply */
-	if (c->timer != 0)
-		loop_del_timer(c->d->loop, c->timer);
-	c->timer = loop_add_timer(c->d->loop, clock_sec_to_ms(c->d->opts.timeout),
-	    conn_deadline, c);
+	conn_rearm(c);		/* opts.timeout to take the reply */
 	if (loop_add_fd(c->d->loop, c->fd, LOOP_WRITE, conn_io, c) == -1)
 		fatal("loop_add_fd");
 	conn_write(c);
@@ -410,6 +405,7 @@ conn_request(struct conn *c)
 
 	in = frame_reader_take(&c->rd, &in_len);
 	c->req_ms = loop_now_ms();
+	conn_rearm(c);
 	rc = commands_submit(c->d, c, in, in_len, &out, &len,
 	    conn_reply_later, NULL, &deferred);
 	free(in);
@@ -484,33 +480,6 @@ conn_io(struct loop *l, int fd, int events, void *arg)
 		conn_write(c);
 	if (c->state == CONN_CLOSING)
 		conn_free(c);
-}
-
-static void
-conn_deadline(struct loop *l, long long id, void *arg)
-{
-	struct conn *c = arg;
-	struct daemon *d = c->d;
-	double secs = c->state == CONN_WRITE ? d->opts.timeout :
-	    conn_request_secs(d);
-	char why[128];
-
-	(void)l;
-	(void)id;
-	c->timer = 0;		/* fired */
-	if (c->state == CONN_WRITE) {
-		conn_log(d, log_warnx, "uid %u pid %ld: did not read its reply "
-		    "within %g s; dropped", (unsigned)c->uid, (long)c->pid,
-		    secs);
-	} else {
-		conn_log(d, log_warnx, "uid %u pid %ld: sent %zu of %zu bytes "
-		    "within %g s; dropped", (unsigned)c->uid, (long)c->pid,
-		    frame_reader_got(&c->rd), frame_reader_total(&c->rd), secs);
-		(void)snprintf(why, sizeof(why), "no complete request within "
-		    "%g s", secs);
-		conn_reply_now(c->fd, PR_ERR_TIMEOUT, why);
-	}
-	conn_free(c);
 }
 
 /* Remove the socket file if it is still the inode we bound (rule 1). */
