@@ -24,11 +24,11 @@
 #include "cred.h"
 #include "daemon.h"
 #include "fault.h"
-#include "pr_limits.h"
 #include "log.h"
-#include "small_file.h"
 #include "message.h"
+#include "pr_limits.h"
 #include "repo_files.h"
+#include "small_file.h"
 #include "store.h"
 #include "xmalloc.h"
 

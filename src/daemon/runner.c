@@ -32,7 +32,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "loop.h"
-#include "message.h"
+#include "frame_io.h"
 #include "renew_contract.h"
 #include "xmalloc.h"
 
@@ -43,13 +43,12 @@ struct run {
 	void *arg;
 	pid_t pid;
 	int fd;				/* our end of the socketpair; -1 closed */
-	unsigned char *req;		/* request frame */
-	size_t req_len, req_off;	/* bytes, bytes sent */
-	unsigned char hdr[FRAME_HEADER_BYTES];	/* result frame length */
-	size_t hdr_off;
-	char *res;			/* result payload, res_len bytes */
-	size_t res_len, res_off;
-	int bad_frame;			/* result longer than allowed */
+	struct frame_writer wr;		/* the request frame */
+	int req_done;			/* sent, or the worker is gone */
+	struct frame_reader rd;		/* the result frame */
+	char *res;			/* its payload once complete */
+	size_t res_len;
+	int bad_frame;			/* result too long, or more after it */
 	int exited;			/* reaped: status valid */
 	int status;			/* waitpid status */
 	int timed_out;			/* we sent SIGKILL at the deadline */
@@ -75,7 +74,8 @@ static void
 run_free(struct run *w)
 {
 	run_close(w);
-	free(w->req);
+	frame_writer_free(&w->wr);
+	frame_reader_free(&w->rd);
 	free(w->res);
 	free(w);
 }
@@ -88,52 +88,39 @@ run_read(struct run *w)
 	ssize_t n;
 	char c;
 
-	for (;;) {
-		if (w->hdr_off < sizeof(w->hdr)) {
-			n = read(w->fd, w->hdr + w->hdr_off,
-			    sizeof(w->hdr) - w->hdr_off);
-		} else if (w->res == NULL) {
-			if (frame_decode_len(w->hdr, RENEW_FRAME_MAX_BYTES,
-			    &w->res_len, &err) != 0) {
-				w->bad_frame = 1;
-				return 1;
-			}
-			w->res = xmalloc(w->res_len);
-			continue;
-		} else if (w->res_off < w->res_len) {
-			n = read(w->fd, w->res + w->res_off,
-			    w->res_len - w->res_off);
-		} else {	/* a complete frame: expect EOF */
-			if ((n = read(w->fd, &c, 1)) > 0) {
-				w->bad_frame = 1;
-				return 1;
-			}
-		}
-		if (n == 0)
+	if (w->res == NULL) {
+		switch (frame_reader_step(&w->rd, w->fd, &err)) {
+		case FRAME_PENDING:
+			return 0;
+		case FRAME_COMPLETE:
+			w->res = frame_reader_take(&w->rd, &w->res_len);
+			break;
+		case FRAME_BAD:
+			w->bad_frame = 1;
 			return 1;
-		if (n == -1)
-			return errno == EAGAIN || errno == EINTR ? 0 : 1;
-		if (w->hdr_off < sizeof(w->hdr))
-			w->hdr_off += (size_t)n;
-		else if (w->res_off < w->res_len)
-			w->res_off += (size_t)n;
+		default:	/* EOF or a read error: the exit tells */
+			return 1;
+		}
 	}
+	/* a complete frame: expect EOF */
+	while ((n = read(w->fd, &c, 1)) == -1 && errno == EINTR)
+		;
+	if (n > 0)
+		w->bad_frame = 1;
+	return n == -1 && errno == EAGAIN ? 0 : 1;
 }
 
 static void
 run_io(struct loop *l, int fd, int events, void *arg)
 {
 	struct run *w = arg;
-	ssize_t n;
+	struct pr_error err;
 
-	if ((events & LOOP_WRITE) && w->req_off < w->req_len) {
-		n = write(fd, w->req + w->req_off, w->req_len - w->req_off);
-		if (n > 0)
-			w->req_off += (size_t)n;
-		else if (n == -1 && errno != EAGAIN && errno != EINTR)
-			w->req_off = w->req_len;	/* it died: see exit */
-		if (w->req_off == w->req_len &&
-		    loop_add_fd(l, fd, LOOP_READ, run_io, w) == -1)
+	/* sent, or the worker died (its exit tells): now read */
+	if ((events & LOOP_WRITE) && !w->req_done &&
+	    frame_writer_step(&w->wr, fd, &err) != FRAME_PENDING) {
+		w->req_done = 1;
+		if (loop_add_fd(l, fd, LOOP_READ, run_io, w) == -1)
 			fatal("loop_add_fd");
 	}
 	if ((events & LOOP_READ) && run_read(w))
@@ -169,8 +156,7 @@ run_result(const struct run *w, struct renew_result *res)
 		res->code = PR_ERR_TIMEOUT;
 		(void)snprintf(res->msg, sizeof(res->msg), "worker killed after "
 		    "its hard timeout of %lld s", (long long)w->timeout_sec);
-	} else if (w->res != NULL && w->res_off == w->res_len &&
-	    !w->bad_frame) {
+	} else if (w->res != NULL && !w->bad_frame) {
 		if (renew_result_parse(w->res, w->res_len, res, &err) != 0) {
 			res->code = PR_ERR_PROTO_PARSE;
 			(void)snprintf(res->msg, sizeof(res->msg), "malformed "
@@ -289,8 +275,8 @@ runner_start(struct runner *r, unsigned char *req, size_t req_len,
 	w = xcalloc(1, sizeof(*w));
 	w->r = r;
 	w->fd = -1;
-	w->req = req;
-	w->req_len = req_len;
+	frame_writer_init(&w->wr, req, req_len);
+	frame_reader_init(&w->rd, RENEW_FRAME_MAX_BYTES);
 	w->timeout_sec = timeout_sec;
 	w->done = done;
 	w->arg = arg;

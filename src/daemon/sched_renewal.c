@@ -39,6 +39,7 @@
 #include "pr_limits.h"
 #include "renew_contract.h"
 #include "repo_files.h"
+#include "small_file.h"
 #include "store.h"
 #include "worker_path.h"
 #include "xmalloc.h"
@@ -331,10 +332,7 @@ renewal_verify(const struct renewal *r, int64_t now, int64_t *new_end,
 	if (rc == 0 && (rc = cred_inspect(pem, len, now, &info, err)) != 0 &&
 	    rc != ENOMEM)
 		rc = PR_ERR_SSL;
-	if (pem != NULL) {
-		explicit_bzero(pem, len);	/* it holds a private key */
-		free(pem);
-	}
+	wipe_free(pem, len);	/* it holds a private key */
 	if (rc == 0)
 		rc = renew_verify_info(&info, r->p.identity, r->p.not_after,
 		    new_end, err);

@@ -24,6 +24,7 @@
 #include <myproxy.h>
 #include <verror.h>
 
+#include "clock.h"
 #include "myproxy_client.h"
 
 /* The libmyproxy error text as one printable line. */
@@ -88,16 +89,6 @@ set_io_timeout(int fd, int timeout_sec, struct pr_error *err)
 		return pr_error_set(err, PR_ERR_GENERIC, "setsockopt: %s",
 		    strerror(errno));
 	return 0;
-}
-
-static double
-elapsed_sec(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) +
-	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
 static int
@@ -205,13 +196,12 @@ myproxy_fetch(const struct renew_server *srv, const char *username,
 	myproxy_socket_attrs_t *attrs = NULL;
 	myproxy_request_t *req = NULL;
 	myproxy_response_t *resp = NULL;
-	struct timespec t0;
+	int64_t t0_ms = clock_mono_ms();
 	int rc = -1, refusal = 0;
 
 	*pem = NULL;
 	*pem_len = 0;
 	*is_unreachable = 0;
-	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
 	verror_clear();
 	if (set_globus_env(svc, timeout_sec, err) != 0)
 		return err->code;
@@ -224,7 +214,8 @@ myproxy_fetch(const struct renew_server *srv, const char *username,
 		*is_unreachable = 1;
 	else if (get_delegation(attrs, req, resp, pem, pem_len, &refusal, err) == 0)
 		rc = 0;
-	if (rc != 0 && !refusal && elapsed_sec(&t0) >= timeout_sec - 0.5) {
+	if (rc != 0 && !refusal &&
+	    clock_mono_ms() - t0_ms >= (int64_t)timeout_sec * 1000 - 500) {
 		*is_unreachable = 1;
 		(void)pr_error_set(err, PR_ERR_TIMEOUT, "no answer within %d s",
 		    timeout_sec);

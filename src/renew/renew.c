@@ -23,6 +23,7 @@
 #include "pr_limits.h"
 #include "renew_engine.h"
 #include "renew_util.h"
+#include "small_file.h"
 
 static int
 is_skipped(const struct renew_request *req, const struct renew_server *srv)
@@ -83,7 +84,7 @@ try_server(const struct renew_request *req, const struct renew_server *srv,
 			    "available");
 		else if ((rc = req->voms(req, pem, pem_len, &vpem,
 		    &vpem_len, &err)) == 0) {
-			renew_wipe_free(pem, pem_len);
+			wipe_free(pem, pem_len);
 			pem = vpem;
 			pem_len = vpem_len;
 		}
@@ -93,7 +94,7 @@ try_server(const struct renew_request *req, const struct renew_server *srv,
 		    req->now, &res->end_time, &err);
 	if (rc == 0 && req->out_fd != -1)
 		rc = write_all(req->out_fd, pem, pem_len, &err);
-	renew_wipe_free(pem, pem_len);
+	wipe_free(pem, pem_len);
 	if (rc != 0) {
 		se->code = rc;
 		se->is_unreachable = unreachable;
@@ -127,25 +128,23 @@ load_current(const struct renew_request *req, struct cred_info *cur,
     struct renew_result *res)
 {
 	struct pr_error err;
-	char *buf = NULL;
-	size_t len = 0;
 	int rc;
 
 	pr_error_clear(&err);
-	if (req->proxy_pem != NULL) {
+	if (req->proxy_pem != NULL)
 		rc = cred_inspect(req->proxy_pem, req->proxy_len, req->now, cur,
 		    &err);
-	} else {
-		rc = cred_read_file(req->proxy_path, PR_PROXY_FILE_MAX_BYTES,
-		    &buf, &len, &err);
-		if (rc == 0)
-			rc = cred_inspect(buf, len, req->now, cur, &err);
-		renew_wipe_free(buf, len);
-	}
+	else	/* err.msg: "proxy PATH: why" */
+		rc = cred_inspect_file(req->proxy_path, PR_PROXY_FILE_MAX_BYTES,
+		    req->now, cur, &err);
 	if (rc != 0) {
 		res->code = rc;
-		renew_fmt_field(res->msg, sizeof(res->msg),
-		    "current proxy %s: %s", req->proxy_path, err.msg);
+		if (req->proxy_pem != NULL)
+			renew_fmt_field(res->msg, sizeof(res->msg),
+			    "current proxy %s: %s", req->proxy_path, err.msg);
+		else
+			renew_fmt_field(res->msg, sizeof(res->msg),
+			    "current %s", err.msg);
 		return rc;
 	}
 	res->old_end_time = cred_expiry(cur);

@@ -12,18 +12,10 @@
 #include <string.h>
 
 #include "cred.h"
+#include "port.h"
 #include "pr_limits.h"
 #include "renew_contract.h"
 #include "renew_util.h"
-
-void
-renew_wipe_free(char *buf, size_t len)
-{
-	if (buf == NULL)
-		return;
-	explicit_bzero(buf, len);
-	free(buf);
-}
 
 void
 renew_fmt_field(char *dst, size_t size, const char *fmt, ...)
@@ -33,25 +25,6 @@ renew_fmt_field(char *dst, size_t size, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(dst, size, fmt, ap);
 	va_end(ap);
-}
-
-static int
-parse_port(const char *s, size_t len, int *port)
-{
-	int v = 0;
-	size_t i;
-
-	if (len == 0 || len > 5)
-		return -1;
-	for (i = 0; i < len; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	if (v < 1 || v > 65535)
-		return -1;
-	*port = v;
-	return 0;
 }
 
 static int
@@ -78,7 +51,7 @@ parse_one_server(const char *s, size_t len, struct renew_server *srv,
 	memcpy(srv->host, s, hlen);
 	srv->host[hlen] = '\0';
 	srv->port = PR_MYPROXY_PORT_DEFAULT;
-	if (colon != NULL && parse_port(colon + 1, len - hlen - 1,
+	if (colon != NULL && port_parse(colon + 1, len - hlen - 1,
 	    &srv->port) == -1)
 		return pr_error_set(err, EINVAL, "server list: bad port for "
 		    "host %s (1..65535)", srv->host);

@@ -8,9 +8,6 @@
 
 #include <stddef.h>
 
-/* explicit_bzero the len bytes of buf, then free it; buf may be NULL. */
-void	renew_wipe_free(char *buf, size_t len);
-
 /* snprintf into a fixed field; truncation of messages is acceptable. */
 void	renew_fmt_field(char *dst, size_t size, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));

@@ -24,6 +24,7 @@
 #include "pr_limits.h"
 #include "renew_contract.h"
 #include "renew_util.h"
+#include "small_file.h"
 
 #define SVC_FILE_MAX_BYTES (256 * 1024)
 
@@ -43,65 +44,33 @@ renew_service_cred_defaults(struct service_cred *svc)
 		    e : RENEW_DEFAULT_CADIR;
 }
 
-/* Read a whole small file; is_key adds the owner and mode checks. */
+/* Read a service file (small_file_read); is_key adds owner and mode checks. */
 static int
 read_svc_file(const char *what, const char *path, int is_key, char **out,
     size_t *out_len, struct pr_error *err)
 {
 	struct stat st;
-	char *buf = NULL;
-	ssize_t r;
-	size_t len = 0;
-	int fd, rc = 0;
+	int rc;
 
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
-		return pr_error_set(err, errno, "service %s %s: %s", what, path,
-		    strerror(errno));
-	if (fstat(fd, &st) == -1) {
-		rc = pr_error_set(err, errno, "service %s %s: fstat: %s", what,
-		    path, strerror(errno));
-		goto done;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size > SVC_FILE_MAX_BYTES) {
-		rc = pr_error_set(err, EINVAL, "service %s %s: not a regular "
-		    "file of at most %d bytes", what, path, SVC_FILE_MAX_BYTES);
-		goto done;
-	}
-	if (is_key && st.st_uid != geteuid()) {
+	rc = small_file_read(what, path, SVC_FILE_MAX_BYTES, out, out_len, &st,
+	    err);
+	if (rc != 0 || !is_key)
+		return rc;
+	if (st.st_uid != geteuid())
 		rc = pr_error_set(err, EACCES, "service key %s: owned by uid "
 		    "%u, not by us (uid %u)", path, (unsigned)st.st_uid,
 		    (unsigned)geteuid());
-		goto done;
-	}
-	if (is_key && (st.st_mode & 077) != 0) {
+	else if ((st.st_mode & 077) != 0)
 		rc = pr_error_set(err, EACCES, "service key %s: mode %04o is "
 		    "accessible by group or others; the Globus libraries "
 		    "silently ignore such a key (MyProxy would then see no "
 		    "credential): chmod 600 %s", path,
 		    (unsigned)(st.st_mode & 07777), path);
-		goto done;
+	if (rc != 0) {
+		wipe_free(*out, *out_len);
+		*out = NULL;
+		*out_len = 0;
 	}
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		rc = pr_error_set(err, ENOMEM, "service %s: out of memory", what);
-		goto done;
-	}
-	while (len < (size_t)st.st_size) {
-		r = read(fd, buf + len, (size_t)st.st_size - len);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			rc = pr_error_set(err, r == 0 ? EIO : errno, "service "
-			    "%s %s: read failed", what, path);
-			goto done;
-		}
-		len += (size_t)r;
-	}
-	*out = buf;
-	*out_len = len;
-	buf = NULL;
-done:
-	renew_wipe_free(buf, len);
-	(void)close(fd);
 	return rc;
 }
 
@@ -138,9 +107,10 @@ renew_check_service_cred(const struct service_cred *svc, time_t now,
 	struct stat st;
 	int rc;
 
-	if ((rc = read_svc_file("certificate", svc->cert, 0, &cbuf, &clen,
-	    err)) != 0 ||
-	    (rc = read_svc_file("key", svc->key, 1, &kbuf, &klen, err)) != 0)
+	if ((rc = read_svc_file("service certificate", svc->cert, 0, &cbuf,
+	    &clen, err)) != 0 ||
+	    (rc = read_svc_file("service key", svc->key, 1, &kbuf, &klen,
+	    err)) != 0)
 		goto done;
 	if ((cbio = BIO_new_mem_buf(cbuf, (int)clen)) == NULL ||
 	    (kbio = BIO_new_mem_buf(kbuf, (int)klen)) == NULL) {
@@ -171,7 +141,7 @@ done:
 	EVP_PKEY_free(key);
 	BIO_free(cbio);
 	BIO_free(kbio);
-	renew_wipe_free(cbuf, clen);
-	renew_wipe_free(kbuf, klen);
+	wipe_free(cbuf, clen);
+	wipe_free(kbuf, klen);
 	return rc;
 }

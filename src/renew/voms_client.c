@@ -37,7 +37,9 @@
 #include "cred.h"
 #include "pr_error.h"
 #include "pr_limits.h"
+#include "port.h"
 #include "proxy_assemble.h"
+#include "small_file.h"
 #include "voms_ac.h"
 #include "voms_client.h"
 
@@ -296,18 +298,15 @@ static int
 servers_for(const struct voms_ac *ac, const struct voms_client_opts *o,
     struct voms_server *srv)
 {
-	char host[VOMS_AC_NAME_MAX_BYTES + 1], *colon, *end;
+	char host[VOMS_AC_NAME_MAX_BYTES + 1], *colon;
 	const char *env;
-	long port;
-	int n = 0;
+	int n = 0, port;
 
 	(void)snprintf(host, sizeof(host), "%s", ac->uri);
 	if ((colon = strrchr(host, ':')) != NULL) {
 		*colon = '\0';
-		errno = 0;
-		port = strtol(colon + 1, &end, 10);
-		if (errno == 0 && *end == '\0' && end != colon + 1)
-			(void)server_add(srv, &n, host, (int)port, NULL);
+		if (port_parse(colon + 1, strlen(colon + 1), &port) == 0)
+			(void)server_add(srv, &n, host, port, NULL);
 	}
 	if (o->vomses != NULL)
 		servers_from_vomses(srv, &n, ac->vo, o->vomses);
@@ -527,17 +526,6 @@ lifetime_of(X509 *x)
 	return total > 100L * 86400 ? 100 * 86400 : (int)total;
 }
 
-static int64_t
-not_after_of(X509 *x)
-{
-	struct tm tm;
-
-	memset(&tm, 0, sizeof(tm));
-	if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) != 1)
-		return 0;
-	return (int64_t)timegm(&tm);
-}
-
 int
 voms_client_renew(const char *old_pem, size_t old_len,
     const char *renewed_pem, size_t renewed_len,
@@ -575,7 +563,9 @@ voms_client_renew(const char *old_pem, size_t old_len,
 	in.issuer = &renewed;
 	in.n_acs = acs.n_acs;
 	in.bits = opts->bits;
-	in.not_after = not_after_of(renewed.cert);
+	/* unreadable: 0, which proxy_assemble refuses */
+	(void)voms_ac_time_to_unix(X509_get0_notAfter(renewed.cert),
+	    &in.not_after);
 	for (i = 0; i < acs.n_acs; i++) {
 		in.acs[i] = der[i];
 		in.ac_lens[i] = der_len[i];
@@ -614,7 +604,6 @@ voms_client_renew_file(const char *old_path, const char *renewed_pem,
 		return -1;
 	rc = voms_client_renew(old, old_len, renewed_pem, renewed_len, opts,
 	    out_pem, out_len, err);
-	OPENSSL_cleanse(old, old_len);	/* it held the old proxy's key */
-	free(old);
+	wipe_free(old, old_len);	/* it held the old proxy's key */
 	return rc;
 }

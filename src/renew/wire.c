@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "message.h"
+#include "frame_io.h"
 #include "renew_contract.h"
 #include "renew_util.h"
 
@@ -34,20 +34,9 @@ msg_to_frame(const struct pr_msg *m, unsigned char **frame, size_t *len,
 
 	if ((rc = msg_encode(m, &payload, &plen)) != 0)
 		return pr_error_set(err, rc, "worker frame: cannot encode");
-	if (plen > RENEW_FRAME_MAX_BYTES) {
-		free(payload);
-		return pr_error_set(err, E2BIG, "worker frame: %zu bytes, "
-		    "more than %d", plen, RENEW_FRAME_MAX_BYTES);
-	}
-	if ((*frame = malloc(plen + FRAME_HEADER_BYTES)) == NULL) {
-		free(payload);
-		return pr_error_set(err, ENOMEM, "out of memory");
-	}
-	frame_encode_len((uint32_t)plen, *frame);
-	memcpy(*frame + FRAME_HEADER_BYTES, payload, plen);
-	*len = plen + FRAME_HEADER_BYTES;
+	rc = frame_build(payload, plen, RENEW_FRAME_MAX_BYTES, frame, len, err);
 	free(payload);
-	return 0;
+	return rc != 0 ? pr_error_prefix(err, "worker frame") : 0;
 }
 
 static int

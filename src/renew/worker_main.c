@@ -23,7 +23,7 @@
 
 #include "confine.h"
 #include "cred.h"
-#include "message.h"
+#include "frame_io.h"
 #include "pr_limits.h"
 #include "myproxy_client.h"
 #include "renew_engine.h"
@@ -92,62 +92,17 @@ harden(void)
 	return 0;
 }
 
-static int
-read_full(int fd, void *buf, size_t len)
-{
-	char *p = buf;
-	ssize_t r;
-
-	while (len > 0) {
-		r = read(fd, p, len);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		p += r;
-		len -= (size_t)r;
-	}
-	return 0;
-}
-
-static int
-write_full(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	ssize_t w;
-
-	while (len > 0) {
-		w = write(fd, p, len);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
+/* The request frame on stdin; the master bounds the time (it kills us). */
 static int
 read_request(struct pr_msg *m, struct pr_error *err)
 {
-	unsigned char hdr[FRAME_HEADER_BYTES];
 	char *body;
 	size_t len;
 	int rc;
 
-	if (read_full(0, hdr, sizeof(hdr)) == -1)
-		return pr_error_set(err, PR_ERR_UNEXPECTED_EOF, "request: "
-		    "no frame header on stdin");
-	if ((rc = frame_decode_len(hdr, RENEW_FRAME_MAX_BYTES, &len, err)) != 0)
-		return rc;
-	if ((body = malloc(len)) == NULL)
-		return pr_error_set(err, ENOMEM, "request: out of memory");
-	if (read_full(0, body, len) == -1) {
-		free(body);
-		return pr_error_set(err, PR_ERR_UNEXPECTED_EOF, "request: "
-		    "frame shorter than declared");
-	}
+	if ((rc = frame_recv(0, RENEW_FRAME_MAX_BYTES, FRAME_NO_DEADLINE, &body,
+	    &len, err)) != 0)
+		return pr_error_prefix(err, "request on stdin");
 	rc = msg_parse(body, len, m, err);
 	free(body);
 	return rc;
@@ -374,7 +329,7 @@ write_result(int code, const char *msg, const struct renew_result *res)
 	}
 	if (renew_result_frame(res, &frame, &len, &err) == 0) {
 		confine_result_written();
-		(void)write_full(1, frame, len);
+		(void)frame_send(1, frame, len, FRAME_NO_DEADLINE, &err);
 	}
 	free(frame);
 }
