@@ -44,7 +44,8 @@
 static const char *const system_reads[] = {
 	"/lib", "/lib64", "/usr/lib", "/usr/lib64", "/etc/ld.so.cache",
 	"/etc/hosts", "/etc/resolv.conf", "/etc/nsswitch.conf",
-	"/etc/host.conf", "/etc/gai.conf", "/etc/passwd", "/etc/group",
+	"/etc/host.conf", "/etc/gai.conf", "/etc/services", "/etc/protocols",
+	"/etc/passwd", "/etc/group",
 	"/etc/localtime", "/usr/share/zoneinfo", "/etc/ssl/openssl.cnf",
 	"/etc/ssl/certs", "/etc/grid-security/gsi.conf", "/dev/urandom",
 	"/dev/random",

@@ -7,8 +7,8 @@
  * 201, 204 and 210, plus what glibc's resolver does for a DNS name (UDP
  * to the name server) and the syscalls glibc may use instead of the ones
  * seen (stat family, select family, dup family). No fork, clone, exec,
- * ptrace, kill, bind, listen, chmod, unlink, rename, mkdir: a renewal
- * never needs them.
+ * ptrace, kill, listen, accept, chmod, unlink, rename, mkdir: a renewal
+ * never needs them (bind only serves the netlink socket: no listen).
  *
  * A call outside the list raises SIGSYS (SCMP_ACT_TRAP, not KILL, so that
  * the number reaches the parent: si_syscall is not visible to a waitpid):
@@ -28,7 +28,7 @@
 
 #include "confine.h"
 
-#define ARGS_MAX 3
+#define ARGS_MAX 4
 
 struct allow {
 	int nr;			/* SCMP_SYS(name) */
@@ -51,9 +51,12 @@ static const struct allow allow_list[] = {
 	ANY(fsync), ANY(fdatasync), ANY(umask), ANY(getcwd), ANY(fstatfs),
 	/* isatty() (Globus on /dev/null), non-blocking connect */
 	{ SCMP_SYS(ioctl), 1, { TCGETS, FIONREAD, FIONBIO } },
-	/* network: TCP to the servers, UDP to a name server, nscd */
-	{ SCMP_SYS(socket), 0, { AF_INET, AF_INET6, AF_UNIX } },
-	ANY(connect), ANY(setsockopt), ANY(getsockopt), ANY(getsockname),
+	/*
+	 * network: TCP to the servers, UDP to a name server, nscd, and the
+	 * route netlink socket getaddrinfo(AI_ADDRCONFIG) binds and queries
+	 */
+	{ SCMP_SYS(socket), 0, { AF_INET, AF_INET6, AF_UNIX, AF_NETLINK } },
+	ANY(bind), ANY(connect), ANY(setsockopt), ANY(getsockopt), ANY(getsockname),
 	ANY(getpeername), ANY(sendto), ANY(recvfrom), ANY(sendmsg),
 	ANY(recvmsg), ANY(sendmmsg), ANY(shutdown), ANY(poll), ANY(ppoll),
 	ANY(select), ANY(pselect6),
