@@ -192,6 +192,9 @@ struct sched {
 	char *cadir;
 	struct renewal_list in_flight;	/* one per running worker */
 	struct cooldown_table cool;	/* servers skipped until a time */
+	int n_store_fail;	/* recordings failed in a row (store_hold.c) */
+	int64_t store_hold_until;	/* no renewal starts before; 0 none */
+	char store_hold_why[256];	/* the first failure's reason */
 };
 
 struct run;			/* runner.c: one worker process */
@@ -351,6 +354,14 @@ int	sched_renewal_check(struct daemon *d, struct pr_error *err);
 int	sched_renewal_start(struct daemon *d, struct store_proxy *p,
 	    struct pr_error *err);
 void	sched_renewal_shutdown(struct daemon *d);
+
+/* store_hold.c: renewals held while the repository cannot be written. */
+void	store_hold_failed(struct daemon *d, int64_t now, const char *why);
+void	store_hold_recorded(struct daemon *d);
+/* The time renewals are held until, or 0 when they are not. */
+int64_t	store_hold_until(const struct daemon *d, int64_t now);
+/* Why, while a hold lasts (also after its time until a success); or NULL. */
+const char *store_hold_reason(const struct daemon *d);
 
 /* sched_policy.c: pure arithmetic, Unix seconds. */
 int64_t	sched_renew_at(int64_t expiry, int64_t obtained, int64_t condor_limit,

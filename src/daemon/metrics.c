@@ -310,6 +310,10 @@ render_totals(const struct daemon *d, const struct totals *t, FILE *f)
 	(void)fprintf(f, PFX "workers_busy %d\n", d->runner.n_running);
 	family(f, "workers_max", "gauge", "Renewal workers allowed at once.");
 	(void)fprintf(f, PFX "workers_max %lld\n", (long long)d->opts.workers);
+	family(f, "repository_writable", "gauge", "0 while renewals are held "
+	    "because results cannot be recorded (full or read-only).");
+	(void)fprintf(f, PFX "repository_writable %d\n",
+	    store_hold_reason(d) == NULL ? 1 : 0);
 	family(f, "renewal_enabled", "gauge", "1 when a usable service "
 	    "credential was found at start-up.");
 	(void)fprintf(f, PFX "renewal_enabled %d\n", d->sched.enabled ? 1 : 0);

@@ -182,6 +182,10 @@ sched_one(struct daemon *d, int64_t now)
 	int64_t id, when;
 	int rc;
 
+	if ((when = store_hold_until(d, now)) != 0) {	/* store_hold.c */
+		sched_arm(d, when);
+		return 1;
+	}
 	pr_error_clear(&err);
 	rc = store_next_due(d->store, &id, &when, &err);
 	if (rc == PR_ERR_NOT_REGISTERED)

@@ -397,9 +397,12 @@ renewal_failed(struct renewal *r, const struct renew_result *res,
 		log_discarded(r);
 		return;
 	}
-	if (rc != 0)
-		log_warnx("renewal of %s: recording the attempt: %s", p->file,
-		    err.msg);
+	if (rc != 0) {
+		store_hold_failed(d, now, err.msg);	/* logs it once */
+		is_repeat = d->sched.n_store_fail > 1;	/* logged once */
+	} else {
+		store_hold_recorded(d);
+	}
 	if (is_repeat)
 		renewal_log_repeat(r, res, next, cls);
 	else
@@ -434,6 +437,7 @@ renewal_record(struct renewal *r, struct renew_result *res, int64_t now,
 		rc = renewal_commit(r, now, res->end_time, next, &err);
 	}
 	if (rc == 0) {
+		store_hold_recorded(d);
 		notify_renewed(d, now);
 		metrics_note_attempt(d, 0, FCLASS_NONE, dur_ms);
 		renewal_log(r, res, res->end_time, next, dur_ms, NULL);

@@ -46,8 +46,12 @@ status_record(const struct daemon *d, struct pr_msg *body,
 	body_add_int(body, PR_KEY_LAST_RESULT, p->last_result);
 	body_add(body, PR_KEY_LAST_ERROR, p->last_error);
 	body_add_int(body, PR_KEY_FAILURES, p->failures);
-	body_add(body, PR_KEY_FAILURE_CLASS, fclass_name(fclass_classify(
+	/* the repository cannot take the attempts: they fail locally */
+	body_add(body, PR_KEY_FAILURE_CLASS, store_hold_reason(d) != NULL ?
+	    fclass_name(FCLASS_LOCAL) : fclass_name(fclass_classify(
 	    p->last_result, p->last_error, NULL)));
+	if (store_hold_reason(d) != NULL)
+		body_add(body, PR_KEY_HELD, store_hold_reason(d));
 }
 
 int
