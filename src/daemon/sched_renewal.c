@@ -53,6 +53,8 @@ struct renewal {
 	struct store_proxy p;		/* the record, as read when due */
 	char *tmp;			/* temp file name; NULL once gone */
 	char skipped[256];		/* cooling-down servers passed as Skip= */
+	char given[RENEW_SERVERS_MAX][RENEW_SERVER_NAME_MAX];	/* not skipped */
+	size_t n_given;
 };
 
 /* ---- start-up: service credential and executable */
@@ -169,6 +171,64 @@ renewal_lease(struct daemon *d, int64_t id, struct pr_error *err)
 	    d->opts.worker_timeout + LEASE_SLACK_SEC, err);
 }
 
+/* Seconds of the hard timeout kept back from the servers' shares. */
+static int64_t
+hang_margin(int64_t worker_timeout)
+{
+	return worker_timeout / 10 > 1 ? worker_timeout / 10 : 1;
+}
+
+/* The servers the worker is asked to try (those not passed as Skip=). */
+static void
+renewal_note_given(struct renewal *r, const struct renew_server *srv,
+    size_t n_srv, const char *const *skip, size_t n_skip)
+{
+	size_t i, j;
+
+	r->n_given = 0;
+	for (i = 0; i < n_srv; i++) {
+		for (j = 0; j < n_skip && strcmp(skip[j], srv[i].name) != 0; j++)
+			;
+		if (j < n_skip && n_skip < n_srv)
+			continue;	/* skipped (unless all were: all tried) */
+		for (j = 0; j < r->n_given && strcmp(r->given[j],
+		    srv[i].name) != 0; j++)
+			;
+		if (j == r->n_given)
+			(void)snprintf(r->given[r->n_given++],
+			    RENEW_SERVER_NAME_MAX, "%s", srv[i].name);
+	}
+}
+
+/*
+ * The worker was killed at its hard timeout and said nothing: the servers
+ * it was given (one of them hung, those before it failed) are named as
+ * unreachable, so they are logged, counted and cooled down like any other.
+ */
+static void
+renewal_name_hang(const struct renewal *r, struct renew_result *res)
+{
+	size_t i, off = strlen(res->msg);
+
+	if (res->code != PR_ERR_TIMEOUT || res->n_errors > 0 ||
+	    strstr(res->msg, "hard timeout") == NULL)
+		return;
+	for (i = 0; i < r->n_given && i < RENEW_SERVERS_MAX; i++) {
+		struct renew_server_error *se = &res->errors[res->n_errors++];
+
+		(void)snprintf(se->server, sizeof(se->server), "%s",
+		    r->given[i]);
+		se->code = PR_ERR_TIMEOUT;
+		se->is_unreachable = 1;
+		(void)snprintf(se->msg, sizeof(se->msg), "no answer before the "
+		    "worker's hard timeout");
+		if (off < sizeof(res->msg))
+			off += (size_t)snprintf(res->msg + off,
+			    sizeof(res->msg) - off, "%s%s", i == 0 ?
+			    " while trying " : ", ", r->given[i]);
+	}
+}
+
 /* The request frame: paths, lifetime, timeouts, Skip=. */
 static int
 renewal_request(struct renewal *r, unsigned char **frame, size_t *len,
@@ -201,8 +261,15 @@ renewal_request(struct renewal *r, unsigned char **frame, size_t *len,
 	job.n_skip = cool_skip_servers(&s->cool, srv, n_srv, skip, r->skipped,
 	    sizeof(r->skipped));
 	/* every server tried gets its share of the hard timeout */
+	renewal_note_given(r, srv, n_srv, skip, job.n_skip);
 	n_tried = n_srv > job.n_skip ? n_srv - job.n_skip : 1;
-	per = d->opts.worker_timeout / (int64_t)n_tried;
+	/*
+	 * every server tried gets its share of the hard timeout, less a
+	 * margin, so that a hanging server times out in the worker (which
+	 * names it) before the master has to kill the worker
+	 */
+	per = (d->opts.worker_timeout - hang_margin(d->opts.worker_timeout)) /
+	    (int64_t)n_tried;
 	job.server_timeout_sec = (int)(per > SERVER_TIMEOUT_MAX ?
 	    SERVER_TIMEOUT_MAX : per < 1 ? 1 : per);
 	job.voms = d->opts.enable_voms;
@@ -467,6 +534,7 @@ renewal_done(void *arg, const struct renew_result *wres, int64_t dur_ms)
 		return;
 	}
 	res = *wres;
+	renewal_name_hang(r, &res);
 	cool_note_result(&d->sched.cool, &res, d->opts.cooldown);
 	renewal_record(r, &res, (int64_t)time(NULL), dur_ms);
 	renewal_free(r);

@@ -5,8 +5,9 @@
 # proxy kept, and retried with backoff: credential destroyed on the server;
 # service DN not authorised; stored credential ending before the current
 # proxy (no shortening); a server that never answers (worker killed at
-# --worker-timeout 2, in a daemon restarted with it). The daemon survives
-# all of it.
+# --worker-timeout 2, in a daemon restarted with it: the server is still
+# named and cooled down; with a budget that allows it, the worker gives up
+# on the server itself and names it). The daemon survives all of it.
 source "$(dirname "$0")/lib/common.sh"
 source "$PR_LIB_DIR/myproxy.sh"
 source "$PR_LIB_DIR/engine.sh"
@@ -85,6 +86,26 @@ else
 	fail "hang: took $((t1 - t0)) ms"
 fi
 expect_failure "$fh" "hang" "hard timeout"
+assert_match "hard timeout of 2 s while trying localhost:$HANG_PORT.*servers tried: localhost:$HANG_PORT \(unreachable\)" \
+    "$(grep FAILED "$DAEMON_LOG" | grep -F "${fh##*/}" | head -n 1)" \
+    "hang: the hanging server named in the log"
+assert_match "MyProxy server localhost:$HANG_PORT unreachable: skipped for [0-9]+ s \(cool-down\)" \
+    "$(grep -F "localhost:$HANG_PORT" "$DAEMON_LOG")" "hang: the server cools down"
+
+# ---- one hanging server, a budget that leaves the worker time to say so:
+# the worker gives up on it itself (its share of --worker-timeout 4 less
+# the margin: 3 s) and names it; no kill
+daemon_stop
+eng_start --worker-timeout 4 --backoff-min 1 --backoff-max 2 --lifetime 2
+reg "$T/a.pem" "$H" jobH1
+assert_response 0 "register (one hanging server)"
+fh1=$(kv Proxy_name)
+wait_status "$fh1" Failures '[1-9][0-9]*' 20 || fail "hang (one): no attempt"
+assert_match "localhost:$HANG_PORT: no answer within 3 s" "$(kv Last_error)" \
+    "hang (one): the worker named the server"
+assert_match "servers tried: localhost:$HANG_PORT \(unreachable\)" \
+    "$(grep FAILED "$DAEMON_LOG" | grep -F "${fh1##*/}" | head -n 1)" \
+    "hang (one): logged as unreachable"
 daemon_alive "after the failures"
 daemon_stop
 assert_eq "" "$(cd "$REPO" && ls -A | grep '^\.tmp' || true)" "no temp file left"
