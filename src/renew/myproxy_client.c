@@ -149,14 +149,18 @@ add_refusal_hint(struct pr_error *err)
 	    "the credential stored without passphrase?)");
 }
 
+/*
+ * Send req and read the server's response into resp (GET and INFO alike).
+ * -1 with err set; *is_refusal when the server answered with an error.
+ */
 static int
-get_delegation(myproxy_socket_attrs_t *attrs, myproxy_request_t *req,
-    myproxy_response_t *resp, char **pem, size_t *pem_len,
-    int *is_server_refusal, struct pr_error *err)
+exchange(myproxy_socket_attrs_t *attrs, myproxy_request_t *req,
+    myproxy_response_t *resp, int *is_refusal, struct pr_error *err)
 {
-	char *buf = NULL, *cred = NULL;
-	int len, cred_len = 0;
+	char *buf = NULL;
+	int len;
 
+	*is_refusal = 0;
 	if ((len = myproxy_serialize_request_ex(req, &buf)) < 0) {
 		put_verror(err, PR_ERR_GENERIC, "request");
 		return -1;
@@ -168,10 +172,23 @@ get_delegation(myproxy_socket_attrs_t *attrs, myproxy_request_t *req,
 	}
 	free(buf);
 	if (myproxy_recv_response_ex(attrs, resp, req) != 0) {
-		*is_server_refusal = resp->response_type ==
-		    MYPROXY_ERROR_RESPONSE;
-		put_verror(err, *is_server_refusal ? PR_ERR_MYPROXY :
-		    PR_ERR_GENERIC, "");
+		*is_refusal = resp->response_type == MYPROXY_ERROR_RESPONSE;
+		put_verror(err, *is_refusal ? PR_ERR_MYPROXY : PR_ERR_GENERIC,
+		    "");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+get_delegation(myproxy_socket_attrs_t *attrs, myproxy_request_t *req,
+    myproxy_response_t *resp, char **pem, size_t *pem_len,
+    int *is_server_refusal, struct pr_error *err)
+{
+	char *cred = NULL;
+	int cred_len = 0;
+
+	if (exchange(attrs, req, resp, is_server_refusal, err) != 0) {
 		if (*is_server_refusal)
 			add_refusal_hint(err);
 		return -1;
@@ -269,24 +286,10 @@ info_exchange(myproxy_socket_attrs_t *attrs, myproxy_request_t *req,
     myproxy_response_t *resp, struct myproxy_cred_info *info,
     struct pr_error *err)
 {
-	char *buf = NULL;
-	int len;
+	int refusal;
 
-	if ((len = myproxy_serialize_request_ex(req, &buf)) < 0) {
-		put_verror(err, PR_ERR_GENERIC, "request");
+	if (exchange(attrs, req, resp, &refusal, err) != 0)
 		return -1;
-	}
-	if (myproxy_send(attrs, buf, len) < 0) {
-		free(buf);
-		put_verror(err, PR_ERR_GENERIC, "send");
-		return -1;
-	}
-	free(buf);
-	if (myproxy_recv_response_ex(attrs, resp, req) != 0) {
-		put_verror(err, resp->response_type == MYPROXY_ERROR_RESPONSE ?
-		    PR_ERR_MYPROXY : PR_ERR_GENERIC, "");
-		return -1;
-	}
 	info_take(resp->info_creds, info);
 	if (info->n_creds == 0) {
 		(void)pr_error_set(err, PR_ERR_MYPROXY, "no credential stored "
