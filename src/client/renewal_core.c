@@ -22,6 +22,7 @@
 
 #include "../../include/glite/security/proxyrenewal/renewal_core.h"
 #include "client.h"
+#include "port.h"
 #include "pr_limits.h"
 #include "renew_oneshot_int.h"
 
@@ -131,6 +132,7 @@ server_name(const char *server, unsigned int port, char *out, size_t size,
     struct pr_error *err)
 {
 	const char *colon;
+	int named;
 
 	if (server == NULL || server[0] == '\0')
 		server = getenv("MYPROXY_SERVER");
@@ -141,8 +143,8 @@ server_name(const char *server, unsigned int port, char *out, size_t size,
 		return pr_error_set(err, EINVAL, "MyProxy port %u out of range",
 		    port);
 	colon = strchr(server, ':');
-	if (colon != NULL && port != 0 &&
-	    strtoul(colon + 1, NULL, 10) != port)
+	if (colon != NULL && port != 0 && (port_parse(colon + 1,
+	    strlen(colon + 1), &named) != 0 || (unsigned int)named != port))
 		return pr_error_set(err, EINVAL, "MyProxy server %s and port %u "
 		    "disagree", server, port);
 	if (colon != NULL)
