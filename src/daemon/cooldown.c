@@ -155,3 +155,15 @@ cool_free(struct cooldown_table *t)
 	t->e = NULL;
 	t->n = 0;
 }
+
+int64_t
+cool_left_ms(const struct cooldown_table *t, const char *name)
+{
+	int64_t now = loop_now_ms();
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (strcmp(t->e[i].name, name) == 0)
+			return t->e[i].until_ms > now ? t->e[i].until_ms - now : 0;
+	return 0;
+}

@@ -381,6 +381,8 @@ size_t	cool_skip_servers(struct cooldown_table *t,
 size_t	cool_skip_voms(struct cooldown_table *t, const char **skip,
 	    size_t n_skip, size_t max, char *why, size_t why_size);
 void	cool_free(struct cooldown_table *t);
+/* Milliseconds name still cools down; 0 when it does not. */
+int64_t	cool_left_ms(const struct cooldown_table *t, const char *name);
 
 /* runner.c */
 void	runner_init(struct runner *r, struct loop *l, int max);
@@ -422,6 +424,9 @@ void	metrics_note_request(struct daemon *d, const char *cmd, int code,
 /* A renewal attempt: code 0 or its failure, class (failure_class.h). */
 void	metrics_note_attempt(struct daemon *d, int code, int cls,
 	    int64_t dur_ms);
+struct renew_result;
+/* Per server: the attempt's server answers and failures. */
+void	metrics_note_servers(struct daemon *d, const struct renew_result *res);
 int	metrics_render(struct daemon *d, char **out, size_t *len,
 	    struct pr_error *err);
 int	metrics_command(struct daemon *d, const struct pr_request *req,

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "loop.h"
 #include "message.h"
+#include "renew_contract.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -31,6 +32,7 @@
 #define METRICS_CMDS_MAX	16	/* commands with a latency histogram */
 #define METRICS_CMD_NAME_MAX	16
 #define PFX			"proxy_renewd_"
+#define METRICS_SERVERS_MAX	64	/* MyProxy / VOMS servers counted */
 
 /* Request latency buckets, seconds (upper bounds; +Inf is implicit). */
 static const double latency_le[] = {
@@ -56,8 +58,16 @@ struct req_hist {
 	double sum_sec;
 };
 
+struct server_count {
+	char name[RENEW_SERVER_NAME_MAX];	/* "host:port", "voms:host:port" */
+	uint64_t attempts;		/* a worker talked to it (or tried) */
+	uint64_t failures;		/* of those, failed */
+};
+
 struct metrics {
 	int64_t start_time;		/* Unix seconds */
+	struct server_count servers[METRICS_SERVERS_MAX];
+	size_t n_servers;
 	struct req_count req[METRICS_REQ_SERIES_MAX];
 	size_t n_req;
 	unsigned long dropped;		/* requests beyond the series cap */
@@ -165,6 +175,40 @@ metrics_note_attempt(struct daemon *d, int code, int cls, int64_t dur_ms)
 		m->renewal_bucket[i]++;
 	m->renewal_count++;
 	m->renewal_sum_sec += sec;
+}
+
+static void
+server_note(struct metrics *m, const char *name, int failed)
+{
+	size_t i;
+
+	if (name == NULL || name[0] == '\0')
+		return;
+	for (i = 0; i < m->n_servers; i++)
+		if (strcmp(m->servers[i].name, name) == 0)
+			break;
+	if (i == m->n_servers) {
+		if (m->n_servers == METRICS_SERVERS_MAX)
+			return;
+		(void)snprintf(m->servers[i].name, sizeof(m->servers[i].name),
+		    "%s", name);
+		m->n_servers++;
+	}
+	m->servers[i].attempts++;
+	m->servers[i].failures += (uint64_t)(failed != 0);
+}
+
+void
+metrics_note_servers(struct daemon *d, const struct renew_result *res)
+{
+	size_t i;
+
+	if (d->metrics == NULL)
+		return;
+	for (i = 0; i < res->n_errors; i++)
+		server_note(d->metrics, res->errors[i].server, 1);
+	if (res->code == 0)
+		server_note(d->metrics, res->server, 0);
 }
 
 /* ---- rendering */
@@ -347,6 +391,37 @@ render_attempts(const struct metrics *m, FILE *f)
 	    (unsigned long long)m->renewal_count);
 }
 
+/* Per server, labels kind (myproxy, voms) and server (host:port). */
+static void
+render_servers(const struct daemon *d, FILE *f)
+{
+	static const char *const fam[] = { "server_attempts_total",
+	    "server_failures_total", "server_cooling_down" };
+	static const char *const type[] = { "counter", "counter", "gauge" };
+	static const char *const help[] = { "Renewal attempts that reached (or "
+	    "tried) a MyProxy or VOMS server.", "Of those, the ones the server "
+	    "failed.", "1 while the server is skipped after being unreachable "
+	    "(--cooldown)." };
+	const struct metrics *m = d->metrics;
+	size_t plen = strlen(RENEW_VOMS_NAME_PREFIX), i, k;
+
+	for (k = 0; k < 3; k++) {
+		family(f, fam[k], type[k], help[k]);
+		for (i = 0; i < m->n_servers; i++) {
+			const char *n = m->servers[i].name;
+			int voms = strncmp(n, RENEW_VOMS_NAME_PREFIX, plen) == 0;
+			uint64_t v = k == 0 ? m->servers[i].attempts : k == 1 ?
+			    m->servers[i].failures :
+			    (uint64_t)(cool_left_ms(&d->sched.cool, n) > 0);
+
+			(void)fprintf(f, PFX "%s{kind=\"%s\",server=\"", fam[k],
+			    voms ? "voms" : "myproxy");
+			label_value(f, voms ? n + plen : n);
+			(void)fprintf(f, "\"} %llu\n", (unsigned long long)v);
+		}
+	}
+}
+
 static void
 render_requests(const struct metrics *m, FILE *f)
 {
@@ -428,6 +503,7 @@ metrics_render(struct daemon *d, char **out, size_t *len,
 	if (rc == 0 && !d->opts.metrics_totals_only)
 		rc = render_proxies(d, f, err);
 	render_attempts(d->metrics, f);
+	render_servers(d, f);
 	render_requests(d->metrics, f);
 	if (fclose(f) != 0)
 		fatal("metrics: fclose");

@@ -535,6 +535,7 @@ renewal_done(void *arg, const struct renew_result *wres, int64_t dur_ms)
 	}
 	res = *wres;
 	renewal_name_hang(r, &res);
+	metrics_note_servers(d, &res);
 	cool_note_result(&d->sched.cool, &res, d->opts.cooldown);
 	renewal_record(r, &res, (int64_t)time(NULL), dur_ms);
 	renewal_free(r);

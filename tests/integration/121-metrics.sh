@@ -74,6 +74,24 @@ assert_eq 2 "$(metric 'proxy_renewd_requests_total{command="REGISTER",code="0"}'
 assert_match '^[1-9][0-9]*$' \
     "$(metric 'proxy_renewd_request_duration_seconds_count{command="STATUS"}')" \
     "STATUS latency histogram"
+assert_match '^[1-9][0-9]*$' \
+    "$(metric 'proxy_renewd_renewal_attempts_total{result="success",class=""}')" \
+    "renewal attempts: successes"
+assert_match '^[1-9][0-9]*$' \
+    "$(metric 'proxy_renewd_renewal_attempts_total{result="failure",class="needs-user-action"}')" \
+    "renewal attempts: failures by class"
+assert_match '^[1-9][0-9]*$' "$(metric proxy_renewd_renewal_duration_seconds_count)" \
+    "renewal duration histogram"
+assert_match '^[1-9][0-9]*$' \
+    "$(metric "proxy_renewd_server_attempts_total{kind=\"myproxy\",server=\"$(mp_addr one)\"}")" \
+    "per server: attempts"
+assert_eq 0 "$(metric "proxy_renewd_server_failures_total{kind=\"myproxy\",server=\"$(mp_addr one)\"}")" \
+    "per server: the good one never failed"
+assert_match '^[1-9][0-9]*$' \
+    "$(metric "proxy_renewd_server_failures_total{kind=\"myproxy\",server=\"$(mp_addr gone)\"}")" \
+    "per server: the one without the credential failed"
+assert_eq 0 "$(metric "proxy_renewd_server_cooling_down{kind=\"myproxy\",server=\"$(mp_addr gone)\"}")" \
+    "per server: a refusal does not cool down"
 start=$(metric proxy_renewd_start_time_seconds)
 assert_match '^[1-9][0-9]*$' "$start" "start time"
 
