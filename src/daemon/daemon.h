@@ -387,8 +387,8 @@ int64_t	cool_left_ms(const struct cooldown_table *t, const char *name);
 /* runner.c */
 void	runner_init(struct runner *r, struct loop *l, int max);
 int	runner_start(struct runner *r, unsigned char *req, size_t req_len,
-	    int64_t timeout_sec, runner_done_fn *done, void *arg,
-	    struct pr_error *err);
+	    const int *fds, int64_t timeout_sec, runner_done_fn *done,
+	    void *arg, struct pr_error *err);
 int	runner_pid_of(const struct runner *r, const void *arg);
 void	runner_shutdown(struct runner *r);
 

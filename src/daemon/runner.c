@@ -228,9 +228,14 @@ runner_sigchld(struct loop *l, int fd, int events, void *arg)
 	}
 }
 
-/* Socketpair, process, loop registration, deadline. */
+/*
+ * Socketpair, process (fds, when not NULL: the current proxy and the
+ * output file, handed as the worker's fds 3 and 4), loop registration,
+ * deadline.
+ */
 static int
-run_spawn(struct runner *r, struct run *w, struct pr_error *err)
+run_spawn(struct runner *r, struct run *w, const int *fds,
+    struct pr_error *err)
 {
 	int sv[2], rc;
 
@@ -243,7 +248,9 @@ run_spawn(struct runner *r, struct run *w, struct pr_error *err)
 		(void)close(sv[1]);
 		return rc;
 	}
-	rc = renew_worker_spawn(r->path, sv[1], &w->pid, err);
+	rc = fds != NULL ? renew_worker_spawn_fds(r->path, sv[1], fds[0],
+	    fds[1], &w->pid, err) : renew_worker_spawn(r->path, sv[1], &w->pid,
+	    err);
 	(void)close(sv[1]);
 	if (rc != 0) {
 		(void)close(sv[0]);
@@ -261,7 +268,7 @@ run_spawn(struct runner *r, struct run *w, struct pr_error *err)
 
 int
 runner_start(struct runner *r, unsigned char *req, size_t req_len,
-    int64_t timeout_sec, runner_done_fn *done, void *arg,
+    const int *fds, int64_t timeout_sec, runner_done_fn *done, void *arg,
     struct pr_error *err)
 {
 	struct run *w;
@@ -280,7 +287,7 @@ runner_start(struct runner *r, unsigned char *req, size_t req_len,
 	w->timeout_sec = timeout_sec;
 	w->done = done;
 	w->arg = arg;
-	if ((rc = run_spawn(r, w, err)) != 0) {
+	if ((rc = run_spawn(r, w, fds, err)) != 0) {
 		run_free(w);
 		return rc;
 	}

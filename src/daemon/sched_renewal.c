@@ -23,6 +23,7 @@
  *      one failed attempt.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -247,8 +248,9 @@ renewal_request(struct renewal *r, unsigned char **frame, size_t *len,
 
 	memset(&job, 0, sizeof(job));
 	job.servers = r->p.servers;
-	job.proxy_path = cur;
+	job.proxy_path = cur;		/* for messages: the worker gets fds */
 	job.out_path = out;
+	job.handed_fds = 1;
 	job.lifetime_sec = (int)(life < RENEW_LIFETIME_SEC_MAX ? life :
 	    RENEW_LIFETIME_SEC_MAX);
 	job.svc.cert = s->cert;
@@ -543,22 +545,33 @@ renewal_done(void *arg, const struct renew_result *wres, int64_t dur_ms)
 		sched_kick(d);
 }
 
-/* Temp file, request, worker. */
+/*
+ * Temp file, request, worker. The worker is handed the current proxy and
+ * the temp file as descriptors: it opens nothing in the repository.
+ */
 static int
 renewal_spawn(struct renewal *r, struct pr_error *err)
 {
 	struct daemon *d = r->d;
 	unsigned char *req = NULL;
 	size_t len = 0;
-	int fd, rc;
+	int fds[2], rc;
 
-	if ((fd = repo_create_temp(d->repo_fd, &r->tmp, err)) == -1)
+	fds[0] = openat(d->repo_fd, r->p.file, O_RDONLY | O_NOFOLLOW |
+	    O_NONBLOCK | O_CLOEXEC);
+	if (fds[0] == -1)
+		return pr_error_set(err, errno, "current proxy %s: %s",
+		    r->p.file, strerror(errno));
+	if ((fds[1] = repo_create_temp(d->repo_fd, &r->tmp, err)) == -1) {
+		(void)close(fds[0]);
 		return err->code;
-	(void)close(fd);	/* the worker opens it by name */
-	if ((rc = renewal_request(r, &req, &len, err)) != 0)
-		return rc;
-	return runner_start(&d->runner, req, len, d->opts.worker_timeout,
-	    renewal_done, r, err);
+	}
+	if ((rc = renewal_request(r, &req, &len, err)) == 0)
+		rc = runner_start(&d->runner, req, len, fds,
+		    d->opts.worker_timeout, renewal_done, r, err);
+	(void)close(fds[0]);
+	(void)close(fds[1]);
+	return rc;
 }
 
 /*

@@ -155,12 +155,21 @@ else
 fi
 wait "$CLI" 2>/dev/null
 
-# ---- issue 9 defect 7: kill -9 of the daemon during a renewal
+# ---- issue 9 defect 7: kill -9 of the daemon during a renewal (and what
+# the daemon's worker holds)
 rm -rf "${REPO:?}"/* "$REPO"/.[!.]*
 eng_start --myproxy-server "localhost:$HANG_PORT" --worker-timeout 120
 reg "$T/cur.pem" "localhost:$HANG_PORT" job2
 assert_response 0 "hanging server: register"
+file=$(kv Proxy_name)
 if W=$(worker_of "$DAEMON_PID"); then
+	# the daemon hands the worker its proxy and temp file as fds 3 and 4
+	assert_eq "$file" "$(readlink "/proc/$W/fd/3")" \
+	    "daemon's worker: fd 3 is the repository proxy"
+	assert_match "^$REPO/\.tmp\." "$(readlink "/proc/$W/fd/4")" \
+	    "daemon's worker: fd 4 is the repository temp file"
+	assert_match $'NoNewPrivs:\t1' "$(cat "/proc/$W/status")" \
+	    "daemon's worker: NoNewPrivs: 1 (and Seccomp: 2, waited for)"
 	kill -KILL "$DAEMON_PID"
 	wait "$DAEMON_PID" 2>/dev/null
 	if gone "$W" 3; then
