@@ -28,9 +28,10 @@
 #endif
 
 /*
- * Limits: a renewal maps ~90 MiB (Globus, VOMS, libstdc++, OpenSSL), opens
- * fewer than 16 files at once, uses well under a second of CPU and writes
- * one proxy of a few KiB. Ten times that, so only a runaway hits them.
+ * Limits: a worker waiting on a MyProxy server had VmPeak 21 MiB (Globus,
+ * VOMS, libstdc++, OpenSSL mapped), it opens fewer than 16 files at once,
+ * uses well under a second of CPU and writes one proxy of a few KiB. The
+ * limits are far above that, so only a runaway hits them.
  */
 #define LIMIT_AS_BYTES		(1024UL * 1024 * 1024)
 #define LIMIT_NOFILE		64
