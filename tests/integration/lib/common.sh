@@ -91,6 +91,14 @@ PR_SANITIZER_RE='AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runti
 # shellcheck source=ca.sh
 source "$PR_LIB_DIR/ca.sh"
 
+# pr_full_stacks_: sanitizer builds get full malloc stacks, so the known
+# leaks of the Globus and VOMS libraries (src/renew/lsan-globus.supp) can be
+# suppressed (lib/myproxy.sh and lib/voms.sh call it).
+pr_full_stacks_() {
+	export ASAN_OPTIONS=${ASAN_OPTIONS:-}:fast_unwind_on_malloc=0
+	export LSAN_OPTIONS=suppressions=$PR_SOURCE_DIR/src/renew/lsan-globus.supp
+}
+
 pr_log_() {
 	printf '%s\n' "$*" >&2
 }

@@ -40,9 +40,7 @@
 
 MP_NAMES=()
 MP_HANG_PID=
-# sanitizer builds: full stacks, so the Globus leaks can be suppressed
-export ASAN_OPTIONS=${ASAN_OPTIONS:-}:fast_unwind_on_malloc=0
-export LSAN_OPTIONS=suppressions=$PR_SOURCE_DIR/src/renew/lsan-globus.supp
+pr_full_stacks_
 
 mp_cleanup_() {
 	local n

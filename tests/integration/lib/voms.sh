@@ -53,6 +53,7 @@
 # Files: DIR/db (datadir), DIR/mysql.sock, DIR/mysqld.err, DIR/voms.log,
 # DIR/voms.out (the server's stdout/stderr), DIR/voms.pass (0640).
 
+pr_full_stacks_		# common.sh: libvomsapi's known leaks suppressed
 VOMS_PLUGIN=${VOMS_PLUGIN:-/usr/lib/voms/libvomsmysql.so}
 VOMS_SCHEMA=${VOMS_SCHEMA:-/usr/share/voms/voms-mysql.data}
 
