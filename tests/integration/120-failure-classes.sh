@@ -4,7 +4,7 @@
 # class in STATUS (Failure_class=, from the table in failure_class.c):
 # credential destroyed, service DN not an authorized renewer, stored
 # credential ending before the current proxy: needs-user-action; server
-# stopped, server hanging until the worker's hard timeout: transient; a
+# stopped, server hanging (given up on by the worker): transient; a
 # success: empty. (The VOMS cases are checked in 212 and 213.)
 source "$(dirname "$0")/lib/common.sh"
 source "$PR_LIB_DIR/myproxy.sh"
@@ -61,7 +61,8 @@ expect_class "$T/ok.pem" "$(mp_addr down)" job-down transient "server stopped"
 assert_match "Connection refused" "$(kv Last_error)" "server stopped: reason"
 expect_class "$T/ok.pem" "localhost:$HANG_PORT" job-hang transient \
     "server hangs"
-assert_match "hard timeout" "$(kv Last_error)" "server hangs: reason"
+assert_match "localhost:$HANG_PORT: no answer within 2 s" "$(kv Last_error)" \
+    "server hangs: reason (the worker gave up on it, named)"
 # one server down, the other without the credential: not (yet) the user's
 expect_class "$T/a.pem" "$(mp_addr down),$(mp_addr one)" job-mixed transient \
     "down + destroyed"
