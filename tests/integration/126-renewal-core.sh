@@ -7,7 +7,9 @@
 # VOMS proxy renewed with its FQANs in order (ctx->voms_conf), the new file
 # beside the current one and the caller's; server down, no credential
 # stored, expired proxy: a code, the reason in err_message, no file left;
-# log_dst STDOUT; the *_err helpers.
+# log_dst STDOUT; the *_err helpers; the proxy itself as the credential
+# when X509_USER_CERT/KEY are unset (refused by myproxy-server 6 as
+# "self-authz": the path works, the server's policy forbids it).
 source "$(dirname "$0")/lib/common.sh"
 source "$PR_LIB_DIR/myproxy.sh"
 source "$PR_LIB_DIR/engine.sh"
@@ -93,3 +95,15 @@ assert_match "^proxy renewal: .*localhost:1" "$OUT" \
 core -s localhost:1 "$T/cur.pem"
 assert_eq "" "$(printf '%s\n' "$OUT" | grep '^proxy renewal' || true)" \
     "log_dst NONE (default): silent"
+
+# ---- no X509_USER_CERT/KEY: the proxy itself is the credential (as gLite);
+# it reaches the server and authenticates, and myproxy-server 6 refuses a
+# renewer that is the credential's own owner ("self-authz")
+mp_start self "*"
+mp_store alice self
+unset X509_USER_CERT X509_USER_KEY
+core -s "localhost:$(mp_port self)" "$T/cur.pem"
+assert_eq 1907 "$(kv code)" "proxy itself as credential: refused by the server"
+assert_match "self-authz" "$(kv error)" \
+    "proxy itself: the server's own reason (it authenticated the proxy)"
+assert_eq "" "$(leftovers "$T/cur.pem")" "proxy itself: no file left"
