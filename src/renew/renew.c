@@ -77,7 +77,7 @@ try_server(const struct renew_request *req, const struct renew_server *srv,
 	    &req->svc, req->server_timeout_sec, &pem, &pem_len, &unreachable,
 	    &err);
 	if (rc == 0 && cur->fqans != NULL && cur->fqans[0] != '\0') {
-		/* issue 4: VOMS ACs must be re-acquired, never dropped */
+		/* VOMS ACs must be re-acquired, never dropped */
 		if (req->voms == NULL)
 			rc = pr_error_set(&err, PR_ERR_VOMS, "proxy carries "
 			    "VOMS attributes and VOMS renewal is not "

@@ -54,7 +54,7 @@ static struct renew_server_error voms_errors[RENEW_SERVERS_MAX];
 static size_t n_voms_errors;
 
 /*
- * Issue 9 defect 7: a worker whose master is gone has no one to report to.
+ * A worker whose master is gone has no one to report to.
  * SIGKILL on the parent's death; a master that died before the prctl has
  * already closed its end of the socketpair: POLLHUP on stdout (stdin may
  * be a pipe its writer closed after the request, or a socket shut for

@@ -1,6 +1,6 @@
 #!/bin/bash
 # label: core
-# Issue 9 defect 9: a clock far ahead must not delete still-valid proxies
+# A clock far ahead must not delete still-valid proxies
 # for good at start-up. The daemon, started with its clock ten years ahead
 # (faketime), finds every stored proxy "expired" although the repository
 # was written moments ago: it refuses to start with a loud reason naming

@@ -1,6 +1,6 @@
 #!/bin/bash
 # label: core
-# Issue 9 defect 4: connections that send nothing must not lock out the
+# Connections that send nothing must not lock out the
 # other clients of their uid. 200 idle connections of the daemon's uid
 # (more than the 128 per uid): the well-behaved client's requests are all
 # answered; the idle connections pushed out are answered 1902 with a

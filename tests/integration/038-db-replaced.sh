@@ -1,6 +1,6 @@
 #!/bin/bash
 # label: core
-# Issue 9 defect 3: repository.db removed or replaced under the running
+# repository.db removed or replaced under the running
 # daemon. SQLite would go on writing into the inode it opened, so changes
 # answered 0 would be lost at the next start; the daemon must notice and
 # stop answering 0 to changes.

@@ -1,6 +1,6 @@
 #!/bin/bash
 # label: core
-# Issue 9 defect 1: a proxy file can outlive its record (a kill between a
+# A proxy file can outlive its record (a kill between a
 # REGISTER's file write and its commit, between an UNREGISTER's commit and
 # the unlink, between an expiry's commit and the unlink). Start-up
 # reconciles files and records both ways and logs each file it removes:

@@ -1,6 +1,6 @@
 #!/bin/bash
 # label: core
-# Disk faults (issue 9): the repository on a small tmpfs. A full disk
+# Disk faults: the repository on a small tmpfs. A full disk
 # (ENOSPC) and a read-only remount make changes fail with a clear code and
 # Message=, never 0; what was stored stays readable and consistent (old
 # proxies kept, integrity_check ok, every file valid); once the disk is

@@ -1,7 +1,7 @@
 #!/bin/bash
 # label: myproxy
 # 125-worker-confine: the renewal worker cannot touch what it was not
-# handed (issue 12). The probe worker (proxy-renewd-worker-probe, built with
+# handed. The probe worker (proxy-renewd-worker-probe, built with
 # PR_WORKER_TEST_HOOKS, never installed) confines itself exactly as the real
 # one, then does what PR_WORKER_TEST_PROBE says, as a hostile library
 # would: opening another proxy of the repository or a file in /etc gets
@@ -9,7 +9,7 @@
 # renew and the daemon) report it. A real renewal against a hanging server
 # shows Seccomp: 2 and NoNewPrivs: 1 in /proc/<worker>/status, only fds
 # 0-4 open, the limits set; and the worker dies with its master
-# (kill -9, issue 9 defect 7).
+# (kill -9).
 source "$(dirname "$0")/lib/common.sh"
 source "$PR_LIB_DIR/myproxy.sh"
 source "$PR_LIB_DIR/engine.sh"
@@ -155,7 +155,7 @@ else
 fi
 wait "$CLI" 2>/dev/null
 
-# ---- issue 9 defect 7: kill -9 of the daemon during a renewal (and what
+# ---- kill -9 of the daemon during a renewal (and what
 # the daemon's worker holds)
 rm -rf "${REPO:?}"/* "$REPO"/.[!.]*
 eng_start --myproxy-server "localhost:$HANG_PORT" --worker-timeout 120

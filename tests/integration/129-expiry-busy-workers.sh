@@ -1,6 +1,6 @@
 #!/bin/bash
 # label: myproxy
-# Issue 9 defect 6: expiry must not wait for a worker slot. With the one
+# Expiry must not wait for a worker slot. With the one
 # worker held by a renewal from a server that never answers
 # (four entries of a server that never answers, --worker-timeout 120), a
 # second proxy that cannot be renewed reaches its notAfter: its file is

@@ -1,7 +1,7 @@
 /*
  * pr-idleconns: hold N connections to a unix socket open without sending a
- * request (or dribbling one byte every S seconds), the hostile client of
- * issue 9 defect 4; tests and bench use it.
+ * request (or dribbling one byte every S seconds), the hostile client that
+ * must not lock others out; tests and bench use it.
  *
  * usage: pr-idleconns SOCK N [--dribble S]
  * Prints "connected N" once all N are connected, then waits until stdin

@@ -592,7 +592,7 @@ test_query_plans(void **state)
 }
 
 /*
- * Issue 9 defect 3: repository.db removed or replaced under the open store
+ * repository.db removed or replaced under the open store
  * is noticed at the next transaction, and stays noticed.
  */
 static void
