@@ -39,6 +39,8 @@ struct all {
 	size_t n;
 	int64_t now;		/* the daemon's clock */
 	int64_t omitted;	/* records the daemon left out */
+	const char *cooling;	/* first server cooling down, or NULL */
+	size_t n_cooling;
 };
 
 static int64_t
@@ -73,6 +75,9 @@ split_records(struct all *a)
 			a->now = num(v);
 		} else if (strcmp(k, PR_KEY_OMITTED) == 0) {
 			a->omitted = num(v);
+		} else if (strcmp(k, PR_KEY_COOLING) == 0) {
+			if (a->n_cooling++ == 0)
+				a->cooling = v;
 		} else if (r == NULL) {
 			continue;
 		} else if (strcmp(k, PR_KEY_IDENTITY) == 0) {
@@ -386,6 +391,13 @@ cli_check(int argc, char **argv, const char *socket_path)
 		judge_one(&o, &a.recs[i], a.now, &v);
 	if (a.n == 0)
 		v.min_left = 0;
+	if (a.n_cooling > 0 && v.state < NAGIOS_WARNING) {
+		v.state = NAGIOS_WARNING;
+		v.n_warn++;
+		(void)snprintf(v.why, sizeof(v.why), "%zu server%s cooling down "
+		    "(%s%s)", a.n_cooling, a.n_cooling == 1 ? "" : "s",
+		    a.cooling, a.n_cooling > 1 ? ", ..." : "");
+	}
 	(void)printf("PROXY-RENEWD %s - %zu proxies, %lld jobs, %zu failing, "
 	    "%zu critical, %zu warning%s%s | proxies=%zu;;;0 jobs=%lld;;;0 "
 	    "failing=%zu;;;0 needs_user_action=%zu;;;0 critical=%zu;;;0 "

@@ -167,3 +167,14 @@ cool_left_ms(const struct cooldown_table *t, const char *name)
 			return t->e[i].until_ms > now ? t->e[i].until_ms - now : 0;
 	return 0;
 }
+
+const char *
+cool_nth_cooling(const struct cooldown_table *t, size_t *i)
+{
+	int64_t now = loop_now_ms();
+
+	for (; *i < t->n; (*i)++)
+		if (t->e[*i].until_ms > now)
+			return t->e[(*i)++].name;
+	return NULL;
+}

@@ -383,6 +383,8 @@ size_t	cool_skip_voms(struct cooldown_table *t, const char **skip,
 void	cool_free(struct cooldown_table *t);
 /* Milliseconds name still cools down; 0 when it does not. */
 int64_t	cool_left_ms(const struct cooldown_table *t, const char *name);
+/* The next server cooling down from index *i on (advanced), or NULL. */
+const char *cool_nth_cooling(const struct cooldown_table *t, size_t *i);
 
 /* runner.c */
 void	runner_init(struct runner *r, struct loop *l, int max);

@@ -101,11 +101,15 @@ status_all_command(struct daemon *d, const struct pr_request *req,
     struct pr_msg *body, struct pr_error *err)
 {
 	struct status_all sa = { d, body, 0, 0 };
+	const char *name;
+	size_t i;
 	int rc;
 
 	(void)req;
 	if ((rc = store_foreach_proxy(d->store, status_all_one, &sa, err)) != 0)
 		return rc;
+	for (i = 0; (name = cool_nth_cooling(&d->sched.cool, &i)) != NULL;)
+		body_add(body, PR_KEY_COOLING, name);
 	body_add_int(body, PR_KEY_NOW, (int64_t)time(NULL));
 	body_add_int(body, PR_KEY_OMITTED, sa.n_omitted);
 	return 0;

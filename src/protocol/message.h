@@ -42,6 +42,7 @@
 #define PR_KEY_LAST_ERROR	"Last_error"	/* its message; may be empty */
 #define PR_KEY_FAILURES		"Failures"	/* failed attempts in a row */
 #define PR_KEY_HELD		"Held"		/* renewals held: repository unwritable */
+#define PR_KEY_COOLING		"Cooling"	/* STATUS_ALL: a server cooling down */
 #define PR_KEY_NOW		"Now"		/* STATUS_ALL: daemon's Unix time */
 #define PR_KEY_OMITTED		"Omitted"	/* STATUS_ALL: records left out */
 #define PR_KEY_METRICS		"Metrics"	/* METRICS: one text line each */

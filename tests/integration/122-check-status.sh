@@ -58,6 +58,9 @@ check_is 2 "failing, expiring soon" --critical-left 3600
 assert_match "^PROXY-RENEWD CRITICAL .*\(${fshort##*/}\): expires in [0-9]+m without a successful renewal" \
     "$OUT" "CRITICAL names the proxy and why"
 check_is 1 "same, lower threshold" --critical-left 60
+req "Command=9\\n"
+assert_match "localhost:$(mp_port down)" "$(kv_all Cooling)" \
+    "STATUS_ALL names the server cooling down (a WARNING of its own)"
 
 cli status
 assert_rc 0 "status without argument"

@@ -833,6 +833,11 @@ test_cli_check(void **state)
 	    "1999999990", "1902", "1", "transient")
 	    "Now=2000000000\nOmitted=0\n", 2, "expires in 30m without a "
 	    "successful renewal");
+	/* a server cooling down: a warning even when every proxy is fine */
+	check_case(OK_REPLY REC("ok.0", "/CN=ok", "2000007200", "2000003600",
+	    "1999999000", "0", "0", "") "Cooling=mp:7512\nNow=2000000000\n"
+	    "Omitted=0\n", 1, "PROXY-RENEWD WARNING - 1 proxies, 2 jobs, 0 "
+	    "failing, 0 critical, 1 warning; 1 server cooling down (mp:7512)");
 	/* due long ago and never attempted (renewal disabled) */
 	check_case(OK_REPLY REC("d.0", "/CN=d", "2000001800", "1999990000",
 	    "0", "0", "0", "") "Now=2000000000\nOmitted=0\n", 2,
