@@ -95,12 +95,16 @@ voms_sql() {
 voms_db_start_() {
 	local d=$VOMS_DIR i user=()
 	[ "$(id -u)" = 0 ] && user=(--user=root)
+	# A private tmpdir: parallel tests' servers must not share /tmp's temp tables.
+	mkdir -p "$d/tmp" || return 1
 	mariadb-install-db --no-defaults --datadir="$d/db" "${user[@]}" \
+	    --tmpdir="$d/tmp" \
 	    --auth-root-authentication-method=socket --skip-test-db \
 	    > "$d/install-db.log" 2>&1 ||
 	    { cat "$d/install-db.log" >&2; voms_die_ "mariadb-install-db failed"; return 1; }
 	mariadbd --no-defaults --datadir="$d/db" --socket="$d/mysql.sock" \
 	    --skip-networking --pid-file="$d/mysqld.pid" "${user[@]}" \
+	    --tmpdir="$d/tmp" \
 	    --log-error="$d/mysqld.err" --innodb-buffer-pool-size=16M \
 	    > /dev/null 2>&1 &
 	VOMS_DB_PID=$!
