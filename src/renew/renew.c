@@ -1,19 +1,18 @@
 /*
- * renew.c: one renewal: server list parsing, failover over the servers in
- * order, and verification of the delegated proxy before it is written.
+ * renew.c: the worker's engine (renew_engine.h): MyProxy with failover
+ * over the servers in order, then VOMS once, then verification of the new
+ * proxy before it is written.
  *
  * Invariants:
  *  1. Nothing is written to out_fd unless renew_verify() accepted the proxy
- *     (same identity as the current proxy, strictly later earliest expiry);
- *     out_fd is truncated again before every attempt.
- *  2. Every server tried and failed leaves exactly one entry in
- *     res->errors, in the order tried, with that server's own error text.
+ *     (same identity as the current proxy, strictly later earliest expiry).
+ *  2. Every MyProxy server tried and failed leaves exactly one entry in
+ *     res->errors, in the order tried, with that server's own error text;
+ *     the VOMS hook appends the VOMS servers that failed after them.
  *  3. Buffers that held private keys are wiped before they are freed.
  * No Globus, no logging, no exit: the MyProxy call is req->fetch.
  */
-#include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,49 +59,108 @@ write_all(int fd, const char *buf, size_t len, struct pr_error *err)
 	return 0;
 }
 
-/* One server: fetch, optional VOMS refresh, verify, write. */
+/* A failed server, once, in the order tried (invariant 2). */
+static void
+note_failure(struct renew_result *res, const struct renew_server *srv, int rc,
+    int unreachable, const struct pr_error *err)
+{
+	struct renew_server_error *se;
+
+	if (res->n_errors >= RENEW_SERVERS_MAX)
+		return;
+	se = &res->errors[res->n_errors++];
+	se->code = rc;
+	se->is_unreachable = unreachable;
+	renew_fmt_field(se->server, sizeof(se->server), "%s", srv->name);
+	renew_fmt_field(se->msg, sizeof(se->msg), "%s", err->msg);
+}
+
+/*
+ * What MyProxy delivered: the same identity, and an X.509 part ending
+ * later than the current proxy (its ACs, if any, come from VOMS next, so
+ * only without VOMS is this the whole check).
+ */
 static int
-try_server(const struct renew_request *req, const struct renew_server *srv,
-    const struct cred_info *cur, struct renew_result *res,
-    struct renew_server_error *se)
+check_fetched(const char *pem, size_t len, const struct cred_info *cur,
+    time_t now, int voms_follows, int64_t *end, struct pr_error *err)
+{
+	struct cred_info info;
+	int rc;
+
+	memset(&info, 0, sizeof(info));
+	if ((rc = cred_inspect(pem, len, now, &info, err)) != 0)
+		return rc == ENOMEM ? rc : PR_ERR_SSL;
+	if (voms_follows)
+		info.ac_not_after = 0;
+	rc = renew_verify_info(&info, cur->identity, cred_expiry(cur), end,
+	    err);
+	cred_info_free(&info);
+	return rc;
+}
+
+/* MyProxy: one server after the other until one delivers (*pem). */
+static int
+fetch_with_failover(const struct renew_request *req,
+    const struct renew_server *srv, size_t n_srv, const struct cred_info *cur,
+    int voms_follows, struct renew_result *res, char **pem, size_t *pem_len,
+    int *n_skipped)
 {
 	struct pr_error err;
-	char *pem = NULL, *vpem = NULL;
-	size_t pem_len = 0, vpem_len = 0;
-	int rc, unreachable = 0;
+	size_t i, n_skip_match = 0;
+	int rc, unreachable, use_skip;
 
-	pr_error_clear(&err);
-	rc = req->fetch(srv, cur->identity, req->authz_path != NULL ?
-	    req->authz_path : req->proxy_path, req->lifetime_sec,
-	    &req->svc, req->server_timeout_sec, &pem, &pem_len, &unreachable,
-	    &err);
-	if (rc == 0 && cur->fqans != NULL && cur->fqans[0] != '\0') {
-		/* VOMS ACs must be re-acquired, never dropped */
-		if (req->voms == NULL)
-			rc = pr_error_set(&err, PR_ERR_VOMS, "proxy carries "
-			    "VOMS attributes and VOMS renewal is not "
-			    "available");
-		else if ((rc = req->voms(req, pem, pem_len, &vpem,
-		    &vpem_len, &err)) == 0) {
-			wipe_free(pem, pem_len);
-			pem = vpem;
-			pem_len = vpem_len;
+	for (i = 0; i < n_srv; i++)
+		n_skip_match += (size_t)is_skipped(req, &srv[i]);
+	/* all cooling down: try them all rather than fail without trying */
+	use_skip = n_skip_match < n_srv;
+	for (i = 0; i < n_srv; i++) {
+		if (use_skip && is_skipped(req, &srv[i])) {
+			(*n_skipped)++;
+			continue;
 		}
+		pr_error_clear(&err);
+		unreachable = 0;
+		rc = req->fetch(&srv[i], cur->identity, req->authz_path != NULL ?
+		    req->authz_path : req->proxy_path, req->lifetime_sec,
+		    &req->svc, req->server_timeout_sec, pem, pem_len,
+		    &unreachable, &err);
+		if (rc == 0 && (rc = check_fetched(*pem, *pem_len, cur,
+		    req->now, voms_follows, &res->end_time, &err)) != 0) {
+			wipe_free(*pem, *pem_len);
+			*pem = NULL;
+		}
+		if (rc == 0) {
+			renew_fmt_field(res->server, sizeof(res->server), "%s",
+			    srv[i].name);
+			return 0;
+		}
+		note_failure(res, &srv[i], rc, unreachable, &err);
 	}
-	if (rc == 0)
-		rc = renew_verify(pem, pem_len, cur->identity, cred_expiry(cur),
-		    req->now, &res->end_time, &err);
-	if (rc == 0 && req->out_fd != -1)
-		rc = write_all(req->out_fd, pem, pem_len, &err);
-	wipe_free(pem, pem_len);
-	if (rc != 0) {
-		se->code = rc;
-		se->is_unreachable = unreachable;
-		renew_fmt_field(se->server, sizeof(se->server), "%s",
-		    srv->name);
-		renew_fmt_field(se->msg, sizeof(se->msg), "%s", err.msg);
-	}
-	return rc;
+	return -1;
+}
+
+/*
+ * VOMS, once, on what MyProxy delivered: the hook fails over between the
+ * VO's servers itself and adds the ones that failed to res->errors. The
+ * MyProxy server is not blamed for a VOMS failure.
+ */
+static int
+refresh_voms(const struct renew_request *req, const struct cred_info *cur,
+    char **pem, size_t *pem_len, struct renew_result *res,
+    struct pr_error *err)
+{
+	char *vpem = NULL;
+	size_t vlen = 0;
+	int rc;
+
+	if ((rc = req->voms(req, *pem, *pem_len, &vpem, &vlen, res,
+	    err)) != 0)
+		return rc;
+	wipe_free(*pem, *pem_len);
+	*pem = vpem;
+	*pem_len = vlen;
+	return renew_verify(*pem, *pem_len, cur->identity, cred_expiry(cur),
+	    req->now, &res->end_time, err);
 }
 
 static void
@@ -153,14 +211,26 @@ load_current(const struct renew_request *req, struct cred_info *cur,
 	return 0;
 }
 
+/* A failure after MyProxy delivered (VOMS, the final check, writing). */
+static int
+fail_after_fetch(struct renew_result *res, int rc, const struct pr_error *err)
+{
+	res->code = rc;
+	res->server[0] = '\0';
+	renew_fmt_field(res->msg, sizeof(res->msg), "renewal failed: %s",
+	    err->msg);
+	return rc;
+}
+
 int
 renew_run(const struct renew_request *req, struct renew_result *res)
 {
 	struct renew_server srv[RENEW_SERVERS_MAX];
 	struct cred_info cur;
 	struct pr_error err;
-	size_t n_srv, i, n_skip_match = 0;
-	int n_skipped = 0, use_skip;
+	char *pem = NULL;
+	size_t n_srv, pem_len = 0;
+	int n_skipped = 0, voms, rc;
 
 	memset(res, 0, sizeof(*res));
 	memset(&cur, 0, sizeof(cur));
@@ -172,26 +242,24 @@ renew_run(const struct renew_request *req, struct renew_result *res)
 	}
 	if (load_current(req, &cur, res) != 0)
 		return res->code;
-	for (i = 0; i < n_srv; i++)
-		n_skip_match += (size_t)is_skipped(req, &srv[i]);
-	/* all cooling down: try them all rather than fail without trying */
-	use_skip = n_skip_match < n_srv;
-	for (i = 0; i < n_srv; i++) {
-		if (use_skip && is_skipped(req, &srv[i])) {
-			n_skipped++;
-			continue;
-		}
-		if (try_server(req, &srv[i], &cur, res,
-		    &res->errors[res->n_errors]) == 0) {
-			res->code = 0;
-			renew_fmt_field(res->server, sizeof(res->server), "%s",
-			    srv[i].name);
-			cred_info_free(&cur);
-			return 0;
-		}
-		res->n_errors++;
+	/* VOMS ACs must be re-acquired, never dropped */
+	voms = cur.fqans != NULL && cur.fqans[0] != '\0';
+	if (voms && req->voms == NULL) {
+		rc = fail_after_fetch(res, pr_error_set(&err, PR_ERR_VOMS,
+		    "proxy carries VOMS attributes and VOMS renewal is not "
+		    "available"), &err);
+	} else if (fetch_with_failover(req, srv, n_srv, &cur, voms, res, &pem,
+	    &pem_len, &n_skipped) != 0) {
+		summarize_failure(res, n_skipped);
+		rc = res->code;
+	} else if ((voms && (rc = refresh_voms(req, &cur, &pem, &pem_len, res,
+	    &err)) != 0) || (req->out_fd != -1 && (rc = write_all(req->out_fd,
+	    pem, pem_len, &err)) != 0)) {
+		fail_after_fetch(res, rc, &err);
+	} else {
+		rc = res->code = 0;
 	}
-	summarize_failure(res, n_skipped);
+	wipe_free(pem, pem_len);
 	cred_info_free(&cur);
-	return res->code;
+	return rc;
 }

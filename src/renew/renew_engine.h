@@ -26,16 +26,20 @@ typedef int (*renew_fetch_fn)(const struct renew_server *srv,
     size_t *pem_len, int *is_unreachable, struct pr_error *err);
 
 /*
- * WORKER: VOMS hook (-A): given the request (current proxy path, vomsdir,
+ * WORKER: VOMS hook (-A): given the request (current proxy, vomsdir,
  * vomses) and the proxy just fetched from MyProxy, return in *out a new
  * PEM carrying fresh ACs with the current proxy's FQANs in the same order.
- * Only called when the current proxy carries FQANs; when no hook is set
- * (-A not given) renewal of such a proxy fails (PR_ERR_VOMS) rather than
- * silently dropping the attributes.
+ * Called once per renewal, after MyProxy delivered, and only when the
+ * current proxy carries FQANs; it fails over between a VO's servers
+ * itself and appends each VOMS server that failed ("voms:host:port") to
+ * res->errors. When no hook is set (-A not given) renewal of such a proxy
+ * fails (PR_ERR_VOMS) before any MyProxy GET, rather than silently
+ * dropping the attributes.
  */
 struct renew_request;
 typedef int (*renew_voms_fn)(const struct renew_request *req, const char *pem,
-    size_t pem_len, char **out, size_t *out_len, struct pr_error *err);
+    size_t pem_len, char **out, size_t *out_len, struct renew_result *res,
+    struct pr_error *err);
 
 struct renew_request {
 	const char *servers;		/* "host[:port],..." */
@@ -59,9 +63,12 @@ struct renew_request {
 };
 
 /*
- * WORKER: read the current proxy, try each server in order (skipping those
- * cooling down), verify what comes back (parses, key matches, same
- * identity, later expiry), write it to req->out_fd. Returns res->code.
+ * WORKER: read the current proxy; MyProxy: try each server in order
+ * (skipping those cooling down) until one delivers a proxy of the same
+ * identity ending later; then, for a proxy with VOMS attributes, VOMS
+ * once; verify the result (parses, key matches, same identity, later
+ * earliest expiry) and write it to req->out_fd. A VOMS failure blames no
+ * MyProxy server and repeats no GET. Returns res->code.
  */
 int renew_run(const struct renew_request *req, struct renew_result *res);
 

@@ -46,14 +46,6 @@ worker_test_probe(char *msg, size_t size)
 #define WORKER_SKIP_MAX (2 * RENEW_SERVERS_MAX)	/* MyProxy + VOMS */
 
 /*
- * VOMS servers that failed during this renewal (every call of the hook),
- * each once; appended to the result's Server_error / Unreachable lines as
- * "voms:host:port" so that the parent cools unreachable ones down.
- */
-static struct renew_server_error voms_errors[RENEW_SERVERS_MAX];
-static size_t n_voms_errors;
-
-/*
  * A worker whose master is gone has no one to report to.
  * SIGKILL on the parent's death; a master that died before the prctl has
  * already closed its end of the socketpair: POLLHUP on stdout (stdin may
@@ -127,7 +119,8 @@ get_bounded(const struct pr_msg *m, const char *key, int def, int min,
 /* WORKER: the renew_voms_fn hook: fresh ACs for the current proxy's FQANs. */
 static int
 worker_voms(const struct renew_request *req, const char *pem, size_t len,
-    char **out, size_t *out_len, struct pr_error *err)
+    char **out, size_t *out_len, struct renew_result *res,
+    struct pr_error *err)
 {
 	struct voms_client_opts o;
 
@@ -137,9 +130,9 @@ worker_voms(const struct renew_request *req, const char *pem, size_t len,
 	o.certdir = req->svc.cadir;
 	o.skip = req->skip;		/* the "voms:" entries concern it */
 	o.n_skip = req->n_skip;
-	o.errors = voms_errors;
+	o.errors = res->errors;		/* after the MyProxy servers */
 	o.errors_max = RENEW_SERVERS_MAX;
-	o.n_errors = &n_voms_errors;
+	o.n_errors = &res->n_errors;
 	/*
 	 * VOMS_ContactRaw opens two connections per server (observed with
 	 * voms-server 2.1): each gets half of the per-server budget, so one
@@ -204,16 +197,6 @@ build_request(const struct pr_msg *m, struct renew_request *req,
 	req->vomses = msg_get(m, RENEW_KEY_VOMSES);
 	req->now = time(NULL);
 	return 0;
-}
-
-/* The failed VOMS servers after the MyProxy ones, as room allows. */
-static void
-add_voms_errors(struct renew_result *res)
-{
-	size_t i;
-
-	for (i = 0; i < n_voms_errors && res->n_errors < RENEW_SERVERS_MAX; i++)
-		res->errors[res->n_errors++] = voms_errors[i];
 }
 
 /* The parent's exclusive temp file: regular, empty, ours, writable. */
@@ -362,7 +345,6 @@ renew_confined(const struct pr_msg *m, struct renew_request *req, int out_fd)
 	}
 	req->out_fd = out_fd;
 	rc = renew_run(req, &res);
-	add_voms_errors(&res);
 	write_result(rc, res.msg, &res);
 done:
 	wipe_free(pem, pem_len);

@@ -360,6 +360,133 @@ test_run_no_voms_needs_no_hook(void **state)
 	assert_int_equal(renew_run(&req, &res), 0);
 }
 
+/* ---- VOMS once, after MyProxy */
+
+/* The fake VOMS hook: fails (code != 0) naming one VOMS server, or delivers. */
+static struct {
+	int n_calls;
+	int code;
+	const char *pem;
+} fake_voms_state;
+
+static int
+fake_voms(const struct renew_request *req, const char *pem, size_t pem_len,
+    char **out, size_t *out_len, struct renew_result *res,
+    struct pr_error *err)
+{
+	struct renew_server_error *se = &res->errors[res->n_errors++];
+
+	(void)req;
+	(void)pem;
+	(void)pem_len;
+	fake_voms_state.n_calls++;
+	if (fake_voms_state.code != 0) {
+		snprintf(se->server, sizeof(se->server), "voms:v:15000");
+		se->code = fake_voms_state.code;
+		se->is_unreachable = 1;
+		return pr_error_set(err, fake_voms_state.code, "VOMS testvo: "
+		    "v:15000: cannot connect");
+	}
+	res->n_errors--;	/* nothing failed */
+	*out_len = strlen(fake_voms_state.pem);
+	*out = strdup(fake_voms_state.pem);
+	return 0;
+}
+
+/* The current proxy of f with the VOMS AC of tc_voms_proxy_pem copied in. */
+static void
+voms_current(struct fx *f)
+{
+	BIO *b = BIO_new_mem_buf(tc_voms_proxy_pem, -1);
+	X509 *x = PEM_read_bio_X509(b, NULL, NULL, NULL);
+	ASN1_OBJECT *oid = OBJ_txt2obj("1.3.6.1.4.1.8005.100.100.5", 1);
+	X509_EXTENSION *ext;
+	ASN1_OCTET_STRING *der;
+	struct tc_cred p;
+	char *pem;
+	size_t len;
+
+	assert_non_null(x);
+	ext = X509_get_ext(x, X509_get_ext_by_OBJ(x, oid, -1));
+	assert_non_null(ext);
+	der = X509_EXTENSION_get_data(ext);
+	tc_proxy_ext(&p, &f->alice, "1.3.6.1.4.1.8005.100.100.5",
+	    ASN1_STRING_get0_data(der), (size_t)ASN1_STRING_length(der),
+	    f->now - 60, f->now + 1200);
+	pem = tc_pem(p.cert, p.key, 0, &f->alice.cert, 1, &len);
+	tc_write_file(f->cur_path, pem, len);
+	free(pem);
+	tc_cred_free(&p);
+	ASN1_OBJECT_free(oid);
+	X509_free(x);
+	BIO_free(b);
+	memset(&fake_voms_state, 0, sizeof(fake_voms_state));
+}
+
+static void
+test_run_voms_failure_blames_no_myproxy_server(void **state)
+{
+	struct fx *f = *state;
+	struct renew_request req;
+	struct renew_result res;
+
+	voms_current(f);
+	fake.ans[0].pem = f->pem_longer;
+	fake.ans[1].pem = f->pem_longer;
+	fake_voms_state.code = PR_ERR_VOMS;
+	request(f, &req, "one:1,two:2");
+	req.voms = fake_voms;
+	assert_int_equal(renew_run(&req, &res), PR_ERR_VOMS);
+	assert_int_equal(fake.n_calls, 1);		/* one MyProxy GET */
+	assert_int_equal(fake_voms_state.n_calls, 1);	/* VOMS once */
+	assert_int_equal(res.n_errors, 1);		/* only the VOMS server */
+	assert_string_equal(res.errors[0].server, "voms:v:15000");
+	assert_true(res.errors[0].is_unreachable);
+	assert_non_null(strstr(res.msg, "VOMS testvo: v:15000: cannot connect"));
+	assert_null(strstr(res.msg, "one:1"));
+	assert_int_equal(out_size(f), 0);
+}
+
+static void
+test_run_voms_after_myproxy_failover(void **state)
+{
+	struct fx *f = *state;
+	struct renew_request req;
+	struct renew_result res;
+
+	voms_current(f);
+	fake.ans[0].code = PR_ERR_MYPROXY;
+	fake.ans[0].unreachable = 1;
+	fake.ans[1].pem = f->pem_longer;
+	fake_voms_state.pem = f->pem_longer;
+	request(f, &req, "one:1,two:2");
+	req.voms = fake_voms;
+	assert_int_equal(renew_run(&req, &res), 0);
+	assert_int_equal(fake.n_calls, 2);
+	assert_int_equal(fake_voms_state.n_calls, 1);
+	assert_string_equal(res.server, "two:2");
+	assert_int_equal(res.n_errors, 1);
+	assert_string_equal(res.errors[0].server, "one:1");
+	assert_true(out_size(f) > 0);
+}
+
+static void
+test_run_voms_needs_hook_before_any_get(void **state)
+{
+	struct fx *f = *state;
+	struct renew_request req;
+	struct renew_result res;
+
+	voms_current(f);
+	fake.ans[0].pem = f->pem_longer;
+	request(f, &req, "one:1");
+	req.voms = NULL;
+	assert_int_equal(renew_run(&req, &res), PR_ERR_VOMS);
+	assert_non_null(strstr(res.msg, "VOMS renewal is not available"));
+	assert_int_equal(fake.n_calls, 0);
+	assert_int_equal(out_size(f), 0);
+}
+
 static void
 test_run_bad_input(void **state)
 {
@@ -480,6 +607,13 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_run_wrong_identity_and_garbage,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_run_voms_failure_blames_no_myproxy_server, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_run_voms_after_myproxy_failover, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_run_voms_needs_hook_before_any_get, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_no_voms_needs_no_hook, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_run_bad_input, setup, teardown),
