@@ -19,7 +19,6 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -42,6 +41,7 @@
 #include "small_file.h"
 #include "voms_ac.h"
 #include "voms_client.h"
+#include "voms_server_errors.h"
 
 #define CMD_MAX_BYTES		8192	/* the comma-separated request */
 #define AC_MAX_BYTES		(256 * 1024)	/* one AC from a server */
@@ -58,57 +58,6 @@ struct voms_request {
 	char orders[VOMS_AC_FQANS_MAX][VOMS_AC_FQAN_MAX_BYTES];	/* "/vo/g:role" */
 	int n_orders;
 };
-
-/*
- * The server's own error text ("Unable to satisfy B/vo:role request!")
- * is only reachable through the C++ method vomsdata::ServerErrors(); the C
- * API says "The server returned an error.". The method returns a libstdc++
- * std::string by value, which the x86-64 and AArch64 ABIs return through a
- * hidden pointer exactly as they return this 32-byte struct from C, with
- * `this` as the first argument. Looked up at run time: if anything is
- * missing we fall back to the C API's message.
- */
-struct cxx_string {
-	char *p;		/* the characters */
-	size_t len;		/* bytes */
-	union {
-		char local[16];	/* strings of <= 15 characters live here */
-		size_t cap;
-	} u;
-};
-_Static_assert(sizeof(struct cxx_string) == 32, "libstdc++ std::string");
-
-static void
-server_errors(struct vomsdata *vd, char *buf, size_t size)
-{
-#if defined(__linux__) && (defined(__x86_64__) || defined(__aarch64__))
-	struct cxx_string (*fn)(void *);
-	void (*del)(void *);
-	struct cxx_string s;
-
-	buf[0] = '\0';
-	*(void **)&fn = dlsym(RTLD_DEFAULT, "_ZN8vomsdata12ServerErrorsB5cxx11Ev");
-	*(void **)&del = dlsym(RTLD_DEFAULT, "_ZdlPv");
-	if (fn == NULL || del == NULL || vd == NULL || vd->real == NULL)
-		return;
-	s = fn(vd->real);
-	/*
-	 * The copy returned (copy-constructed in the method) keeps up to 15
-	 * characters in its local buffer, more on the heap. s.p may point
-	 * at the caller temporary the compiler copied s from, so the local
-	 * characters are read from s.u.local, never through s.p.
-	 */
-	if (s.len > 0)
-		(void)snprintf(buf, size, "%.*s", (int)(s.len < size ? s.len :
-		    size - 1), s.len <= 15 ? s.u.local : s.p);
-	if (s.len > 15)
-		del(s.p);
-#else
-	buf[0] = '\0';
-	(void)vd;
-	(void)size;
-#endif
-}
 
 /*
  * After a failed contact: can host:port be reached at all? The library
@@ -358,7 +307,7 @@ contact_one(const struct voms_server *s, const struct voms_request *req,
 	    VOMS_CLIENT_TIMEOUT_SEC_DEFAULT, why, why_size) == -1) {
 		*unreachable = 1;	/* why says why: a cool-down candidate */
 	} else {
-		server_errors(vd, why, why_size);
+		voms_server_errors(vd != NULL ? vd->real : NULL, why, why_size);
 		if (why[0] == '\0')
 			(void)VOMS_ErrorMessage(vd, e, why, (int)why_size);
 	}

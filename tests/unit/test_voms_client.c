@@ -26,6 +26,15 @@
 
 /* ---- stubs of the VOMS C API ---- */
 
+/* voms_server_errors.cc (libvomsapi's C++ API): no server text here */
+void
+voms_server_errors(void *real, char *buf, size_t size)
+{
+	(void)real;
+	if (size > 0)
+		buf[0] = '\0';
+}
+
 static int stub_fail_port[4];		/* ports whose contact fails */
 static int stub_fail_code = VERR_SERVERCODE;
 static char stub_orders[512];		/* orders given, ','-joined */
