@@ -348,9 +348,13 @@ int	sched_renew_all(struct daemon *d, int64_t *n, struct pr_error *err);
 void	sched_recover(struct daemon *d);
 void	sched_stop(struct daemon *d);
 
+/* sched_setup.c: service credential, worker, VOMS paths */
+int	sched_renewal_check(struct daemon *d, struct pr_error *err);
+void	sched_voms_paths(const struct options *o, const char **dir,
+	    const char **ses);
+
 /* sched_renewal.c: one renewal, from due to recorded */
 struct store_proxy;
-int	sched_renewal_check(struct daemon *d, struct pr_error *err);
 int	sched_renewal_start(struct daemon *d, struct store_proxy *p,
 	    struct pr_error *err);
 void	sched_renewal_shutdown(struct daemon *d);
