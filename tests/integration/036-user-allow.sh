@@ -15,7 +15,7 @@ need_tool setpriv
 SVC=prt$$
 useradd --system --user-group --no-create-home --shell /usr/sbin/nologin \
     "$SVC" || die "useradd $SVC"
-trap 'rc=$?; userdel "$SVC" 2>/dev/null; groupdel "$SVC" 2>/dev/null; (exit $rc); pr_cleanup_' EXIT
+at_exit 'userdel "$SVC" 2>/dev/null; groupdel "$SVC" 2>/dev/null'
 SUID=$(id -u "$SVC")
 SGID=$(id -g "$SVC")
 chown "$SVC:" "$REPO"

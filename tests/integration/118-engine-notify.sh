@@ -16,7 +16,7 @@ NLOG=$T/notify.log
 : > "$NLOG"
 "$RECV" "$T/notify" "$NLOG" &
 RECV_PID=$!
-trap 'rc=$?; kill $RECV_PID 2>/dev/null; (exit $rc); pr_cleanup_' EXIT
+at_exit 'kill $RECV_PID 2>/dev/null'
 for i in $(seq 1 50); do [ -S "$T/notify" ] && break; sleep 0.1; done
 export NOTIFY_SOCKET=$T/notify
 

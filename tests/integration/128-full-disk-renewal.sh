@@ -16,7 +16,7 @@ DISK=$T/disk
 mkdir "$DISK"
 mount -t tmpfs -o size=2m,mode=0700 tmpfs "$DISK" ||
     die "cannot mount a 2 MiB tmpfs at $DISK: full disk NOT tested"
-trap 'umount -l "$DISK" 2>/dev/null; mp_cleanup_; pr_cleanup_' EXIT
+at_exit 'umount -l "$DISK" 2>/dev/null'
 REPO=$DISK/repo
 mkdir -m 0700 "$REPO"
 

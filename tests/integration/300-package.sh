@@ -32,14 +32,11 @@ done
 PKG_PID=
 RECV_PID=
 pkg_cleanup() {
-	local rc=$?
 	[ -n "$PKG_PID" ] && kill -KILL "$PKG_PID" 2>/dev/null
 	[ -n "$RECV_PID" ] && kill "$RECV_PID" 2>/dev/null
 	dpkg -P "${PKGS[@]}" >/dev/null 2>&1
-	(exit $rc)
-	pr_cleanup_
 }
-trap pkg_cleanup EXIT
+at_exit pkg_cleanup
 
 # ---- build
 t0=$(now_ms)

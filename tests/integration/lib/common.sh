@@ -160,6 +160,15 @@ need_bin() {
 	[ -n "$1" ] && [ -x "$1" ] || die "missing $2 (not built in $PR_BUILD_DIR?)"
 }
 
+# at_exit CMD: run CMD at exit, before the EXIT traps set earlier (the servers'
+# and common.sh's cleanup), keeping the script's exit status for them.
+at_exit() {
+	local cmd=$1 prev
+	eval "set -- $(trap -p EXIT)"
+	prev=${3:-}
+	trap "at_exit_rc_=\$?; $cmd; (exit \$at_exit_rc_); $prev" EXIT
+}
+
 need_tool() {
 	command -v "$1" >/dev/null || die "missing tool $1 (install it)"
 }

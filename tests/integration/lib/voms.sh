@@ -203,16 +203,6 @@ voms_shutdown() {
 	return 0
 }
 
-# voms_add_exit_trap_: run voms_shutdown at exit, before any earlier EXIT trap.
-voms_add_exit_trap_() {
-	local prev
-	eval "set -- $(trap -p EXIT)"
-	prev=${3:-}
-	case $prev in *voms_shutdown*) return 0 ;; esac
-	# keep the script's exit status for the earlier trap (common.sh uses $?)
-	trap "voms_rc_=\$?; voms_shutdown; (exit \$voms_rc_); $prev" EXIT
-}
-
 voms_init() {
 	local dir=$1 cadir=$2 t0 cadn hostdn
 	[ $# -ge 2 ] || { voms_die_ "usage: voms_init DIR CADIR [VO]"; return 1; }
@@ -234,7 +224,7 @@ voms_init() {
 	    -subject -nameopt compat | sed 's/^subject=//') || return 1
 	hostdn=$VOMS_SERVER_DN
 	VOMS_PORT=$(voms_free_port_) || return 1
-	voms_add_exit_trap_
+	case $(trap -p EXIT) in *voms_shutdown*) ;; *) at_exit voms_shutdown ;; esac
 	voms_db_start_ || return 1
 	voms_db_create_ "$cadn" || return 1
 	mkdir -p "$VOMS_VOMSDIR/$VOMS_VO" || return 1
