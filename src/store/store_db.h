@@ -1,17 +1,41 @@
 /*
- * store_db.h: what store.c lends the other files of src/store (private to
- * the store: nothing outside src/store includes it).
+ * store_db.h: what store.c lends the other files of src/store: the handle
+ * and its statements (private to the store: nothing outside src/store
+ * includes it).
  */
 #ifndef PR_STORE_DB_H
 #define PR_STORE_DB_H
 
 #include <sqlite3.h>
 
+#include "db_ident.h"
 #include "pr_error.h"
 
-struct store;
-
 #define STORE_INTENT_SLOTS	8	/* statements of store_renewal.c */
+
+/* The statements of store.c, prepared once by store_open (store_open.c). */
+enum stmt_id {
+	S_BEGIN, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
+	S_FIND_JOB, S_GET_PROXY, S_GET_BY_FILE, S_FIND_SHAREABLE, S_NEXT_SUFFIX,
+	S_INSERT_PROXY, S_ADD_JOB,
+	S_INC_JOBS, S_DEL_JOB, S_DEC_JOBS, S_GET_N_JOBS, S_DEL_PROXY,
+	S_DEL_PROXY_JOBS, S_NEXT_DUE, S_ALL_PROXIES, S_COUNT_PROXIES,
+	S_COUNT_JOBS, S_BATCH_SAVEPOINT, S_BATCH_RELEASE, S_BATCH_ROLLBACK_TO,
+	S_COUNT
+};
+
+struct store {
+	sqlite3 *db;			/* open connection */
+	struct db_ident ident;		/* the repository.db we opened */
+	sqlite3_stmt *stmt[S_COUNT];	/* prepared once, see invariant (4) */
+	int in_batch;			/* a group-commit transaction is open */
+	void (*flush)(void *);		/* commits the open batch (store_begin) */
+	void *flush_arg;
+	sqlite3_stmt *intent[STORE_INTENT_SLOTS];	/* store_renewal.c's */
+};
+
+/* Prepare every statement of store.c (store_open); err names the failing SQL. */
+int		 store_db_prepare_all(struct store *st, struct pr_error *err);
 
 /* The statement for slot, prepared on first use and kept; NULL and err. */
 sqlite3_stmt	*store_db_intent(struct store *st, int slot, const char *sql,
