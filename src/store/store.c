@@ -2,8 +2,8 @@
  * store.c: the repository's metadata in SQLite (see store.h).
  *
  * Owns: repository.db (and its -wal/-shm files), its schema and every query.
- * Divisions: errors, statements, transactions, rows, queries; opening,
- * the schema and closing are in store_open.c.
+ * Divisions: errors, statements, rows, queries; opening, the schema and
+ * closing are in store_open.c, transactions and group commit in store_txn.c.
  *
  * Invariants:
  *  (1) Every request-path query is answered by an index (O(log n)):
@@ -165,8 +165,8 @@ store_db_prepare_all(struct store *st, struct pr_error *err)
 /* ==== statement helpers ==== */
 
 /* Step a statement that returns no row; resets it. */
-static int
-run(struct store *st, enum stmt_id id, struct pr_error *err)
+int
+store_db_run(struct store *st, enum stmt_id id, struct pr_error *err)
 {
 	sqlite3_stmt *s = st->stmt[id];
 	int rc;
@@ -236,117 +236,20 @@ bind_jobid(struct store *st, enum stmt_id id, const char *jobid, size_t len,
 	return 0;
 }
 
-/* ==== transactions ==== */
-
-int
-store_begin(struct store *st, struct pr_error *err)
-{
-	int rc;
-
-	if (st->in_batch && st->flush != NULL)
-		st->flush(st->flush_arg);	/* rule (4): no nesting */
-	if (st->in_batch)
-		return pr_error_set(err, EBUSY, "store: a batch is still open");
-	/* a change into a removed or replaced file would be lost */
-	if ((rc = db_ident_check(&st->ident, err)) != 0)
-		return rc;
-	return run(st, S_BEGIN, err);
-}
-
-/* ==== group commit ==== */
-
-void
-store_set_flush(struct store *st, void (*fn)(void *), void *arg)
-{
-	st->flush = fn;
-	st->flush_arg = arg;
-}
-
-int
-store_in_batch(const struct store *st)
-{
-	return st->in_batch;
-}
-
-int
-store_batch_join(struct store *st, struct pr_error *err)
-{
-	int rc;
-
-	if (!st->in_batch) {
-		if ((rc = store_begin(st, err)) != 0)
-			return rc;
-		st->in_batch = 1;
-	}
-	return run(st, S_BATCH_SAVEPOINT, err);
-}
-
-void
-store_batch_keep(struct store *st)
-{
-	/* RELEASE of an open savepoint inside a transaction cannot fail
-	 * short of a broken connection, which the commit then reports. */
-	(void)run(st, S_BATCH_RELEASE, NULL);
-}
-
-void
-store_batch_drop(struct store *st)
-{
-	(void)run(st, S_BATCH_ROLLBACK_TO, NULL);	/* as above */
-	(void)run(st, S_BATCH_RELEASE, NULL);
-}
-
-void
-store_batch_rollback(struct store *st)
-{
-	st->in_batch = 0;
-	store_rollback(st);
-}
-
-int
-store_batch_commit(struct store *st, struct pr_error *err)
-{
-	if (!st->in_batch)
-		return 0;
-	st->in_batch = 0;
-	return store_commit(st, err);
-}
-
-int
-store_commit(struct store *st, struct pr_error *err)
-{
-	int rc, stale;
-
-	if ((rc = run(st, S_COMMIT, err)) != 0) {
-		store_rollback(st);
-		/* say so when the failure is a removed or replaced file */
-		if ((stale = db_ident_check(&st->ident, err)) != 0)
-			rc = stale;
-	}
-	return rc;
-}
-
-void
-store_rollback(struct store *st)
-{
-	if (!sqlite3_get_autocommit(st->db))
-		(void)run(st, S_ROLLBACK, NULL);	/* nothing left to undo */
-}
-
 /* A savepoint around a multi-statement change, nested or not. */
 static int
 op_begin(struct store *st, struct pr_error *err)
 {
-	return run(st, S_SAVEPOINT, err);
+	return store_db_run(st, S_SAVEPOINT, err);
 }
 
 static int
 op_end(struct store *st, int rc, struct pr_error *err)
 {
-	if (rc == 0 && (rc = run(st, S_RELEASE, err)) == 0)
+	if (rc == 0 && (rc = store_db_run(st, S_RELEASE, err)) == 0)
 		return 0;
-	(void)run(st, S_ROLLBACK_TO, NULL);	/* undo this operation only */
-	(void)run(st, S_RELEASE, NULL);
+	(void)store_db_run(st, S_ROLLBACK_TO, NULL);	/* undo this operation only */
+	(void)store_db_run(st, S_RELEASE, NULL);
 	return rc;
 }
 
@@ -559,7 +462,7 @@ store_insert_proxy(struct store *st, struct store_proxy *p,
 		done(st, id);
 		return rc;
 	}
-	if ((rc = run(st, id, err)) != 0)
+	if ((rc = store_db_run(st, id, err)) != 0)
 		return rc;
 	p->id = sqlite3_last_insert_rowid(st->db);
 	p->n_jobs = 0;
@@ -572,7 +475,7 @@ run_update(struct store *st, enum stmt_id id, struct pr_error *err)
 {
 	int rc;
 
-	if ((rc = run(st, id, err)) != 0)
+	if ((rc = store_db_run(st, id, err)) != 0)
 		return rc;
 	if (sqlite3_changes(st->db) == 0)
 		return pr_error_set(err, PR_ERR_NOT_REGISTERED,
@@ -595,7 +498,7 @@ store_add_job(struct store *st, const char *jobid, size_t jobid_len,
 		done(st, S_ADD_JOB);
 		return op_end(st, rc, err);
 	}
-	rc = run(st, S_ADD_JOB, err);
+	rc = store_db_run(st, S_ADD_JOB, err);
 	if (rc == EEXIST)
 		rc = pr_error_set(err, EEXIST, "store: job already registered");
 	else if (rc == PR_ERR_NOT_REGISTERED)
@@ -634,7 +537,7 @@ remove_job_op(struct store *st, const char *jobid, size_t jobid_len,
 	if ((rc = store_find_job(st, jobid, jobid_len, proxy_id, err)) != 0)
 		return rc;
 	if ((rc = bind_jobid(st, S_DEL_JOB, jobid, jobid_len, err)) != 0 ||
-	    (rc = run(st, S_DEL_JOB, err)) != 0)
+	    (rc = store_db_run(st, S_DEL_JOB, err)) != 0)
 		return rc;
 	if ((rc = bind_int(st, S_DEC_JOBS, 1, *proxy_id, err)) != 0 ||
 	    (rc = run_update(st, S_DEC_JOBS, err)) != 0)
@@ -669,9 +572,9 @@ store_delete_proxy(struct store *st, int64_t id, struct pr_error *err)
 	if ((rc = op_begin(st, err)) != 0)
 		return rc;
 	if ((rc = bind_int(st, S_DEL_PROXY_JOBS, 1, id, err)) == 0 &&
-	    (rc = run(st, S_DEL_PROXY_JOBS, err)) == 0 &&
+	    (rc = store_db_run(st, S_DEL_PROXY_JOBS, err)) == 0 &&
 	    (rc = bind_int(st, S_DEL_PROXY, 1, id, err)) == 0)
-		rc = run(st, S_DEL_PROXY, err);
+		rc = store_db_run(st, S_DEL_PROXY, err);
 	return op_end(st, rc, err);
 }
 

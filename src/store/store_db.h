@@ -34,6 +34,10 @@ struct store {
 	sqlite3_stmt *intent[STORE_INTENT_SLOTS];	/* store_renewal.c's */
 };
 
+/* Step statement id of store.c (no row expected) and reset it; 0 or err. */
+int		 store_db_run(struct store *st, enum stmt_id id,
+		    struct pr_error *err);
+
 /* Prepare every statement of store.c (store_open); err names the failing SQL. */
 int		 store_db_prepare_all(struct store *st, struct pr_error *err);
 
