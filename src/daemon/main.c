@@ -432,6 +432,73 @@ log_worker_confinement(void)
 		    "only)");
 }
 
+/* Parse and load the options; -1 to go on, else the exit status. */
+static int
+main_options(struct daemon *d, int argc, char **argv, enum opt_action *action)
+{
+	struct pr_error err;
+	int rc = 0;
+
+	pr_error_clear(&err);
+	if (options_parse_args(argc, argv, &d->cli, action, &err) != 0)
+		usage_error(&d->cli, err.msg);
+	if (*action == OPT_ACTION_HELP || *action == OPT_ACTION_VERSION) {
+		if (*action == OPT_ACTION_HELP)
+			fputs(options_usage(), stdout);
+		else
+			printf("proxy-renewd %s\n", PR_VERSION);
+		options_free(&d->cli);
+		return 0;
+	}
+	make_absolute(&d->cli.config_file);
+	make_absolute(&d->cli.socket_path);
+	make_absolute(&d->cli.pid_file);
+	make_absolute(&d->cli.metrics_file);
+	if (options_load(&d->cli, &d->opts, &err) != 0)
+		usage_error(&d->cli, err.msg);
+	if (*action == OPT_ACTION_DOCTOR || d->opts.check_config) {
+		if (*action == OPT_ACTION_DOCTOR)
+			rc = doctor_run(&d->opts, stdout);
+		else
+			puts("configuration OK");
+		options_free(&d->opts);
+		options_free(&d->cli);
+		return rc;
+	}
+	make_absolute(&d->opts.socket_path);
+	make_absolute(&d->opts.pid_file);
+	make_absolute(&d->opts.metrics_file);
+	return -1;
+}
+
+/* The store is open: start every subsystem, then say the daemon is ready. */
+static void
+main_start(struct daemon *d, int ready_fd)
+{
+	if ((d->cred_memo = cred_memo_new()) == NULL)
+		fatalx("OpenSSL: cannot make a key decoder");
+	sched_recover(d);
+	d->loop = loop_new();
+	batch_init(d);
+	metrics_init(d);
+	hook_init(d, d->opts.hook, d->opts.hook_timeout);
+	daemon_signals(d);
+	sched_init(d);
+	server_start(d);
+	daemon_write_pid(d);
+	log_info("proxy-renewd %s: repository %s, socket %s", PR_VERSION,
+	    d->repo_path, d->srv.path);
+	log_worker_confinement();
+	if (d->opts.order_attributes)
+		log_info("-O (--order-attributes) has no effect: the order of "
+		    "VOMS attributes is always kept");
+	if (ready_fd != -1)
+		daemon_ready(ready_fd, d->opts.debug);
+	notify_ready(d);
+	metrics_file_write(d);
+	metrics_file_start(d);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -439,7 +506,7 @@ main(int argc, char **argv)
 	struct pr_error err;
 	enum opt_action action;
 	int64_t last_write;
-	int ready_fd = -1;
+	int ready_fd = -1, rc;
 
 	daemon_harden();
 	memset(&d, 0, sizeof(d));
@@ -448,41 +515,11 @@ main(int argc, char **argv)
 	d.lock_fd = -1;
 	d.sig_fd = -1;
 	d.pid_fd = -1;
-	pr_error_clear(&err);
-	if (options_parse_args(argc, argv, &d.cli, &action, &err) != 0)
-		usage_error(&d.cli, err.msg);
-	if (action == OPT_ACTION_HELP || action == OPT_ACTION_VERSION) {
-		if (action == OPT_ACTION_HELP)
-			fputs(options_usage(), stdout);
-		else
-			printf("proxy-renewd %s\n", PR_VERSION);
-		options_free(&d.cli);
-		return 0;
-	}
-	make_absolute(&d.cli.config_file);
-	make_absolute(&d.cli.socket_path);
-	make_absolute(&d.cli.pid_file);
-	make_absolute(&d.cli.metrics_file);
-	if (options_load(&d.cli, &d.opts, &err) != 0)
-		usage_error(&d.cli, err.msg);
-	if (action == OPT_ACTION_DOCTOR) {
-		int rc = doctor_run(&d.opts, stdout);
-
-		options_free(&d.opts);
-		options_free(&d.cli);
+	if ((rc = main_options(&d, argc, argv, &action)) != -1)
 		return rc;
-	}
-	if (d.opts.check_config) {
-		puts("configuration OK");
-		options_free(&d.opts);
-		options_free(&d.cli);
-		return 0;
-	}
-	make_absolute(&d.opts.socket_path);
-	make_absolute(&d.opts.pid_file);
-	make_absolute(&d.opts.metrics_file);
 	if (commands_self_check() != 0)
 		fatalx("internal error: inconsistent command table");
+	pr_error_clear(&err);
 	if (options_table_check(&err) != 0)
 		fatalx("internal error: option table: %s", err.msg);
 	log_init(LOG_TAG, 1, d.opts.debug);
@@ -506,28 +543,7 @@ main(int argc, char **argv)
 		daemon_cleanup(&d);
 		return 1;
 	}
-	if ((d.cred_memo = cred_memo_new()) == NULL)
-		fatalx("OpenSSL: cannot make a key decoder");
-	sched_recover(&d);
-	d.loop = loop_new();
-	batch_init(&d);
-	metrics_init(&d);
-	hook_init(&d, d.opts.hook, d.opts.hook_timeout);
-	daemon_signals(&d);
-	sched_init(&d);
-	server_start(&d);
-	daemon_write_pid(&d);
-	log_info("proxy-renewd %s: repository %s, socket %s", PR_VERSION,
-	    d.repo_path, d.srv.path);
-	log_worker_confinement();
-	if (d.opts.order_attributes)
-		log_info("-O (--order-attributes) has no effect: the order of "
-		    "VOMS attributes is always kept");
-	if (ready_fd != -1)
-		daemon_ready(ready_fd, d.opts.debug);
-	notify_ready(&d);
-	metrics_file_write(&d);
-	metrics_file_start(&d);
+	main_start(&d, ready_fd);
 	if (loop_run(d.loop) == -1)
 		log_warn("poll");
 	log_info("stopped");
