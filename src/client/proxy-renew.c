@@ -388,6 +388,41 @@ add_positional(struct cli *c, const char *arg)
  * Options may come before and after the command ("-" mode keeps argv in
  * order); everything after "renew" belongs to the one-shot renewal.
  */
+/* Store option ch of a request; 0, or the exit status of a usage error. */
+static int
+set_option(struct cli *c, int ch, char *arg)
+{
+	int port;
+
+	switch (ch) {
+	case 's':
+		c->server = arg;
+		return 0;
+	case 'p':
+		if (port_parse(arg, strlen(arg), &port) != 0)
+			return usage_error("bad port '%s'", arg);
+		c->port = (unsigned int)port;
+		return 0;
+	case 'f':
+		c->file = arg;
+		return 0;
+	case 'j':
+		c->jobid = arg;
+		return 0;
+	case 'u':
+		c->unique = 1;
+		return 0;
+	case OPT_SOCKET:
+		c->socket_path = arg;
+		return 0;
+	case OPT_JSON:
+		c->json = 1;
+		return 0;
+	default:
+		return usage_error("%s", "bad option");
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -404,7 +439,7 @@ main(int argc, char **argv)
 		{ NULL,		0,			NULL, 0 },
 	};
 	struct cli c;
-	int ch;
+	int ch, rc;
 
 	memset(&c, 0, sizeof(c));
 	while ((ch = getopt_long(argc, argv, "-s:p:f:j:uhv", longopts,
@@ -420,32 +455,6 @@ main(int argc, char **argv)
 			if (add_positional(&c, optarg) != 0)
 				return usage_error("too many arguments%s", "");
 			break;
-		case 's':
-			c.server = optarg;
-			break;
-		case 'p': {
-			int port;
-
-			if (port_parse(optarg, strlen(optarg), &port) != 0)
-				return usage_error("bad port '%s'", optarg);
-			c.port = (unsigned int)port;
-			break;
-		}
-		case 'f':
-			c.file = optarg;
-			break;
-		case 'j':
-			c.jobid = optarg;
-			break;
-		case 'u':
-			c.unique = 1;
-			break;
-		case OPT_SOCKET:
-			c.socket_path = optarg;
-			break;
-		case OPT_JSON:
-			c.json = 1;
-			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -453,7 +462,8 @@ main(int argc, char **argv)
 			(void)printf("proxy-renew %s\n", PR_VERSION);
 			return 0;
 		default:
-			return usage_error("%s", "bad option");
+			if ((rc = set_option(&c, ch, optarg)) != 0)
+				return rc;
 		}
 	}
 	for (; optind < argc; optind++)		/* after "--" */
