@@ -9,12 +9,14 @@ while [ $# -gt 0 ] && [ "$1" != -- ]; do bins+=("$1"); shift; done
 shift
 [ ${#bins[@]} -gt 0 ] && [ $# -gt 0 ] || { echo "usage: $0 BIN... -- ARCHIVE..."; exit 2; }
 
-# Every function the worker archives define (text symbols), plus the names
+# Every global function the worker archives define (a static function or
+# static inline of OpenSSL may share its name with one of the master's, and
+# sanitizer builds keep such locals out of line), plus the names
 # the issue names, so that an empty list cannot pass.
 worker_syms=$( { nm --defined-only "$@" 2>/dev/null |
-    awk '$2 ~ /^[TtWw]$/ { print $3 }'; echo renew_run; } | sort -u)
+    awk '$2 ~ /^[TW]$/ { print $3 }'; echo renew_run; } | sort -u)
 n=$(printf '%s\n' "$worker_syms" | wc -l)
-[ "$n" -ge 10 ] || { echo "FAIL: only $n worker symbols found in $*"; exit 1; }
+[ "$n" -ge 5 ] || { echo "FAIL: only $n worker symbols found in $*"; exit 1; }
 for must in renew_run myproxy_fetch voms_client_renew voms_server_errors; do
 	printf '%s\n' "$worker_syms" | grep -qx "$must" ||
 	    { echo "FAIL: $must not defined by the worker archives"; exit 1; }
