@@ -9,16 +9,7 @@
 source "$(dirname "$0")/lib/common.sh"
 source "$PR_LIB_DIR/myproxy.sh"
 source "$PR_LIB_DIR/engine.sh"
-[ "$(id -u)" = 0 ] || die "this test needs root (mount a tmpfs)"
-need_tool mount
-
-DISK=$T/disk
-mkdir "$DISK"
-mount -t tmpfs -o size=2m,mode=0700 tmpfs "$DISK" ||
-    die "cannot mount a 2 MiB tmpfs at $DISK: full disk NOT tested"
-at_exit 'umount -l "$DISK" 2>/dev/null'
-REPO=$DISK/repo
-mkdir -m 0700 "$REPO"
+repo_on_tmpfs 2m "full disk"
 
 mp_setup
 mp_start down

@@ -169,6 +169,20 @@ at_exit() {
 	trap "at_exit_rc_=\$?; $cmd; (exit \$at_exit_rc_); $prev" EXIT
 }
 
+# repo_on_tmpfs SIZE WHAT: put $REPO on a tmpfs of SIZE at $T/disk (unmounted
+# at exit); fails the test loudly, naming WHAT, when it cannot be mounted.
+repo_on_tmpfs() {
+	[ "$(id -u)" = 0 ] || die "this test needs root (mount a tmpfs)"
+	need_tool mount
+	DISK=$T/disk
+	mkdir "$DISK" || die "mkdir $DISK"
+	mount -t tmpfs -o "size=$1,mode=0700" tmpfs "$DISK" ||
+	    die "cannot mount a $1 tmpfs at $DISK: $2 NOT tested"
+	at_exit 'umount -l "$DISK" 2>/dev/null'
+	REPO=$DISK/repo
+	mkdir -m 0700 "$REPO" || die "mkdir $REPO"
+}
+
 need_tool() {
 	command -v "$1" >/dev/null || die "missing tool $1 (install it)"
 }
