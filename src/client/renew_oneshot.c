@@ -69,7 +69,7 @@ spawn_worker(int child_fd, const int *fds, pid_t *pid, struct pr_error *err)
 	char buf[PATH_MAX];
 
 	return renew_worker_spawn_fds(worker_path_find(buf, sizeof(buf)),
-	    child_fd, fds[0], fds[1], pid, err);
+	    child_fd, fds[0], fds[1], -1, pid, err);
 }
 
 /* Reap the worker; kill it first when it is past the deadline. */

@@ -390,7 +390,7 @@ int64_t	cool_left_ms(const struct cooldown_table *t, const char *name);
 /* The next server cooling down from index *i on (advanced), or NULL. */
 const char *cool_nth_cooling(const struct cooldown_table *t, size_t *i);
 
-/* runner.c */
+/* runner.c (fds: NULL, or the worker's fds 3, 4, 5; -1 for none) */
 void	runner_init(struct runner *r, struct loop *l, int max);
 int	runner_start(struct runner *r, unsigned char *req, size_t req_len,
 	    const int *fds, int64_t timeout_sec, runner_done_fn *done,

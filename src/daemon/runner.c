@@ -229,9 +229,9 @@ runner_sigchld(struct loop *l, int fd, int events, void *arg)
 }
 
 /*
- * Socketpair, process (fds, when not NULL: the current proxy and the
- * output file, handed as the worker's fds 3 and 4), loop registration,
- * deadline.
+ * Socketpair, process (fds, when not NULL: the current proxy, the output
+ * file and the new key's pipe or -1, handed as the worker's fds 3, 4, 5),
+ * loop registration, deadline.
  */
 static int
 run_spawn(struct runner *r, struct run *w, const int *fds,
@@ -249,7 +249,7 @@ run_spawn(struct runner *r, struct run *w, const int *fds,
 		return rc;
 	}
 	rc = fds != NULL ? renew_worker_spawn_fds(r->path, sv[1], fds[0],
-	    fds[1], &w->pid, err) : renew_worker_spawn(r->path, sv[1], &w->pid,
+	    fds[1], fds[2], &w->pid, err) : renew_worker_spawn(r->path, sv[1], &w->pid,
 	    err);
 	(void)close(sv[1]);
 	if (rc != 0) {

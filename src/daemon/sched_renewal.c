@@ -468,7 +468,7 @@ renewal_spawn(struct renewal *r, struct pr_error *err)
 	struct daemon *d = r->d;
 	unsigned char *req = NULL;
 	size_t len = 0;
-	int fds[2], rc;
+	int fds[3] = { -1, -1, -1 }, rc;
 
 	fds[0] = openat(d->repo_fd, r->p.file, O_RDONLY | O_NOFOLLOW |
 	    O_NONBLOCK | O_CLOEXEC);

@@ -180,21 +180,30 @@ exchange(myproxy_socket_attrs_t *attrs, myproxy_request_t *req,
 	return 0;
 }
 
+/*
+ * The delegation: the library makes the key, or (certreq) the server signs
+ * our request and sends certificate and chain only.
+ */
 static int
 get_delegation(myproxy_socket_attrs_t *attrs, myproxy_request_t *req,
-    myproxy_response_t *resp, char **pem, size_t *pem_len,
-    int *is_server_refusal, struct pr_error *err)
+    myproxy_response_t *resp, const char *certreq, char **pem,
+    size_t *pem_len, int *is_server_refusal, struct pr_error *err)
 {
 	char *cred = NULL;
-	int cred_len = 0;
+	int cred_len = 0, rc;
 
 	if (exchange(attrs, req, resp, is_server_refusal, err) != 0) {
 		if (*is_server_refusal)
 			add_refusal_hint(err);
 		return -1;
 	}
-	if (myproxy_accept_delegation_ex(attrs, &cred, &cred_len, NULL) < 0 ||
-	    cred == NULL || cred_len <= 0) {
+	if (certreq != NULL)
+		rc = myproxy_request_cert(attrs, (char *)certreq, &cred,
+		    &cred_len);
+	else
+		rc = myproxy_accept_delegation_ex(attrs, &cred, &cred_len,
+		    NULL);
+	if (rc < 0 || cred == NULL || cred_len <= 0) {
 		free(cred);
 		put_verror(err, PR_ERR_MYPROXY, "delegation");
 		return -1;
@@ -206,7 +215,7 @@ get_delegation(myproxy_socket_attrs_t *attrs, myproxy_request_t *req,
 
 int
 myproxy_fetch(const struct renew_server *srv, const char *username,
-    const char *authz_proxy_path, int lifetime_sec,
+    const char *authz_proxy_path, int lifetime_sec, const char *certreq,
     const struct service_cred *svc, int timeout_sec, char **pem,
     size_t *pem_len, int *is_unreachable, struct pr_error *err)
 {
@@ -229,7 +238,8 @@ myproxy_fetch(const struct renew_server *srv, const char *username,
 	}
 	if (connect_server(attrs, timeout_sec, err) != 0)
 		*is_unreachable = 1;
-	else if (get_delegation(attrs, req, resp, pem, pem_len, &refusal, err) == 0)
+	else if (get_delegation(attrs, req, resp, certreq, pem, pem_len,
+	    &refusal, err) == 0)
 		rc = 0;
 	if (rc != 0 && !refusal &&
 	    clock_mono_ms() - t0_ms >= (int64_t)timeout_sec * 1000 - 500) {

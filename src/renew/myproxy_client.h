@@ -13,13 +13,15 @@
  * passphrase, authenticated by the service credential svc (exported to
  * Globus as X509_USER_CERT / X509_USER_KEY / X509_CERT_DIR; X509_USER_PROXY
  * is unset), authorised by the proxy at authz_proxy_path (as myproxy-logon
- * -a does). Connect and every read are bounded by timeout_sec. A
+ * -a does); with certreq (a PEM certificate request's path) the server
+ * signs that request (myproxy_request_cert): *pem is certificate and chain
+ * without a key. Connect and every read are bounded by timeout_sec. A
  * renew_fetch_fn: 0 and the delegated proxy in *pem, or PR_ERR_MYPROXY
  * (the server refused: err.msg holds its text), PR_ERR_TIMEOUT, or
  * PR_ERR_GENERIC; *is_unreachable when the server could not be talked to.
  */
 int myproxy_fetch(const struct renew_server *srv, const char *username,
-    const char *authz_proxy_path, int lifetime_sec,
+    const char *authz_proxy_path, int lifetime_sec, const char *certreq,
     const struct service_cred *svc, int timeout_sec, char **pem,
     size_t *pem_len, int *is_unreachable, struct pr_error *err);
 

@@ -98,6 +98,58 @@ check_fetched(const char *pem, size_t len, const struct cred_info *cur,
 	return rc;
 }
 
+/*
+ * certs (certificate, chain) with the key after the first certificate:
+ * the layout MyProxy's own delegation writes. Replaces *pem.
+ */
+static int
+splice_key(char **pem, size_t *pem_len, const struct renew_new_key *nk,
+    struct pr_error *err)
+{
+	static const char end_cert[] = "-----END CERTIFICATE-----\n";
+	const char *at = memmem(*pem, *pem_len, end_cert,
+	    sizeof(end_cert) - 1);
+	size_t head, len;
+	char *out;
+
+	if (at == NULL)
+		return pr_error_set(err, PR_ERR_SSL, "MyProxy delivered no "
+		    "certificate for the request");
+	head = (size_t)(at - *pem) + sizeof(end_cert) - 1;
+	len = *pem_len + nk->key_len;
+	if ((out = malloc(len + 1)) == NULL)
+		return pr_error_set(err, ENOMEM, "out of memory");
+	memcpy(out, *pem, head);
+	memcpy(out + head, nk->key_pem, nk->key_len);
+	memcpy(out + head + nk->key_len, *pem + head, *pem_len - head);
+	out[len] = '\0';
+	wipe_free(*pem, *pem_len);
+	*pem = out;
+	*pem_len = len;
+	return 0;
+}
+
+/* One server's GET; with a key made ahead, its certificate plus the key. */
+static int
+fetch_one(const struct renew_request *req, const struct renew_server *srv,
+    const struct cred_info *cur, char **pem, size_t *pem_len,
+    int *unreachable, struct pr_error *err)
+{
+	const struct renew_new_key *nk = req->new_key;
+	int rc;
+
+	rc = req->fetch(srv, cur->identity, req->authz_path != NULL ?
+	    req->authz_path : req->proxy_path, req->lifetime_sec,
+	    nk != NULL ? nk->certreq_path : NULL, &req->svc,
+	    req->server_timeout_sec, pem, pem_len, unreachable, err);
+	if (rc == 0 && nk != NULL && (rc = splice_key(pem, pem_len, nk,
+	    err)) != 0) {
+		wipe_free(*pem, *pem_len);
+		*pem = NULL;
+	}
+	return rc;
+}
+
 /* MyProxy: one server after the other until one delivers (*pem). */
 static int
 fetch_with_failover(const struct renew_request *req,
@@ -120,10 +172,8 @@ fetch_with_failover(const struct renew_request *req,
 		}
 		pr_error_clear(&err);
 		unreachable = 0;
-		rc = req->fetch(&srv[i], cur->identity, req->authz_path != NULL ?
-		    req->authz_path : req->proxy_path, req->lifetime_sec,
-		    &req->svc, req->server_timeout_sec, pem, pem_len,
-		    &unreachable, &err);
+		rc = fetch_one(req, &srv[i], cur, pem, pem_len, &unreachable,
+		    &err);
 		if (rc == 0 && (rc = check_fetched(*pem, *pem_len, cur,
 		    req->now, voms_follows, &res->end_time, &err)) != 0) {
 			wipe_free(*pem, *pem_len);

@@ -32,6 +32,14 @@
  * messages and Out= is not needed. The worker then opens nothing in the
  * repository: Landlock lets it read that proxy through its descriptor only.
  *
+ * A key made ahead (New_key_fd=1, daemon's key pool): fd 5 holds one
+ * unencrypted PEM private key (a pipe the parent filled and closed, at most
+ * RENEW_NEW_KEY_MAX_BYTES). The worker reads it before it confines itself,
+ * makes a certificate request from it and has MyProxy sign that request
+ * (myproxy_request_cert) instead of making a key during the exchange; the
+ * new proxy is written with that key (cert, key, chain as always), after
+ * the same checks. The key is on no disk before it is in the new proxy.
+ *
  * The worker: closes every fd but 0,1,2 (and 3,4 with Fds=1), asks for
  * SIGKILL when its parent dies (and exits at once if it already did), sets
  * PR_SET_NO_NEW_PRIVS, RLIMIT_CORE=0 and umask 077 before it reads the
@@ -53,6 +61,7 @@
  *   Out=<path>                 required without Fds=1; the file created
  *                              by the parent
  *   Fds=1                      fd 3: current proxy, fd 4: output file
+ *   New_key_fd=1               fd 5: the new proxy's private key (PEM)
  *   Lifetime=<seconds>         requested lifetime; default 12 h
  *   Server_timeout=<seconds>   connect / per-read timeout for each server
  *   Cert=, Key=, CAdir=        service credential; default X509_USER_CERT,
@@ -109,11 +118,14 @@
 #define RENEW_EXIT_CONTRACT	2	/* worker exit status: broken contract */
 #define RENEW_PROXY_FD		3	/* with Fds=1: the current proxy */
 #define RENEW_OUT_FD		4	/* with Fds=1: the output file */
+#define RENEW_NEW_KEY_FD	5	/* with New_key_fd=1: the new key */
+#define RENEW_NEW_KEY_MAX_BYTES	(16 * 1024)	/* its PEM text */
 
 #define RENEW_KEY_SERVERS	"Servers"
 #define RENEW_KEY_PROXY		"Proxy"
 #define RENEW_KEY_OUT		"Out"
 #define RENEW_KEY_FDS		"Fds"		/* 1: proxy fd 3, output fd 4 */
+#define RENEW_KEY_NEW_KEY_FD	"New_key_fd"	/* 1: new proxy's key on fd 5 */
 #define RENEW_KEY_LIFETIME	"Lifetime"
 #define RENEW_KEY_SERVER_TIMEOUT "Server_timeout"
 #define RENEW_KEY_CERT		"Cert"
@@ -215,6 +227,7 @@ struct renew_job {
 	const char *vomsdir;		/* -V; NULL: worker default */
 	const char *vomses;		/* -G; NULL: worker default */
 	int handed_fds;			/* 1: Fds=1 (renew_worker_spawn_fds) */
+	int new_key_fd;			/* 1: New_key_fd=1 (key_fd handed) */
 };
 
 /* wire.c */
@@ -247,9 +260,10 @@ int renew_worker_spawn(const char *path, int child_fd, pid_t *pid,
 
 /*
  * MASTER: the same, handing proxy_fd (open read-only) as fd 3 and out_fd
- * (open for writing) as fd 4 (Fds=1); the caller keeps and closes both.
+ * (open for writing) as fd 4 (Fds=1), and key_fd, unless -1, as fd 5
+ * (New_key_fd=1); the caller keeps and closes them.
  */
 int renew_worker_spawn_fds(const char *path, int child_fd, int proxy_fd,
-    int out_fd, pid_t *pid, struct pr_error *err);
+    int out_fd, int key_fd, pid_t *pid, struct pr_error *err);
 
 #endif /* PR_RENEW_CONTRACT_H */

@@ -18,12 +18,21 @@
  * WORKER: one MyProxy GET from one server. Returns 0 with *pem (malloc'ed,
  * caller wipes and frees) holding the delegated proxy (certificate, key,
  * chain), or an error code with err.msg carrying the server's own text.
+ * With certreq (the path of a PEM certificate request) the server signs
+ * that request and *pem holds certificate and chain only, no key.
  * *is_unreachable is set when the server could not be talked to at all.
  */
 typedef int (*renew_fetch_fn)(const struct renew_server *srv,
     const char *username, const char *authz_proxy_path, int lifetime_sec,
-    const struct service_cred *svc, int timeout_sec, char **pem,
-    size_t *pem_len, int *is_unreachable, struct pr_error *err);
+    const char *certreq, const struct service_cred *svc, int timeout_sec,
+    char **pem, size_t *pem_len, int *is_unreachable, struct pr_error *err);
+
+/* WORKER: a key made ahead (New_key_fd=1) and the request made from it. */
+struct renew_new_key {
+	const char *certreq_path;	/* PEM certificate request */
+	const char *key_pem;		/* the key as the new proxy holds it */
+	size_t key_len;
+};
 
 /*
  * WORKER: VOMS hook (-A): given the request (current proxy, vomsdir,
@@ -55,6 +64,8 @@ struct renew_request {
 	const char *const *skip;	/* "host:port" cooling down */
 	size_t n_skip;
 	renew_fetch_fn fetch;		/* myproxy_fetch in the worker */
+	const struct renew_new_key *new_key;	/* NULL: MyProxy's exchange
+					 * makes the key */
 	renew_voms_fn voms;		/* NULL: -A not given */
 	const char *vomsdir;		/* -V; NULL: library default */
 	const char *vomses;		/* -G; NULL: library default */
@@ -65,7 +76,8 @@ struct renew_request {
 /*
  * WORKER: read the current proxy; MyProxy: try each server in order
  * (skipping those cooling down) until one delivers a proxy of the same
- * identity ending later; then, for a proxy with VOMS attributes, VOMS
+ * identity ending later (with new_key: a certificate for that key, which
+ * is put after it, as MyProxy puts its own); then, for a proxy with VOMS attributes, VOMS
  * once; verify the result (parses, key matches, same identity, later
  * earliest expiry) and write it to req->out_fd. A VOMS failure blames no
  * MyProxy server and repeats no GET. Returns res->code.

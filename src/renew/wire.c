@@ -61,6 +61,8 @@ renew_job_frame(const struct renew_job *job, unsigned char **frame,
 		rc = msg_add(&m, RENEW_KEY_OUT, job->out_path);
 	if (rc == 0 && job->handed_fds)
 		rc = msg_add(&m, RENEW_KEY_FDS, "1");
+	if (rc == 0 && job->new_key_fd)
+		rc = msg_add(&m, RENEW_KEY_NEW_KEY_FD, "1");
 	if (rc == 0 && job->lifetime_sec > 0)
 		rc = msg_add_int(&m, RENEW_KEY_LIFETIME, job->lifetime_sec);
 	if (rc == 0 && job->server_timeout_sec > 0)
@@ -224,7 +226,7 @@ renew_result_parse(const char *payload, size_t len, struct renew_result *res,
 	return rc;
 }
 
-/* fd as a descriptor >= 10 (so that dup2 to 3 and 4 cannot clobber it). */
+/* fd as a descriptor >= 10 (so that dup2 to 3, 4, 5 cannot clobber it). */
 static int
 high_dup(int fd, struct pr_error *err)
 {
@@ -235,22 +237,23 @@ high_dup(int fd, struct pr_error *err)
 	return d;
 }
 
+/* handed[i] (unless -1) becomes the worker's fd 3 + i. */
 static int
 add_handed(posix_spawn_file_actions_t *fa, const int *handed, int *dups,
     struct pr_error *err)
 {
-	int rc;
+	int i, rc;
 
-	if (handed == NULL)
-		return 0;
-	if ((dups[0] = high_dup(handed[0], err)) < 0 ||
-	    (dups[1] = high_dup(handed[1], err)) < 0)
-		return err->code;
-	if ((rc = posix_spawn_file_actions_adddup2(fa, dups[0],
-	    RENEW_PROXY_FD)) != 0 ||
-	    (rc = posix_spawn_file_actions_adddup2(fa, dups[1],
-	    RENEW_OUT_FD)) != 0)
-		return pr_error_set(err, rc, "posix_spawn: %s", strerror(rc));
+	for (i = 0; handed != NULL && i < 3; i++) {
+		if (handed[i] == -1)
+			continue;
+		if ((dups[i] = high_dup(handed[i], err)) < 0)
+			return err->code;
+		if ((rc = posix_spawn_file_actions_adddup2(fa, dups[i],
+		    RENEW_PROXY_FD + i)) != 0)
+			return pr_error_set(err, rc, "posix_spawn: %s",
+			    strerror(rc));
+	}
 	return 0;
 }
 
@@ -262,7 +265,7 @@ spawn(const char *path, int child_fd, const int *handed, pid_t *pid,
 	posix_spawnattr_t attr;
 	sigset_t none, all;
 	char *argv[2] = { (char *)path, NULL };
-	int rc, dups[2] = { -1, -1 };
+	int i, rc, dups[3] = { -1, -1, -1 };
 
 	(void)sigemptyset(&none);
 	(void)sigfillset(&all);
@@ -285,10 +288,9 @@ spawn(const char *path, int child_fd, const int *handed, pid_t *pid,
 	}
 	(void)posix_spawn_file_actions_destroy(&fa);
 	(void)posix_spawnattr_destroy(&attr);
-	if (dups[0] >= 0)
-		(void)close(dups[0]);
-	if (dups[1] >= 0)
-		(void)close(dups[1]);
+	for (i = 0; i < 3; i++)
+		if (dups[i] >= 0)
+			(void)close(dups[i]);
 	if (rc == -1)
 		return err->code;
 	if (rc != 0)
@@ -306,9 +308,9 @@ renew_worker_spawn(const char *path, int child_fd, pid_t *pid,
 
 int
 renew_worker_spawn_fds(const char *path, int child_fd, int proxy_fd,
-    int out_fd, pid_t *pid, struct pr_error *err)
+    int out_fd, int key_fd, pid_t *pid, struct pr_error *err)
 {
-	const int handed[2] = { proxy_fd, out_fd };
+	const int handed[3] = { proxy_fd, out_fd, key_fd };
 
 	return spawn(path, child_fd, handed, pid, err);
 }

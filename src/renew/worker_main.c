@@ -26,6 +26,7 @@
 #include "frame_io.h"
 #include "pr_limits.h"
 #include "myproxy_client.h"
+#include "new_key.h"
 #include "renew_engine.h"
 #include "small_file.h"
 #include "voms_client.h"
@@ -62,7 +63,7 @@ die_with_parent(void)
 		_exit(RENEW_EXIT_CONTRACT);
 }
 
-/* fds 3 and 4 are kept until the request says whether they are handed. */
+/* fds 3, 4, 5 are kept until the request says whether they are handed. */
 static int
 harden(void)
 {
@@ -70,10 +71,10 @@ harden(void)
 	long fd, max;
 
 	die_with_parent();
-	if (close_range(RENEW_OUT_FD + 1, ~0U, 0) == -1) {
+	if (close_range(RENEW_NEW_KEY_FD + 1, ~0U, 0) == -1) {
 		/* kernels before 5.9: close them one by one */
 		max = sysconf(_SC_OPEN_MAX);
-		for (fd = RENEW_OUT_FD + 1; fd < (max > 0 ? max : 1024); fd++)
+		for (fd = RENEW_NEW_KEY_FD + 1; fd < (max > 0 ? max : 1024); fd++)
 			(void)close((int)fd);
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
@@ -262,6 +263,29 @@ take_proxy(const struct pr_msg *m, struct renew_request *req, int *fd,
 	return rc;
 }
 
+/*
+ * A key made ahead (New_key_fd=1): read from fd 5, made into the request
+ * MyProxy signs. Without it fd 5 is closed and MyProxy's exchange makes
+ * the key, as always.
+ */
+static int
+take_new_key(const struct pr_msg *m, struct renew_request *req,
+    struct new_key *k, struct pr_error *err)
+{
+	const char *v = msg_get(m, RENEW_KEY_NEW_KEY_FD);
+
+	k->csr_fd = -1;
+	k->key_pem = NULL;
+	if (v == NULL || strcmp(v, "1") != 0) {
+		(void)close(RENEW_NEW_KEY_FD);
+		return 0;
+	}
+	if (new_key_take(RENEW_NEW_KEY_FD, k, err) != 0)
+		return err->code;
+	req->new_key = &k->nk;
+	return 0;
+}
+
 /* path, else the environment's value, else def (voms_client.h defaults). */
 static const char *
 path_or_env(const char *path, const char *env, const char *def)
@@ -323,13 +347,15 @@ renew_confined(const struct pr_msg *m, struct renew_request *req, int out_fd)
 {
 	struct confine_spec spec;
 	struct renew_result res;
+	struct new_key key;
 	struct pr_error err;
 	char *pem = NULL;
 	size_t pem_len = 0;
 	int rc, proxy_fd = -1;
 
 	pr_error_clear(&err);
-	if ((rc = take_proxy(m, req, &proxy_fd, &pem, &pem_len, &err)) != 0 ||
+	if ((rc = take_new_key(m, req, &key, &err)) != 0 ||
+	    (rc = take_proxy(m, req, &proxy_fd, &pem, &pem_len, &err)) != 0 ||
 	    (rc = renew_check_service_cred(&req->svc, req->now, &err)) != 0) {
 		write_result(rc, err.msg, NULL);
 		goto done;
@@ -347,6 +373,7 @@ renew_confined(const struct pr_msg *m, struct renew_request *req, int out_fd)
 	rc = renew_run(req, &res);
 	write_result(rc, res.msg, &res);
 done:
+	new_key_free(&key);
 	wipe_free(pem, pem_len);
 	if (proxy_fd >= 0)
 		(void)close(proxy_fd);

@@ -39,6 +39,7 @@ static struct {
 	int n_calls;
 	char called[RENEW_SERVERS_MAX][RENEW_SERVER_NAME_MAX];
 	char username[256];
+	char certreq[64];	/* the last request's certreq path, or "" */
 } fake;
 
 struct fx {
@@ -51,13 +52,15 @@ struct fx {
 
 static int
 fake_fetch(const struct renew_server *srv, const char *username,
-    const char *authz, int lifetime_sec, const struct service_cred *svc,
-    int timeout_sec, char **pem, size_t *pem_len, int *is_unreachable,
-    struct pr_error *err)
+    const char *authz, int lifetime_sec, const char *certreq,
+    const struct service_cred *svc, int timeout_sec, char **pem,
+    size_t *pem_len, int *is_unreachable, struct pr_error *err)
 {
 	int i = fake.n_calls++;
 
 	(void)authz;
+	snprintf(fake.certreq, sizeof(fake.certreq), "%s",
+	    certreq != NULL ? certreq : "");
 	(void)lifetime_sec;
 	(void)svc;
 	(void)timeout_sec;
@@ -234,6 +237,7 @@ test_run_success(void **state)
 	assert_int_equal(renew_run(&req, &res), 0);
 	assert_int_equal(fake.n_calls, 1);
 	assert_string_equal(fake.username, ALICE_DN);
+	assert_string_equal(fake.certreq, "");	/* MyProxy makes the key */
 	assert_string_equal(res.server, "one:1");
 	assert_string_equal(res.identity, ALICE_DN);
 	assert_int_equal(res.end_time, f->now + 43200);
@@ -242,6 +246,59 @@ test_run_success(void **state)
 	r = pread(f->out_fd, buf, sizeof(buf), 0);
 	assert_int_equal((size_t)r, strlen(f->pem_longer));
 	assert_memory_equal(buf, f->pem_longer, (size_t)r);
+}
+
+/*
+ * A key made ahead: the fetch gets the request's path, MyProxy's answer
+ * (certificate and chain, no key) gets the key after the certificate, and
+ * the usual checks judge the whole: a key that is not the certificate's
+ * fails that server and nothing is written.
+ */
+static void
+test_run_new_key(void **state)
+{
+	struct fx *f = *state;
+	struct renew_request req;
+	struct renew_result res;
+	struct renew_new_key nk;
+	char *certs, *key, *want, buf[16384];
+	size_t len, klen;
+	ssize_t r;
+
+	certs = tc_pem(f->longer.cert, NULL, 0, &f->alice.cert, 1, &len);
+	key = tc_pem(NULL, f->longer.key, 1, NULL, 0, &klen);
+	want = tc_pem(f->longer.cert, f->longer.key, 1, &f->alice.cert, 1,
+	    &len);
+	nk.certreq_path = "/proc/self/fd/9";
+	nk.key_pem = key;
+	nk.key_len = klen;
+	fake.ans[0].pem = certs;
+	request(f, &req, "one:1");
+	req.new_key = &nk;
+	assert_int_equal(renew_run(&req, &res), 0);
+	assert_string_equal(fake.certreq, "/proc/self/fd/9");
+	r = pread(f->out_fd, buf, sizeof(buf), 0);
+	assert_int_equal((size_t)r, len);
+	assert_memory_equal(buf, want, len);
+	free(key);
+	/* another key: the certificate does not match it */
+	key = tc_pem(NULL, f->shorter.key, 1, NULL, 0, &klen);
+	nk.key_pem = key;
+	nk.key_len = klen;
+	assert_int_equal(ftruncate(f->out_fd, 0), 0);
+	memset(&fake, 0, sizeof(fake));
+	fake.ans[0].pem = certs;
+	fake.ans[1].pem = "no certificate here\n";
+	request(f, &req, "one:1,two:2");
+	req.new_key = &nk;
+	assert_int_not_equal(renew_run(&req, &res), 0);
+	assert_int_equal(res.n_errors, 2);
+	assert_non_null(strstr(res.errors[0].msg, "does not match"));
+	assert_non_null(strstr(res.errors[1].msg, "no certificate"));
+	assert_int_equal(out_size(f), 0);
+	free(certs);
+	free(key);
+	free(want);
 }
 
 static void
@@ -600,6 +657,7 @@ main(void)
 		cmocka_unit_test(test_parse_servers_good),
 		cmocka_unit_test(test_parse_servers_bad),
 		cmocka_unit_test_setup_teardown(test_run_success, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_run_new_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_failover, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_all_fail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_skip, setup, teardown),

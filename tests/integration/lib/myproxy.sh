@@ -31,7 +31,9 @@
 #   worker_renew SERVERS CURRENT OUT [EXTRA_LINES]
 #                      create OUT empty (0600), send one request frame to the
 #                      worker (service credential of mp_setup), set RC (exit
-#                      status) and OUT_MSG (result text, one key=value a line)
+#                      status) and OUT_MSG (result text, one key=value a line);
+#                      with WR_NEW_KEY=FILE the worker gets that file's bytes
+#                      through a pipe as fd 5 (add New_key_fd=1 to EXTRA_LINES)
 #   frame BODY         print BODY as one frame (4-byte big-endian length)
 #   mp_bench NAME CURRENT N PAR
 #                      N worker renewals of CURRENT from server NAME, PAR at
@@ -196,7 +198,12 @@ worker_renew() {
 		    body+="$kvp"$'\n'
 	done
 	[ -n "$extra" ] && body+="$extra"$'\n'
-	frame "$body" | "$WORKER" > "$T/.wres" 2> "$T/.werr"
+	if [ -n "${WR_NEW_KEY:-}" ]; then
+		frame "$body" | "$WORKER" > "$T/.wres" 2> "$T/.werr" \
+		    5< <(cat "$WR_NEW_KEY")
+	else
+		frame "$body" | "$WORKER" > "$T/.wres" 2> "$T/.werr"
+	fi
 	RC=${PIPESTATUS[1]}
 	OUT_MSG=$(tail -c +5 "$T/.wres" | tr -d '\0')
 }
