@@ -1,14 +1,17 @@
 /*
- * loop.h: a small poll(2) event loop (in the spirit of Redis ae.c): file
+ * loop.h: a small epoll(7) event loop (in the spirit of Redis ae.c): file
  * descriptor handlers and one-shot timers, run until stopped.
  *
  * Rules:
- *  (1) Any handler or timer may be removed at any time, from any callback:
- *      removal only marks the entry; the loop reaps it after dispatch. A
- *      removed entry is never called again, even later in the same pass.
+ *  (1) Any handler or timer may be removed at any time, from any callback.
+ *      A removed entry is never called again, even later in the same pass.
+ *  (1a) Remove an fd (loop_del_fd) before closing it: a copy of it in a
+ *      child being forked would keep the kernel reporting it otherwise.
+ *      A forked child must not add or remove fds of its parent's loop
+ *      (the epoll interest list is shared); loop_free() in it is harmless.
  *  (2) Timers use CLOCK_MONOTONIC milliseconds and fire once, in order of
  *      their due time (ties: creation order). Timer ids are > 0, never reused.
- *  (3) With no timer armed, the loop sleeps in poll() until an fd is ready:
+ *  (3) With no timer armed, the loop sleeps in epoll_wait() until an fd is ready:
  *      no periodic wakeups.
  *  (4) Knows nothing about proxy-renewd; never logs; never exits.
  */
@@ -26,6 +29,7 @@ struct loop;
 typedef void loop_fd_fn(struct loop *l, int fd, int events, void *arg);
 typedef void loop_timer_fn(struct loop *l, long long id, void *arg);
 
+/* NULL with errno when epoll_create1 fails. */
 struct loop	*loop_new(void);
 void		 loop_free(struct loop *l);
 
@@ -42,7 +46,7 @@ void		 loop_del_timer(struct loop *l, long long id);
 
 /*
  * Wait at most max_wait_ms (-1: until something happens) and dispatch what
- * is ready. Returns 0, or -1 with errno when poll fails (not EINTR).
+ * is ready. Returns 0, or -1 with errno when epoll_wait fails (not EINTR).
  */
 int		 loop_run_once(struct loop *l, int64_t max_wait_ms);
 /* loop_run_once until loop_stop(). 0, or -1 with errno. */

@@ -478,7 +478,8 @@ main_start(struct daemon *d, int ready_fd)
 	if ((d->cred_memo = cred_memo_new()) == NULL)
 		fatalx("OpenSSL: cannot make a key decoder");
 	sched_recover(d);
-	d->loop = loop_new();
+	if ((d->loop = loop_new()) == NULL)
+		fatal("epoll_create1");
 	batch_init(d);
 	metrics_init(d);
 	hook_init(d, d->opts.hook, d->opts.hook_timeout);
@@ -545,7 +546,7 @@ main(int argc, char **argv)
 	}
 	main_start(&d, ready_fd);
 	if (loop_run(d.loop) == -1)
-		log_warn("poll");
+		log_warn("epoll_wait");
 	log_info("stopped");
 	daemon_cleanup(&d);
 	return 0;

@@ -257,7 +257,7 @@ conn_accept(struct daemon *d, int fd)
 	c->timer = loop_add_timer(d->loop, clock_sec_to_ms(conn_request_secs(d)),
 	    conn_deadline, c);
 	log_debug("uid %u pid %ld: connected", (unsigned)c->uid, (long)c->pid);
-	/* a client sends its request right after connect: no extra poll */
+	/* a client sends its request right after connect: no extra wakeup */
 	conn_io(d->loop, fd, LOOP_READ, c);
 }
 
@@ -366,9 +366,10 @@ conn_queue(struct conn *c, char *payload, size_t len)
 	frame_writer_init(&c->wr, frame, frame_len);
 	c->state = CONN_WRITE;
 	conn_rearm(c);		/* opts.timeout to take the reply */
-	if (loop_add_fd(c->d->loop, c->fd, LOOP_WRITE, conn_io, c) == -1)
+	conn_write(c);		/* mostly done at once: no wakeup needed */
+	if (c->state == CONN_WRITE &&
+	    loop_add_fd(c->d->loop, c->fd, LOOP_WRITE, conn_io, c) == -1)
 		fatal("loop_add_fd");
-	conn_write(c);
 }
 
 /* A bad frame: log, answer with code and reason, then close. */

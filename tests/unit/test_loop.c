@@ -1,5 +1,5 @@
 /*
- * test_loop.c: the poll event loop of src/daemon/loop.c: timer order,
+ * test_loop.c: the epoll event loop of src/daemon/loop.c: timer order,
  * cancellation from inside callbacks, fd handlers removed or replaced
  * during a pass, and sleeping without timers.
  */
@@ -8,6 +8,8 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include <sys/socket.h>
 
 #include <fcntl.h>
 #include <string.h>
@@ -233,6 +235,128 @@ test_fd_write_and_errors(void **state)
 	close(p[1]);
 }
 
+/*
+ * Many timers, a third cancelled in a scattered order: the rest fire in
+ * (due, creation) order and the count stays right (the timer heap).
+ */
+static void
+test_many_timers_cancelled(void **state)
+{
+	static const char labels[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN";
+	long long ids[40];
+	char want[64];
+	size_t i, n = 0;
+
+	(void)state;
+	for (i = 0; i < 40; i++)	/* due 0..4 ms, shuffled */
+		ids[i] = loop_add_timer(R.l, (int64_t)((i * 7) % 5), on_timer,
+		    (void *)&labels[i]);
+	for (i = 0; i < 40; i += 3)
+		loop_del_timer(R.l, ids[(i * 13) % 40]);
+	assert_int_equal(loop_timer_count(R.l), 40 - 14);
+	for (int64_t due = 0; due < 5; due++)
+		for (i = 0; i < 40; i++) {
+			size_t k;
+			int gone = 0;
+
+			for (k = 0; k < 40; k += 3)
+				gone |= (k * 13) % 40 == i;
+			if ((int64_t)((i * 7) % 5) == due && !gone)
+				want[n++] = labels[i];
+		}
+	want[n] = '\0';
+	usleep(10000);
+	assert_int_equal(loop_run_once(R.l, 0), 0);
+	assert_string_equal(R.order, want);
+	assert_int_equal(loop_timer_count(R.l), 0);
+}
+
+static void
+on_fd_switch(struct loop *l, int fd, int events, void *arg)
+{
+	(void)arg;
+	if (events & LOOP_WRITE) {
+		note('w');
+		/* the same fd, now for reading only (a replaced registration) */
+		assert_int_equal(loop_add_fd(l, fd, LOOP_READ, on_fd_switch,
+		    NULL), 0);
+	} else {
+		note('r');
+		loop_del_fd(l, fd);
+	}
+}
+
+/* A handler changes its own events: the new ones count from the next pass. */
+static void
+test_fd_events_changed(void **state)
+{
+	int sv[2];
+	char c;
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(loop_add_fd(R.l, sv[0], LOOP_WRITE, on_fd_switch, NULL), 0);
+	assert_int_equal(loop_run_once(R.l, 1000), 0);
+	assert_string_equal(R.order, "w");
+	assert_int_equal(loop_run_once(R.l, 0), 0);	/* nothing to read */
+	assert_string_equal(R.order, "w");
+	assert_int_equal(write(sv[1], "x", 1), 1);
+	assert_int_equal(loop_run_once(R.l, 1000), 0);
+	assert_string_equal(R.order, "wr");
+	assert_int_equal(read(sv[0], &c, 1), 1);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static int reuse_fd[2];
+
+static void
+on_fd_reuse(struct loop *l, int fd, int events, void *arg)
+{
+	int p[2];
+
+	(void)events;
+	note(*(const char *)arg);
+	/* close the other one and get its number back for a new pipe */
+	loop_del_fd(l, reuse_fd[1]);
+	close(reuse_fd[1]);
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	if (p[0] != reuse_fd[1]) {
+		assert_int_equal(dup2(p[0], reuse_fd[1]), reuse_fd[1]);
+		close(p[0]);
+	}
+	assert_int_equal(loop_add_fd(l, reuse_fd[1], LOOP_READ, on_fd, "n"), 0);
+	close(p[1]);		/* it reads EOF: ready, but not this pass */
+	loop_del_fd(l, fd);
+}
+
+/* An fd closed and reused in a pass is not handed its old events then. */
+static void
+test_fd_reused_in_pass(void **state)
+{
+	int a[2], b[2];
+
+	(void)state;
+	R.victim_fd = -1;
+	assert_int_equal(pipe2(a, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(b, O_CLOEXEC), 0);
+	assert_int_equal(write(a[1], "x", 1), 1);
+	assert_int_equal(write(b[1], "x", 1), 1);
+	reuse_fd[0] = a[0] < b[0] ? a[0] : b[0];
+	reuse_fd[1] = a[0] < b[0] ? b[0] : a[0];
+	assert_int_equal(loop_add_fd(R.l, reuse_fd[0], LOOP_READ, on_fd_reuse,
+	    "o"), 0);
+	assert_int_equal(loop_add_fd(R.l, reuse_fd[1], LOOP_READ, on_fd, "x"), 0);
+	/* both ready; whichever comes first, "x" must not follow "o" */
+	assert_int_equal(loop_run_once(R.l, 1000), 0);
+	assert_true(strcmp(R.order, "o") == 0 || strcmp(R.order, "xo") == 0);
+	loop_del_fd(R.l, reuse_fd[1]);
+	close(reuse_fd[0]);
+	close(reuse_fd[1]);
+	close(a[1]);
+	close(b[1]);
+}
+
 /* No timer and no fd: a bounded wait returns, nothing is called. */
 static void
 test_idle_wait(void **state)
@@ -270,6 +394,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rearm_next_pass, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fd_removed_in_callback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fd_write_and_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_timers_cancelled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fd_events_changed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fd_reused_in_pass, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_wait, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_stop, setup, teardown),
 	};
