@@ -31,6 +31,10 @@
 #define PR_METRICS_INTERVAL_SEC_DEFAULT	30	/* --metrics-file rewrite */
 #define PR_HOOK_TIMEOUT_SEC_DEFAULT	60	/* --hook-timeout */
 #define PR_HOOK_FAILURES_DEFAULT	3	/* --hook-failures */
+#define PR_HISTORY_DEFAULT		20	/* --history: attempts kept per proxy */
+#define PR_HISTORY_MAX			10000
+/* A reply listing many records stays below this (clients read 1 MiB). */
+#define PR_REPLY_LIST_MAX_BYTES	(900 * 1024)
 
 #define PR_REPOSITORY_DEFAULT	"/var/spool/proxy-renewd"
 #define PR_SOCKET_PREFIX	"/tmp/dgpr_renew_"	/* + uid, as gLite */

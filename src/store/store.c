@@ -44,7 +44,7 @@
 
 #define PROXY_COLS "id, identity, identity_hash, file, servers, fqans, " \
 	"is_unique, not_after, obtained, next_renewal, last_attempt, " \
-	"last_result, last_error, failures, n_jobs"
+	"last_result, last_error, failures, n_jobs, last_success"
 
 static const char *const stmt_sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
@@ -133,19 +133,33 @@ store_db_fail(struct store *st, int rc, const char *what,
 	return db_fail(st, rc, what, err);
 }
 
-sqlite3_stmt *
-store_db_intent(struct store *st, int slot, const char *sql,
+/* *slot prepared from sql on first use and kept; NULL and err. */
+static sqlite3_stmt *
+prepare_once(struct store *st, sqlite3_stmt **slot, const char *sql,
     struct pr_error *err)
 {
 	int rc;
 
-	if (st->intent[slot] == NULL && (rc = sqlite3_prepare_v3(st->db, sql,
-	    -1, SQLITE_PREPARE_PERSISTENT, &st->intent[slot], NULL)) !=
-	    SQLITE_OK) {
+	if (*slot == NULL && (rc = sqlite3_prepare_v3(st->db, sql, -1,
+	    SQLITE_PREPARE_PERSISTENT, slot, NULL)) != SQLITE_OK) {
 		(void)db_fail(st, rc, sql, err);
 		return NULL;
 	}
-	return st->intent[slot];
+	return *slot;
+}
+
+sqlite3_stmt *
+store_db_intent(struct store *st, int slot, const char *sql,
+    struct pr_error *err)
+{
+	return prepare_once(st, &st->intent[slot], sql, err);
+}
+
+sqlite3_stmt *
+store_db_history(struct store *st, int slot, const char *sql,
+    struct pr_error *err)
+{
+	return prepare_once(st, &st->history[slot], sql, err);
 }
 
 int
@@ -283,6 +297,7 @@ row_to_proxy(struct store *st, sqlite3_stmt *s, struct store_proxy *p,
 	p->last_error = col_text(s, 12);
 	p->failures = sqlite3_column_int(s, 13);
 	p->n_jobs = sqlite3_column_int64(s, 14);
+	p->last_success = sqlite3_column_int64(s, 15);
 	if (p->identity == NULL || p->identity_hash == NULL ||
 	    p->file == NULL || p->servers == NULL || p->fqans == NULL ||
 	    p->last_error == NULL) {

@@ -1,7 +1,8 @@
 /*
  * store.h: the repository's metadata in SQLite (repository.db inside the
  * repository directory; WAL, synchronous=FULL). Tables: proxy (one row per
- * repository file), job (job id -> proxy, primary key on the id).
+ * repository file), job (job id -> proxy, primary key on the id), attempt
+ * (the last renewal attempts of each proxy, store_history.c).
  *
  * Rules:
  *  (1) Every lookup a request makes is indexed: O(log n). Only
@@ -26,6 +27,7 @@
 #include <stdint.h>
 
 #include "pr_error.h"
+#include "pr_limits.h"
 
 struct store;
 
@@ -45,7 +47,28 @@ struct store_proxy {
 	char *last_error;	/* message of the last failed attempt, "" when none */
 	int failures;		/* consecutive failed attempts */
 	int64_t n_jobs;		/* jobs attached */
+	int64_t last_success;	/* last successful renewal, Unix time; 0 = none */
 };
+
+/*
+ * One renewal attempt of the audit trail (table attempt). The strings are
+ * bounded by the store (STORE_HISTORY_*_MAX_BYTES) when written.
+ */
+struct store_attempt {
+	int64_t at;		/* when it ended, Unix time */
+	int64_t duration_ms;	/* from start to result */
+	int result;		/* 0 or the failure's code */
+	const char *cls;	/* failure class name, "" on success */
+	const char *servers;	/* one line per server: "host:port outcome[: text]" */
+	int64_t not_after;	/* success: the new proxy's end; else 0 */
+	int64_t ac_not_after;	/* success: its VOMS ACs' end; 0 without */
+	const char *message;	/* the failure's summary, "" on success */
+};
+
+#define STORE_HISTORY_DEFAULT	PR_HISTORY_DEFAULT	/* attempts kept per proxy */
+#define STORE_HISTORY_MAX	PR_HISTORY_MAX	/* the most one may keep */
+#define STORE_HISTORY_MSG_MAX_BYTES	512	/* message kept */
+#define STORE_HISTORY_SERVERS_MAX_BYTES	2048	/* servers text kept */
 
 /* Open (create) repository.db in dir (an existing directory; see repo_open_dir). */
 int store_open(const char *dir, struct store **out, struct pr_error *err);
@@ -150,16 +173,20 @@ void store_proxy_free(struct store_proxy *p);
 int store_lease_for_renewal(struct store *st, int64_t id, int64_t until,
     struct pr_error *err);
 
-/* A new proxy file ending at not_after replaced p's at `when`: times set,
- * failures reset. Also PR_ERR_NOT_REGISTERED when the record meanwhile got
- * a proxy ending at or after not_after. */
+/* A new proxy file ending at not_after replaced p's at `when`: times set
+ * (last_success too), failures reset, attempt a (may be NULL) added to the
+ * audit trail in the same change. Also PR_ERR_NOT_REGISTERED when the
+ * record meanwhile got a proxy ending at or after not_after. */
 int store_record_renewal_success(struct store *st, const struct store_proxy *p,
-    int64_t not_after, int64_t when, int64_t next, struct pr_error *err);
+    int64_t not_after, int64_t when, int64_t next,
+    const struct store_attempt *a, struct pr_error *err);
 
-/* A failed attempt at `when`: code and msg kept, failures + 1, retry at next. */
+/* A failed attempt at `when`: code and msg kept, failures + 1, retry at
+ * next; attempt a (may be NULL) added to the audit trail in the same
+ * transaction. */
 int store_record_failed_attempt(struct store *st, const struct store_proxy *p,
     int64_t when, int code, const char *msg, int64_t next,
-    struct pr_error *err);
+    const struct store_attempt *a, struct pr_error *err);
 
 /* The proxy expired at `when` (code, why recorded): not_after = min(not_after,
  * when), next_renewal = 0 for good; its jobs answer "expired". */
@@ -185,6 +212,32 @@ int store_next_due_after(struct store *st, int64_t now, int64_t *when,
 
 /* RENEW_ALL: every proxy not expired at now becomes due now; *n of them. */
 int store_make_all_due(struct store *st, int64_t now, int64_t *n,
+    struct pr_error *err);
+
+/*
+ * ==== Audit trail (store_history.c) ====
+ * The last N attempts of each proxy (N = store_set_history_keep, default
+ * STORE_HISTORY_DEFAULT; 0 keeps none). Rows go with their proxy row (ON
+ * DELETE CASCADE: unregister of the last job, store_delete_proxy) and
+ * are pruned to N in the transaction that adds one.
+ */
+
+/* Keep the last n (0..STORE_HISTORY_MAX) attempts per proxy from now on. */
+void store_set_history_keep(struct store *st, int n);
+int store_history_keep(const struct store *st);
+
+/* In the caller's transaction: add a for proxy_id, then prune to N. */
+int store_history_add(struct store *st, int64_t proxy_id,
+    const struct store_attempt *a, struct pr_error *err);
+
+/* Call fn for each kept attempt of proxy_id, newest first; the strings
+ * live during the call only. fn returns non-zero to stop. */
+int store_history_foreach(struct store *st, int64_t proxy_id,
+    int (*fn)(const struct store_attempt *a, void *arg), void *arg,
+    struct pr_error *err);
+
+/* Start-up: remove attempts whose proxy row is gone; *n of them. */
+int store_history_drop_orphans(struct store *st, int64_t *n,
     struct pr_error *err);
 
 #endif /* PR_STORE_H */

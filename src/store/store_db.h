@@ -12,6 +12,7 @@
 #include "pr_error.h"
 
 #define STORE_INTENT_SLOTS	8	/* statements of store_renewal.c */
+#define STORE_HISTORY_SLOTS	4	/* statements of store_history.c */
 
 /* The statements of store.c, prepared once by store_open (store_open.c). */
 enum stmt_id {
@@ -32,6 +33,8 @@ struct store {
 	void (*flush)(void *);		/* commits the open batch (store_begin) */
 	void *flush_arg;
 	sqlite3_stmt *intent[STORE_INTENT_SLOTS];	/* store_renewal.c's */
+	sqlite3_stmt *history[STORE_HISTORY_SLOTS];	/* store_history.c's */
+	int history_keep;		/* attempts kept per proxy, 0 = none */
 };
 
 /* Step statement id of store.c (no row expected) and reset it; 0 or err. */
@@ -43,6 +46,9 @@ int		 store_db_prepare_all(struct store *st, struct pr_error *err);
 
 /* The statement for slot, prepared on first use and kept; NULL and err. */
 sqlite3_stmt	*store_db_intent(struct store *st, int slot, const char *sql,
+		    struct pr_error *err);
+/* The same for store_history.c's slots. */
+sqlite3_stmt	*store_db_history(struct store *st, int slot, const char *sql,
 		    struct pr_error *err);
 
 /* err from an SQLite result code (errno-style code, "store: what: text"). */

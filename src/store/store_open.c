@@ -26,11 +26,15 @@
 #include "store_db.h"
 
 #define STORE_DB_NAME		PR_DB_NAME
-#define STORE_SCHEMA_VERSION	1
+#define STORE_SCHEMA_VERSION	2
 #define STORE_BUSY_MS		5000	/* wait for another writer */
 #define STORE_PATH_MAX_BYTES	PR_PATH_MAX_BYTES
 
-/* Version 1. Later versions add steps keyed on PRAGMA user_version. */
+/*
+ * The schema is built by steps keyed on PRAGMA user_version: step i takes a
+ * database at version i to version i + 1, in a transaction of its own, so
+ * an existing repository.db of any older version opens and is upgraded.
+ */
 static const char schema_v1[] =
 	"CREATE TABLE proxy ("
 	" id INTEGER PRIMARY KEY,"
@@ -59,6 +63,34 @@ static const char schema_v1[] =
 	") WITHOUT ROWID;"
 	"CREATE INDEX job_proxy ON job (proxy_id);"
 	"PRAGMA user_version = 1;";
+
+/*
+ * Version 2: the renewal audit trail (store_history.c) and the time of the
+ * last successful renewal. A version 1 row whose last attempt succeeded
+ * gets that attempt's time; otherwise none is known (0).
+ */
+static const char schema_v2[] =
+	"CREATE TABLE attempt ("
+	" id INTEGER PRIMARY KEY,"
+	" proxy_id INTEGER NOT NULL REFERENCES proxy (id) ON DELETE CASCADE,"
+	" at INTEGER NOT NULL,"		/* when it ended, Unix time */
+	" duration_ms INTEGER NOT NULL,"
+	" result INTEGER NOT NULL,"	/* 0 or the failure's code */
+	" class TEXT NOT NULL,"		/* failure class, "" on success */
+	" servers TEXT NOT NULL,"	/* "host:port outcome[: text]" lines */
+	" not_after INTEGER NOT NULL,"	/* success: the new proxy's end */
+	" ac_not_after INTEGER NOT NULL,"	/* success: its ACs' end, 0 */
+	" message TEXT NOT NULL);"
+	"CREATE INDEX attempt_proxy ON attempt (proxy_id, id);"
+	"ALTER TABLE proxy ADD COLUMN last_success INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE proxy SET last_success = last_attempt"
+	" WHERE last_result = 0 AND last_attempt > 0;"
+	"PRAGMA user_version = 2;";
+
+/* schema_steps[i] takes version i to i + 1. */
+static const char *const schema_steps[STORE_SCHEMA_VERSION] = {
+	schema_v1, schema_v2,
+};
 
 /* Create repository.db 0600 ourselves, or check the existing one. */
 static int
@@ -151,6 +183,19 @@ db_exec(struct store *st, const char *sql, struct pr_error *err)
 	return 0;
 }
 
+/* One step of the schema (schema_steps) in a transaction of its own. */
+static int
+db_schema_step(struct store *st, const char *sql, struct pr_error *err)
+{
+	if (db_exec(st, "BEGIN IMMEDIATE", err) != 0)
+		return err != NULL ? err->code : PR_ERR_GENERIC;
+	if (db_exec(st, sql, err) != 0 || db_exec(st, "COMMIT", err) != 0) {
+		(void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return err != NULL ? err->code : PR_ERR_GENERIC;
+	}
+	return 0;
+}
+
 static int
 db_schema(struct store *st, struct pr_error *err)
 {
@@ -165,19 +210,14 @@ db_schema(struct store *st, struct pr_error *err)
 	sqlite3_finalize(s);
 	if (version < 0)
 		return store_db_fail(st, rc, "read schema version", err);
-	if (version == STORE_SCHEMA_VERSION)
-		return 0;
 	if (version > STORE_SCHEMA_VERSION)
 		return pr_error_set(err, PR_ERR_GENERIC, "store: schema version "
 		    "%d is newer than this program (%d)", version,
 		    STORE_SCHEMA_VERSION);
-	/* version 0: a new database */
-	if (db_exec(st, "BEGIN IMMEDIATE", err) != 0)
-		return err != NULL ? err->code : PR_ERR_GENERIC;
-	if (db_exec(st, schema_v1, err) != 0 || db_exec(st, "COMMIT", err) != 0) {
-		(void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-		return err != NULL ? err->code : PR_ERR_GENERIC;
-	}
+	/* version 0: a new database; older ones are upgraded step by step */
+	for (; version < STORE_SCHEMA_VERSION; version++)
+		if ((rc = db_schema_step(st, schema_steps[version], err)) != 0)
+			return rc;
 	return 0;
 }
 
@@ -196,6 +236,7 @@ store_open(const char *dir, struct store **out, struct pr_error *err)
 		return rc;
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return pr_error_set(err, ENOMEM, "store: out of memory");
+	st->history_keep = STORE_HISTORY_DEFAULT;
 	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -241,6 +282,8 @@ store_close(struct store *st)
 		sqlite3_finalize(st->stmt[i]);	/* NULL is a no-op */
 	for (i = 0; i < STORE_INTENT_SLOTS; i++)
 		sqlite3_finalize(st->intent[i]);
+	for (i = 0; i < STORE_HISTORY_SLOTS; i++)
+		sqlite3_finalize(st->history[i]);
 	(void)sqlite3_close(st->db);	/* all statements finalized */
 	db_ident_free(&st->ident);
 	free(st);

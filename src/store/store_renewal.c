@@ -15,6 +15,8 @@
  *      i.e. not expired). A success must also outlive the record's current
  *      not_after. Otherwise PR_ERR_NOT_REGISTERED and nothing changes.
  *  (3) A lease never postpones the expiry: next_renewal <= not_after.
+ *  (4) A success or failed attempt and its audit trail row (store_history.c)
+ *      are one change: both or neither.
  * Lower layer: fills struct pr_error, never logs.
  */
 #include <errno.h>
@@ -40,7 +42,7 @@ static const char *const intent_sql[I_COUNT] = {
 	    " WHERE id = ?1 AND next_renewal > 0",
 	[I_SUCCESS] = "UPDATE proxy SET not_after = ?5, obtained = ?6,"
 	    " next_renewal = ?7, last_attempt = ?6, last_result = 0,"
-	    " last_error = '', failures = 0"
+	    " last_error = '', failures = 0, last_success = ?6"
 	    " WHERE " SAME_RECORD " AND not_after < ?5",
 	[I_FAILURE] = "UPDATE proxy SET last_attempt = ?5, last_result = ?6,"
 	    " last_error = ?7, next_renewal = ?8, failures = failures + 1"
@@ -123,24 +125,32 @@ store_lease_for_renewal(struct store *st, int64_t id, int64_t until,
 
 int
 store_record_renewal_success(struct store *st, const struct store_proxy *p,
-    int64_t not_after, int64_t when, int64_t next, struct pr_error *err)
+    int64_t not_after, int64_t when, int64_t next,
+    const struct store_attempt *a, struct pr_error *err)
 {
-	return run_intent(st, I_SUCCESS, 1, err, "isssiii", p->id, p->file,
+	int rc;
+
+	rc = run_intent(st, I_SUCCESS, 1, err, "isssiii", p->id, p->file,
 	    p->identity, p->servers, not_after, when, next);
+	if (rc == 0 && a != NULL)	/* rule (4): the caller's transaction */
+		rc = store_history_add(st, p->id, a, err);
+	return rc;
 }
 
 int
 store_record_failed_attempt(struct store *st, const struct store_proxy *p,
     int64_t when, int code, const char *msg, int64_t next,
-    struct pr_error *err)
+    const struct store_attempt *a, struct pr_error *err)
 {
 	int rc;
 
 	if ((rc = store_begin(st, err)) != 0)
 		return rc;
-	return own_tx_end(st, run_intent(st, I_FAILURE, 1, err, "isssiisi",
-	    p->id, p->file, p->identity, p->servers, when, (int64_t)code, msg,
-	    next), err);
+	rc = run_intent(st, I_FAILURE, 1, err, "isssiisi", p->id, p->file,
+	    p->identity, p->servers, when, (int64_t)code, msg, next);
+	if (rc == 0 && a != NULL)	/* rule (4) */
+		rc = store_history_add(st, p->id, a, err);
+	return own_tx_end(st, rc, err);
 }
 
 int

@@ -1,0 +1,370 @@
+/*
+ * test_store_history.c: the renewal audit trail in the store
+ * (store_history.c) and the schema upgrade that made it (store_open.c).
+ * Focus: an attempt is written with its success / failed attempt and not
+ * without it, pruning to N (and 0 keeping none), newest first, bounded
+ * texts, rows going with their proxy row, orphans dropped, last_success,
+ * a version 1 repository.db opened, upgraded and kept, and the query
+ * plans (store_history.c is included for its statements).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "testdir.c"
+
+#include "store/store_history.c"
+
+#include "teststore.c"
+
+static int64_t
+add_proxy(struct fx *f, const char *hash, int64_t not_after)
+{
+	struct store_proxy p;
+	struct pr_error err;
+	char file[128];
+
+	memset(&p, 0, sizeof(p));
+	snprintf(file, sizeof(file), "%s.0", hash);
+	p.identity = (char *)"/C=XX/O=Test/CN=Alice";
+	p.identity_hash = (char *)hash;
+	p.file = file;
+	p.servers = (char *)"s:7512";
+	p.fqans = (char *)"";
+	p.not_after = not_after;
+	p.obtained = not_after - 43200;
+	p.next_renewal = not_after - 1800;
+	p.last_error = (char *)"";
+	assert_int_equal(store_insert_proxy(f->st, &p, &err), 0);
+	return p.id;
+}
+
+/* What the rows of a proxy say, newest first. */
+struct seen {
+	int n;
+	int64_t at[64];
+	int result[64];
+	char cls[64][32];
+	size_t servers_len, message_len;	/* of the newest */
+};
+
+static int
+seen_cb(const struct store_attempt *a, void *arg)
+{
+	struct seen *s = arg;
+
+	if (s->n == 0) {
+		s->servers_len = strlen(a->servers);
+		s->message_len = strlen(a->message);
+	}
+	s->at[s->n] = a->at;
+	s->result[s->n] = a->result;
+	snprintf(s->cls[s->n], sizeof(s->cls[0]), "%s", a->cls);
+	s->n++;
+	return 0;
+}
+
+static struct seen
+seen_of(struct fx *f, int64_t id)
+{
+	struct seen s;
+	struct pr_error err;
+
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(store_history_foreach(f->st, id, seen_cb, &s, &err),
+	    0);
+	return s;
+}
+
+static void
+fail_at(struct fx *f, int64_t id, int64_t at, int expect)
+{
+	struct store_proxy p;
+	struct store_attempt a = { at, 12, 1907, "transient",
+	    "localhost:1 unreachable: Connection refused", 0, 0, "refused" };
+	struct pr_error err;
+
+	assert_int_equal(store_get_proxy(f->st, id, &p, &err), 0);
+	assert_int_equal(store_record_failed_attempt(f->st, &p, at, 1907,
+	    "refused", at + 60, &a, &err), expect);
+	store_proxy_free(&p);
+}
+
+/* A success and a failure, each with its row; last_success the success's. */
+static void
+test_written_with_intents(void **state)
+{
+	struct fx *f = *state;
+	struct store_attempt ok = { 2000, 400, 0, "", "s:7512 renewed",
+	    60000, 50000, "" };
+	struct store_proxy p;
+	struct pr_error err;
+	struct seen s;
+	int64_t id = add_proxy(f, "aa", 10000);
+
+	fail_at(f, id, 1000, 0);
+	assert_int_equal(store_get_proxy(f->st, id, &p, &err), 0);
+	assert_int_equal(p.last_success, 0);
+	assert_int_equal(store_begin(f->st, &err), 0);
+	assert_int_equal(store_record_renewal_success(f->st, &p, 60000, 2000,
+	    50000, &ok, &err), 0);
+	assert_int_equal(store_commit(f->st, &err), 0);
+	store_proxy_free(&p);
+	assert_int_equal(store_get_proxy(f->st, id, &p, &err), 0);
+	assert_int_equal(p.last_success, 2000);
+	assert_int_equal(p.last_attempt, 2000);
+	/* a result discarded (record changed) leaves no row either */
+	free(p.servers);
+	p.servers = strdup("other");
+	assert_int_equal(store_record_failed_attempt(f->st, &p, 3000, 1907,
+	    "x", 3060, &ok, &err), PR_ERR_NOT_REGISTERED);
+	store_proxy_free(&p);
+	s = seen_of(f, id);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.at[0], 2000);	/* newest first */
+	assert_int_equal(s.result[0], 0);
+	assert_string_equal(s.cls[0], "");
+	assert_int_equal(s.at[1], 1000);
+	assert_int_equal(s.result[1], 1907);
+	assert_string_equal(s.cls[1], "transient");
+}
+
+/* A rolled-back success takes its row with it (one transaction). */
+static void
+test_rolled_back_together(void **state)
+{
+	struct fx *f = *state;
+	struct store_attempt ok = { 2000, 400, 0, "", "s:7512 renewed",
+	    60000, 0, "" };
+	struct store_proxy p;
+	struct pr_error err;
+	int64_t id = add_proxy(f, "aa", 10000);
+
+	assert_int_equal(store_get_proxy(f->st, id, &p, &err), 0);
+	assert_int_equal(store_begin(f->st, &err), 0);
+	assert_int_equal(store_record_renewal_success(f->st, &p, 60000, 2000,
+	    50000, &ok, &err), 0);
+	store_rollback(f->st);
+	store_proxy_free(&p);
+	assert_int_equal(seen_of(f, id).n, 0);
+	assert_int_equal(store_get_proxy(f->st, id, &p, &err), 0);
+	assert_int_equal(p.last_success, 0);
+	store_proxy_free(&p);
+}
+
+/* The last N per proxy, others untouched; 0 keeps none. */
+static void
+test_pruned_to_n(void **state)
+{
+	struct fx *f = *state;
+	struct seen s;
+	int64_t a = add_proxy(f, "aa", 100000), b = add_proxy(f, "bb", 100000);
+	int i;
+
+	store_set_history_keep(f->st, 3);
+	assert_int_equal(store_history_keep(f->st), 3);
+	fail_at(f, b, 500, 0);
+	for (i = 1; i <= 7; i++)
+		fail_at(f, a, 1000 + i, 0);
+	s = seen_of(f, a);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(s.at[0], 1007);
+	assert_int_equal(s.at[2], 1005);
+	assert_int_equal(seen_of(f, b).n, 1);
+	store_set_history_keep(f->st, 0);
+	fail_at(f, a, 2000, 0);
+	assert_int_equal(seen_of(f, a).n, 0);
+	assert_int_equal(seen_of(f, b).n, 1);	/* until its next attempt */
+	store_set_history_keep(f->st, -5);
+	assert_int_equal(store_history_keep(f->st), 0);
+	store_set_history_keep(f->st, 1 << 30);
+	assert_int_equal(store_history_keep(f->st), STORE_HISTORY_MAX);
+}
+
+/* Long texts are cut at their bound, never inside a UTF-8 character. */
+static void
+test_bounded(void **state)
+{
+	struct fx *f = *state;
+	char big[STORE_HISTORY_SERVERS_MAX_BYTES * 2 + 1];
+	struct store_attempt a = { 1000, 1, 1907, "transient", big, 0, 0, big };
+	struct store_proxy p;
+	struct pr_error err;
+	struct seen s;
+	int64_t id = add_proxy(f, "aa", 10000);
+	size_t i;
+
+	big[0] = 'x';	/* then U+00E9s: every bound falls inside one */
+	for (i = 1; i + 2 < sizeof(big); i += 2)
+		memcpy(big + i, "\xc3\xa9", 2);
+	big[i] = '\0';
+	assert_int_equal(store_get_proxy(f->st, id, &p, &err), 0);
+	assert_int_equal(store_record_failed_attempt(f->st, &p, 1000, 1907,
+	    "x", 1060, &a, &err), 0);
+	store_proxy_free(&p);
+	s = seen_of(f, id);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.servers_len, STORE_HISTORY_SERVERS_MAX_BYTES - 1);
+	assert_int_equal(s.message_len, STORE_HISTORY_MSG_MAX_BYTES - 1);
+}
+
+/* Rows go with their proxy row; orphans are dropped at start-up. */
+static void
+test_removed_with_proxy(void **state)
+{
+	struct fx *f = *state;
+	struct pr_error err;
+	int64_t a = add_proxy(f, "aa", 10000), b = add_proxy(f, "bb", 10000);
+	int64_t n = -1, remaining = -1, got;
+
+	fail_at(f, a, 1000, 0);
+	fail_at(f, b, 1000, 0);
+	assert_int_equal(store_add_job(f->st, "j1", 2, a, &err), 0);
+	assert_int_equal(store_remove_job(f->st, "j1", 2, &got, &remaining,
+	    &err), 0);
+	assert_int_equal(remaining, 0);
+	assert_int_equal(seen_of(f, a).n, 0);
+	assert_int_equal(store_delete_proxy(f->st, b, &err), 0);
+	assert_int_equal(seen_of(f, b).n, 0);
+	/* a row whose proxy went while foreign keys were off */
+	b = add_proxy(f, "bb", 10000);
+	fail_at(f, b, 1000, 0);
+	store_close(f->st);
+	{
+		char path[128];
+		sqlite3 *db;
+
+		snprintf(path, sizeof(path), "%s/repository.db", f->dir);
+		assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db, "PRAGMA foreign_keys = OFF;"
+		    "DELETE FROM proxy", NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(db);
+	}
+	assert_int_equal(store_open(f->dir, &f->st, &err), 0);
+	assert_int_equal(store_history_drop_orphans(f->st, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(seen_of(f, b).n, 0);
+}
+
+/* repository.db as version 1 wrote it (the schema of that version). */
+static const char schema_v1[] =
+	"CREATE TABLE proxy (id INTEGER PRIMARY KEY, identity TEXT NOT NULL,"
+	" identity_hash TEXT NOT NULL, file TEXT NOT NULL UNIQUE,"
+	" suffix INTEGER NOT NULL, servers TEXT NOT NULL, fqans TEXT NOT NULL,"
+	" is_unique INTEGER NOT NULL, not_after INTEGER NOT NULL,"
+	" obtained INTEGER NOT NULL, next_renewal INTEGER NOT NULL,"
+	" last_attempt INTEGER NOT NULL, last_result INTEGER NOT NULL,"
+	" last_error TEXT NOT NULL, failures INTEGER NOT NULL,"
+	" n_jobs INTEGER NOT NULL CHECK (n_jobs >= 0));"
+	"CREATE INDEX proxy_share ON proxy"
+	" (identity_hash, servers, fqans, is_unique, not_after);"
+	"CREATE INDEX proxy_suffix ON proxy (identity_hash, suffix);"
+	"CREATE INDEX proxy_due ON proxy (next_renewal);"
+	"CREATE TABLE job (job_id BLOB PRIMARY KEY, proxy_id INTEGER NOT NULL"
+	" REFERENCES proxy (id) ON DELETE CASCADE) WITHOUT ROWID;"
+	"CREATE INDEX job_proxy ON job (proxy_id);"
+	"INSERT INTO proxy VALUES (1, '/CN=a', 'aa', 'aa.0', 0, 's', '', 0,"
+	" 9000, 500, 8000, 700, 0, '', 0, 1);"
+	"INSERT INTO proxy VALUES (2, '/CN=b', 'bb', 'bb.0', 0, 's', '', 0,"
+	" 9000, 500, 8000, 800, 1907, 'refused', 2, 1);"
+	"INSERT INTO job VALUES (CAST('j1' AS BLOB), 1);"
+	"INSERT INTO job VALUES (CAST('j2' AS BLOB), 2);"
+	"PRAGMA user_version = 1;";
+
+static int
+version_cb(void *arg, int n, char **v, char **names)
+{
+	(void)n;
+	(void)names;
+	*(int *)arg = atoi(v[0]);
+	return 0;
+}
+
+/* A version 1 repository opens, is upgraded, keeps its rows, and works. */
+static void
+test_upgrade_from_v1(void **state)
+{
+	struct fx *f = *state;
+	struct store_proxy p;
+	struct pr_error err;
+	char path[128];
+	sqlite3 *db;
+	int64_t id;
+	int fd, version = 0;
+
+	store_close(f->st);
+	f->st = NULL;
+	snprintf(path, sizeof(path), "%s/repository.db", f->dir);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/repository.db-wal", f->dir);
+	(void)unlink(path);
+	snprintf(path, sizeof(path), "%s/repository.db", f->dir);
+	assert_true((fd = open(path, O_CREAT | O_EXCL | O_WRONLY, 0600)) >= 0);
+	close(fd);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, schema_v1, NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+
+	assert_int_equal(store_open(f->dir, &f->st, &err), 0);
+	assert_int_equal(store_find_job(f->st, "j1", 2, &id, &err), 0);
+	assert_int_equal(store_get_proxy(f->st, id, &p, &err), 0);
+	assert_int_equal(p.last_success, 700);	/* its last attempt worked */
+	store_proxy_free(&p);
+	assert_int_equal(store_get_proxy(f->st, 2, &p, &err), 0);
+	assert_int_equal(p.last_success, 0);	/* failing: not known */
+	assert_int_equal(p.failures, 2);
+	store_proxy_free(&p);
+	fail_at(f, 2, 900, 0);
+	assert_int_equal(seen_of(f, 2).n, 1);
+	/* upgraded for good: version 2, left as it is when opened again */
+	store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version", version_cb,
+	    &version, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(version, 2);
+	assert_int_equal(store_open(f->dir, &f->st, &err), 0);
+	assert_int_equal(seen_of(f, 2).n, 1);
+}
+
+/* Rule (3) of store_history.c: no statement of a renewal scans a table. */
+static void
+test_query_plans(void **state)
+{
+	struct fx *f = *state;
+	int i;
+
+	for (i = 0; i < H_COUNT; i++)
+		if (i != H_ORPHANS)	/* start-up only: a full walk */
+			assert_no_scan(f->st->db, hist_sql[i]);
+}
+
+int
+main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_written_with_intents),
+		T(test_rolled_back_together),
+		T(test_pruned_to_n),
+		T(test_bounded),
+		T(test_removed_with_proxy),
+		T(test_upgrade_from_v1),
+		T(test_query_plans),
+	};
+#undef T
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
