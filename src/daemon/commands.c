@@ -60,9 +60,11 @@ static const struct cmd_desc cmds[] = {
 	{ PR_CMD_RENEW_ALL, "RENEW_ALL", cmd_renew_all, 0, 0 },
 	{ PR_CMD_METRICS, "METRICS", metrics_command, 0, 0 },
 	{ PR_CMD_STATUS_ALL, "STATUS_ALL", status_all_command, 0, 0 },
+	/* Proxy_name or Jobid: the handler checks that one is given */
+	{ PR_CMD_HISTORY, "HISTORY", history_command, 0, 0 },
 };
 #define N_CMDS	(sizeof(cmds) / sizeof(cmds[0]))
-_Static_assert(sizeof(cmds) / sizeof(cmds[0]) == 8, "one row per command");
+_Static_assert(sizeof(cmds) / sizeof(cmds[0]) == 9, "one row per command");
 
 static const struct cmd_desc *
 cmd_find(int code)
@@ -111,6 +113,16 @@ body_add_int(struct pr_msg *m, const char *key, int64_t value)
 {
 	if (msg_add_int(m, key, value) != 0)
 		fatalx("msg_add_int %s failed", key);
+}
+
+size_t
+body_bytes_from(const struct pr_msg *m, size_t from)
+{
+	size_t i, n = 0;
+
+	for (i = from; i < m->n_kv; i++)
+		n += strlen(m->kv[i].key) + 2 + m->kv[i].value_len;
+	return n;
 }
 
 static char *

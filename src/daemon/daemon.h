@@ -69,6 +69,7 @@ enum opt_id {
 	OPT_HOOK,
 	OPT_HOOK_TIMEOUT,
 	OPT_HOOK_FAILURES,
+	OPT_HISTORY,
 	OPT__COUNT
 };
 
@@ -105,6 +106,7 @@ struct options {
 	char *hook;		/* --hook: sh command run per event; NULL none */
 	int64_t hook_timeout;	/* seconds a hook may run */
 	int64_t hook_failures;	/* renewal-failed after this many in a row */
+	int64_t history;	/* renewal attempts kept per proxy; 0 none */
 	int trust_clock;	/* 0/1: expire at start-up despite the check */
 	char *import_glite;	/* --import-glite DIR (command line only) */
 	char *config_file;	/* --config; only meaningful on the command line */
@@ -327,6 +329,8 @@ int	commands_self_check(void);
 /* Reply bodies (one-line values; fatal only on an impossible key). */
 void	body_add(struct pr_msg *m, const char *key, const char *value);
 void	body_add_int(struct pr_msg *m, const char *key, int64_t value);
+/* Payload bytes of m's lines from index from on ("Key=value\n"). */
+size_t	body_bytes_from(const struct pr_msg *m, size_t from);
 /* Proxy_name (absolute), Start_time, End_time, Renewal_time, servers. */
 struct store_proxy;
 void	body_add_proxy(const struct daemon *d, struct pr_msg *body,
@@ -339,6 +343,20 @@ int	status_command(struct daemon *d, const struct pr_request *req,
 	    struct pr_msg *body, struct pr_error *err);
 int	status_all_command(struct daemon *d, const struct pr_request *req,
 	    struct pr_msg *body, struct pr_error *err);
+
+/* history.c: the renewal audit trail (HISTORY, the rows of attempts). */
+struct renew_result;
+struct store_attempt;
+int	history_command(struct daemon *d, const struct pr_request *req,
+	    struct pr_msg *body, struct pr_error *err);
+/* Every server an attempt tried, one "host:port outcome[: text]" a line
+ * (skipped: the cooling-down servers passed over); "" when none. */
+void	history_servers_text(const struct renew_result *res,
+	    const char *skipped, char *buf, size_t size);
+/* The row of an attempt; a's strings point into res and servers_buf. */
+void	history_attempt_of(struct store_attempt *a,
+	    const struct renew_result *res, const char *skipped, int64_t now,
+	    int64_t dur_ms, int64_t ac_end, char *servers_buf, size_t size);
 
 /* sched.c: the timer, due proxies, expiry, RENEW_ALL */
 void	sched_init(struct daemon *d);

@@ -257,6 +257,7 @@ daemon_reload(struct daemon *d)
 	options_free(&d->opts);
 	d->opts = o;
 	d->runner.max = (int)o.workers;
+	store_set_history_keep(d->store, (int)o.history);
 	metrics_file_start(d);
 	hook_configure(d, d->opts.hook, d->opts.hook_timeout);
 	log_info("reloaded settings%s%s", o.config_file ? " from " : "",
@@ -544,6 +545,7 @@ main(int argc, char **argv)
 		daemon_cleanup(&d);
 		return 1;
 	}
+	store_set_history_keep(d.store, (int)d.opts.history);
 	main_start(&d, ready_fd);
 	if (loop_run(d.loop) == -1)
 		log_warn("epoll_wait");

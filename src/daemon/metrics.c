@@ -286,7 +286,7 @@ static const struct {
 	[PP_NEXT] = { "proxy_next_renewal_timestamp_seconds",
 	    "When the next renewal attempt is due (0: none scheduled)." },
 	[PP_SUCCESS] = { "proxy_last_success_timestamp_seconds",
-	    "When the stored proxy was obtained (registered or renewed)." },
+	    "When the proxy was last renewed successfully (0: not yet)." },
 	[PP_FAILURES] = { "proxy_consecutive_failures",
 	    "Failed renewal attempts in a row." },
 	[PP_JOBS] = { "proxy_jobs", "Jobs registered on the proxy." },
@@ -301,7 +301,7 @@ proxy_line(const struct store_proxy *p, void *arg)
 	switch (pp->field) {
 	case PP_NOT_AFTER: v = p->not_after; break;
 	case PP_NEXT: v = p->next_renewal; break;
-	case PP_SUCCESS: v = p->obtained; break;
+	case PP_SUCCESS: v = p->last_success; break;
 	case PP_FAILURES: v = p->failures; break;
 	case PP_JOBS: v = p->n_jobs; break;
 	}

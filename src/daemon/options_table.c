@@ -132,6 +132,10 @@ const struct opt_desc opt_table[OPT__COUNT] = {
 	    .off = F(hook_failures), .min = 1, .max = 1000,
 	    .def = PR_HOOK_FAILURES_DEFAULT, .arg = "N",
 	    .help = "renewal-failed event after N failures in a row" },
+	[OPT_HISTORY] = { .name = "history", .kind = K_NUM, .off = F(history),
+	    .max = PR_HISTORY_MAX, .def = PR_HISTORY_DEFAULT, .arg = "N",
+	    .help = "renewal attempts kept per proxy (proxy-renew history); "
+	    "0 keeps none" },
 };
 
 /* Command-line-only options; their values lie outside the settings'. */

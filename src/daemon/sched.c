@@ -333,6 +333,7 @@ sched_recover(struct daemon *d)
 	struct store_proxy p;
 	struct pr_error err;
 	int64_t n_proxies, n_jobs, now = (int64_t)time(NULL), *missing;
+	int64_t n_orphans;
 	size_t i, n_missing;
 
 	pr_error_clear(&err);
@@ -347,6 +348,11 @@ sched_recover(struct daemon *d)
 		store_proxy_free(&p);
 	}
 	free(missing);
+	if (store_history_drop_orphans(d->store, &n_orphans, &err) != 0)
+		log_warnx("start-up check: %s", err.msg);
+	else if (n_orphans > 0)
+		log_info("start-up check: %lld renewal attempts of no record "
+		    "removed", (long long)n_orphans);
 	if (store_count(d->store, &n_proxies, &n_jobs, &err) == 0)
 		log_info("repository %s: %lld stored proxies, %lld jobs",
 		    d->repo_path, (long long)n_proxies, (long long)n_jobs);

@@ -20,7 +20,8 @@
  *  (4) Every attempt ends in exactly one store record and one log line
  *      (identity, servers, outcome with the servers' own text, duration,
  *      next attempt); a worker that could not start, crashed or hung is
- *      one failed attempt.
+ *      one failed attempt. The record holds its row of the audit trail
+ *      (history.c), in the same transaction.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -301,7 +302,7 @@ log_discarded(const struct renewal *r)
 /* Rule (3), first half: parse the new proxy once and judge it. */
 static int
 renewal_verify(const struct renewal *r, int64_t now, int64_t *new_end,
-    struct pr_error *err)
+    int64_t *ac_end, struct pr_error *err)
 {
 	struct cred_info info;
 	char *path = repo_path_of(r->d, r->tmp), *pem = NULL;
@@ -321,6 +322,7 @@ renewal_verify(const struct renewal *r, int64_t now, int64_t *new_end,
 	if (rc == 0 && strcmp(info.fqans, r->p.fqans) != 0)
 		rc = pr_error_set(err, PR_ERR_VOMS, "new proxy's VOMS "
 		    "attributes differ from the registered ones");
+	*ac_end = info.ac_not_after;
 	cred_info_free(&info);
 	return rc;
 }
@@ -328,14 +330,14 @@ renewal_verify(const struct renewal *r, int64_t now, int64_t *new_end,
 /* Rule (3), second half: record and rename in one transaction. */
 static int
 renewal_commit(struct renewal *r, int64_t now, int64_t end, int64_t next,
-    struct pr_error *err)
+    const struct store_attempt *a, struct pr_error *err)
 {
 	struct daemon *d = r->d;
 	int rc;
 
 	if ((rc = store_begin(d->store, err)) == 0 &&
 	    (rc = store_record_renewal_success(d->store, &r->p, end, now, next,
-	    err)) == 0) {
+	    a, err)) == 0) {
 		rc = repo_commit_temp(d->repo_fd, r->tmp, r->p.file, err);
 		free(r->tmp);	/* renamed, or removed by repo_commit_temp */
 		r->tmp = NULL;
@@ -355,8 +357,10 @@ renewal_failed(struct renewal *r, const struct renew_result *res,
 	struct daemon *d = r->d;
 	const struct store_proxy *p = &r->p;
 	const struct fclass_rule *rule, *prev_rule;
+	struct store_attempt a;
 	struct pr_error err;
 	enum fclass cls, prev;
+	char servers[STORE_HISTORY_SERVERS_MAX_BYTES + 1];
 	int64_t next;
 	int rc, is_repeat;
 
@@ -373,8 +377,10 @@ renewal_failed(struct renewal *r, const struct renew_result *res,
 		next = p->not_after > now ? p->not_after : now;
 	metrics_note_attempt(d, res->code, cls, dur_ms);
 	pr_error_clear(&err);
+	history_attempt_of(&a, res, r->skipped, now, dur_ms, 0, servers,
+	    sizeof(servers));
 	rc = store_record_failed_attempt(d->store, p, now, res->code, res->msg,
-	    next, &err);
+	    next, &a, &err);
 	if (rc == PR_ERR_NOT_REGISTERED) {
 		log_discarded(r);
 		return;
@@ -403,8 +409,10 @@ renewal_record(struct renewal *r, struct renew_result *res, int64_t now,
     int64_t dur_ms)
 {
 	struct daemon *d = r->d;
+	struct store_attempt a;
 	struct pr_error err;
-	int64_t next = 0;
+	char servers[STORE_HISTORY_SERVERS_MAX_BYTES + 1];
+	int64_t next = 0, ac_end = 0;
 	int rc;
 
 	pr_error_clear(&err);
@@ -412,11 +420,13 @@ renewal_record(struct renewal *r, struct renew_result *res, int64_t now,
 		renewal_failed(r, res, now, dur_ms);
 		return;
 	}
-	if ((rc = renewal_verify(r, now, &res->end_time, &err)) == 0) {
+	if ((rc = renewal_verify(r, now, &res->end_time, &ac_end, &err)) == 0) {
 		next = sched_jitter(sched_renew_at(res->end_time, now,
 		    d->opts.condor_limit, now), res->end_time, now,
 		    arc4random());
-		rc = renewal_commit(r, now, res->end_time, next, &err);
+		history_attempt_of(&a, res, r->skipped, now, dur_ms, ac_end,
+		    servers, sizeof(servers));
+		rc = renewal_commit(r, now, res->end_time, next, &a, &err);
 	}
 	if (rc == 0) {
 		store_hold_recorded(d);

@@ -17,10 +17,11 @@
 #include "daemon.h"
 #include "failure_class.h"
 #include "message.h"
+#include "pr_limits.h"
 #include "store.h"
 #include "xmalloc.h"
 
-#define STATUS_ALL_MAX_BYTES	(900 * 1024)	/* reply payload, about */
+#define STATUS_ALL_MAX_BYTES	PR_REPLY_LIST_MAX_BYTES	/* payload, about */
 
 /* The keys of one record (rule 1). */
 static void
@@ -46,6 +47,7 @@ status_record(const struct daemon *d, struct pr_msg *body,
 	body_add_int(body, PR_KEY_LAST_RESULT, p->last_result);
 	body_add(body, PR_KEY_LAST_ERROR, p->last_error);
 	body_add_int(body, PR_KEY_FAILURES, p->failures);
+	body_add_int(body, PR_KEY_LAST_SUCCESS, p->last_success);
 	/* the repository cannot take the attempts: they fail locally */
 	body_add(body, PR_KEY_FAILURE_CLASS, store_hold_reason(d) != NULL ?
 	    fclass_name(FCLASS_LOCAL) : fclass_name(fclass_classify(
@@ -83,16 +85,14 @@ static int
 status_all_one(const struct store_proxy *p, void *arg)
 {
 	struct status_all *sa = arg;
-	size_t i, n0 = sa->body->n_kv;
+	size_t n0 = sa->body->n_kv;
 
 	if (sa->bytes > STATUS_ALL_MAX_BYTES) {
 		sa->n_omitted++;
 		return 0;
 	}
 	status_record(sa->d, sa->body, p);
-	for (i = n0; i < sa->body->n_kv; i++)
-		sa->bytes += strlen(sa->body->kv[i].key) + 2 +
-		    sa->body->kv[i].value_len;
+	sa->bytes += body_bytes_from(sa->body, n0);
 	return 0;
 }
 

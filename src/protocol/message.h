@@ -47,6 +47,22 @@
 #define PR_KEY_OMITTED		"Omitted"	/* STATUS_ALL: records left out */
 #define PR_KEY_METRICS		"Metrics"	/* METRICS: one text line each */
 #define PR_KEY_FAILURE_CLASS	"Failure_class"	/* of the last attempt; "" ok */
+#define PR_KEY_LAST_SUCCESS	"Last_success"	/* last renewal that worked; 0 none */
+
+/*
+ * HISTORY reply keys: the record (as STATUS: Proxy_name .. Myproxy_server,
+ * Identity), History_kept, then the kept attempts, newest first, each
+ * starting with its Attempt_time= (a client splits the reply there).
+ */
+#define PR_KEY_HISTORY_KEPT	"History_kept"	/* attempts kept per proxy */
+#define PR_KEY_ATTEMPT_TIME	"Attempt_time"	/* Unix time it ended */
+#define PR_KEY_ATTEMPT_DURATION_MS "Attempt_duration_ms"
+#define PR_KEY_ATTEMPT_RESULT	"Attempt_result"	/* 0 or the code */
+#define PR_KEY_ATTEMPT_CLASS	"Attempt_class"	/* failure class; "" ok */
+#define PR_KEY_ATTEMPT_SERVER	"Attempt_server"	/* one per server tried */
+#define PR_KEY_ATTEMPT_END_TIME	"Attempt_end_time"	/* new proxy's end; 0 */
+#define PR_KEY_ATTEMPT_AC_END_TIME "Attempt_ac_end_time"	/* its ACs' end; 0 */
+#define PR_KEY_ATTEMPT_MESSAGE	"Attempt_message"	/* failure summary */
 
 enum pr_command {
 	PR_CMD_NONE = 0,
@@ -58,6 +74,7 @@ enum pr_command {
 	PR_CMD_RENEW_ALL = 7,	/* ours: renew every proxy now (as SIGUSR1) */
 	PR_CMD_METRICS = 8,	/* ours: Prometheus text, one Metrics= a line */
 	PR_CMD_STATUS_ALL = 9,	/* ours: STATUS of every stored record */
+	PR_CMD_HISTORY = 10,	/* ours: a proxy's last renewal attempts */
 	/* 6 was gLite's internal UPDATE_DB: never accepted */
 };
 

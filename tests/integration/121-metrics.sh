@@ -69,6 +69,16 @@ assert_eq "$(eng_end "$fa")" \
 assert_match '^[1-9][0-9]*$' \
     "$(metric "proxy_renewd_proxy_consecutive_failures{file=\"${fb##*/}\"}")" \
     "per-proxy consecutive failures"
+status "$fa"
+assert_match '^[1-9][0-9]*$' "$(kv Last_success)" "STATUS Last_success after a renewal"
+assert_eq "$(kv Last_success)" \
+    "$(metric "proxy_renewd_proxy_last_success_timestamp_seconds{file=\"${fa##*/}\"}")" \
+    "per-proxy last_success is the renewal's time"
+status "$fb"
+assert_eq 0 "$(kv Last_success)" "never renewed: STATUS Last_success 0"
+assert_eq 0 \
+    "$(metric "proxy_renewd_proxy_last_success_timestamp_seconds{file=\"${fb##*/}\"}")" \
+    "never renewed: last_success 0, not its registration time"
 assert_eq 2 "$(metric 'proxy_renewd_requests_total{command="REGISTER",code="0"}')" \
     "REGISTERs counted"
 assert_match '^[1-9][0-9]*$' \
