@@ -1,6 +1,7 @@
 /*
  * cli_monitor.c: `proxy-renew status` (no argument) and `proxy-renew
- * check`, both from one STATUS_ALL request (doc/protocol.md).
+ * check`, both from one STATUS_ALL request (doc/protocol.md); and the
+ * output of `proxy-renew list` (LIST).
  *
  * The daemon's own clock (Now=) is used for every "time left", so a probe
  * on a host with a wrong clock still judges what the daemon sees.
@@ -43,8 +44,8 @@ struct all {
 	size_t n_cooling;
 };
 
-static int64_t
-num(const char *v)
+int64_t
+cli_num(const char *v)
 {
 	int64_t x = 0;
 
@@ -72,9 +73,9 @@ split_records(struct all *a)
 			r->file = v;
 			r->identity = r->cls = r->last_error = "";
 		} else if (strcmp(k, PR_KEY_NOW) == 0) {
-			a->now = num(v);
+			a->now = cli_num(v);
 		} else if (strcmp(k, PR_KEY_OMITTED) == 0) {
-			a->omitted = num(v);
+			a->omitted = cli_num(v);
 		} else if (strcmp(k, PR_KEY_COOLING) == 0) {
 			if (a->n_cooling++ == 0)
 				a->cooling = v;
@@ -87,19 +88,19 @@ split_records(struct all *a)
 		} else if (strcmp(k, PR_KEY_LAST_ERROR) == 0) {
 			r->last_error = v;
 		} else if (strcmp(k, PR_KEY_START_TIME) == 0) {
-			r->start = num(v);
+			r->start = cli_num(v);
 		} else if (strcmp(k, PR_KEY_END_TIME) == 0) {
-			r->end = num(v);
+			r->end = cli_num(v);
 		} else if (strcmp(k, PR_KEY_RENEWAL_TIME) == 0) {
-			r->next = num(v);
+			r->next = cli_num(v);
 		} else if (strcmp(k, PR_KEY_LAST_ATTEMPT) == 0) {
-			r->last_attempt = num(v);
+			r->last_attempt = cli_num(v);
 		} else if (strcmp(k, PR_KEY_LAST_RESULT) == 0) {
-			r->last_result = num(v);
+			r->last_result = cli_num(v);
 		} else if (strcmp(k, PR_KEY_JOBS) == 0) {
-			r->jobs = num(v);
+			r->jobs = cli_num(v);
 		} else if (strcmp(k, PR_KEY_FAILURES) == 0) {
-			r->failures = num(v);
+			r->failures = cli_num(v);
 		}
 	}
 	for (i = 0; i < a->n; i++)
@@ -256,6 +257,73 @@ cli_status_all(const char *socket_path, int json)
 	}
 	all_free(&a);
 	return 0;
+}
+
+/* ==== list */
+
+/* The LIST keys after the idx-th Proxy_name= (the record's own). */
+static void
+list_record(const struct pr_msg *m, size_t idx, const char **file,
+    int64_t *attempt, int64_t *result, const char **cls)
+{
+	size_t i, n = 0;
+
+	*file = *cls = "";
+	*attempt = *result = 0;
+	for (i = 0; i < m->n_kv; i++) {
+		const char *k = m->kv[i].key, *v = m->kv[i].value;
+
+		if (strcmp(k, PR_KEY_PROXY_NAME) == 0 && n++ == idx)
+			*file = v;
+		else if (n != idx + 1)
+			continue;
+		else if (strcmp(k, PR_KEY_LAST_ATTEMPT) == 0)
+			*attempt = cli_num(v);
+		else if (strcmp(k, PR_KEY_LAST_RESULT) == 0)
+			*result = cli_num(v);
+		else if (strcmp(k, PR_KEY_FAILURE_CLASS) == 0)
+			*cls = v;
+	}
+}
+
+void
+cli_list_print(FILE *f, const struct pr_msg *resp, int json)
+{
+	size_t i, n = msg_count(resp, PR_KEY_PROXY_NAME);
+	const char *file, *cls;
+	int64_t attempt, result;
+	char res[24];
+
+	if (json) {
+		(void)fprintf(f, "{\"command\":\"list\",\"response\":0,"
+		    "\"count\":%zu,\"proxies\":[", n);
+		for (i = 0; i < n; i++) {
+			(void)fprintf(f, i ? "," : "");
+			json_str(f, msg_get_nth(resp, PR_KEY_PROXY_NAME, i));
+		}
+		(void)fprintf(f, "],\"records\":[");
+	} else if (n > 0) {
+		(void)fprintf(f, "%-6s %-17s %s\n", "LAST", "CLASS", "FILE");
+	}
+	for (i = 0; i < n; i++) {
+		list_record(resp, i, &file, &attempt, &result, &cls);
+		if (json) {
+			(void)fprintf(f, "%s{\"proxy_name\":", i ? "," : "");
+			json_str(f, file);
+			(void)fprintf(f, ",\"last_attempt\":%lld,\"last_result\":"
+			    "%lld,\"failure_class\":", (long long)attempt,
+			    (long long)result);
+			json_str(f, cls);
+			(void)fprintf(f, "}");
+			continue;
+		}
+		(void)snprintf(res, sizeof(res), attempt == 0 ? "-" :
+		    result == 0 ? "ok" : "%lld", (long long)result);
+		(void)fprintf(f, "%-6s %-17s %s\n", res, cls[0] ? cls : "-",
+		    file);
+	}
+	if (json)
+		(void)fprintf(f, "]}\n");
 }
 
 /* ==== check */

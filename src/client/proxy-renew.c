@@ -1,7 +1,7 @@
 /*
  * proxy-renew.c: the proxy-renew command, a gLite-compatible front end to
  * proxy-renewd (start/stop/get as gLite's client, plus list, status,
- * renew-all, metrics and the one-shot renew).
+ * renew-all, metrics, history and the one-shot renew).
  *
  * Output contract: results on stdout (one JSON object with --json), errors
  * on stderr as "proxy-renew: <command>: <gLite text>[: <daemon message>]".
@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../../include/glite/security/proxyrenewal/renewal.h"
+#include "cli_history.h"
 #include "cli_monitor.h"
 #include "cli_renew.h"
 #include "client.h"
@@ -66,6 +67,8 @@ usage(FILE *f)
 	    "                   [--warn-failures N] [--timeout SECS]\n"
 	    "       proxy-renew [--socket PATH] [--json] renew-all\n"
 	    "       proxy-renew [--socket PATH] [--json] metrics\n"
+	    "       proxy-renew [--socket PATH] [--json] history FILE | "
+	    "-j jobid history\n"
 	    "       proxy-renew renew -s SERVERS -f CURRENT -o OUT [options]\n"
 	    "       proxy-renew -h | --help | -v | --version\n"
 	    "Environment: PROXY_RENEWD_SOCKET (default %s<uid>), "
@@ -201,30 +204,26 @@ print_result(const struct cli *c, const struct pr_msg *resp)
 	const char *path;
 	size_t i, n;
 
+	if (strcmp(c->command, "history") == 0) {
+		cli_history_print(stdout, resp, c->json);
+		return;
+	}
+	if (strcmp(c->command, "list") == 0) {
+		cli_list_print(stdout, resp, c->json);
+		return;
+	}
 	if (c->json) {
 		(void)printf("{\"command\":");
 		json_str(stdout, c->command);
 		(void)printf(",\"response\":0");
-		if (strcmp(c->command, "list") == 0) {
-			n = msg_count(resp, PR_KEY_PROXY_NAME);
-			(void)printf(",\"count\":%zu,\"proxies\":[", n);
-			for (i = 0; i < n; i++) {
-				(void)printf(i ? "," : "");
-				json_str(stdout, msg_get_nth(resp, PR_KEY_PROXY_NAME, i));
-			}
-			(void)printf("]");
-		} else if (strcmp(c->command, "stop") != 0 &&
+		if (strcmp(c->command, "stop") != 0 &&
 		    strcmp(c->command, "renew-all") != 0) {
 			json_fields(resp, strcmp(c->command, "status") == 0);
 		}
 		(void)printf("}\n");
 		return;
 	}
-	if (strcmp(c->command, "list") == 0) {
-		n = msg_count(resp, PR_KEY_PROXY_NAME);
-		for (i = 0; i < n; i++)
-			(void)printf("%s\n", msg_get_nth(resp, PR_KEY_PROXY_NAME, i));
-	} else if (strcmp(c->command, "status") == 0) {
+	if (strcmp(c->command, "status") == 0) {
 		print_status(resp);
 	} else if (strcmp(c->command, "metrics") == 0) {
 		n = msg_count(resp, PR_KEY_METRICS);
@@ -303,6 +302,8 @@ build_request(const struct cli *c, struct pr_msg *req, int *rc)
 		{ "status",	PR_CMD_STATUS,		0, 1 },	/* 0: cli_monitor */
 		{ "renew-all",	PR_CMD_RENEW_ALL,	0, 0 },
 		{ "metrics",	PR_CMD_METRICS,		0, 0 },
+		/* FILE, or -j jobid and no argument: checked below */
+		{ "history",	PR_CMD_HISTORY,		0, -1 },
 	};
 	char buf[64];
 	size_t i;
@@ -314,7 +315,10 @@ build_request(const struct cli *c, struct pr_msg *req, int *rc)
 		return usage_error("unknown command '%s'", c->command);
 	if (table[i].needs_jobid && c->jobid == NULL)
 		return usage_error("%s needs -j jobid", c->command);
-	if (c->n_args != table[i].n_args)
+	if (table[i].n_args == -1 && c->n_args != (c->jobid == NULL))
+		return usage_error("%s needs FILE or -j jobid (one of them)",
+		    c->command);
+	if (table[i].n_args != -1 && c->n_args != table[i].n_args)
 		return usage_error(table[i].n_args ? "%s needs one argument" :
 		    "%s takes no argument", c->command);
 	if ((*rc = pr_client_request(req, table[i].command)) != 0)
@@ -335,6 +339,10 @@ build_request(const struct cli *c, struct pr_msg *req, int *rc)
 		break;
 	case PR_CMD_STATUS:
 		*rc = add_path(req, c->args[0]);
+		break;
+	case PR_CMD_HISTORY:
+		*rc = c->jobid != NULL ? msg_add(req, PR_KEY_JOBID, c->jobid) :
+		    add_path(req, c->args[0]);
 		break;
 	}
 	return 0;

@@ -286,8 +286,10 @@ edg_wlpr_GetList(int *count, char **list)
 	return rc;
 }
 
-PR_EXPORT int
-edg_wlpr_GetStatus(const char *repository_filename, char **info)
+/* STATUS or HISTORY of a file or job: the reply's lines joined in *info. */
+static int
+get_record_lines(int command, const char *repository_filename,
+    const char *jobid, char **info)
 {
 	struct pr_msg req, resp;
 	struct pr_error err;
@@ -297,10 +299,12 @@ edg_wlpr_GetStatus(const char *repository_filename, char **info)
 	if (info != NULL)
 		*info = NULL;
 	msg_init(&resp);
-	if ((rc = pr_client_request(&req, PR_CMD_STATUS)) != 0)
+	if ((rc = pr_client_request(&req, command)) != 0)
 		return rc;
 	if (repository_filename != NULL)
 		rc = msg_add(&req, PR_KEY_PROXY_NAME, repository_filename);
+	if (rc == 0 && jobid != NULL)
+		rc = msg_add(&req, PR_KEY_JOBID, jobid);
 	if (rc == 0 && (rc = pr_client_call(NULL, &req, &resp, &err)) == 0 &&
 	    (rc = join_values(&resp, NULL, &s, NULL)) == 0) {
 		if (info != NULL)
@@ -311,6 +315,20 @@ edg_wlpr_GetStatus(const char *repository_filename, char **info)
 	msg_free(&resp);
 	msg_free(&req);
 	return rc;
+}
+
+PR_EXPORT int
+edg_wlpr_GetStatus(const char *repository_filename, char **info)
+{
+	return get_record_lines(PR_CMD_STATUS, repository_filename, NULL, info);
+}
+
+PR_EXPORT int
+edg_wlpr_GetHistory(const char *repository_filename, const char *jobid,
+    char **info)
+{
+	return get_record_lines(PR_CMD_HISTORY, repository_filename, jobid,
+	    info);
 }
 
 PR_EXPORT const char *

@@ -384,6 +384,10 @@ list_one(const struct store_proxy *p, void *arg)
 
 	body_add(la->body, PR_KEY_PROXY_NAME, path);
 	free(path);
+	/* ours, after each name: gLite clients read Proxy_name= alone */
+	body_add_int(la->body, PR_KEY_LAST_ATTEMPT, p->last_attempt);
+	body_add_int(la->body, PR_KEY_LAST_RESULT, p->last_result);
+	body_add(la->body, PR_KEY_FAILURE_CLASS, status_class(la->d, p));
 	return 0;
 }
 

@@ -23,6 +23,17 @@
 
 #define STATUS_ALL_MAX_BYTES	PR_REPLY_LIST_MAX_BYTES	/* payload, about */
 
+/* The class STATUS and LIST show for p's last attempt ("" when it worked). */
+const char *
+status_class(const struct daemon *d, const struct store_proxy *p)
+{
+	/* the repository cannot take the attempts: they fail locally */
+	if (store_hold_reason(d) != NULL)
+		return fclass_name(FCLASS_LOCAL);
+	return fclass_name(fclass_classify(p->last_result, p->last_error,
+	    NULL));
+}
+
 /* The keys of one record (rule 1). */
 static void
 status_record(const struct daemon *d, struct pr_msg *body,
@@ -48,10 +59,7 @@ status_record(const struct daemon *d, struct pr_msg *body,
 	body_add(body, PR_KEY_LAST_ERROR, p->last_error);
 	body_add_int(body, PR_KEY_FAILURES, p->failures);
 	body_add_int(body, PR_KEY_LAST_SUCCESS, p->last_success);
-	/* the repository cannot take the attempts: they fail locally */
-	body_add(body, PR_KEY_FAILURE_CLASS, store_hold_reason(d) != NULL ?
-	    fclass_name(FCLASS_LOCAL) : fclass_name(fclass_classify(
-	    p->last_result, p->last_error, NULL)));
+	body_add(body, PR_KEY_FAILURE_CLASS, status_class(d, p));
 	if (store_hold_reason(d) != NULL)
 		body_add(body, PR_KEY_HELD, store_hold_reason(d));
 }

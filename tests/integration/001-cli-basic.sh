@@ -25,7 +25,10 @@ assert_eq "$file1" "$OUT" "get prints the same repository file"
 
 cli list
 assert_rc 0 "list"
-assert_eq "$file1" "$OUT" "list shows the one stored proxy"
+assert_eq "LAST   CLASS             FILE" "$(sed -n 1p <<< "$OUT")" "list: header"
+assert_eq "-      -                 $file1" "$(sed -n 2p <<< "$OUT")" \
+    "list shows the one stored proxy, not attempted yet, no class"
+assert_eq 2 "$(wc -l <<< "$OUT")" "list: one line per proxy"
 
 cli status "$file1"
 assert_rc 0 "status"
@@ -43,6 +46,8 @@ assert_rc 0 "list --json"
 jq -e . >/dev/null 2>&1 <<< "$OUT" && ok "list --json is JSON" ||
     fail "list --json is not JSON: $OUT"
 assert_match "$file1" "$OUT" "list --json names the file"
+assert_eq "$file1 0 0 " "$(jq -r '.records[0] | "\(.proxy_name) \(.last_attempt) \(.last_result) \(.failure_class)"' <<< "$OUT")" \
+    "list --json: the record's last attempt, result and class"
 
 cli --json status "$file1"
 assert_rc 0 "status --json"

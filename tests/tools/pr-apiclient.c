@@ -8,6 +8,7 @@
  *        pr-apiclient unregister JOBID [REPOFILE]
  *        pr-apiclient list
  *        pr-apiclient status REPOFILE
+ *        pr-apiclient history REPOFILE|- [JOBID]   (ours, not gLite's)
  *        pr-apiclient errtext CODE
  * ("-" for SERVER passes NULL.) The socket is the library's default or
  * $PROXY_RENEWD_SOCKET.
@@ -28,7 +29,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: pr-apiclient register FILE SERVER|- PORT JOBID "
 	    "[unique] | get JOBID | unregister JOBID [REPOFILE] | list | "
-	    "status REPOFILE | errtext CODE\n");
+	    "status REPOFILE | history REPOFILE|- [JOBID] | errtext CODE\n");
 	exit(2);
 }
 
@@ -115,6 +116,11 @@ main(int argc, char **argv)
 		return do_list();
 	if (strcmp(argv[1], "status") == 0 && argc == 3) {
 		code = edg_wlpr_GetStatus(argv[2], &out);
+		return report(code, code == 0 ? out : NULL);
+	}
+	if (strcmp(argv[1], "history") == 0 && (argc == 3 || argc == 4)) {
+		code = edg_wlpr_GetHistory(strcmp(argv[2], "-") == 0 ? NULL :
+		    argv[2], argc == 4 ? argv[3] : NULL, &out);
 		return report(code, code == 0 ? out : NULL);
 	}
 	if (strcmp(argv[1], "errtext") == 0 && argc == 3) {

@@ -31,6 +31,7 @@
 #include "client/renew_oneshot.c"
 #include "client/cli_renew.c"
 #include "client/cli_monitor.c"
+#include "client/cli_history.c"
 #define main proxy_renew_main
 #include "client/proxy-renew.c"
 #undef main
@@ -628,17 +629,119 @@ test_cli_list(void **state)
 	struct fake f;
 
 	(void)state;
-	fake_start(&f, FAKE_REPLY, OK_REPLY "Proxy_name=/r/a.0\nProxy_name=/r/b.0\n");
+	/* a.0 failing, b.0 from a daemon that sends the names only */
+	fake_start(&f, FAKE_REPLY, OK_REPLY "Proxy_name=/r/a.0\n"
+	    "Last_attempt=100\nLast_result=1907\nFailure_class=transient\n"
+	    "Proxy_name=/r/b.0\n");
 	run_cli(&o, "list", NULL);
 	fake_stop(&f);
 	assert_int_equal(o.status, 0);
-	assert_string_equal(o.out, "/r/a.0\n/r/b.0\n");
-	fake_start(&f, FAKE_REPLY, OK_REPLY "Proxy_name=/r/a.0\nProxy_name=/r/b.0\n");
+	assert_string_equal(o.out, "LAST   CLASS             FILE\n"
+	    "1907   transient         /r/a.0\n"
+	    "-      -                 /r/b.0\n");
+	fake_start(&f, FAKE_REPLY, OK_REPLY "Proxy_name=/r/a.0\n"
+	    "Last_attempt=100\nLast_result=0\nFailure_class=\n"
+	    "Proxy_name=/r/b.0\n");
 	run_cli(&o, "--json", "list", NULL);
 	fake_stop(&f);
 	assert_int_equal(o.status, 0);
 	assert_string_equal(o.out, "{\"command\":\"list\",\"response\":0,\"count\":2,"
-	    "\"proxies\":[\"/r/a.0\",\"/r/b.0\"]}\n");
+	    "\"proxies\":[\"/r/a.0\",\"/r/b.0\"],\"records\":["
+	    "{\"proxy_name\":\"/r/a.0\",\"last_attempt\":100,\"last_result\":0,"
+	    "\"failure_class\":\"\"},"
+	    "{\"proxy_name\":\"/r/b.0\",\"last_attempt\":0,\"last_result\":0,"
+	    "\"failure_class\":\"\"}]}\n");
+	fake_start(&f, FAKE_REPLY, OK_REPLY);
+	run_cli(&o, "list", NULL);
+	fake_stop(&f);
+	assert_string_equal(o.out, "");	/* nothing stored: no header */
+}
+
+#define HISTORY_REPLY OK_REPLY "Proxy_name=/r/aa.0\nStart_time=1\n" \
+	"End_time=1764590000\nRenewal_time=2\nMyproxy_server=h:1\n" \
+	"Identity=/C=XX/O=Test/CN=alice\nHistory_kept=20\n" \
+	"Attempt_time=1764547200\nAttempt_duration_ms=31\n" \
+	"Attempt_result=1907\nAttempt_class=transient\n" \
+	"Attempt_server=h:1 unreachable: connect to h:1: Connection refused " \
+	"(the server may be down or the port wrong; tried 3 addresses " \
+	"one after the other)\nAttempt_end_time=0\nAttempt_ac_end_time=0\n" \
+	"Attempt_message=renewal failed\n" \
+	"Attempt_time=1764543600\nAttempt_duration_ms=1412\n" \
+	"Attempt_result=0\nAttempt_class=\nAttempt_server=h:1 renewed\n" \
+	"Attempt_end_time=1764586800\nAttempt_ac_end_time=1764580000\n" \
+	"Attempt_message=\nOmitted=0\n"
+
+/* `history`: the table within 80 columns, the JSON, the request. */
+static void
+test_cli_history(void **state)
+{
+	struct cli_out o;
+	struct fake f;
+	char *line, *save = NULL;
+
+	(void)state;
+	fake_start(&f, FAKE_REPLY, HISTORY_REPLY);
+	run_cli(&o, "history", "/r/aa.0", NULL);
+	fake_stop(&f);
+	assert_int_equal(o.status, 0);
+	assert_string_equal(f.req, "Version=EDG Proxy Renewal 1.0\n"
+	    "Command=10\nProxy_name=/r/aa.0\n");
+	assert_string_equal(o.out, "file      aa.0\n"
+	    "identity  /C=XX/O=Test/CN=alice\n"
+	    "2 attempts (the last 20 are kept), newest first, times in UTC\n"
+	    "TIME                 RESULT  CLASS                  TOOK  NEW END\n"
+	    "2025-12-01 00:00:00  1907    transient             31 ms  -\n"
+	    "    h:1 unreachable: connect to h:1: Connection refused (the "
+	    "server may be down\n"
+	    "      or the port wrong; tried 3 addresses one after the other)\n"
+	    "    message: renewal failed\n"
+	    "2025-11-30 23:00:00  ok      -                     1.4 s  "
+	    "2025-12-01 11:00:00\n"
+	    "    VOMS AC end 2025-12-01 09:06:40\n"
+	    "    h:1 renewed\n");
+	for (line = strtok_r(o.out, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		assert_true(strlen(line) <= 80);
+	fake_start(&f, FAKE_REPLY, HISTORY_REPLY);
+	run_cli(&o, "--json", "-j", "job 1", "history", NULL);
+	fake_stop(&f);
+	assert_int_equal(o.status, 0);
+	assert_string_equal(f.req, "Version=EDG Proxy Renewal 1.0\n"
+	    "Command=10\nJobid=job 1\n");
+	assert_non_null(strstr(o.out, "\"history_kept\":20,\"omitted\":0,"
+	    "\"attempts\":[{\"time\":1764547200,\"duration_ms\":31,"
+	    "\"result\":1907,\"class\":\"transient\",\"servers\":[\"h:1 "
+	    "unreachable: "));
+	assert_non_null(strstr(o.out, "{\"time\":1764543600,\"duration_ms\":"
+	    "1412,\"result\":0,\"class\":\"\",\"servers\":[\"h:1 renewed\"],"
+	    "\"end_time\":1764586800,\"ac_end_time\":1764580000,"
+	    "\"message\":\"\"}]}\n"));
+	/* FILE or -j, one of them */
+	run_cli(&o, "history", NULL);
+	assert_int_equal(o.status, 2);
+	run_cli(&o, "-j", "x", "history", "/r/aa.0", NULL);
+	assert_int_equal(o.status, 2);
+}
+
+/* cli_wrap: at spaces, a long word cut, never inside a UTF-8 character. */
+static void
+test_cli_wrap(void **state)
+{
+	char *out = NULL;
+	size_t n = 0;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(f = open_memstream(&out, &n));
+	cli_wrap(f, "> ", "  ", "aaa bbb ccc", 9);
+	cli_wrap(f, "> ", "  ", "", 9);
+	cli_wrap(f, "", "", "abcdefghijklmnop", 10);
+	cli_wrap(f, "", "", "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 10);
+	assert_int_equal(fclose(f), 0);
+	assert_string_equal(out, "> aaa bbb\n  ccc\n> \n"
+	    "abcdefghij\nklmnop\n"
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\n\xc3\xa9\n");
+	free(out);
 }
 
 static void
@@ -895,6 +998,8 @@ main(void)
 		cmocka_unit_test(test_cli_get_error),
 		cmocka_unit_test(test_cli_json_error),
 		cmocka_unit_test(test_cli_list),
+		cmocka_unit_test(test_cli_history),
+		cmocka_unit_test(test_cli_wrap),
 		cmocka_unit_test(test_cli_status_json),
 		cmocka_unit_test(test_cli_stop_relative_file),
 		cmocka_unit_test(test_cli_status_text),

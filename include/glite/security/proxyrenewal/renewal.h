@@ -74,6 +74,17 @@ edg_wlpr_GetList(int *count, char **list);
 int
 edg_wlpr_GetStatus(const char *repository_filename, char **info);
 
+/*
+ * Not in gLite: the renewal audit trail of a stored proxy, named by jobid
+ * (one of its jobs) or else by its repository file, as "Key=value\n" lines
+ * (the HISTORY reply: the record, History_kept, then each kept attempt,
+ * newest first, starting with Attempt_time; doc/protocol.md). EDG_WLPR_*
+ * codes as GetStatus: 1908 for an unknown job or file.
+ */
+int
+edg_wlpr_GetHistory(const char *repository_filename, const char *jobid,
+    char **info);
+
 #ifdef __cplusplus
 }
 #endif
