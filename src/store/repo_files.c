@@ -368,6 +368,20 @@ repo_create_temp(int dirfd, char **name, struct pr_error *err)
 	return fd;
 }
 
+int
+repo_probe_write(int dirfd)
+{
+	char tmp[sizeof(REPO_TMP_PREFIX) + 2 * REPO_TMP_RAND_BYTES];
+	struct pr_error err;
+	int fd;
+
+	if ((fd = open_temp(dirfd, tmp, sizeof(tmp), &err)) == -1)
+		return err.code;
+	(void)close(fd);	/* empty, never renamed */
+	drop_temp(dirfd, tmp);
+	return 0;
+}
+
 /* A worker's temp file: regular, ours, no group/other access. */
 static int
 check_temp_fd(int fd, const char *tmpname, struct pr_error *err)

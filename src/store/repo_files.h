@@ -80,6 +80,11 @@ int repo_is_temp_name(const char *name);
  */
 int repo_create_temp(int dirfd, char **name, struct pr_error *err);
 /*
+ * Can a file be created in dirfd? 0, or the errno that says why not (EROFS,
+ * ENOSPC, EIO...): what a "disk I/O error" of SQLite does not tell.
+ */
+int repo_probe_write(int dirfd);
+/*
  * fsync the temp file, rename it over name and fsync the directory.
  * If the fsync or rename fails the temp file is removed.
  */
