@@ -9,7 +9,7 @@ globus-gsi-cert-utils-progs voms-clients voms-dev voms-server voms-mysql-plugin
 mariadb-server mariadb-client util-linux procps psmisc valgrind jq socat
 clang libclang-rt-14-dev faketime
 gnuplot-nox libsystemd-dev systemd debhelper dpkg-dev fakeroot lintian passwd
-prometheus libseccomp-dev"
+prometheus libseccomp-dev e2fsprogs mount"
 
 missing=""
 for p in $PKGS; do

@@ -64,6 +64,12 @@
 #                expect Response=CODE (with a Message= line when CODE is
 #                not 0, and the Version line), the repository unchanged
 #                since repo_save, and the daemon still alive
+## Disks under the repository (root; each fails the test loudly, never skips):
+#   repo_on_tmpfs SIZE WHAT      REPO on a small tmpfs at $DISK (ENOSPC)
+#   repo_on_loop_ext4 SIZE WHAT  REPO on ext4 on a loop device at $DISK;
+#   repo_disk_readonly           ... turned read-only under the running
+#                daemon (trigger_fs_error: EROFS, open files included);
+#   repo_disk_repair             ... unmounted, fsck -y, mounted rw again
 #
 # Credentials (lib/ca.sh is sourced): setup_ca makes a CA in $T/ca and user
 # credentials alice and bob; new_proxy NAME OUT MINUTES [rfc|legacy].
@@ -181,6 +187,78 @@ repo_on_tmpfs() {
 	at_exit 'umount -l "$DISK" 2>/dev/null'
 	REPO=$DISK/repo
 	mkdir -m 0700 "$REPO" || die "mkdir $REPO"
+}
+
+# repo_on_loop_ext4 SIZE WHAT: put $REPO on an ext4 file system of SIZE
+# (image $DISK_IMG on a loop device) mounted errors=remount-ro at $T/disk,
+# so that repo_disk_readonly can turn it read-only under files held open
+# for writing (a tmpfs cannot be remounted read-only then); unmounted and
+# its loop device detached at exit, even on failure. Fails the test loudly,
+# naming WHAT, when it cannot be set up.
+repo_on_loop_ext4() {
+	[ "$(id -u)" = 0 ] || die "this test needs root (a loop device): $2 NOT tested"
+	need_tool mkfs.ext4
+	need_tool fsck.ext4
+	need_tool losetup
+	need_tool findmnt
+	DISK=$T/disk
+	DISK_IMG=$T/ext4.img
+	mkdir "$DISK" || die "mkdir $DISK"
+	truncate -s "$1" "$DISK_IMG" && mkfs.ext4 -q -F "$DISK_IMG" ||
+	    die "cannot make a $1 ext4 image: $2 NOT tested"
+	at_exit repo_loop_release_
+	mount -o loop,errors=remount-ro "$DISK_IMG" "$DISK" ||
+	    die "cannot mount an ext4 image on a loop device at $DISK: $2 NOT tested"
+	REPO=$DISK/repo
+	mkdir -m 0700 "$REPO" || die "mkdir $REPO"
+}
+
+# At exit: the daemon (it may hold the mount busy), the mount, and every
+# loop device still backed by our image (none other).
+repo_loop_release_() {
+	local dev
+	if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
+		kill -KILL "$DAEMON_PID" 2>/dev/null
+		wait "$DAEMON_PID" 2>/dev/null
+	fi
+	if findmnt -n "$DISK" > /dev/null 2>&1; then
+		umount "$DISK" 2>/dev/null || umount -l "$DISK" ||
+		    pr_log_ "cannot unmount $DISK"
+	fi
+	for dev in $(losetup -n -O NAME -j "$DISK_IMG" 2>/dev/null); do
+		losetup -d "$dev" || pr_log_ "cannot detach $dev"
+	done
+}
+
+# repo_disk_readonly: make the ext4 of repo_on_loop_ext4 read-only now, as a
+# disk error does (ext4 trigger_fs_error with errors=remount-ro): every
+# write fails with EROFS, files open for writing included. Dies loudly when
+# it cannot, or when a write still succeeds.
+repo_disk_readonly() {
+	local dev knob
+	dev=$(findmnt -n -o SOURCE "$DISK") || die "$DISK is not mounted"
+	knob=/sys/fs/ext4/${dev##*/}/trigger_fs_error
+	[ -w "$knob" ] || die "no $knob: cannot make $DISK read-only: NOT tested"
+	echo 1 > "$knob" || die "writing $knob failed: NOT tested"
+	if touch "$DISK/.probe" 2> "$T/probe.err"; then
+		die "premise: $DISK still writable after trigger_fs_error"
+	fi
+	grep -q "Read-only file system" "$T/probe.err" ||
+	    die "premise: a write on $DISK failed otherwise: $(cat "$T/probe.err")"
+}
+
+# repo_disk_repair: with the daemon stopped, unmount, fsck -y, mount
+# read-write again; dies unless fsck fixed everything and writes work.
+repo_disk_repair() {
+	local rc
+	umount "$DISK" || die "cannot unmount $DISK (daemon still running?)"
+	fsck.ext4 -f -y "$DISK_IMG" > "$T/fsck.out" 2>&1
+	rc=$?
+	[ "$rc" -le 1 ] || die "fsck.ext4 -f -y: status $rc: $(tail -n 3 "$T/fsck.out")"
+	mount -o loop,errors=remount-ro "$DISK_IMG" "$DISK" ||
+	    die "cannot mount $DISK_IMG again"
+	touch "$DISK/.probe" && rm -f "$DISK/.probe" ||
+	    die "$DISK not writable after fsck and mount"
 }
 
 need_tool() {
