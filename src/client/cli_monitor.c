@@ -31,6 +31,7 @@ static const char *const nagios_names[] = { "OK", "WARNING", "CRITICAL",
 struct rec {
 	const char *file, *identity, *cls, *last_error;
 	int64_t start, end, next, last_attempt, jobs, failures, last_result;
+	int64_t last_success;	/* 0: never renewed */
 	int is_failing;		/* the last attempt failed */
 };
 
@@ -97,6 +98,8 @@ split_records(struct all *a)
 			r->last_attempt = cli_num(v);
 		} else if (strcmp(k, PR_KEY_LAST_RESULT) == 0) {
 			r->last_result = cli_num(v);
+		} else if (strcmp(k, PR_KEY_LAST_SUCCESS) == 0) {
+			r->last_success = cli_num(v);
 		} else if (strcmp(k, PR_KEY_JOBS) == 0) {
 			r->jobs = cli_num(v);
 		} else if (strcmp(k, PR_KEY_FAILURES) == 0) {
@@ -216,10 +219,11 @@ print_json(const struct all *a)
 		json_str(stdout, r->identity);
 		(void)printf(",\"jobs\":%lld,\"start_time\":%lld,\"end_time\":"
 		    "%lld,\"renewal_time\":%lld,\"last_attempt\":%lld,"
-		    "\"last_result\":%lld,\"failures\":%lld,\"failure_class\":",
-		    (long long)r->jobs, (long long)r->start, (long long)r->end,
-		    (long long)r->next, (long long)r->last_attempt,
-		    (long long)r->last_result, (long long)r->failures);
+		    "\"last_result\":%lld,\"last_success\":%lld,\"failures\":"
+		    "%lld,\"failure_class\":", (long long)r->jobs,
+		    (long long)r->start, (long long)r->end, (long long)r->next,
+		    (long long)r->last_attempt, (long long)r->last_result,
+		    (long long)r->last_success, (long long)r->failures);
 		json_str(stdout, r->cls);
 		(void)printf(",\"last_error\":");
 		json_str(stdout, r->last_error);

@@ -49,7 +49,7 @@ struct cli {
 static const char *const numeric_keys[] = {
 	PR_KEY_START_TIME, PR_KEY_END_TIME, PR_KEY_RENEWAL_TIME,
 	PR_KEY_LAST_ATTEMPT, PR_KEY_LAST_RESULT, PR_KEY_FAILURES, PR_KEY_JOBS,
-	PR_KEY_UNIQUE,
+	PR_KEY_UNIQUE, PR_KEY_LAST_SUCCESS,
 };
 
 static void
@@ -191,7 +191,8 @@ print_status(const struct pr_msg *m)
 			continue;
 		(void)snprintf(label, sizeof(label), "%s:", kv->key);
 		if (strstr(kv->key, "_time") != NULL ||
-		    strcmp(kv->key, PR_KEY_LAST_ATTEMPT) == 0)
+		    strcmp(kv->key, PR_KEY_LAST_ATTEMPT) == 0 ||
+		    strcmp(kv->key, PR_KEY_LAST_SUCCESS) == 0)
 			print_time_field(label, kv->value);
 		else
 			(void)printf("%-16s %s\n", label, kv->value);

@@ -32,6 +32,14 @@ assert_eq 0 "$(kv Last_result)" "renewed"
 t_ok=$(kv Last_success)
 assert_eq "$(kv Last_attempt)" "$t_ok" "Last_success is the renewal's time"
 end_ok=$(eng_end "$fa")
+cli --json status "$fa"
+assert_eq "$t_ok" "$(jq '.last_success' <<< "$OUT")" "status --json: last_success, a number"
+cli --json status
+assert_eq "$t_ok" "$(jq '.proxies[0].last_success' <<< "$OUT")" \
+    "status --json (all): last_success"
+cli status "$fa"
+assert_match "^Last_success: +[0-9-]+ [0-9:]+ UTC \($t_ok\)$" \
+    "$(grep '^Last_success:' <<< "$OUT")" "status: Last_success as a time"
 
 # ---- the success
 cli --json history "$fa"

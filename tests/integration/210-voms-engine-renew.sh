@@ -6,7 +6,8 @@
 # replaced in place by one whose FQAN list is identical and in the same
 # (non-default) order, whose AC ends later, and which voms-proxy-info -all
 # accepts; STATUS lists the FQANs in order; End_time is the earliest of
-# X.509 and AC expiry; the log says VOMS is on and the renewal worked.
+# X.509 and AC expiry; the log says VOMS is on and the renewal worked;
+# `proxy-renew history` names the new end and the new ACs' end.
 source "$(dirname "$0")/lib/common.sh"
 source "$PR_LIB_DIR/myproxy.sh"
 source "$PR_LIB_DIR/engine.sh"
@@ -83,6 +84,18 @@ else
 fi
 jobget job1
 assert_eq "$file" "$(kv Proxy_name)" "GET: same path"
+need_tool jq
+cli --json history "$file"
+assert_eq "$end" "$(jq '.attempts[0].end_time' <<< "$OUT")" \
+    "history: the renewal's new end is STATUS End_time"
+h_ac=$(jq '.attempts[0].ac_end_time' <<< "$OUT")
+if [ "${h_ac:-0}" -ge "$((ac_end - 2))" ] && [ "${h_ac:-0}" -le "$ac_end" ]; then
+	ok "history: the new ACs' end ($h_ac)"
+else
+	fail "history: ac_end_time ${h_ac:-none}, AC ends ~$ac_end"
+fi
+cli history "$file"
+assert_match "VOMS AC end " "$OUT" "history text: the AC end"
 
 # a second renewal on request keeps them too (renewing a renewed proxy)
 sleep 1
