@@ -117,6 +117,17 @@ fi
 	echo "| one, reused (the daemon) | $(m cred reused_ms) |"
 	echo "| the same bytes again (the daemon's memo, a hit) | $(m cred memo_hit_ms) |"
 	echo
+	echo "## The renewal audit trail, per recorded failed attempt (ms)"
+	echo
+	echo "Each attempt is the daemon's own transaction (one WAL sync); the"
+	echo "trail adds an INSERT and a pruning DELETE to it (bench_history)."
+	echo
+	echo "| | ms |"
+	echo "|---|---|"
+	echo "| none kept (--history 0) | $(m history none_ms) |"
+	echo "| 20 kept (the default; pruned at 20) | $(m history kept_ms) |"
+	echo "| HISTORY's read of 20 rows | $(m history read_ms) |"
+	echo
 	echo "## Requests (8 clients unless said; rates in requests/s, latency in ms)"
 	echo
 	echo "| jobs | GET 8c | GET p50 / p99 | GET 1c | join 8c | join 1c p50 | new identity 8c | first answer after restart (ms) | RSS / peak (MiB) |"

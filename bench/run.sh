@@ -4,8 +4,12 @@
 # and bench/plots/*.png (gnuplot). Everything runs on loopback in a temp
 # dir (real daemon, real myproxy-server) and is stopped at exit.
 #
-# Sections (BENCH_SECTIONS, default all: "cred requests burst outage"):
+# Sections (BENCH_SECTIONS, default all: "cred history requests burst
+# outage"):
 #   cred      cred_inspect per parse: a decoder per call vs one reused
+#   history   a recorded failed attempt (its own transaction) with the
+#             audit trail kept (20 per proxy) and without (--history 0),
+#             and reading a proxy's 20 rows (bench_history, in $T)
 #   requests  for each size in SIZES: a repository of N jobs on N/10
 #             identities (bench_fill), then alternating repetitions of GET
 #             (8 clients, 1 client), REGISTER joining an identity (8, 1)
@@ -43,9 +47,9 @@ else
 fi
 [ "${BENCH_1M:-0}" = 1 ] && SIZES="$SIZES 1000000"
 : "${OUTAGE_IDS:=200}"
-SECTIONS=${BENCH_SECTIONS:-cred requests burst outage}
+SECTIONS=${BENCH_SECTIONS:-cred history requests burst outage}
 BREQ=$PR_BUILD_DIR/bench/bench_requests
-for b in bench_requests bench_fill bench_certs bench_cred; do
+for b in bench_requests bench_fill bench_certs bench_cred bench_history; do
 	need_bin "$PR_BUILD_DIR/bench/$b" "$b"
 done
 need_tool jq
@@ -114,6 +118,20 @@ sec_cred() {
 		    reused_ms="$(kv_line reused_ms "$line")" \
 		    memo_hit_ms="$(kv_line memo_hit_ms "$line")"
 		echo "  cred rep $r: $line" >&2
+	done
+}
+
+sec_history() {
+	local r line d
+	for r in $(seq 1 "$REPS"); do
+		d=$T/history.$r
+		mkdir -m 0700 "$d" || die "mkdir $d"
+		line=$("$PR_BUILD_DIR/bench/bench_history" "$d" 2000) ||
+		    die "bench_history"
+		rec history "$r" none_ms="$(kv_line none_ms "$line")" \
+		    kept_ms="$(kv_line kept_ms "$line")" \
+		    read_ms="$(kv_line read_ms "$line")"
+		echo "  history rep $r: $line" >&2
 	done
 }
 
