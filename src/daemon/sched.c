@@ -173,30 +173,19 @@ sched_dispatch(struct daemon *d, struct store_proxy *p)
 	return rc;
 }
 
-/* Handle one due proxy: 0 done, 1 nothing due, SCHED_HOLD, or an error. */
+/*
+ * Read proxy id once and expire it (past its not_after) or hand it to a
+ * renewal: 0, SCHED_HOLD, or a store error (logged).
+ */
 static int
-sched_one(struct daemon *d, int64_t now)
+sched_handle(struct daemon *d, int64_t id, int64_t now)
 {
 	struct store_proxy p;
 	struct pr_error err;
-	int64_t id, when;
 	int rc;
 
-	if ((when = store_hold_until(d, now)) != 0) {	/* store_hold.c */
-		sched_arm(d, when);
-		return 1;
-	}
 	pr_error_clear(&err);
-	rc = store_next_due(d->store, &id, &when, &err);
-	if (rc == PR_ERR_NOT_REGISTERED)
-		return 1;
-	if (rc == 0 && when > now) {
-		sched_arm(d, when);
-		return 1;
-	}
-	if (rc == 0)
-		rc = store_get_proxy(d->store, id, &p, &err);
-	if (rc != 0) {
+	if ((rc = store_get_proxy(d->store, id, &p, &err)) != 0) {
 		log_warnx("sched: %s", err.msg);
 		return rc;
 	}
@@ -209,11 +198,37 @@ sched_one(struct daemon *d, int64_t now)
 	return rc;
 }
 
+/* Handle one due proxy: 0 done, 1 nothing due, SCHED_HOLD, or an error. */
+static int
+sched_one(struct daemon *d, int64_t now)
+{
+	struct pr_error err;
+	int64_t id, when;
+	int rc;
+
+	if ((when = store_hold_until(d, now)) != 0) {	/* store_hold.c */
+		sched_arm(d, when);
+		return 1;
+	}
+	pr_error_clear(&err);
+	rc = store_next_due(d->store, &id, &when, &err);
+	if (rc == PR_ERR_NOT_REGISTERED)
+		return 1;
+	if (rc != 0) {
+		log_warnx("sched: %s", err.msg);
+		return rc;
+	}
+	if (when > now) {
+		sched_arm(d, when);
+		return 1;
+	}
+	return sched_handle(d, id, now);
+}
+
 /* Rule (3a): 0 when no due proxy is past its not_after any more. */
 static int
 sched_expire_due(struct daemon *d, int64_t now)
 {
-	struct store_proxy p;
 	struct pr_error err;
 	int64_t id, not_after;
 	int i, rc;
@@ -223,16 +238,11 @@ sched_expire_due(struct daemon *d, int64_t now)
 		rc = store_next_expiry_due(d->store, now, &id, &not_after, &err);
 		if (rc == PR_ERR_NOT_REGISTERED || (rc == 0 && not_after > now))
 			return 0;
-		if (rc == 0)
-			rc = store_get_proxy(d->store, id, &p, &err);
 		if (rc != 0) {
 			log_warnx("sched: %s", err.msg);
 			return rc;
 		}
-		rc = sched_expire(d, &p, now, PR_ERR_EXPIRED,
-		    "expired without a successful renewal");
-		store_proxy_free(&p);
-		if (rc != 0)
+		if ((rc = sched_handle(d, id, now)) != 0)
 			return rc;
 	}
 	return 0;
