@@ -161,9 +161,40 @@ body_add_proxy(const struct daemon *d, struct pr_msg *body,
 }
 
 /*
+ * REGISTER joins p, a shareable stored proxy of the same identity: its file
+ * is replaced when the new proxy (ending at expiry) lives longer.
+ */
+static int
+register_join(struct daemon *d, struct store_proxy *p, const char *pem,
+    size_t pem_len, int64_t expiry, int64_t now, int64_t next, int *renamed,
+    struct pr_error *err)
+{
+	int rc;
+
+	if (expiry <= p->not_after)
+		return 0;
+	/* The old file is replaced before the commit: if the commit fails,
+	 * the file outlives its record's not_after, which only delays
+	 * nothing. */
+	if ((rc = repo_write_unsynced(d->repo_fd, p->file, pem, pem_len,
+	    err)) != 0)
+		return rc;
+	*renamed = 1;	/* the batch fsyncs the directory */
+	if ((rc = store_record_replacement(d->store, p->id, expiry, now, next,
+	    err)) != 0)
+		return rc;
+	log_info("%s: replaced by a proxy valid until %lld", p->file,
+	    (long long)expiry);
+	p->not_after = expiry;
+	p->obtained = now;
+	p->next_renewal = next;
+	return 0;
+}
+
+/*
  * REGISTER, in the open transaction: join a shareable stored proxy
- * (replacing its file when the new one lives longer) or create a new one.
- * *created is set to the name of a file this call created.
+ * (register_join) or create a new one. *created is set to the name of a
+ * file this call created.
  */
 static int
 register_place(struct daemon *d, const struct pr_request *req,
@@ -179,26 +210,9 @@ register_place(struct daemon *d, const struct pr_request *req,
 	if (!req->is_unique) {
 		rc = store_find_shareable(d->store, info->identity_hash, servers,
 		    info->fqans, now + d->opts.condor_limit, p, err);
-		if (rc == 0 && strcmp(p->identity, info->identity) == 0) {
-			if (expiry <= p->not_after)
-				return 0;
-			/* The old file is replaced before the commit: if the
-			 * commit fails, the file outlives its record's
-			 * not_after, which only delays nothing. */
-			if ((rc = repo_write_unsynced(d->repo_fd, p->file, pem,
-			    pem_len, err)) != 0)
-				return rc;
-			*renamed = 1;	/* the batch fsyncs the directory */
-			if ((rc = store_record_replacement(d->store, p->id,
-			    expiry, now, next, err)) != 0)
-				return rc;
-			log_info("%s: replaced by a proxy valid until %lld",
-			    p->file, (long long)expiry);
-			p->not_after = expiry;
-			p->obtained = now;
-			p->next_renewal = next;
-			return 0;
-		}
+		if (rc == 0 && strcmp(p->identity, info->identity) == 0)
+			return register_join(d, p, pem, pem_len, expiry, now,
+			    next, renamed, err);
 		if (rc == 0) {
 			store_proxy_free(p);
 			memset(p, 0, sizeof(*p));
@@ -229,6 +243,28 @@ register_place(struct daemon *d, const struct pr_request *req,
 	return store_insert_proxy(d->store, p, err);
 }
 
+/* REGISTER's checks before any reading: its servers, or NULL and err. */
+static const char *
+register_servers(const struct daemon *d, const struct pr_request *req,
+    struct pr_error *err)
+{
+	const char *servers = req->myproxy_server ? req->myproxy_server :
+	    d->opts.myproxy_server;
+
+	if (servers == NULL) {
+		pr_error_set(err, EINVAL, "no Myproxy_server given and no "
+		    "default configured");
+		return NULL;
+	}
+	if (servers_check(servers, err) != 0)
+		return NULL;
+	if (req->proxy_name[0] != '/') {
+		pr_error_set(err, EINVAL, "Proxy_name must be an absolute path");
+		return NULL;
+	}
+	return servers;
+}
+
 static int
 cmd_register(struct daemon *d, const struct pr_request *req,
     struct pr_msg *body, struct pr_error *err)
@@ -243,16 +279,8 @@ cmd_register(struct daemon *d, const struct pr_request *req,
 
 	memset(&info, 0, sizeof(info));
 	memset(&p, 0, sizeof(p));
-	servers = req->myproxy_server ? req->myproxy_server :
-	    d->opts.myproxy_server;
-	if (servers == NULL)
-		return pr_error_set(err, EINVAL, "no Myproxy_server given and "
-		    "no default configured");
-	if (servers_check(servers, err) != 0)
+	if ((servers = register_servers(d, req, err)) == NULL)
 		return err->code;
-	if (req->proxy_name[0] != '/')
-		return pr_error_set(err, EINVAL, "Proxy_name must be an "
-		    "absolute path");
 	if ((rc = cred_read_file(req->proxy_name, PR_PROXY_FILE_MAX_BYTES,
 	    &pem, &pem_len, err)) != 0)
 		return rc;
