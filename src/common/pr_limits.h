@@ -35,6 +35,9 @@
 #define PR_HISTORY_MAX			10000
 /* A reply listing many records stays below this (clients read 1 MiB). */
 #define PR_REPLY_LIST_MAX_BYTES	(900 * 1024)
+#define PR_KEY_POOL_SIZE_DEFAULT	2048	/* --key-pool-size */
+#define PR_KEY_POOL_MAX_AGE_SEC_DEFAULT	(24 * 3600)	/* --key-pool-max-age */
+#define PR_KEY_BITS_DEFAULT		2048	/* --key-bits (as MyProxy's) */
 
 #define PR_REPOSITORY_DEFAULT	"/var/spool/proxy-renewd"
 #define PR_SOCKET_PREFIX	"/tmp/dgpr_renew_"	/* + uid, as gLite */

@@ -28,6 +28,7 @@
 struct batch;
 struct cred_memo;
 struct hooks;
+struct keygen;
 struct loop;
 struct metrics;
 struct store;
@@ -70,6 +71,9 @@ enum opt_id {
 	OPT_HOOK_TIMEOUT,
 	OPT_HOOK_FAILURES,
 	OPT_HISTORY,
+	OPT_KEY_POOL_SIZE,
+	OPT_KEY_POOL_MAX_AGE,
+	OPT_KEY_BITS,
 	OPT__COUNT
 };
 
@@ -107,6 +111,9 @@ struct options {
 	int64_t hook_timeout;	/* seconds a hook may run */
 	int64_t hook_failures;	/* renewal-failed after this many in a row */
 	int64_t history;	/* renewal attempts kept per proxy; 0 none */
+	int64_t key_pool_size;	/* keys made ahead; 0: no pool */
+	int64_t key_pool_max_age;	/* seconds a pooled key may wait */
+	int64_t key_bits;	/* RSA bits of the pool's keys */
 	int trust_clock;	/* 0/1: expire at start-up despite the check */
 	char *import_glite;	/* --import-glite DIR (command line only) */
 	char *config_file;	/* --config; only meaningful on the command line */
@@ -259,6 +266,7 @@ struct daemon {
 	int pid_fd;		/* --pid-file opened before the drop; -1 none */
 	struct metrics *metrics;	/* counters for metrics.c */
 	struct hooks *hooks;		/* --hook runs (hook.c) */
+	struct keygen *keygen;		/* keys made ahead (keygen.c) */
 };
 
 /* options.c */

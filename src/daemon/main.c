@@ -35,6 +35,7 @@
 #include "daemon.h"
 #include "doctor.h"
 #include "hook.h"
+#include "keygen.h"
 #include "pr_limits.h"
 #include "log.h"
 #include "loop.h"
@@ -333,6 +334,7 @@ daemon_cleanup(struct daemon *d)
 	batch_free(d);		/* commits what waits, answers who waits */
 	notify_stop(d);
 	sched_renewal_shutdown(d);
+	keygen_stop(d);
 	server_close(d);
 	if (d->sig_fd != -1)
 		(void)close(d->sig_fd);
@@ -486,6 +488,7 @@ main_start(struct daemon *d, int ready_fd)
 	hook_init(d, d->opts.hook, d->opts.hook_timeout);
 	daemon_signals(d);
 	sched_init(d);
+	keygen_start(d);
 	server_start(d);
 	daemon_write_pid(d);
 	log_info("proxy-renewd %s: repository %s, socket %s", PR_VERSION,
@@ -511,6 +514,8 @@ main(int argc, char **argv)
 	int ready_fd = -1, rc;
 
 	daemon_harden();
+	if (argc == 3 && strcmp(argv[1], KEYGEN_CHILD_ARG) == 0)
+		return keygen_child_main(argv[2]);	/* keygen.c starts it */
 	memset(&d, 0, sizeof(d));
 	d.srv.fd = -1;
 	d.repo_fd = -1;

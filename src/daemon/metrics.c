@@ -21,6 +21,7 @@
 
 #include "daemon.h"
 #include "failure_class.h"
+#include "keygen.h"
 #include "log.h"
 #include "loop.h"
 #include "message.h"
@@ -471,6 +472,38 @@ heartbeat(const struct daemon *d, const struct timespec *now)
 	return t - (double)(loop_now_ms() - last) / 1000.0;
 }
 
+/* The key pool (keygen.h): what it holds, makes and hands out. */
+static void
+render_key_pool(const struct daemon *d, FILE *f)
+{
+	struct keygen_stats st;
+	static const struct { const char *name, *type, *help; } fam[] = {
+	    { "key_pool_keys", "gauge", "Keys made ahead, waiting in the pool." },
+	    { "key_pool_capacity", "gauge", "Keys the pool holds at most "
+	      "(0: no pool)." },
+	    { "key_pool_made_total", "counter", "Keys the generator made." },
+	    { "key_pool_hits_total", "counter", "Renewals that got a key "
+	      "from the pool." },
+	    { "key_pool_misses_total", "counter", "Renewals that found the "
+	      "pool empty (the key was made in the exchange)." },
+	    { "key_pool_discarded_total", "counter", "Keys wiped unused "
+	      "(too old, or the pool was full)." },
+	    { "key_pool_generator_restarts_total", "counter", "Generator "
+	      "processes started again after one died." },
+	};
+	uint64_t v[7];
+	size_t i;
+
+	keygen_stats(d, &st);
+	v[0] = st.size, v[1] = st.capacity, v[2] = st.made, v[3] = st.hits;
+	v[4] = st.misses, v[5] = st.discarded, v[6] = st.restarts;
+	for (i = 0; i < sizeof(fam) / sizeof(fam[0]); i++) {
+		family(f, fam[i].name, fam[i].type, fam[i].help);
+		(void)fprintf(f, PFX "%s %llu\n", fam[i].name,
+		    (unsigned long long)v[i]);
+	}
+}
+
 int
 metrics_render(struct daemon *d, char **out, size_t *len,
     struct pr_error *err)
@@ -504,6 +537,7 @@ metrics_render(struct daemon *d, char **out, size_t *len,
 		rc = render_proxies(d, f, err);
 	render_attempts(d->metrics, f);
 	render_servers(d, f);
+	render_key_pool(d, f);
 	render_requests(d->metrics, f);
 	if (fclose(f) != 0)
 		fatal("metrics: fclose");

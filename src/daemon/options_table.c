@@ -136,6 +136,18 @@ const struct opt_desc opt_table[OPT__COUNT] = {
 	    .max = PR_HISTORY_MAX, .def = PR_HISTORY_DEFAULT, .arg = "N",
 	    .help = "renewal attempts kept per proxy (proxy-renew history); "
 	    "0 keeps none" },
+	[OPT_KEY_POOL_SIZE] = { .name = "key-pool-size", .kind = K_NUM,
+	    .off = F(key_pool_size), .min = 0, .max = 65536,
+	    .def = PR_KEY_POOL_SIZE_DEFAULT, .arg = "N",
+	    .help = "keys made ahead in idle time (0: none)" },
+	[OPT_KEY_POOL_MAX_AGE] = { .name = "key-pool-max-age", .kind = K_NUM,
+	    .off = F(key_pool_max_age), .min = 60, .max = 30 * DAY,
+	    .def = PR_KEY_POOL_MAX_AGE_SEC_DEFAULT, .arg = "SECS",
+	    .help = "a pooled key older than this is wiped unused" },
+	[OPT_KEY_BITS] = { .name = "key-bits", .kind = K_NUM,
+	    .off = F(key_bits), .min = 2048, .max = 8192,
+	    .def = PR_KEY_BITS_DEFAULT, .arg = "BITS",
+	    .help = "RSA size of the pool's keys" },
 };
 
 /* Command-line-only options; their values lie outside the settings'. */

@@ -36,6 +36,7 @@
 #include "daemon.h"
 #include "failure_class.h"
 #include "hook.h"
+#include "keygen.h"
 #include "log.h"
 #include "loop.h"
 #include "pr_limits.h"
@@ -56,6 +57,7 @@ struct renewal {
 	char skipped[256];		/* cooling-down servers passed as Skip= */
 	char given[RENEW_SERVERS_MAX][RENEW_SERVER_NAME_MAX];	/* not skipped */
 	size_t n_given;
+	int new_key;			/* 1: the worker gets a pooled key */
 };
 
 /* ---- one renewal's life */
@@ -165,6 +167,7 @@ renewal_request(struct renewal *r, unsigned char **frame, size_t *len,
 	job.proxy_path = cur;		/* for messages: the worker gets fds */
 	job.out_path = out;
 	job.handed_fds = 1;
+	job.new_key_fd = r->new_key;
 	job.lifetime_sec = (int)(life < RENEW_LIFETIME_SEC_MAX ? life :
 	    RENEW_LIFETIME_SEC_MAX);
 	job.svc.cert = s->cert;
@@ -469,8 +472,9 @@ renewal_done(void *arg, const struct renew_result *wres, int64_t dur_ms)
 }
 
 /*
- * Temp file, request, worker. The worker is handed the current proxy and
- * the temp file as descriptors: it opens nothing in the repository.
+ * Temp file, request, worker. The worker is handed the current proxy, the
+ * temp file and (when the pool has one) a key made ahead as descriptors:
+ * it opens nothing in the repository.
  */
 static int
 renewal_spawn(struct renewal *r, struct pr_error *err)
@@ -489,11 +493,14 @@ renewal_spawn(struct renewal *r, struct pr_error *err)
 		(void)close(fds[0]);
 		return err->code;
 	}
+	r->new_key = keygen_hand(d, &fds[2]) == 0;
 	if ((rc = renewal_request(r, &req, &len, err)) == 0)
 		rc = runner_start(&d->runner, req, len, fds,
 		    d->opts.worker_timeout, renewal_done, r, err);
 	(void)close(fds[0]);
 	(void)close(fds[1]);
+	if (fds[2] != -1)
+		(void)close(fds[2]);	/* unread when no worker: wiped with it */
 	return rc;
 }
 
@@ -536,8 +543,9 @@ sched_renewal_start(struct daemon *d, struct store_proxy *p,
 	TAILQ_INSERT_TAIL(&d->sched.in_flight, r, entry);
 	if (renewal_lease(d, r->p.id, err) != 0)
 		log_warnx("renewal of %s: %s", r->p.file, err->msg);
-	log_debug("renewal of %s (%s) started: worker %d, servers %s%s%s",
+	log_debug("renewal of %s (%s) started: worker %d, %s, servers %s%s%s",
 	    r->p.file, r->p.identity, runner_pid_of(&d->runner, r),
+	    r->new_key ? "key from the pool" : "key made in the exchange",
 	    r->p.servers, r->skipped[0] ? ", skipping " : "", r->skipped);
 	pr_error_clear(err);
 	return 0;

@@ -16,6 +16,7 @@
 
 #include "daemon.h"
 #include "failure_class.h"
+#include "keygen.h"
 #include "message.h"
 #include "pr_limits.h"
 #include "store.h"
@@ -104,6 +105,21 @@ status_all_one(const struct store_proxy *p, void *arg)
 	return 0;
 }
 
+/* The key pool, server-wide (keygen.h). */
+static void
+status_key_pool(const struct daemon *d, struct pr_msg *body)
+{
+	struct keygen_stats st;
+
+	keygen_stats(d, &st);
+	body_add_int(body, PR_KEY_KEY_POOL_SIZE, (int64_t)st.size);
+	body_add_int(body, PR_KEY_KEY_POOL_CAPACITY, (int64_t)st.capacity);
+	body_add_int(body, PR_KEY_KEY_POOL_MADE, (int64_t)st.made);
+	body_add_int(body, PR_KEY_KEY_POOL_HITS, (int64_t)st.hits);
+	body_add_int(body, PR_KEY_KEY_POOL_MISSES, (int64_t)st.misses);
+	body_add_int(body, PR_KEY_KEY_POOL_DISCARDED, (int64_t)st.discarded);
+}
+
 int
 status_all_command(struct daemon *d, const struct pr_request *req,
     struct pr_msg *body, struct pr_error *err)
@@ -120,5 +136,6 @@ status_all_command(struct daemon *d, const struct pr_request *req,
 		body_add(body, PR_KEY_COOLING, name);
 	body_add_int(body, PR_KEY_NOW, (int64_t)time(NULL));
 	body_add_int(body, PR_KEY_OMITTED, sa.n_omitted);
+	status_key_pool(d, body);
 	return 0;
 }

@@ -45,6 +45,13 @@
 #define PR_KEY_COOLING		"Cooling"	/* STATUS_ALL: a server cooling down */
 #define PR_KEY_NOW		"Now"		/* STATUS_ALL: daemon's Unix time */
 #define PR_KEY_OMITTED		"Omitted"	/* STATUS_ALL: records left out */
+/* STATUS_ALL: the key pool (keys made ahead of renewals) */
+#define PR_KEY_KEY_POOL_SIZE	"Key_pool_size"		/* keys held now */
+#define PR_KEY_KEY_POOL_CAPACITY "Key_pool_capacity"	/* 0: no pool */
+#define PR_KEY_KEY_POOL_MADE	"Key_pool_made"		/* keys received */
+#define PR_KEY_KEY_POOL_HITS	"Key_pool_hits"		/* renewals given one */
+#define PR_KEY_KEY_POOL_MISSES	"Key_pool_misses"	/* found it empty */
+#define PR_KEY_KEY_POOL_DISCARDED "Key_pool_discarded"	/* wiped unused */
 #define PR_KEY_METRICS		"Metrics"	/* METRICS: one text line each */
 #define PR_KEY_FAILURE_CLASS	"Failure_class"	/* of the last attempt; "" ok */
 #define PR_KEY_LAST_SUCCESS	"Last_success"	/* last renewal that worked; 0 none */

@@ -103,7 +103,7 @@ mp_hang_start
 worker_of() {
 	local i w
 	for i in $(seq 1 100); do
-		w=$(pgrep -P "$1" | head -n 1)
+		w=$(pgrep -P "$1" -f proxy-renewd-worker | head -n 1)
 		if [ -n "$w" ] && grep -q '^Seccomp:[[:space:]]*2' \
 		    "/proc/$w/status" 2>/dev/null; then
 			echo "$w"

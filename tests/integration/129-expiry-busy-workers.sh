@@ -22,10 +22,10 @@ eng_start --workers 1 --worker-timeout 120 --backoff-min 1 --backoff-max 2
 reg "$T/a.pem" "$H,$H,$H,$H" jobA
 assert_response 0 "register alice at a server that never answers"
 for i in $(seq 1 100); do
-	pgrep -P "$DAEMON_PID" >/dev/null && break
+	pgrep -P "$DAEMON_PID" -f proxy-renewd-worker >/dev/null && break
 	sleep 0.1
 done
-pgrep -P "$DAEMON_PID" >/dev/null && ok "the only worker is busy with alice" ||
+pgrep -P "$DAEMON_PID" -f proxy-renewd-worker >/dev/null && ok "the only worker is busy with alice" ||
     die "premise: no worker started for alice"
 reg "$T/b.pem" "$H" jobB
 assert_response 0 "register bob (expires in 8 s; the only worker is busy)"

@@ -1,0 +1,126 @@
+#!/bin/bash
+# label: myproxy
+# 132-key-pool: keys made ahead. The daemon's generator child fills a
+# small pool at the lowest CPU priority (SCHED_IDLE, nice 19); a renewal
+# then takes one key (hit counted) and the new proxy holds exactly that key
+# (its public key's SHA-256 is the one the daemon logged when it handed the
+# key out), a key found nowhere on disk but in the new proxy; the pool asks
+# for a new key to replace it; STATUS_ALL and METRICS show the pool; a
+# generator killed is restarted; with --key-pool-size 0 there is no child,
+# renewal still works (a miss is not even counted: no pool).
+source "$(dirname "$0")/lib/common.sh"
+source "$PR_LIB_DIR/myproxy.sh"
+source "$PR_LIB_DIR/engine.sh"
+
+mp_setup
+mp_start one
+mp_store alice one
+A1=$(mp_addr one)
+
+status_all() {
+	req "Command=9\\n"
+}
+
+# Wait until STATUS_ALL shows KEY=VALUE (SCHED_IDLE: slow on a busy box).
+wait_pool() {
+	local key=$1 want=$2 secs=${3:-300} i
+	for i in $(seq 1 $((secs * 5))); do
+		status_all
+		[ "$(kv "$key")" = "$want" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+generator_pid() {
+	ps -o pid= --ppid "$DAEMON_PID" -o args= |
+	    awk '/--keygen-child/ { print $1 }'
+}
+
+eng_start --myproxy-server "$A1" --key-pool-size 2 --key-pool-max-age 3600
+wait_pool Key_pool_size 2 || fail "pool not filled (2 keys) within 300 s: $OUT"
+status_all
+assert_eq 2 "$(kv Key_pool_capacity)" "STATUS_ALL: Key_pool_capacity"
+assert_eq 2 "$(kv Key_pool_made)" "STATUS_ALL: Key_pool_made"
+assert_eq 0 "$(kv Key_pool_hits)" "STATUS_ALL: no hit yet"
+gpid=$(generator_pid)
+assert_match '^[0-9]+$' "$gpid" "a generator child runs"
+assert_match 'SCHED_IDLE' "$(chrt -p "$gpid")" "generator at SCHED_IDLE"
+assert_eq 19 "$(awk '{ print $19 }' "/proc/$gpid/stat")" "generator at nice 19"
+# the pool is full: the generator waits for a request, using no CPU
+t0=$(awk '{ print $14 + $15 }' "/proc/$gpid/stat")
+sleep 1
+assert_eq "$t0" "$(awk '{ print $14 + $15 }' "/proc/$gpid/stat")" \
+    "full pool: the generator uses no CPU"
+run "$PR_BUILD_DIR/bin/proxy-renew" -s "$SOCK" metrics
+for m in key_pool_keys key_pool_capacity key_pool_made_total \
+    key_pool_hits_total key_pool_misses_total key_pool_discarded_total \
+    key_pool_generator_restarts_total; do
+	assert_match "proxy_renewd_$m [0-9]+" "$OUT" "METRICS: $m"
+done
+
+# ---- a renewal takes one key from the pool
+new_proxy alice "$T/cur.pem" 20
+cur_end=$(eng_end "$T/cur.pem")
+reg "$T/cur.pem" "$A1" job1
+assert_response 0 "register alice"
+file=$(kv Proxy_name)
+wait_end_after "$file" "$cur_end" 60 || fail "not renewed within 60 s"
+status_all
+assert_eq 1 "$(kv Key_pool_hits)" "STATUS_ALL: one hit"
+assert_eq 0 "$(kv Key_pool_misses)" "STATUS_ALL: no miss"
+handed=$(sed -n 's/.*handed out the key with public key sha256 \([0-9a-f]*\).*/\1/p' \
+    "$DAEMON_LOG" | head -n 1)
+got=$(openssl x509 -in "$file" -noout -pubkey | openssl pkey -pubin \
+    -outform DER | sha256sum | cut -d' ' -f1)
+assert_match '^[0-9a-f]{64}$' "$handed" "the daemon logged the key it handed"
+assert_eq "$handed" "$got" "the new proxy's certificate is for the pooled key"
+assert_eq "$got" "$(openssl pkey -in "$file" -pubout -outform DER |
+    sha256sum | cut -d' ' -f1)" "the new proxy holds the pooled key"
+assert_match "key from the pool" "$(grep 'started: worker' "$DAEMON_LOG")" \
+    "log: the renewal used a key from the pool"
+# the key is on no disk but in the new proxy: look for a line of its PEM
+line=$(sed -n '/BEGIN RSA PRIVATE KEY/,/END/p' "$file" | sed -n 5p)
+assert_match '^[A-Za-z0-9+/]{64}$' "$line" "a line of the pooled key"
+where=$(grep -rlF -- "$line" "$T" /tmp /var/tmp /dev/shm 2>/dev/null | sort -u)
+assert_eq "$file" "$where" "the pooled key is in the new proxy only"
+# the pool asks for a key to replace the one handed out
+wait_pool Key_pool_size 2 || fail "pool not refilled within 300 s"
+assert_eq 3 "$(kv Key_pool_made)" "refilled: 3 keys made in all"
+
+# ---- a killed generator is restarted
+kill -KILL "$gpid"
+wait_log "key pool: generator exited; restarting it" 10 ||
+    fail "generator death not noticed"
+for i in $(seq 1 100); do
+	[ -n "$(generator_pid)" ] && [ "$(generator_pid)" != "$gpid" ] && break
+	sleep 0.1
+done
+assert_ne "$gpid" "$(generator_pid)" "a new generator runs"
+run "$PR_BUILD_DIR/bin/proxy-renew" -s "$SOCK" metrics
+assert_match "proxy_renewd_key_pool_generator_restarts_total 1" "$OUT" \
+    "METRICS: one restart"
+daemon_stop
+assert_eq "" "$(generator_pid)" "generator gone with the daemon"
+
+# ---- no pool: no generator, renewal as before
+rm -rf "$REPO" && mkdir -m 0700 "$REPO"
+eng_start --myproxy-server "$A1" --key-pool-size 0
+assert_eq "" "$(generator_pid)" "size 0: no generator"
+new_proxy alice "$T/cur2.pem" 20
+cur_end=$(eng_end "$T/cur2.pem")
+reg "$T/cur2.pem" "$A1" job2
+assert_response 0 "size 0: register"
+file=$(kv Proxy_name)
+wait_end_after "$file" "$cur_end" 60 || fail "size 0: not renewed within 60 s"
+status_all
+assert_eq 0 "$(kv Key_pool_capacity)" "size 0: capacity 0"
+assert_eq 0 "$(kv Key_pool_hits)" "size 0: no hit"
+assert_eq 0 "$(kv Key_pool_misses)" "size 0: no miss counted"
+assert_match "key made in the exchange" "$(grep 'started: worker' \
+    "$DAEMON_LOG" | tail -n 1)" "size 0: key made in the exchange"
+m1=$(openssl x509 -in "$file" -noout -pubkey | sha256sum)
+m2=$(openssl pkey -in "$file" -pubout | sha256sum)
+assert_eq "$m1" "$m2" "size 0: key matches its certificate"
+daemon_stop
+check_log_clean
