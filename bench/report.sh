@@ -84,6 +84,21 @@ plot $(IFS=,; echo "${burst_files[*]}")
 EOF
 fi
 
+if [ -s "$SERIES/outage.1.dat" ]; then
+	gnuplot <<EOF
+set terminal pngcairo size 900,560 noenhanced
+set output "$OUT/plots/outage.png"
+set title "outage recovery: renewals done vs time (key pool filled first)"
+set xlabel "s after every proxy fell due"
+set ylabel "renewals done"
+set key left top
+set xrange [0:*]
+set yrange [0:*]
+set grid
+plot "$SERIES/outage.1.dat" using 1:2 with steps title "ours_pool"
+EOF
+fi
+
 {
 	echo "# What make bench measured"
 	echo
@@ -161,13 +176,19 @@ fi
 		    "$(ratio "$(m1 "burst.$side" rate)" "$lo")"
 	done
 	echo
-	echo "ours = proxy-renewd (default 4 workers), RENEW_ALL; logon = myproxy-logon,"
-	echo "4 at a time, same server and credentials."
+	echo "ours = proxy-renewd (default 4 workers), RENEW_ALL, with no idle time before"
+	echo "the burst (no key made ahead: --key-pool-size 0, as an empty pool: every key"
+	echo "made in the MyProxy exchange); ours_pool = the same after idle time: its key"
+	echo "pool held a key for every renewal (filled in $(m burst.pool_fill ms) ms of"
+	echo "SCHED_IDLE time); logon = myproxy-logon, 4 at a time, same server and"
+	echo "credentials. Plot: \`bench/plots/burst.png\` (renewals done vs time)."
 	if [ "$(m1 outage n)" != "-" ]; then
 		echo
 		echo "## Outage recovery"
 		echo
-		echo "$(m1 outage n) proxies due at once: all done in $(m1 outage ms) ms, $(m1 outage failed) failed."
+		echo "$(m1 outage n) proxies due at once: all done in $(m1 outage ms) ms, $(m1 outage failed) failed"
+		echo "(key pool filled with $(m1 outage n) keys first, in $(m1 outage pool_fill_ms) ms of"
+		echo "SCHED_IDLE time; load $(m1 outage load1) at the end). Plot: \`bench/plots/outage.png\`."
 	fi
 	if [ -f "$OUT/ANALYSIS.md" ]; then
 		echo

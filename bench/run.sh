@@ -18,12 +18,16 @@
 #             over IDLE_SECS with nothing due
 #   burst     BURST_N identities due at once (RENEW_ALL), the daemon
 #             against BURST_N myproxy-logon runs 4 at a time, same server,
-#             alternating; renewals over time
-#   outage    OUTAGE_IDS identities x 10 unique registrations due at once
-#             (only with BENCH_OUTAGE=1: minutes without a key pool)
+#             alternating; renewals over time. The daemon twice: "ours"
+#             with no idle time before (--key-pool-size 0: every key made
+#             in the exchange, as with an empty pool), "ours_pool" after
+#             its key pool (KEYPOOL keys, default 2048) holds BURST_N keys
+#   outage    OUTAGE_IDS identities x 10 unique registrations due at once,
+#             after the key pool holds them all (only with BENCH_OUTAGE=1:
+#             filling 2,000 keys takes minutes of idle CPU)
 # Knobs: BENCH_QUICK=1 (small sizes, 10 s idle: a few minutes on 2 cores),
 # BENCH_1M=1 (adds the 1,000,000-job point), REPS (default 3), SIZES,
-# N_GET, N_REG, N_NEW, IDLE_SECS, BURST_N, OUTAGE_IDS. BENCH_MERGE=FILE
+# N_GET, N_REG, N_NEW, IDLE_SECS, BURST_N, OUTAGE_IDS, KEYPOOL. BENCH_MERGE=FILE
 # (a results.json of an earlier run) adds its measurements this run did not
 # make (by name, e.g. get8.1000000) to the report, listed in RESULTS.md;
 # BENCH_MERGE_SERIES=DIR its renewal series (burst plot).
@@ -46,7 +50,7 @@ else
 	: "${N_NEW:=1000}" "${IDLE_SECS:=60}" "${BURST_N:=50}"
 fi
 [ "${BENCH_1M:-0}" = 1 ] && SIZES="$SIZES 1000000"
-: "${OUTAGE_IDS:=200}"
+: "${OUTAGE_IDS:=200}" "${KEYPOOL:=2048}"
 SECTIONS=${BENCH_SECTIONS:-cred history requests burst outage}
 BREQ=$PR_BUILD_DIR/bench/bench_requests
 for b in bench_requests bench_fill bench_certs bench_cred bench_history; do
@@ -192,8 +196,23 @@ renew_times() {
 	done
 }
 
-burst_ours() {	# REP: every registered proxy due now (RENEW_ALL)
-	local rep=$1 mark t0 t1 i
+# Wait until the key pool holds N keys (at most SECS); prints the ms waited.
+wait_pool() {
+	local n=$1 secs=$2 t0 have
+	t0=$(now_ms)
+	while :; do
+		req "Command=9\\n" > /dev/null
+		have=$(kv Key_pool_size)
+		[ "${have:-0}" -ge "$n" ] && break
+		[ $(($(now_ms) - t0)) -gt $((secs * 1000)) ] &&
+		    die "key pool: ${have:-0} of $n keys after $secs s"
+		sleep 0.5
+	done
+	echo $(($(now_ms) - t0))
+}
+
+burst_ours() {	# REP SIDE: every registered proxy due now (RENEW_ALL)
+	local rep=$1 side=$2 mark t0 t1 i
 	mark=$(wc -l < "$DAEMON_LOG")
 	t0=$(now_ms)
 	kill -USR1 "$DAEMON_PID"
@@ -204,11 +223,11 @@ burst_ours() {	# REP: every registered proxy due now (RENEW_ALL)
 	done
 	t1=$(now_ms)
 	{ echo "0 0"; renew_times "$mark" "$t0" | sort -n |
-	    awk '{ print $1 / 1000, NR }'; } > "$T/series/ours.$rep.dat"
-	rec burst.ours "$rep" n="$BURST_N" ms=$((t1 - t0)) \
+	    awk '{ print $1 / 1000, NR }'; } > "$T/series/$side.$rep.dat"
+	rec "burst.$side" "$rep" n="$BURST_N" ms=$((t1 - t0)) \
 	    rate="$(awk -v n="$BURST_N" -v ms=$((t1 - t0)) 'BEGIN { printf "%.2f", n * 1000 / ms }')" \
 	    failed="$(tail -n +"$((mark + 1))" "$DAEMON_LOG" | grep -c 'FAILED in')"
-	echo "  burst ours rep $rep: $BURST_N in $((t1 - t0)) ms" >&2
+	echo "  burst $side rep $rep: $BURST_N in $((t1 - t0)) ms" >&2
 }
 
 logon_one_() {	# I T0: one myproxy-logon renewal, prints ms since T0 when done
@@ -237,7 +256,7 @@ burst_logon() {	# REP
 }
 
 sec_burst() {
-	local i r
+	local i r ms
 	echo "== renewal burst: $BURST_N identities" >&2
 	mp_start one
 	"$PR_BUILD_DIR/bench/bench_certs" "$T/ca" "$T/ca" bu "$BURST_N" 600 ||
@@ -253,18 +272,28 @@ sec_burst() {
 		reg "$T/ca/bu$i.proxy" "$(mp_addr one)" "burst$i"
 		[ "$(kv Response)" = 0 ] || die "register bu$i: $(kv Message)"
 	done
+	daemon_stop
 	for r in $(seq 1 "$REPS"); do
-		burst_ours "$r"
+		# no idle time: no key made ahead
+		eng_start --myproxy-server "$(mp_addr one)" --key-pool-size 0
+		burst_ours "$r" ours
+		daemon_stop
+		# idle time: the pool holds a key for every renewal
+		eng_start --myproxy-server "$(mp_addr one)" --key-pool-size "$KEYPOOL"
+		ms=$(wait_pool "$BURST_N" 1800) || die "key pool not filled"
+		rec burst.pool_fill "$r" n="$BURST_N" ms="$ms"
+		echo "  key pool: $BURST_N keys after $ms ms" >&2
+		burst_ours "$r" ours_pool
+		daemon_stop
 		burst_logon "$r"
 	done
-	daemon_stop
 	mp_stop one
 }
 
 sec_outage() {
 	[ "${BENCH_OUTAGE:-0}" = 1 ] || { echo "== outage: skipped (BENCH_OUTAGE=1 runs it)" >&2; return 0; }
 	echo "== outage: $OUTAGE_IDS identities x 10 registrations" >&2
-	local i k mark t0 t1 n=$((OUTAGE_IDS * 10))
+	local i k mark t0 t1 fill n=$((OUTAGE_IDS * 10))
 	mp_start one
 	"$PR_BUILD_DIR/bench/bench_certs" "$T/ca" "$T/ca" ou "$OUTAGE_IDS" 600 ||
 	    die "bench_certs ou"
@@ -274,12 +303,14 @@ sec_outage() {
 	done
 	wait
 	rm -rf "$REPO" && mkdir -m 0700 "$REPO"
-	eng_start --myproxy-server "$(mp_addr one)"
+	eng_start --myproxy-server "$(mp_addr one)" --key-pool-size "$KEYPOOL"
 	for i in $(seq 1 "$OUTAGE_IDS"); do
 		for k in $(seq 1 10); do
 			reg "$T/ca/ou$i.proxy" "$(mp_addr one)" "out$i.$k" "Unique=1\\n"
 		done
 	done
+	fill=$(wait_pool "$n" 3600) || die "key pool not filled"
+	echo "  key pool: $n keys after $fill ms" >&2
 	mark=$(wc -l < "$DAEMON_LOG")
 	t0=$(now_ms)
 	kill -USR1 "$DAEMON_PID"
@@ -290,7 +321,10 @@ sec_outage() {
 	done
 	t1=$(now_ms)
 	rec outage 1 n="$n" ms=$((t1 - t0)) failed="$(tail -n +"$((mark + 1))" \
-	    "$DAEMON_LOG" | grep -c 'FAILED in')"
+	    "$DAEMON_LOG" | grep -c 'FAILED in')" pool_fill_ms="$fill" \
+	    load1="$(cut -d' ' -f1 /proc/loadavg)"
+	{ echo "0 0"; renew_times "$mark" "$t0" | sort -n |
+	    awk '{ print $1 / 1000, NR }'; } > "$T/series/outage.1.dat"
 	echo "  outage: $n in $((t1 - t0)) ms" >&2
 	daemon_stop
 }
