@@ -59,6 +59,11 @@ assert_match '^[1-9][0-9]*$' "$(jq -r '.attempts[0].duration_ms' <<< "$OUT")" \
 # ---- failures: the server stopped gives transient, retried every 1-2 s
 mp_stop one
 kill -USR1 "$DAEMON_PID"
+wait_status "$fa" Failures '[1-9][0-9]*' 20 || fail "no failed attempt"
+cli --json history "$fa"
+assert_eq "transient true" \
+    "$(jq -r '"\(.attempts[0].class) \(any(.attempts[1:][]; .result == 0 and .time == '"$t_ok"'))"' <<< "$OUT")" \
+    "the failure (newest) and the success below it, both kept"
 wait_status "$fa" Failures '[4-9]|[1-9][0-9]+' 40 ||
     fail "no 4 failed attempts (Failures=$(kv Failures))"
 assert_eq transient "$(kv Failure_class)" "STATUS: transient"
