@@ -74,10 +74,14 @@ ratios=$(jq -rs '[group_by(.rep)[] | (map(select(.name == "with"))[0].p99_ms /
     map(select(.name == "without"))[0].p99_ms)] | sort |
     map(. * 100 | round / 100)' "$RAW")
 ratio=$(jq -r '.[length / 2 | floor]' <<< "$ratios")
-read -r cpu0 _ < <(med without cpu_us_per_get)
-read -r cpu1 _ < <(med with cpu_us_per_get)
+read -r cpu0 cpu0_min _ < <(med without cpu_us_per_get)
+read -r cpu1 cpu1_min _ < <(med with cpu_us_per_get)
+read -r p0 p0_min _ < <(med without p99_ms)
+read -r p1 p1_min _ < <(med with p99_ms)
 echo "p99 ratios (with/without) per rep, sorted: $(jq -c . <<< "$ratios")"
-echo "median p99 ratio: $ratio (target < 2); median daemon CPU per GET: $cpu0 us without, $cpu1 us with"
+echo "p99 ms median (best): $p0 ($p0_min) without, $p1 ($p1_min) with"
+echo "daemon CPU us per GET median (best): $cpu0 ($cpu0_min) without, $cpu1 ($cpu1_min) with"
+echo "median p99 ratio: $ratio (target < 2), load $(cut -d' ' -f1-3 /proc/loadavg)"
 awk -v r="$ratio" 'BEGIN { exit !(r < 2) }' &&
     ok "median p99 with $N_IDLE idle connections < 2x" ||
     fail "median p99 with $N_IDLE idle connections is ${ratio}x"
