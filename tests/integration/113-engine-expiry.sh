@@ -40,7 +40,8 @@ assert_match "No credentials exist" "$(kv Last_error)" "alice: the reason"
 jobget jobA
 assert_response 0 "alice: GET answers before the expiry"
 
-# the expiry: file removed, 1909, not listed
+# the expiry: file removed, 1909, not listed; the record's audit trail
+# stays (why it expired) until its last job is unregistered
 wait_log "$(basename "$fa") .*expired without a successful renewal" 40 ||
     fail "alice: no expiry line in the log"
 assert_file_gone "$fa" "alice: file removed at expiry"
@@ -52,6 +53,15 @@ else
 fi
 jobget jobA
 assert_response 1909 "alice: GET after expiry"
+need_tool jq
+cli --json -j jobA history
+assert_rc 0 "alice: history after the expiry"
+assert_match '^([2-9]|[1-9][0-9]+)$' "$(jq '.attempts | length' <<< "$OUT")" \
+    "alice: the failed attempts are still there"
+assert_eq needs-user-action "$(jq -r '[.attempts[].class] | unique | join(",")' <<< "$OUT")" \
+    "alice: each one needs the user"
+assert_match "No credentials exist" "$(jq -r '.attempts[0].servers[0]' <<< "$OUT")" \
+    "alice: the server's own text"
 wait_log "$(basename "$fh") .*expired without a successful renewal" 3 ||
     fail "in-flight renewal: no expiry at notAfter"
 assert_file_gone "$fh" "in-flight renewal: file removed at expiry"
@@ -69,6 +79,9 @@ assert_response 0 "bob: GET after alice's expiry"
 assert_eq "$fb" "$(kv Proxy_name)" "bob: same path"
 unreg jobA
 assert_response 0 "alice: unregister the expired job"
+cli -j jobA history
+assert_rc 1 "alice: no history once the record is gone"
+assert_match "not registered|1908" "$ERR" "alice: history after unregister: 1908"
 daemon_alive "after the expiry"
 daemon_stop
 assert_match "renewal of $(basename "$fh") abandoned at shutdown" \
