@@ -3,8 +3,8 @@
  * real store and repository in a temporary directory, with proxies made in
  * memory: REGISTER (aggregation, unique, replacement by a longer proxy,
  * idempotence, the condor limit), UNREGISTER, GET (1908, 1909), LIST,
- * STATUS, RENEW_ALL, the error codes, expiry (by the scheduler timer and
- * at start-up), and a failed file write leaving nothing behind.
+ * STATUS, RENEW_ALL, HISTORY, the error codes, expiry (by the scheduler
+ * timer and at start-up), and a failed file write leaving nothing behind.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -605,6 +605,76 @@ test_metrics(void **state)
 	free(file);
 }
 
+/* n failed attempts on the record of file (base name), text bytes each. */
+static void
+record_failures(const char *file, int n, size_t text)
+{
+	struct store_attempt a = { 0, 5, 1907, "transient", NULL, 0, 0, NULL };
+	struct store_proxy p;
+	struct pr_error err;
+	char *big = malloc(text + 1);
+	int i;
+
+	assert_non_null(big);
+	memset(big, 'x', text);
+	big[text] = '\0';
+	a.servers = text > 0 ? big : "a:1 unreachable: refused\nb:2 renewed";
+	a.message = text > 0 ? big : "refused";
+	for (i = 0; i < n; i++) {
+		assert_int_equal(store_get_proxy_by_file(D.store, file, &p, &err),
+		    0);
+		a.at = now + i;
+		assert_int_equal(store_record_failed_attempt(D.store, &p, a.at,
+		    1907, "refused", now + 3600, &a, &err), 0);
+		store_proxy_free(&p);
+	}
+	free(big);
+}
+
+/* HISTORY: by Jobid or Proxy_name, newest first, keys split, bounded. */
+static void
+test_history(void **state)
+{
+	char *name, *base;
+
+	(void)state;
+	assert_int_equal(reg(proxy_file("p1", &alice, now + 12 * 3600), "j1",
+	    NULL), 0);
+	name = resp_name();
+	base = strrchr(name, '/') + 1;
+	assert_int_equal(request("Command=10\nProxy_name=%s\n", name), 0);
+	assert_int_equal(resp_int(PR_KEY_HISTORY_KEPT), 20);
+	assert_int_equal(msg_count(&resp, PR_KEY_ATTEMPT_TIME), 0);
+	assert_string_equal(msg_get(&resp, PR_KEY_IDENTITY),
+	    "/C=XX/O=Test/CN=alice");
+	record_failures(base, 3, 0);
+	assert_int_equal(request("Command=10\nJobid=j1\n"), 0);
+	assert_string_equal(msg_get(&resp, PR_KEY_PROXY_NAME), name);
+	assert_int_equal(msg_count(&resp, PR_KEY_ATTEMPT_TIME), 3);
+	assert_int_equal(msg_count(&resp, PR_KEY_ATTEMPT_SERVER), 6);
+	assert_int_equal(resp_int(PR_KEY_ATTEMPT_TIME), now + 2);  /* newest */
+	assert_string_equal(msg_get_nth(&resp, PR_KEY_ATTEMPT_SERVER, 1),
+	    "b:2 renewed");
+	assert_int_equal(resp_int(PR_KEY_OMITTED), 0);
+	/* neither key; unknown job; unknown file; a file outside */
+	assert_int_equal(request("Command=10\n"), PR_ERR_PROTO_NOT_FOUND);
+	assert_int_equal(request("Command=10\nJobid=nope\n"),
+	    PR_ERR_NOT_REGISTERED);
+	assert_int_equal(request("Command=10\nProxy_name=%s/%064d.0\n",
+	    D.repo_path, 0), PR_ERR_NOT_REGISTERED);
+	assert_int_equal(request("Command=10\nProxy_name=/etc/passwd\n"),
+	    PR_ERR_NOT_REGISTERED);
+	/* rule (2) of history.c: older attempts past the bound are counted */
+	store_set_history_keep(D.store, 1000);
+	record_failures(base, 400, 2400);
+	assert_int_equal(request("Command=10\nJobid=j1\n"), 0);
+	assert_true(resp_int(PR_KEY_OMITTED) > 0);
+	assert_int_equal(msg_count(&resp, PR_KEY_ATTEMPT_TIME) +
+	    resp_int(PR_KEY_OMITTED), 403);
+	assert_int_equal(resp_int(PR_KEY_ATTEMPT_TIME), now + 399);
+	free(name);
+}
+
 int
 main(void)
 {
@@ -617,6 +687,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_unregister, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_get_expired, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_and_renew_all, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_history, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_codes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expiry_by_timer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover_missing_file, setup, teardown),
