@@ -17,12 +17,14 @@
 #include "client.h"
 #include "json.h"
 
-#define IDENT_COLS	27	/* identity column of the status table */
+#define IDENT_COLS	22	/* identity column of the status table */
 #define CHECK_LEFT_SEC_DEFAULT	3600	/* CRITICAL: expires within, failing */
 #define CHECK_STALE_SEC_DEFAULT	(6 * 3600)	/* CRITICAL: failing this long */
 #define CHECK_WARN_FAILURES_DEFAULT	3
 #define CHECK_TIMEOUT_SEC_DEFAULT	"10"
 #define DUE_GRACE_SEC	300	/* a renewal this late counts as missed */
+#define CHECK_CRED_LEFT_SEC_DEFAULT	(7 * 86400)	/* WARNING: stored
+							 * credential ends */
 
 enum { NAGIOS_OK, NAGIOS_WARNING, NAGIOS_CRITICAL, NAGIOS_UNKNOWN };
 static const char *const nagios_names[] = { "OK", "WARNING", "CRITICAL",
@@ -32,7 +34,9 @@ struct rec {
 	const char *file, *identity, *cls, *last_error;
 	int64_t start, end, next, last_attempt, jobs, failures, last_result;
 	int64_t last_success;	/* 0: never renewed */
+	int64_t cred_end;	/* the stored credential's end; 0 unknown */
 	int is_failing;		/* the last attempt failed */
+	int is_judged;		/* check: raised already */
 };
 
 struct all {
@@ -104,6 +108,8 @@ split_records(struct all *a)
 			r->jobs = cli_num(v);
 		} else if (strcmp(k, PR_KEY_FAILURES) == 0) {
 			r->failures = cli_num(v);
+		} else if (strcmp(k, PR_KEY_CRED_END_TIME) == 0) {
+			r->cred_end = cli_num(v);
 		}
 	}
 	for (i = 0; i < a->n; i++)
@@ -174,7 +180,7 @@ fmt_rel(int64_t secs, char *buf, size_t size)
 static void
 print_row(const struct rec *r, int64_t now)
 {
-	char id[IDENT_COLS + 1], end[32], next[32], res[32];
+	char id[IDENT_COLS + 1], end[32], next[32], res[32], cred[32];
 	size_t len = strlen(r->identity);
 
 	if (len > IDENT_COLS)	/* the end of a DN says most (its CN) */
@@ -192,14 +198,21 @@ print_row(const struct rec *r, int64_t now)
 		(void)snprintf(next, sizeof(next), "due");
 	else
 		fmt_rel(r->next - now, next, sizeof(next));
+	if (r->cred_end <= 0)
+		(void)snprintf(cred, sizeof(cred), "?");
+	else if (r->cred_end <= now)
+		(void)snprintf(cred, sizeof(cred), "ended");
+	else
+		fmt_rel(r->cred_end - now, cred, sizeof(cred));
 	if (r->last_attempt == 0)
 		(void)snprintf(res, sizeof(res), "-");
 	else if (r->last_result == 0)
 		(void)snprintf(res, sizeof(res), "ok");
 	else
 		(void)snprintf(res, sizeof(res), "%lld", (long long)r->last_result);
-	(void)printf("%-*s %5lld %-9s %-9s %-6s %s\n", IDENT_COLS, id,
-	    (long long)r->jobs, end, next, res, r->cls[0] ? r->cls : "-");
+	(void)printf("%-*s %4lld %-8s %-8s %-8s %-6s %s\n", IDENT_COLS, id,
+	    (long long)r->jobs, end, next, cred, res, r->cls[0] ? r->cls :
+	    "-");
 }
 
 static void
@@ -227,7 +240,8 @@ print_json(const struct all *a)
 		json_str(stdout, r->cls);
 		(void)printf(",\"last_error\":");
 		json_str(stdout, r->last_error);
-		(void)printf("}");
+		(void)printf(",\"credential_end_time\":%lld}",
+		    (long long)r->cred_end);
 	}
 	(void)printf("]}\n");
 }
@@ -251,8 +265,9 @@ cli_status_all(const char *socket_path, int json)
 	if (json) {
 		print_json(&a);
 	} else {
-		(void)printf("%-*s %5s %-9s %-9s %-6s %s\n", IDENT_COLS,
-		    "IDENTITY", "JOBS", "ENDS IN", "NEXT", "LAST", "CLASS");
+		(void)printf("%-*s %4s %-8s %-8s %-8s %-6s %s\n", IDENT_COLS,
+		    "IDENTITY", "JOBS", "ENDS IN", "NEXT", "CRED END", "LAST",
+		    "CLASS");
 		for (i = 0; i < a.n; i++)
 			print_row(&a.recs[i], a.now);
 		if (a.omitted > 0)
@@ -336,6 +351,7 @@ struct check_opts {
 	int64_t critical_left;	/* seconds */
 	int64_t stale;		/* seconds */
 	int64_t warn_failures;
+	int64_t cred_left;	/* seconds: WARNING, stored credential ends */
 };
 
 struct verdict {
@@ -363,7 +379,8 @@ raise_to(struct verdict *v, int state, const struct rec *r, const char *fmt,
 	    strrchr(r->file, '/') ? strrchr(r->file, '/') + 1 : r->file, what);
 }
 
-static void
+/* 1 when r raised the verdict (CRITICAL or WARNING), else 0. */
+static int
 judge_one(const struct check_opts *o, const struct rec *r, int64_t now,
     struct verdict *v)
 {
@@ -389,6 +406,26 @@ judge_one(const struct check_opts *o, const struct rec *r, int64_t now,
 		raise_to(v, NAGIOS_WARNING, r, "%s", r->cls);
 	else if (r->is_failing && r->failures >= o->warn_failures)
 		raise_to(v, NAGIOS_WARNING, r, "%s", "failing renewals");
+	else
+		return 0;
+	return 1;
+}
+
+/*
+ * After judge_one, for the records it let pass: the credential stored in
+ * MyProxy ends within --credential-left (a failing renewal is named first).
+ */
+static void
+judge_credential(const struct check_opts *o, const struct rec *r, int64_t now,
+    struct verdict *v)
+{
+	char t[32];
+
+	if (r->cred_end <= 0 || r->cred_end - now >= o->cred_left)
+		return;
+	fmt_rel(r->cred_end - now, t, sizeof(t));
+	raise_to(v, NAGIOS_WARNING, r, "the credential stored in MyProxy ends "
+	    "in %s", t);
 }
 
 static int
@@ -396,7 +433,8 @@ check_usage(const char *msg)
 {
 	(void)printf("PROXY-RENEWD UNKNOWN - %s (usage: proxy-renew check "
 	    "[--socket PATH] [--critical-left SECS] [--stale SECS] "
-	    "[--warn-failures N] [--timeout SECS])\n", msg);
+	    "[--warn-failures N] [--credential-left SECS] [--timeout SECS])"
+	    "\n", msg);
 	return NAGIOS_UNKNOWN;
 }
 
@@ -408,6 +446,7 @@ check_args(int argc, char **argv, struct check_opts *o, const char **sock)
 		{ "critical-left", required_argument, NULL, 'c' },
 		{ "stale", required_argument, NULL, 'a' },
 		{ "warn-failures", required_argument, NULL, 'w' },
+		{ "credential-left", required_argument, NULL, 'l' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -416,13 +455,15 @@ check_args(int argc, char **argv, struct check_opts *o, const char **sock)
 	o->critical_left = CHECK_LEFT_SEC_DEFAULT;
 	o->stale = CHECK_STALE_SEC_DEFAULT;
 	o->warn_failures = CHECK_WARN_FAILURES_DEFAULT;
+	o->cred_left = CHECK_CRED_LEFT_SEC_DEFAULT;
 	if (getenv("GLITE_PR_TIMEOUT") == NULL &&
 	    setenv("GLITE_PR_TIMEOUT", CHECK_TIMEOUT_SEC_DEFAULT, 1) == -1)
 		return -1;
 	optind = 0;	/* GNU: full re-initialisation after main's getopt */
 	while ((ch = getopt_long(argc, argv, "+", lo, NULL)) != -1) {
 		int64_t *dst = ch == 'c' ? &o->critical_left : ch == 'a' ?
-		    &o->stale : ch == 'w' ? &o->warn_failures : NULL;
+		    &o->stale : ch == 'w' ? &o->warn_failures : ch == 'l' ?
+		    &o->cred_left : NULL;
 
 		if (ch == 's')
 			*sock = optarg;
@@ -460,7 +501,10 @@ cli_check(int argc, char **argv, const char *socket_path)
 	memset(&v, 0, sizeof(v));
 	v.min_left = INT64_MAX;
 	for (i = 0; i < a.n; i++)
-		judge_one(&o, &a.recs[i], a.now, &v);
+		a.recs[i].is_judged = judge_one(&o, &a.recs[i], a.now, &v);
+	for (i = 0; i < a.n; i++)
+		if (!a.recs[i].is_judged)
+			judge_credential(&o, &a.recs[i], a.now, &v);
 	if (a.n == 0)
 		v.min_left = 0;
 	if (a.n_cooling > 0 && v.state < NAGIOS_WARNING) {

@@ -1,6 +1,7 @@
 /*
  * clock.c: CLOCK_MONOTONIC in milliseconds (see clock.h).
  */
+#include <stdio.h>
 #include <time.h>
 
 #include "clock.h"
@@ -61,4 +62,15 @@ clock_parse_sec(const char *s, double max_sec, double *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+void
+clock_fmt_utc(int64_t t, char *buf, size_t size)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		(void)snprintf(buf, size, "%lld", (long long)t);
 }

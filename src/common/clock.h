@@ -9,6 +9,7 @@
 #ifndef PR_CLOCK_H
 #define PR_CLOCK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define CLOCK_TIMEOUT_SEC_MAX	(10.0 * 365 * 86400)	/* cap for "forever" */
@@ -33,5 +34,8 @@ int64_t clock_deadline_ms(double timeout_sec);
  * not depend on the locale. 0, or -1 with *out unchanged.
  */
 int clock_parse_sec(const char *s, double max_sec, double *out);
+
+/* Unix time t as "2026-11-30T23:57:31Z" in buf (the number if it fails). */
+void clock_fmt_utc(int64_t t, char *buf, size_t size);
 
 #endif /* PR_CLOCK_H */

@@ -240,7 +240,12 @@ register_place(struct daemon *d, const struct pr_request *req,
 	p->obtained = now;
 	p->next_renewal = next;
 	p->last_error = xstrdup("");
-	return store_insert_proxy(d->store, p, err);
+	if ((rc = store_insert_proxy(d->store, p, err)) != 0 ||
+	    (rc = store_cred_watch(d->store, p->identity_hash, p->identity,
+	    now, err)) != 0)
+		return rc;
+	credwatch_note(d, now);	/* INFO soon, never before the reply */
+	return 0;
 }
 
 /* REGISTER's checks before any reading: its servers, or NULL and err. */

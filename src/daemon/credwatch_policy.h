@@ -45,4 +45,28 @@ enum limited_by { LIMITED_X509, LIMITED_VOMS_AC, LIMITED_STORED_CRED };
 enum limited_by limited_by(int64_t x509_end, int64_t ac_end, int64_t cred_end,
 	    const char **name);
 
+/*
+ * Parse a list of lead times "7d,2d" (each a number with s, m, h or d;
+ * bare numbers are seconds; at most CREDWATCH_LEADS_MAX, each 1 s .. 365
+ * d) into leads. 0, or -1 with why (a static text).
+ */
+int	credwatch_parse_leads(const char *s, int64_t *leads, size_t *n,
+	    const char **why);
+
+/*
+ * The next time a lead not yet warned about is crossed (cred_end - lead,
+ * later than now), or 0 when none is ahead: the watch asks INFO then.
+ */
+int64_t	credwatch_next_lead(int64_t cred_end, int64_t now,
+	    const int64_t *leads, size_t n_leads, unsigned warned);
+
+/*
+ * A renewal obtained at `obtained` asking for asked_sec that ended at
+ * end came back shorter (by more than a few minutes): 1 and the reason in
+ * words in buf, by what limited it (limited_by()); else 0 and buf "".
+ */
+int	credwatch_short_reason(int64_t obtained, int64_t asked_sec,
+	    int64_t end, enum limited_by lb, int64_t cred_end, char *buf,
+	    size_t size);
+
 #endif /* PR_CREDWATCH_POLICY_H */

@@ -27,6 +27,7 @@
 
 struct batch;
 struct cred_memo;
+struct credwatch;
 struct hooks;
 struct keygen;
 struct loop;
@@ -74,6 +75,8 @@ enum opt_id {
 	OPT_KEY_POOL_SIZE,
 	OPT_KEY_POOL_MAX_AGE,
 	OPT_KEY_BITS,
+	OPT_CRED_CHECK_INTERVAL,
+	OPT_CRED_WARNING,
 	OPT__COUNT
 };
 
@@ -114,6 +117,8 @@ struct options {
 	int64_t key_pool_size;	/* keys made ahead; 0: no pool */
 	int64_t key_pool_max_age;	/* seconds a pooled key may wait */
 	int64_t key_bits;	/* RSA bits of the pool's keys */
+	int64_t cred_check_interval;	/* seconds between MyProxy INFOs */
+	char *cred_warning;	/* warning lead times, "7d,2d" */
 	int trust_clock;	/* 0/1: expire at start-up despite the check */
 	char *import_glite;	/* --import-glite DIR (command line only) */
 	char *config_file;	/* --config; only meaningful on the command line */
@@ -267,6 +272,7 @@ struct daemon {
 	struct metrics *metrics;	/* counters for metrics.c */
 	struct hooks *hooks;		/* --hook runs (hook.c) */
 	struct keygen *keygen;		/* keys made ahead (keygen.c) */
+	struct credwatch *watch;	/* MyProxy INFO of stored credentials */
 };
 
 /* options.c */
@@ -471,6 +477,21 @@ char	**metrics_file_error(struct daemon *d);
 void	metrics_file_write(struct daemon *d);
 void	metrics_file_start(struct daemon *d);
 void	metrics_file_stop(struct daemon *d);
+
+/* credwatch.c: the long-term credential watch (MyProxy INFO). */
+void	credwatch_init(struct daemon *d);
+/* An INFO of identity is wanted by `when` (row written by the caller). */
+void	credwatch_note(struct daemon *d, int64_t when);
+/* Re-read the earliest INFO due and arm for it (a worker slot freed). */
+void	credwatch_kick(struct daemon *d);
+/* The INFO worker in flight, or 0 (for runner_pid_of in tests). */
+int	credwatch_busy(const struct daemon *d);
+void	credwatch_shutdown(struct daemon *d);
+void	credwatch_free(struct daemon *d);
+/* The warning lead times of the settings (checked by options.c). */
+size_t	credwatch_leads(const struct daemon *d, int64_t *leads);
+/* credwatch_result.c: the stored credential's end for identity, or 0. */
+int64_t	credwatch_end_of(const struct daemon *d, const char *identity_hash);
 
 /* main.c */
 void	daemon_reload(struct daemon *d);

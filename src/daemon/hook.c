@@ -40,7 +40,7 @@
 #define HOOK_MAX_RUNNING	4
 #define HOOK_MAX_QUEUED		64
 #define HOOK_VALUE_MAX_BYTES	1024	/* a PROXY_RENEWD_* value */
-#define HOOK_N_VARS		9
+#define HOOK_N_VARS		11
 #define HOOK_REAP_MS		100	/* exit noticed within this */
 
 extern char **environ;
@@ -108,6 +108,8 @@ job_new(struct daemon *d, const struct hook_event *ev)
 	j->vars[n++] = var_int("FAILURES", ev->failures);
 	j->vars[n++] = var("FAILURE_CLASS", ev->failure_class);
 	j->vars[n++] = var("MESSAGE", ev->message);
+	j->vars[n++] = var("CREDENTIAL_SERVER", ev->credential_server);
+	j->vars[n++] = var_int("WARNING_LEAD", ev->lead);
 	j->vars[n] = NULL;
 	j->label = xasprintf("hook %s for %s", ev->event, ev->file ? ev->file :
 	    "-");

@@ -1,7 +1,8 @@
 /*
  * hook.h: the --hook command, run for events of a proxy's life (hook.c):
  * renewed, renewal-failed (after --hook-failures in a row) and
- * needs-user-action (sched_renewal.c), proxy-expired (sched.c).
+ * needs-user-action (sched_renewal.c), proxy-expired (sched.c),
+ * credential-expiring (credwatch_result.c).
  */
 #ifndef PR_HOOK_H
 #define PR_HOOK_H
@@ -28,6 +29,8 @@ struct hook_event {
 	int failures;			/* failed attempts in a row */
 	const char *failure_class;	/* "" when none */
 	const char *message;		/* server's text; "" when none */
+	const char *credential_server;	/* credential-expiring: INFO's server */
+	int64_t lead;			/* credential-expiring: the lead crossed */
 };
 
 struct hooks;

@@ -329,12 +329,14 @@ static void
 daemon_cleanup(struct daemon *d)
 {
 	sched_stop(d);
+	credwatch_shutdown(d);
 	metrics_file_stop(d);
 	hook_shutdown(d);
 	batch_free(d);		/* commits what waits, answers who waits */
 	notify_stop(d);
 	sched_renewal_shutdown(d);
 	keygen_stop(d);
+	credwatch_free(d);
 	server_close(d);
 	if (d->sig_fd != -1)
 		(void)close(d->sig_fd);
@@ -489,6 +491,7 @@ main_start(struct daemon *d, int ready_fd)
 	daemon_signals(d);
 	sched_init(d);
 	keygen_start(d);
+	credwatch_init(d);
 	server_start(d);
 	daemon_write_pid(d);
 	log_info("proxy-renewd %s: repository %s, socket %s", PR_VERSION,

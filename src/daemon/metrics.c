@@ -275,9 +275,11 @@ count_one(const struct store_proxy *p, void *arg)
 struct per_proxy {
 	FILE *f;
 	int field;
+	const struct daemon *d;
 };
 
-enum { PP_NOT_AFTER, PP_NEXT, PP_SUCCESS, PP_FAILURES, PP_JOBS, PP__COUNT };
+enum { PP_NOT_AFTER, PP_NEXT, PP_SUCCESS, PP_FAILURES, PP_JOBS, PP_CRED_END,
+	PP__COUNT };
 
 static const struct {
 	const char *name, *help;
@@ -291,6 +293,9 @@ static const struct {
 	[PP_FAILURES] = { "proxy_consecutive_failures",
 	    "Failed renewal attempts in a row." },
 	[PP_JOBS] = { "proxy_jobs", "Jobs registered on the proxy." },
+	[PP_CRED_END] = { "proxy_credential_end_timestamp_seconds",
+	    "When the long-term credential stored in MyProxy for the proxy's "
+	    "identity ends, as MyProxy INFO said (0: not known yet)." },
 };
 
 static int
@@ -305,6 +310,7 @@ proxy_line(const struct store_proxy *p, void *arg)
 	case PP_SUCCESS: v = p->last_success; break;
 	case PP_FAILURES: v = p->failures; break;
 	case PP_JOBS: v = p->n_jobs; break;
+	case PP_CRED_END: v = credwatch_end_of(pp->d, p->identity_hash); break;
 	}
 	(void)fprintf(pp->f, PFX "%s{file=\"", pp_families[pp->field].name);
 	label_value(pp->f, p->file);
@@ -315,7 +321,7 @@ proxy_line(const struct store_proxy *p, void *arg)
 static int
 render_proxies(struct daemon *d, FILE *f, struct pr_error *err)
 {
-	struct per_proxy pp = { f, 0 };
+	struct per_proxy pp = { f, 0, d };
 	int rc;
 
 	for (pp.field = 0; pp.field < PP__COUNT; pp.field++) {

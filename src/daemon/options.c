@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "credwatch_policy.h"
 #include "daemon.h"
 #include "options_table.h"
 #include "pr_limits.h"
@@ -315,9 +316,16 @@ servers_check(const char *spec, struct pr_error *err)
 static int
 options_check(const struct options *o, struct pr_error *err)
 {
+	int64_t leads[CREDWATCH_LEADS_MAX];
+	const char *why;
+	size_t n;
+
 	if (o->myproxy_server != NULL &&
 	    servers_check(o->myproxy_server, err) != 0)
 		return err->code;
+	if (credwatch_parse_leads(o->cred_warning, leads, &n, &why) != 0)
+		return pr_error_set(err, EINVAL, "credential-warning: '%s': "
+		    "expected %s", o->cred_warning, why);
 	if (o->backoff_min > o->backoff_max)
 		return pr_error_set(err, EINVAL,
 		    "backoff-min (%lld) is larger than backoff-max (%lld)",

@@ -148,6 +148,15 @@ const struct opt_desc opt_table[OPT__COUNT] = {
 	    .off = F(key_bits), .min = 2048, .max = 8192,
 	    .def = PR_KEY_BITS_DEFAULT, .arg = "BITS",
 	    .help = "RSA size of the pool's keys" },
+	[OPT_CRED_CHECK_INTERVAL] = { .name = "credential-check-interval",
+	    .kind = K_NUM, .off = F(cred_check_interval), .min = 60,
+	    .max = 30 * DAY, .def = PR_CRED_CHECK_INTERVAL_DEFAULT,
+	    .arg = "SECS", .help = "ask MyProxy (INFO) this often when each "
+	    "stored credential ends" },
+	[OPT_CRED_WARNING] = { .name = "credential-warning", .kind = K_STR,
+	    .off = F(cred_warning), .def_str = PR_CRED_WARNING_DEFAULT,
+	    .arg = "LIST", .help = "warn (log, hook, check) when a stored "
+	    "credential ends within each of these lead times" },
 };
 
 /* Command-line-only options; their values lie outside the settings'. */

@@ -121,7 +121,8 @@ sched_expired_hook(struct daemon *d, const struct store_proxy *p,
 {
 	char *path = xasprintf("%s/%s", d->repo_path, p->file);
 	struct hook_event ev = { HOOK_PROXY_EXPIRED, p->identity, path,
-	    p->n_jobs, p->not_after, 0, p->failures, "", why };
+	    p->n_jobs, p->not_after, credwatch_end_of(d, p->identity_hash),
+	    p->failures, "", why, NULL, 0 };
 
 	hook_fire(d, &ev);
 	free(path);

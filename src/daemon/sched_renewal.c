@@ -32,7 +32,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "cred.h"
+#include "credwatch_policy.h"
 #include "daemon.h"
 #include "failure_class.h"
 #include "hook.h"
@@ -204,17 +206,6 @@ renewal_request(struct renewal *r, unsigned char **frame, size_t *len,
 	return rc;
 }
 
-static void
-fmt_time(int64_t t, char *buf, size_t size)
-{
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		(void)snprintf(buf, size, "%lld", (long long)t);
-}
-
 /* "a:1 (unreachable), b:2 (failed), c:3 (renewed)" */
 static void
 servers_tried(const struct renew_result *res, char *buf, size_t size)
@@ -243,8 +234,8 @@ renewal_log(const struct renewal *r, const struct renew_result *res,
 	const char *sk = r->skipped[0] ? "; skipped (cooling down): " : "";
 
 	servers_tried(res, tried, sizeof(tried));
-	fmt_time(next, t_next, sizeof(t_next));
-	fmt_time(end, t_end, sizeof(t_end));
+	clock_fmt_utc(next, t_next, sizeof(t_next));
+	clock_fmt_utc(end, t_end, sizeof(t_end));
 	if (res->code == 0)
 		log_info("renewal of %s (%s): renewed in %lld ms; servers "
 		    "tried: %s%s%s; valid until %s; next renewal %s", p->file,
@@ -272,7 +263,7 @@ renewal_log_repeat(const struct renewal *r, const struct renew_result *res,
 {
 	char t_next[32];
 
-	fmt_time(next, t_next, sizeof(t_next));
+	clock_fmt_utc(next, t_next, sizeof(t_next));
 	log_info("renewal of %s (%s): failed again (failure %d, code %d, %s, "
 	    "as before: logged once); next attempt %s", r->p.file,
 	    r->p.identity, r->p.failures + 1, res->code, fclass_name(cls),
@@ -287,8 +278,9 @@ renewal_hook(struct renewal *r, const char *event, int64_t end,
 	struct daemon *d = r->d;
 	char *path = repo_path_of(d, r->p.file);
 	struct hook_event ev = { event, r->p.identity, path, r->p.n_jobs, end,
-	    0, failures, res != NULL ? fclass_name(fclass_classify(res->code,
-	    res->msg, NULL)) : "", res != NULL ? res->msg : "" };
+	    credwatch_end_of(d, r->p.identity_hash), failures, res != NULL ?
+	    fclass_name(fclass_classify(res->code, res->msg, NULL)) : "",
+	    res != NULL ? res->msg : "", NULL, 0 };
 
 	hook_fire(d, &ev);
 	free(path);
@@ -330,6 +322,26 @@ renewal_verify(const struct renewal *r, int64_t now, int64_t *new_end,
 	return rc;
 }
 
+/* Shorter than asked: the credential watch asks INFO soon (credwatch.c). */
+static int
+renewal_watch_short(struct renewal *r, int64_t now, int64_t end,
+    struct pr_error *err)
+{
+	struct daemon *d = r->d;
+	int64_t asked = d->opts.lifetime * 3600, when;
+	char why[8];
+
+	if (asked > RENEW_LIFETIME_SEC_MAX)
+		asked = RENEW_LIFETIME_SEC_MAX;
+	if (!credwatch_short_reason(now, asked, end, LIMITED_X509, 0, why,
+	    sizeof(why)))
+		return 0;
+	when = credwatch_next(now, d->opts.cred_check_interval, 1, end);
+	credwatch_note(d, when);
+	return store_cred_watch(d->store, r->p.identity_hash, r->p.identity,
+	    when, err);
+}
+
 /* Rule (3), second half: record and rename in one transaction. */
 static int
 renewal_commit(struct renewal *r, int64_t now, int64_t end, int64_t next,
@@ -340,7 +352,7 @@ renewal_commit(struct renewal *r, int64_t now, int64_t end, int64_t next,
 
 	if ((rc = store_begin(d->store, err)) == 0 &&
 	    (rc = store_record_renewal_success(d->store, &r->p, end, now, next,
-	    a, err)) == 0) {
+	    a, err)) == 0 && (rc = renewal_watch_short(r, now, end, err)) == 0) {
 		rc = repo_commit_temp(d->repo_fd, r->tmp, r->p.file, err);
 		free(r->tmp);	/* renamed, or removed by repo_commit_temp */
 		r->tmp = NULL;

@@ -14,11 +14,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "cred.h"
+#include "credwatch_policy.h"
 #include "daemon.h"
 #include "failure_class.h"
 #include "keygen.h"
 #include "message.h"
 #include "pr_limits.h"
+#include "renew_contract.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -33,6 +36,29 @@ status_class(const struct daemon *d, const struct store_proxy *p)
 		return fclass_name(FCLASS_LOCAL);
 	return fclass_name(fclass_classify(p->last_result, p->last_error,
 	    NULL));
+}
+
+/* What the credential watch knows of the proxy's identity. */
+static void
+status_credential(const struct daemon *d, struct pr_msg *body,
+    const struct store_proxy *p)
+{
+	struct store_cred c;
+	struct pr_error err;
+
+	pr_error_clear(&err);
+	if (store_cred_get(d->store, p->identity_hash, &c, &err) != 0)
+		return;
+	body_add_int(body, PR_KEY_CRED_END_TIME, c.cred_end);
+	if (c.server[0] != '\0')
+		body_add(body, PR_KEY_CRED_SERVER, c.server);
+	if (c.checked > 0)
+		body_add(body, PR_KEY_CRED_RENEW_ALLOWED,
+		    renew_allowed_name(c.renew_allowed));
+	body_add_int(body, PR_KEY_CRED_CHECKED, c.checked);
+	if (c.last_error[0] != '\0')
+		body_add(body, PR_KEY_CRED_ERROR, c.last_error);
+	store_cred_free(&c);
 }
 
 /* The keys of one record (rule 1). */
@@ -63,6 +89,40 @@ status_record(const struct daemon *d, struct pr_msg *body,
 	body_add(body, PR_KEY_FAILURE_CLASS, status_class(d, p));
 	if (store_hold_reason(d) != NULL)
 		body_add(body, PR_KEY_HELD, store_hold_reason(d));
+	status_credential(d, body, p);
+}
+
+/* Limited_by= and, after a renewal shorter than asked, Limited_reason=. */
+static void
+status_limited(const struct daemon *d, struct pr_msg *body,
+    const struct store_proxy *p)
+{
+	struct cred_info info;
+	struct pr_error err;
+	char *path = xasprintf("%s/%s", d->repo_path, p->file), why[512];
+	int64_t asked = d->opts.lifetime * 3600, cred_end;
+	const char *name;
+	enum limited_by lb;
+
+	memset(&info, 0, sizeof(info));
+	pr_error_clear(&err);
+	if (p->next_renewal > 0 && cred_inspect_file(path,
+	    PR_PROXY_FILE_MAX_BYTES, 0, &info, &err) == 0) {
+		cred_end = credwatch_end_of(d,
+		    p->identity_hash);
+		lb = limited_by(info.not_after, info.ac_not_after, cred_end,
+		    &name);
+		body_add(body, PR_KEY_LIMITED_BY, name);
+		/* the last renewal came back shorter than asked: why */
+		if (p->last_result == 0 && p->last_attempt > 0 &&
+		    p->obtained == p->last_attempt &&
+		    credwatch_short_reason(p->obtained, asked <
+		    RENEW_LIFETIME_SEC_MAX ? asked : RENEW_LIFETIME_SEC_MAX,
+		    cred_expiry(&info), lb, cred_end, why, sizeof(why)))
+			body_add(body, PR_KEY_LIMITED_REASON, why);
+	}
+	cred_info_free(&info);
+	free(path);
 }
 
 int
@@ -77,8 +137,10 @@ status_command(struct daemon *d, const struct pr_request *req,
 	if ((name = repo_file_of(d, req->proxy_name)) == NULL)
 		return pr_error_set(err, PR_ERR_NOT_REGISTERED, "Proxy_name is "
 		    "not a file of the repository %s", d->repo_path);
-	if ((rc = store_get_proxy_by_file(d->store, name, &p, err)) == 0)
+	if ((rc = store_get_proxy_by_file(d->store, name, &p, err)) == 0) {
 		status_record(d, body, &p);
+		status_limited(d, body, &p);
+	}
 	store_proxy_free(&p);
 	return rc;
 }

@@ -70,6 +70,14 @@
 #define PR_KEY_ATTEMPT_END_TIME	"Attempt_end_time"	/* new proxy's end; 0 */
 #define PR_KEY_ATTEMPT_AC_END_TIME "Attempt_ac_end_time"	/* its ACs' end; 0 */
 #define PR_KEY_ATTEMPT_MESSAGE	"Attempt_message"	/* failure summary */
+/* The credential watch (MyProxy INFO of the stored credential): */
+#define PR_KEY_CRED_END_TIME	"Credential_end_time"	/* Unix; 0 unknown */
+#define PR_KEY_CRED_SERVER	"Credential_server"	/* INFO answered by */
+#define PR_KEY_CRED_RENEW_ALLOWED "Credential_renew_allowed"	/* yes|no|server-default */
+#define PR_KEY_CRED_CHECKED	"Credential_checked"	/* Unix; 0 never */
+#define PR_KEY_CRED_ERROR	"Credential_error"	/* last INFO's failure */
+#define PR_KEY_LIMITED_BY	"Limited_by"	/* x509|voms-ac|stored-credential */
+#define PR_KEY_LIMITED_REASON	"Limited_reason"	/* a short renewal, in words */
 
 enum pr_command {
 	PR_CMD_NONE = 0,

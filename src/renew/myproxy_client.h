@@ -25,14 +25,6 @@ int myproxy_fetch(const struct renew_server *srv, const char *username,
     const struct service_cred *svc, int timeout_sec, char **pem,
     size_t *pem_len, int *is_unreachable, struct pr_error *err);
 
-/* What a MyProxy INFO reply says about the stored credential. */
-struct myproxy_cred_info {
-	int64_t start_time;		/* Unix time */
-	int64_t end_time;		/* when the stored credential ends */
-	int n_creds;			/* credentials stored for the user */
-	char owner[512];		/* the owner's DN */
-	char renewers[512];		/* its renewers policy; "" server default */
-};
 
 /*
  * WORKER: MyProxy INFO for username's stored credentials on srv,

@@ -59,21 +59,6 @@ write_all(int fd, const char *buf, size_t len, struct pr_error *err)
 	return 0;
 }
 
-/* A failed server, once, in the order tried (invariant 2). */
-static void
-note_failure(struct renew_result *res, const struct renew_server *srv, int rc,
-    int unreachable, const struct pr_error *err)
-{
-	struct renew_server_error *se;
-
-	if (res->n_errors >= RENEW_SERVERS_MAX)
-		return;
-	se = &res->errors[res->n_errors++];
-	se->code = rc;
-	se->is_unreachable = unreachable;
-	renew_fmt_field(se->server, sizeof(se->server), "%s", srv->name);
-	renew_fmt_field(se->msg, sizeof(se->msg), "%s", err->msg);
-}
 
 /*
  * What MyProxy delivered: the same identity, and an X.509 part ending
@@ -184,7 +169,7 @@ fetch_with_failover(const struct renew_request *req,
 			    srv[i].name);
 			return 0;
 		}
-		note_failure(res, &srv[i], rc, unreachable, &err);
+		renew_note_failure(res, srv[i].name, rc, unreachable, err.msg);
 	}
 	return -1;
 }
@@ -213,23 +198,6 @@ refresh_voms(const struct renew_request *req, const struct cred_info *cur,
 	    req->now, &res->end_time, err);
 }
 
-static void
-summarize_failure(struct renew_result *res, int n_skipped)
-{
-	size_t i, off;
-	int last = res->n_errors > 0 ? res->errors[res->n_errors - 1].code :
-	    PR_ERR_MYPROXY;
-
-	res->code = last;
-	off = (size_t)snprintf(res->msg, sizeof(res->msg), "renewal failed");
-	if (n_skipped > 0 && off < sizeof(res->msg))
-		off += (size_t)snprintf(res->msg + off, sizeof(res->msg) - off,
-		    " (%d server(s) cooling down, not tried)", n_skipped);
-	for (i = 0; i < res->n_errors && off < sizeof(res->msg); i++)
-		off += (size_t)snprintf(res->msg + off, sizeof(res->msg) - off,
-		    "%s %s: %s", i == 0 ? ":" : ";", res->errors[i].server,
-		    res->errors[i].msg);
-}
 
 static int
 load_current(const struct renew_request *req, struct cred_info *cur,
@@ -300,7 +268,7 @@ renew_run(const struct renew_request *req, struct renew_result *res)
 		    "available"), &err);
 	} else if (fetch_with_failover(req, srv, n_srv, &cur, voms, res, &pem,
 	    &pem_len, &n_skipped) != 0) {
-		summarize_failure(res, n_skipped);
+		renew_summarize_failure(res, "renewal", n_skipped);
 		rc = res->code;
 	} else if ((voms && (rc = refresh_voms(req, &cur, &pem, &pem_len, res,
 	    &err)) != 0) || (req->out_fd != -1 && (rc = write_all(req->out_fd,

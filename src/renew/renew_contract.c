@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,72 @@ renew_fmt_field(char *dst, size_t size, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(dst, size, fmt, ap);
 	va_end(ap);
+}
+
+/* A failed server, once, in the order tried (renew.c invariant 2). */
+void
+renew_note_failure(struct renew_result *res, const char *server, int rc,
+    int unreachable, const char *msg)
+{
+	struct renew_server_error *se;
+
+	if (res->n_errors >= RENEW_SERVERS_MAX)
+		return;
+	se = &res->errors[res->n_errors++];
+	se->code = rc;
+	se->is_unreachable = unreachable;
+	renew_fmt_field(se->server, sizeof(se->server), "%s", server);
+	renew_fmt_field(se->msg, sizeof(se->msg), "%s", msg);
+}
+
+/* res->code and res->msg from the servers' errors: "WHAT failed: ...". */
+void
+renew_summarize_failure(struct renew_result *res, const char *what,
+    int n_skipped)
+{
+	size_t i, off;
+	int last = res->n_errors > 0 ? res->errors[res->n_errors - 1].code :
+	    PR_ERR_MYPROXY;
+
+	res->code = last;
+	off = (size_t)snprintf(res->msg, sizeof(res->msg), "%s failed", what);
+	if (n_skipped > 0 && off < sizeof(res->msg))
+		off += (size_t)snprintf(res->msg + off, sizeof(res->msg) - off,
+		    " (%d server(s) cooling down, not tried)", n_skipped);
+	for (i = 0; i < res->n_errors && off < sizeof(res->msg); i++)
+		off += (size_t)snprintf(res->msg + off, sizeof(res->msg) - off,
+		    "%s %s: %s", i == 0 ? ":" : ";", res->errors[i].server,
+		    res->errors[i].msg);
+}
+
+const char *
+renew_allowed_name(int allowed)
+{
+	return allowed == RENEW_ALLOWED_YES ? "yes" :
+	    allowed == RENEW_ALLOWED_NO ? "no" : "server-default";
+}
+
+int
+renew_allowed_parse(const char *name)
+{
+	if (strcmp(name, "yes") == 0)
+		return RENEW_ALLOWED_YES;
+	if (strcmp(name, "no") == 0)
+		return RENEW_ALLOWED_NO;
+	if (strcmp(name, "server-default") == 0)
+		return RENEW_ALLOWED_UNKNOWN;
+	return -2;
+}
+
+int
+renew_policy_allows(const char *policy, const char *dn)
+{
+	if (policy == NULL || policy[0] == '\0')
+		return RENEW_ALLOWED_UNKNOWN;
+	if (dn == NULL || dn[0] == '\0')
+		return RENEW_ALLOWED_NO;
+	return fnmatch(policy, dn, 0) == 0 ? RENEW_ALLOWED_YES :
+	    RENEW_ALLOWED_NO;
 }
 
 static int

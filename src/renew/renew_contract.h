@@ -82,6 +82,14 @@
  *   Vomses=<file or dir>       -G: VOMS servers besides the AC's own URI;
  *                              default X509_VOMSES, /etc/vomses and
  *                              /etc/grid-security/vomses
+ *   Mode=info                  no renewal: MyProxy INFO of the stored
+ *                              credential (the credential watch),
+ *                              authenticated with the current proxy itself
+ *                              (as myproxy-info does), servers in order
+ *                              until one answers; no output file (Out= and
+ *                              fd 4 are not used), Lifetime= and Voms=
+ *                              ignored; Cert= names the service whose
+ *                              right to renew is judged
  * Result keys:
  *   Response=<code>            0, an errno value or enum pr_err (1907
  *                              MyProxy, 1906 bad credential, 1910 VOMS,
@@ -96,6 +104,13 @@
  *                              MyProxy ones (also on success) named
  *                              voms:host:port, in both keys
  *   End_time=<unix time>       success: earliest expiry of the new proxy
+ *                              (Mode=info: end of the stored credential)
+ *   Renew_allowed=yes|no|server-default   Mode=info: the stored
+ *                              credential's own renewers policy matches the
+ *                              service's DN (yes), does not (no), or it has
+ *                              none, so the server's authorized/default
+ *                              renewers decide, which INFO does not show
+ *   Renewers=<policy>          Mode=info: that policy, when there is one
  *   Identity=<base subject>    the identity renewed
  */
 #ifndef PR_RENEW_CONTRACT_H
@@ -142,6 +157,17 @@
 #define RENEW_KEY_UNREACHABLE	"Unreachable"
 #define RENEW_KEY_END_TIME	"End_time"
 #define RENEW_KEY_IDENTITY	"Identity"
+#define RENEW_KEY_MODE		"Mode"		/* "info": MyProxy INFO */
+#define RENEW_KEY_RENEW_ALLOWED	"Renew_allowed"	/* Mode=info result */
+#define RENEW_KEY_RENEWERS	"Renewers"	/* Mode=info result */
+#define RENEW_MODE_INFO		"info"
+
+/* Renew_allowed= of a Mode=info result. */
+enum renew_allowed {
+	RENEW_ALLOWED_UNKNOWN = -1,	/* server-default: INFO cannot say */
+	RENEW_ALLOWED_NO = 0,
+	RENEW_ALLOWED_YES = 1
+};
 
 #define RENEW_VOMS_NAME_PREFIX	"voms:"	/* VOMS server in Skip=, errors */
 
@@ -178,7 +204,22 @@ struct renew_result {
 	int64_t old_end_time;			/* current proxy's earliest expiry */
 	struct renew_server_error errors[RENEW_SERVERS_MAX];
 	size_t n_errors;
+	int is_info;				/* Renew_allowed= was given */
+	int renew_allowed;			/* Mode=info: enum renew_allowed */
+	char renewers[512];			/* Mode=info: the policy, or "" */
 };
+
+/* Renew_allowed= value of enum renew_allowed, and back (-2: invalid). */
+const char *renew_allowed_name(int allowed);
+int renew_allowed_parse(const char *name);
+
+/*
+ * A stored credential's renewers policy (as MyProxy INFO shows it: a DN
+ * or a pattern with * and ?, as myproxy-server matches it) against the
+ * service's DN: RENEW_ALLOWED_YES / _NO, or _UNKNOWN for no policy of its
+ * own (the server's authorized_renewers / default_renewers decide).
+ */
+int renew_policy_allows(const char *policy, const char *dn);
 
 /*
  * Parse "host[:port],host[:port]" strictly: no spaces, no empty entries,
@@ -213,6 +254,10 @@ void renew_service_cred_defaults(struct service_cred *svc);
 int renew_check_service_cred(const struct service_cred *svc, time_t now,
     struct pr_error *err);
 
+/* The subject ("/C=../CN=..") of the service certificate, in dn. */
+int renew_service_dn(const char *cert_path, char *dn, size_t size,
+    struct pr_error *err);
+
 /* PARENT: one renewal to hand to a worker (pointers stay the caller's). */
 struct renew_job {
 	const char *servers;		/* "host[:port],..." */
@@ -228,6 +273,7 @@ struct renew_job {
 	const char *vomses;		/* -G; NULL: worker default */
 	int handed_fds;			/* 1: Fds=1 (renew_worker_spawn_fds) */
 	int new_key_fd;			/* 1: New_key_fd=1 (key_fd handed) */
+	int info;			/* 1: Mode=info (no renewal) */
 };
 
 /* wire.c */

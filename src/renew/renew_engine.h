@@ -84,4 +84,43 @@ struct renew_request {
  */
 int renew_run(const struct renew_request *req, struct renew_result *res);
 
+/* What a MyProxy INFO reply says about the stored credential. */
+struct myproxy_cred_info {
+	int64_t start_time;		/* Unix time */
+	int64_t end_time;		/* when the stored credential ends */
+	int n_creds;			/* credentials stored for the user */
+	char owner[512];		/* the owner's DN */
+	char renewers[512];		/* its renewers policy; "" server default */
+};
+
+/* WORKER: one MyProxy INFO on one server (myproxy_info in the worker). */
+typedef int (*renew_info_fn)(const struct renew_server *srv,
+    const char *username, const char *proxy_path, const char *cadir,
+    int timeout_sec, struct myproxy_cred_info *info, int *is_unreachable,
+    struct pr_error *err);
+
+/* Mode=info: one credential watch question (info.c). */
+struct info_request {
+	const char *servers;		/* "host[:port],..." */
+	const char *proxy_pem;		/* the current proxy: who asks */
+	size_t proxy_len;
+	const char *authz_path;		/* the path the MyProxy library opens */
+	const char *cadir;		/* trusted CAs */
+	const char *service_dn;		/* judged against the renewers policy */
+	int server_timeout_sec;
+	const char *const *skip;	/* "host:port" cooling down */
+	size_t n_skip;
+	renew_info_fn info;		/* myproxy_info in the worker */
+	time_t now;
+};
+
+/*
+ * WORKER: MyProxy INFO for the current proxy's identity, servers in order
+ * (those cooling down skipped unless all are) until one answers: 0 with
+ * res->server, res->end_time (the stored credential's end), the renewers
+ * policy and res->renew_allowed; or the failure with every server's text
+ * in res->errors (as renew_run). Returns res->code.
+ */
+int info_run(const struct info_request *req, struct renew_result *res);
+
 #endif /* PR_RENEW_ENGINE_H */

@@ -12,4 +12,13 @@
 void	renew_fmt_field(char *dst, size_t size, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 
+struct renew_result;
+/* One failed server in res->errors (at most RENEW_SERVERS_MAX). */
+void	renew_note_failure(struct renew_result *res, const char *server,
+	    int rc, int unreachable, const char *msg);
+
+/* res->code and res->msg from res->errors: "WHAT failed: srv: text; ...". */
+void	renew_summarize_failure(struct renew_result *res, const char *what,
+	    int n_skipped);
+
 #endif /* PR_RENEW_UTIL_H */

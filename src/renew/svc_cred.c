@@ -145,3 +145,31 @@ done:
 	wipe_free(kbuf, klen);
 	return rc;
 }
+
+int
+renew_service_dn(const char *cert_path, char *dn, size_t size,
+    struct pr_error *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	BIO *bio = NULL;
+	X509 *cert = NULL;
+	int rc;
+
+	dn[0] = '\0';
+	if ((rc = read_svc_file("service certificate", cert_path, 0, &buf,
+	    &len, err)) != 0)
+		return rc;
+	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL ||
+	    (cert = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL)
+		rc = pr_error_set(err, PR_ERR_SSL, "service certificate %s: "
+		    "no PEM certificate", cert_path);
+	else
+		(void)X509_NAME_oneline(X509_get_subject_name(cert), dn,
+		    (int)size);
+	ERR_clear_error();
+	X509_free(cert);
+	BIO_free(bio);
+	free(buf);
+	return rc;
+}

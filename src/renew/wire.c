@@ -76,6 +76,8 @@ renew_job_frame(const struct renew_job *job, unsigned char **frame,
 		rc = add_str(&m, RENEW_KEY_CADIR, job->svc.cadir);
 	for (i = 0; rc == 0 && i < job->n_skip; i++)
 		rc = msg_add(&m, RENEW_KEY_SKIP, job->skip[i]);
+	if (rc == 0 && job->info)
+		rc = msg_add(&m, RENEW_KEY_MODE, RENEW_MODE_INFO);
 	if (rc == 0 && job->voms)
 		rc = msg_add(&m, RENEW_KEY_VOMS, "1");
 	if (rc == 0 && job->voms)
@@ -109,6 +111,11 @@ renew_result_frame(const struct renew_result *res, unsigned char **frame,
 		rc = msg_add(&m, RENEW_KEY_SERVER, res->server);
 	if (rc == 0 && res->code == 0)
 		rc = msg_add_int(&m, RENEW_KEY_END_TIME, res->end_time);
+	if (rc == 0 && res->code == 0 && res->is_info)
+		rc = msg_add(&m, RENEW_KEY_RENEW_ALLOWED,
+		    renew_allowed_name(res->renew_allowed));
+	if (rc == 0 && res->code == 0 && res->is_info && res->renewers[0])
+		rc = msg_add(&m, RENEW_KEY_RENEWERS, res->renewers);
 	for (i = 0; rc == 0 && i < res->n_errors; i++) {
 		rc = msg_addf(&m, RENEW_KEY_SERVER_ERROR, "%s: %s",
 		    res->errors[i].server, res->errors[i].msg);
@@ -159,7 +166,8 @@ result_check_keys(const struct pr_msg *m, struct pr_error *err)
 {
 	static const char *const once[] = {
 		RENEW_KEY_RESPONSE, RENEW_KEY_MESSAGE, RENEW_KEY_IDENTITY,
-		RENEW_KEY_SERVER, RENEW_KEY_END_TIME,
+		RENEW_KEY_SERVER, RENEW_KEY_END_TIME, RENEW_KEY_RENEW_ALLOWED,
+		RENEW_KEY_RENEWERS,
 	};
 	size_t k;
 
@@ -167,6 +175,24 @@ result_check_keys(const struct pr_msg *m, struct pr_error *err)
 		if (msg_count(m, once[k]) > 1)
 			return pr_error_set(err, PR_ERR_PROTO_PARSE, "worker "
 			    "result: duplicate key %s", once[k]);
+	return 0;
+}
+
+/* Mode=info: Renew_allowed= (and the policy) make it an INFO result. */
+static int
+result_info(const struct pr_msg *m, struct renew_result *res,
+    struct pr_error *err)
+{
+	const char *v = msg_get(m, RENEW_KEY_RENEW_ALLOWED);
+
+	if (v == NULL)
+		return 0;
+	if ((res->renew_allowed = renew_allowed_parse(v)) < -1)
+		return pr_error_set(err, PR_ERR_PROTO_PARSE, "worker result: "
+		    "bad Renew_allowed");
+	res->is_info = 1;
+	if ((v = msg_get(m, RENEW_KEY_RENEWERS)) != NULL)
+		renew_fmt_field(res->renewers, sizeof(res->renewers), "%s", v);
 	return 0;
 }
 
@@ -208,7 +234,7 @@ result_from_msg(const struct pr_msg *m, struct renew_result *res,
 		    "success without Server and End_time");
 	renew_fmt_field(res->server, sizeof(res->server), "%s", v);
 	res->end_time = end;
-	return 0;
+	return result_info(m, res, err);
 }
 
 int

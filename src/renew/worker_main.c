@@ -158,6 +158,15 @@ handed_fds(const struct pr_msg *m)
 	return v != NULL && strcmp(v, "1") == 0;
 }
 
+/* Mode=info: a credential watch question, no renewal and no output. */
+static int
+info_mode(const struct pr_msg *m)
+{
+	const char *v = msg_get(m, RENEW_KEY_MODE);
+
+	return v != NULL && strcmp(v, RENEW_MODE_INFO) == 0;
+}
+
 /* Request frame -> renew_request (pointers into m). */
 static int
 build_request(const struct pr_msg *m, struct renew_request *req,
@@ -170,8 +179,11 @@ build_request(const struct pr_msg *m, struct renew_request *req,
 	memset(req, 0, sizeof(*req));
 	req->servers = msg_get(m, RENEW_KEY_SERVERS);
 	req->proxy_path = msg_get(m, RENEW_KEY_PROXY);
+	if ((v = msg_get(m, RENEW_KEY_MODE)) != NULL && !info_mode(m))
+		return pr_error_set(err, EINVAL, "request: unknown Mode=%s", v);
 	if (req->servers == NULL || req->proxy_path == NULL ||
-	    (msg_get(m, RENEW_KEY_OUT) == NULL && !handed_fds(m)))
+	    (msg_get(m, RENEW_KEY_OUT) == NULL && !handed_fds(m) &&
+	    !info_mode(m)))
 		return pr_error_set(err, PR_ERR_PROTO_NOT_FOUND, "request: "
 		    "Servers, Proxy and Out (or Fds=1) are required");
 	if ((rc = get_bounded(m, RENEW_KEY_LIFETIME, RENEW_LIFETIME_SEC_DEFAULT,
@@ -222,6 +234,11 @@ take_out(const struct pr_msg *m, int *out_fd, struct pr_error *err)
 {
 	const char *out = msg_get(m, RENEW_KEY_OUT);
 
+	if (info_mode(m)) {	/* no output file: fd 4 is not ours to use */
+		(void)close(RENEW_OUT_FD);
+		*out_fd = -1;
+		return 0;
+	}
 	if (handed_fds(m)) {
 		*out_fd = RENEW_OUT_FD;
 		out = "(fd 4)";
@@ -341,6 +358,32 @@ write_result(int code, const char *msg, const struct renew_result *res)
 	free(frame);
 }
 
+/* Mode=info, once confined: the stored credential's end and policy. */
+static int
+info_confined(const struct renew_request *req, struct renew_result *res)
+{
+	struct info_request ir;
+	struct pr_error err;
+	char dn[1024];
+
+	memset(&ir, 0, sizeof(ir));
+	/* unreadable: a policy of the credential's own then says "no" */
+	(void)renew_service_dn(req->svc.cert, dn, sizeof(dn), &err);
+	ir.servers = req->servers;
+	ir.proxy_pem = req->proxy_pem;
+	ir.proxy_len = req->proxy_len;
+	ir.authz_path = req->authz_path != NULL ? req->authz_path :
+	    req->proxy_path;
+	ir.cadir = req->svc.cadir;
+	ir.service_dn = dn;
+	ir.server_timeout_sec = req->server_timeout_sec;
+	ir.skip = req->skip;
+	ir.n_skip = req->n_skip;
+	ir.info = myproxy_info;
+	ir.now = req->now;
+	return info_run(&ir, res);
+}
+
 /* Everything after a well-formed request: the result goes on stdout. */
 static void
 renew_confined(const struct pr_msg *m, struct renew_request *req, int out_fd)
@@ -356,7 +399,8 @@ renew_confined(const struct pr_msg *m, struct renew_request *req, int out_fd)
 	pr_error_clear(&err);
 	if ((rc = take_new_key(m, req, &key, &err)) != 0 ||
 	    (rc = take_proxy(m, req, &proxy_fd, &pem, &pem_len, &err)) != 0 ||
-	    (rc = renew_check_service_cred(&req->svc, req->now, &err)) != 0) {
+	    (!info_mode(m) &&
+	    (rc = renew_check_service_cred(&req->svc, req->now, &err)) != 0)) {
 		write_result(rc, err.msg, NULL);
 		goto done;
 	}
@@ -370,7 +414,7 @@ renew_confined(const struct pr_msg *m, struct renew_request *req, int out_fd)
 		goto done;
 	}
 	req->out_fd = out_fd;
-	rc = renew_run(req, &res);
+	rc = info_mode(m) ? info_confined(req, &res) : renew_run(req, &res);
 	write_result(rc, res.msg, &res);
 done:
 	new_key_free(&key);

@@ -240,4 +240,66 @@ int store_history_foreach(struct store *st, int64_t proxy_id,
 int store_history_drop_orphans(struct store *st, int64_t *n,
     struct pr_error *err);
 
+/*
+ * ==== The credential watch (store_credwatch.c) ====
+ * One row per identity (identity_hash): what MyProxy INFO said of the
+ * stored credential behind its proxies, when to ask next, the warning
+ * lead times already warned about (bit i: lead i). Rows of identities
+ * without a live proxy are dropped when they come due.
+ */
+struct store_cred {
+	char *identity_hash;
+	char *identity;
+	int64_t cred_end;	/* the stored credential's end; 0 unknown */
+	char *server;		/* the MyProxy server that said so; "" */
+	int renew_allowed;	/* enum renew_allowed (renew_contract.h) */
+	char *renewers;		/* the credential's renewers policy; "" */
+	int64_t checked;	/* last INFO answered; 0 never */
+	int64_t next_check;	/* when to ask next */
+	unsigned warned;	/* lead times warned about */
+	char *last_error;	/* the last INFO's failure; "" answered */
+};
+
+/*
+ * Watch identity: ask INFO at `when` at the latest (a new row, or an
+ * earlier next_check). One statement, in the caller's transaction (the
+ * REGISTER's batch, a renewal's commit).
+ */
+int store_cred_watch(struct store *st, const char *identity_hash,
+    const char *identity, int64_t when, struct pr_error *err);
+
+/* 0 and *c (free with store_cred_free), or PR_ERR_NOT_REGISTERED. */
+int store_cred_get(struct store *st, const char *identity_hash,
+    struct store_cred *c, struct pr_error *err);
+
+/* The earliest next_check: 0 and *c, or PR_ERR_NOT_REGISTERED. */
+int store_cred_next(struct store *st, struct store_cred *c,
+    struct pr_error *err);
+
+/*
+ * A live proxy of the identity to ask INFO with (the latest ending):
+ * 0 and *proxy_id, or PR_ERR_NOT_REGISTERED.
+ */
+int store_cred_proxy(struct store *st, const char *identity_hash,
+    int64_t *proxy_id, struct pr_error *err);
+
+/* INFO answered at `when` (own transaction): c's cred_end, server,
+ * renew_allowed, renewers, next_check and warned are stored. */
+int store_cred_record(struct store *st, const struct store_cred *c,
+    int64_t when, struct pr_error *err);
+
+/* INFO failed (own transaction): why kept, asked again at next. */
+int store_cred_failed(struct store *st, const char *identity_hash,
+    const char *why, int64_t next, struct pr_error *err);
+
+/* The warnings given so far (own transaction). */
+int store_cred_warned(struct store *st, const char *identity_hash,
+    unsigned warned, struct pr_error *err);
+
+/* No live proxy of the identity any more (own transaction). */
+int store_cred_forget(struct store *st, const char *identity_hash,
+    struct pr_error *err);
+
+void store_cred_free(struct store_cred *c);
+
 #endif /* PR_STORE_H */

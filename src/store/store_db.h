@@ -11,7 +11,8 @@
 #include "db_ident.h"
 #include "pr_error.h"
 
-#define STORE_INTENT_SLOTS	8	/* statements of store_renewal.c */
+#define STORE_INTENT_SLOTS	16	/* 0..7 store_renewal.c's statements, */
+#define STORE_WATCH_SLOT0	8	/* 8..15 store_credwatch.c's */
 #define STORE_HISTORY_SLOTS	4	/* statements of store_history.c */
 
 /* The statements of store.c, prepared once by store_open (store_open.c). */
@@ -50,6 +51,15 @@ sqlite3_stmt	*store_db_intent(struct store *st, int slot, const char *sql,
 /* The same for store_history.c's slots. */
 sqlite3_stmt	*store_db_history(struct store *st, int slot, const char *sql,
 		    struct pr_error *err);
+
+/*
+ * Run the statement of slot (sql, prepared on first use) with values bound
+ * from ?1 ('i' int64_t, 's' const char *); must_change: no row changed is
+ * PR_ERR_NOT_REGISTERED. 0 or err.
+ */
+int		 store_db_step(struct store *st, int slot, const char *sql,
+		    int must_change, struct pr_error *err, const char *types,
+		    ...);
 
 /* err from an SQLite result code (errno-style code, "store: what: text"). */
 int		 store_db_fail(struct store *st, int rc, const char *what,

@@ -26,7 +26,7 @@
 #include "store_db.h"
 
 #define STORE_DB_NAME		PR_DB_NAME
-#define STORE_SCHEMA_VERSION	2
+#define STORE_SCHEMA_VERSION	3
 #define STORE_BUSY_MS		5000	/* wait for another writer */
 #define STORE_PATH_MAX_BYTES	PR_PATH_MAX_BYTES
 
@@ -87,9 +87,30 @@ static const char schema_v2[] =
 	" WHERE last_result = 0 AND last_attempt > 0;"
 	"PRAGMA user_version = 2;";
 
+/*
+ * Version 3: the credential watch (store_credwatch.c), one row per
+ * identity: what MyProxy INFO said of its stored credential, when to ask
+ * again, the warnings given.
+ */
+static const char schema_v3[] =
+	"CREATE TABLE credwatch ("
+	" identity_hash TEXT PRIMARY KEY,"
+	" identity TEXT NOT NULL,"
+	" cred_end INTEGER NOT NULL DEFAULT 0,"	/* 0: not known yet */
+	" server TEXT NOT NULL DEFAULT '',"
+	" renew_allowed INTEGER NOT NULL DEFAULT -1,"
+	" renewers TEXT NOT NULL DEFAULT '',"
+	" checked INTEGER NOT NULL DEFAULT 0,"
+	" next_check INTEGER NOT NULL,"
+	" warned INTEGER NOT NULL DEFAULT 0,"
+	" last_error TEXT NOT NULL DEFAULT ''"
+	") WITHOUT ROWID;"
+	"CREATE INDEX credwatch_due ON credwatch (next_check);"
+	"PRAGMA user_version = 3;";
+
 /* schema_steps[i] takes version i to i + 1. */
 static const char *const schema_steps[STORE_SCHEMA_VERSION] = {
-	schema_v1, schema_v2,
+	schema_v1, schema_v2, schema_v3,
 };
 
 /* Create repository.db 0600 ourselves, or check the existing one. */

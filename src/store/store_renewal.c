@@ -60,14 +60,15 @@ static const char *const intent_sql[I_COUNT] = {
 	    " WHERE next_renewal > ?1 ORDER BY next_renewal LIMIT 1",
 };
 
-_Static_assert(I_COUNT <= STORE_INTENT_SLOTS, "store_db.h: too few slots");
+_Static_assert(I_COUNT <= STORE_WATCH_SLOT0, "store_db.h: too few slots");
 
 /*
- * Run intent i with values bound in order from ?1 ('i' int64_t, 's' const
- * char *). must_change: PR_ERR_NOT_REGISTERED when no row matched.
+ * Run the statement of slot (sql) with values bound in order from ?1
+ * ('i' int64_t, 's' const char *). must_change: PR_ERR_NOT_REGISTERED when
+ * no row matched. Shared with store_credwatch.c (store_db.h).
  */
-static int
-run_intent(struct store *st, enum intent i, int must_change,
+int
+store_db_step(struct store *st, int slot, const char *sql, int must_change,
     struct pr_error *err, const char *types, ...)
 {
 	sqlite3_stmt *s;
@@ -75,7 +76,7 @@ run_intent(struct store *st, enum intent i, int must_change,
 	const char *v;
 	int col, rc = SQLITE_OK;
 
-	if ((s = store_db_intent(st, i, intent_sql[i], err)) == NULL)
+	if ((s = store_db_intent(st, slot, sql, err)) == NULL)
 		return err->code;
 	va_start(ap, types);
 	for (col = 1; types[col - 1] != '\0' && rc == SQLITE_OK; col++) {
@@ -93,12 +94,16 @@ run_intent(struct store *st, enum intent i, int must_change,
 	(void)sqlite3_reset(s);
 	(void)sqlite3_clear_bindings(s);
 	if (rc != SQLITE_OK)
-		return store_db_fail(st, rc, intent_sql[i], err);
+		return store_db_fail(st, rc, sql, err);
 	if (must_change && sqlite3_changes(sqlite3_db_handle(s)) == 0)
 		return pr_error_set(err, PR_ERR_NOT_REGISTERED, "store: the "
 		    "record is gone or changed");
 	return 0;
 }
+
+#define run_intent(st, i, must_change, err, ...) \
+	store_db_step((st), (i), intent_sql[(i)], (must_change), (err), \
+	    __VA_ARGS__)
 
 /* Close the transaction an intent of its own opened: commit, or undo. */
 static int

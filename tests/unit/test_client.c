@@ -860,7 +860,7 @@ test_cli_status_all(void **state)
 	(void)state;
 	fake_start(&f, FAKE_REPLY, OK_REPLY
 	    REC("ok.0", "/C=XX/O=Test/CN=ok", "2000007200", "2000003600",
-	    "1999999000", "0", "0", "")
+	    "1999999000", "0", "0", "") "Credential_end_time=2000259200\n"
 	    REC("late.0", "/C=XX/O=Test/OU=A very long unit name/CN=late",
 	    "2000090000", "2000000060", "1999999990", "1907", "4",
 	    "needs-user-action")
@@ -876,13 +876,14 @@ test_cli_status_all(void **state)
 		assert_true(strlen(line) <= 80);
 		if (n == 1)
 			assert_string_equal(line, "/C=XX/O=Test/CN=soon"
-			    "            2 30m       due       1902   transient");
+			    "      2 30m      due      ?        1902   transient");
 		if (n == 2)
-			assert_string_equal(line, "...y long unit name/CN=late"
-			    "     2 1d01h     1m        1907   "
+			assert_string_equal(line, "...g unit name/CN=late"
+			    "    2 1d01h    1m       ?        1907   "
 			    "needs-user-action");
 		if (n == 3)
-			assert_non_null(strstr(line, "2 2h00m     1h00m     ok"));
+			assert_non_null(strstr(line, "2 2h00m    1h00m    3d00h    "
+			    "ok"));
 	}
 	assert_int_equal(n, 4);
 	fake_start(&f, FAKE_REPLY, OK_REPLY REC("ok.0", "/CN=ok",
@@ -941,6 +942,12 @@ test_cli_check(void **state)
 	    "1999999000", "0", "0", "") "Cooling=mp:7512\nNow=2000000000\n"
 	    "Omitted=0\n", 1, "PROXY-RENEWD WARNING - 1 proxies, 2 jobs, 0 "
 	    "failing, 0 critical, 1 warning; 1 server cooling down (mp:7512)");
+	/* the credential stored in MyProxy ends within 7 days */
+	check_case(OK_REPLY REC("ok.0", "/CN=ok", "2000007200", "2000003600",
+	    "1999999000", "0", "0", "") "Credential_end_time=2000172800\n"
+	    "Now=2000000000\nOmitted=0\n", 1, "PROXY-RENEWD WARNING - 1 "
+	    "proxies, 2 jobs, 0 failing, 0 critical, 1 warning; /CN=ok (ok.0): "
+	    "the credential stored in MyProxy ends in 2d00h");
 	/* due long ago and never attempted (renewal disabled) */
 	check_case(OK_REPLY REC("d.0", "/CN=d", "2000001800", "1999990000",
 	    "0", "0", "0", "") "Now=2000000000\nOmitted=0\n", 2,

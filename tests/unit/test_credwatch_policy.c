@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "daemon/credwatch_policy.h"
@@ -97,6 +98,80 @@ test_limited_by(void **state)
 	    LIMITED_VOMS_AC);
 }
 
+static void
+test_parse_leads(void **state)
+{
+	int64_t l[CREDWATCH_LEADS_MAX];
+	const char *why;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(credwatch_parse_leads("7d,2d", l, &n, &why), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(l[0], 7 * DAY);
+	assert_int_equal(l[1], 2 * DAY);
+	assert_int_equal(credwatch_parse_leads("36h,90m,45s,600", l, &n, &why),
+	    0);
+	assert_int_equal(n, 4);
+	assert_int_equal(l[0], 36 * 3600);
+	assert_int_equal(l[1], 90 * 60);
+	assert_int_equal(l[2], 45);
+	assert_int_equal(l[3], 600);
+	assert_int_equal(credwatch_parse_leads("365d", l, &n, &why), 0);
+	assert_int_equal(credwatch_parse_leads("366d", l, &n, &why), -1);
+	assert_int_equal(credwatch_parse_leads("", l, &n, &why), -1);
+	assert_int_equal(credwatch_parse_leads("7d,", l, &n, &why), -1);
+	assert_int_equal(credwatch_parse_leads(",7d", l, &n, &why), -1);
+	assert_int_equal(credwatch_parse_leads("7d 2d", l, &n, &why), -1);
+	assert_int_equal(credwatch_parse_leads(" 7d", l, &n, &why), -1);
+	assert_int_equal(credwatch_parse_leads("-7d", l, &n, &why), -1);
+	assert_int_equal(credwatch_parse_leads("0", l, &n, &why), -1);
+	assert_int_equal(credwatch_parse_leads("7w", l, &n, &why), -1);
+	assert_int_equal(credwatch_parse_leads("1,2,3,4,5,6,7,8", l, &n, &why),
+	    0);
+	assert_int_equal(credwatch_parse_leads("1,2,3,4,5,6,7,8,9", l, &n,
+	    &why), -1);
+	assert_non_null(strstr(why, "7d,2d"));
+}
+
+/* The next lead crossed, for leads not yet warned about. */
+static void
+test_next_lead(void **state)
+{
+	(void)state;
+	assert_int_equal(credwatch_next_lead(NOW + 10 * DAY, NOW, leads, 2, 0),
+	    NOW + 3 * DAY);
+	assert_int_equal(credwatch_next_lead(NOW + 3 * DAY, NOW, leads, 2, 1),
+	    NOW + DAY);
+	assert_int_equal(credwatch_next_lead(NOW + DAY, NOW, leads, 2, 3), 0);
+	assert_int_equal(credwatch_next_lead(0, NOW, leads, 2, 0), 0);
+}
+
+/* Shorter than asked (by more than 5 min): why, in words. */
+static void
+test_short_reason(void **state)
+{
+	char buf[512];
+
+	(void)state;
+	assert_int_equal(credwatch_short_reason(NOW, 12 * 3600, NOW + 12 * 3600
+	    - 60, LIMITED_X509, 0, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	assert_int_equal(credwatch_short_reason(NOW, 12 * 3600, NOW + 3 * 3600
+	    + 300, LIMITED_STORED_CRED, NOW + 3 * 3600 + 300, buf,
+	    sizeof(buf)), 1);
+	assert_non_null(strstr(buf, "asked for 12 h and got 3 h 05 min"));
+	assert_non_null(strstr(buf, "long-term credential stored in MyProxy"));
+	assert_int_equal(credwatch_short_reason(NOW, 12 * 3600, NOW + 3600,
+	    LIMITED_VOMS_AC, 0, buf, sizeof(buf)), 1);
+	assert_non_null(strstr(buf, "VOMS"));
+	assert_int_equal(credwatch_short_reason(NOW, 12 * 3600, NOW + 3600,
+	    LIMITED_X509, 0, buf, sizeof(buf)), 1);
+	assert_non_null(strstr(buf, "policy limits"));
+	assert_int_equal(credwatch_short_reason(0, 12 * 3600, NOW,
+	    LIMITED_X509, 0, buf, sizeof(buf)), 0);
+}
+
 int
 main(void)
 {
@@ -106,6 +181,9 @@ main(void)
 		cmocka_unit_test(test_unknown_and_rearm),
 		cmocka_unit_test(test_next),
 		cmocka_unit_test(test_limited_by),
+		cmocka_unit_test(test_parse_leads),
+		cmocka_unit_test(test_next_lead),
+		cmocka_unit_test(test_short_reason),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

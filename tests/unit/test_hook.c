@@ -74,7 +74,8 @@ fire(const char *event, const char *file)
 {
 	struct hook_event ev = { event, "/C=XX/O=Test/CN=alice", file, 3,
 	    1800000000, 1800500000, 2, "needs-user-action",
-	    "No credentials exist for username \"/C=XX/O=Test/CN=alice\"." };
+	    "No credentials exist for username \"/C=XX/O=Test/CN=alice\".",
+	    "localhost:7512", 172800 };
 
 	hook_fire(&D, &ev);
 }
@@ -113,6 +114,7 @@ test_variables_and_stdin(void **state)
 	buf[n] = '\0';
 	assert_string_equal(buf,
 	    "PROXY_RENEWD_CREDENTIAL_END_TIME=1800500000\n"
+	    "PROXY_RENEWD_CREDENTIAL_SERVER=localhost:7512\n"
 	    "PROXY_RENEWD_END_TIME=1800000000\n"
 	    "PROXY_RENEWD_EVENT=needs-user-action\n"
 	    "PROXY_RENEWD_FAILURES=2\n"
@@ -122,6 +124,7 @@ test_variables_and_stdin(void **state)
 	    "PROXY_RENEWD_JOBS=3\n"
 	    "PROXY_RENEWD_MESSAGE=No credentials exist for username "
 	    "\"/C=XX/O=Test/CN=alice\".\n"
+	    "PROXY_RENEWD_WARNING_LEAD=172800\n"
 	    "stdin=eof\n");
 }
 

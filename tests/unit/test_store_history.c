@@ -327,14 +327,15 @@ test_upgrade_from_v1(void **state)
 	store_proxy_free(&p);
 	fail_at(f, 2, 900, 0);
 	assert_int_equal(seen_of(f, 2).n, 1);
-	/* upgraded for good: version 2, left as it is when opened again */
+	/* upgraded for good: version 3 (2: history, 3: credential watch), left
+	 * as it is when opened again */
 	store_close(f->st);
 	f->st = NULL;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version", version_cb,
 	    &version, NULL), SQLITE_OK);
 	sqlite3_close(db);
-	assert_int_equal(version, 2);
+	assert_int_equal(version, 3);
 	assert_int_equal(store_open(f->dir, &f->st, &err), 0);
 	assert_int_equal(seen_of(f, 2).n, 1);
 }

@@ -1,0 +1,303 @@
+/*
+ * credwatch.c: the long-term credential watch. For each identity with a
+ * live proxy the daemon asks MyProxy INFO (a worker in Mode=info,
+ * confined like a renewal, authenticated with the registered proxy
+ * itself) when the stored credential ends and whether this service may
+ * renew it: at REGISTER of a new proxy (commands.c writes the row; the
+ * reply never waits for it), then every --credential-check-interval,
+ * soon after a renewal came back shorter than asked (sched_renewal.c),
+ * and when a warning lead time is crossed. What INFO said is judged and
+ * recorded by credwatch_result.c.
+ *
+ * Rules:
+ *  (1) Renewals come first: an INFO starts only while no renewal is due,
+ *      the scheduler is not holding work for a slot, and a worker slot
+ *      stays free for renewals (unless there is only one); otherwise it
+ *      waits WATCH_RETRY_SEC. At most one INFO runs at a time.
+ *  (2) One timer, armed for the earliest next_check (an indexed read),
+ *      never more than WATCH_MAX_SLEEP_SEC ahead.
+ *  (3) A row whose identity has no live proxy any more is dropped when it
+ *      comes due (INFO needs a proxy to ask with).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "credwatch_int.h"
+#include "log.h"
+#include "loop.h"
+#include "renew_contract.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define WATCH_MAX_SLEEP_SEC	3600
+#define WATCH_RETRY_SEC		10	/* every slot busy: look again */
+#define WATCH_BATCH		16	/* forgotten rows per firing */
+#define WATCH_SERVER_TIMEOUT	30	/* seconds per MyProxy server */
+
+static void watch_fire(struct loop *l, long long id, void *arg);
+
+static void
+watch_disarm(struct credwatch *w)
+{
+	if (w->timer != 0)
+		loop_del_timer(w->d->loop, w->timer);
+	w->timer = 0;
+	w->armed_for = 0;
+}
+
+static void
+watch_arm(struct credwatch *w, int64_t when)
+{
+	int64_t delay = when - (int64_t)time(NULL);
+
+	watch_disarm(w);
+	if (delay < 0)
+		delay = 0;
+	if (delay > WATCH_MAX_SLEEP_SEC)
+		delay = WATCH_MAX_SLEEP_SEC;
+	w->timer = loop_add_timer(w->d->loop, delay * 1000, watch_fire, w->d);
+	w->armed_for = when;
+}
+
+void
+credwatch_init(struct daemon *d)
+{
+	d->watch = xcalloc(1, sizeof(*d->watch));
+	d->watch->d = d;
+	credwatch_kick(d);
+}
+
+void
+credwatch_note(struct daemon *d, int64_t when)
+{
+	struct credwatch *w = d->watch;
+
+	if (w == NULL || w->busy != NULL)
+		return;		/* its end kicks */
+	if (w->timer == 0 || when < w->armed_for)
+		watch_arm(w, when);
+}
+
+void
+credwatch_kick(struct daemon *d)
+{
+	struct credwatch *w = d->watch;
+
+	if (w == NULL || w->busy != NULL || d->stopping)
+		return;
+	watch_arm(w, (int64_t)time(NULL));
+}
+
+int
+credwatch_busy(const struct daemon *d)
+{
+	return d->watch != NULL && d->watch->busy != NULL ?
+	    runner_pid_of(&d->runner, d->watch->busy) : 0;
+}
+
+size_t
+credwatch_leads(const struct daemon *d, int64_t *leads)
+{
+	const char *why;
+	size_t n = 0;
+
+	/* options.c checked it; a failure leaves no lead at all */
+	if (credwatch_parse_leads(d->opts.cred_warning, leads, &n, &why) != 0)
+		n = 0;
+	return n;
+}
+
+/* Rule (1): may an INFO take a worker now? */
+static int
+watch_slot_free(struct daemon *d, int64_t now)
+{
+	struct pr_error err;
+	int64_t id, when;
+	int keep = d->runner.max > 1 ? 1 : 0;	/* one slot for renewals */
+
+	if (d->sched.held || d->runner.n_running + keep >= d->runner.max)
+		return 0;
+	pr_error_clear(&err);
+	if (store_next_due(d->store, &id, &when, &err) == 0 && when <= now)
+		return 0;
+	return 1;
+}
+
+/* The Mode=info request: the proxy's servers, not those cooling down. */
+static int
+watch_request(struct daemon *d, const struct store_proxy *p,
+    unsigned char **frame, size_t *len, struct pr_error *err)
+{
+	struct renew_server srv[RENEW_SERVERS_MAX];
+	const char *skip[RENEW_SERVERS_MAX];
+	struct renew_job job;
+	struct pr_error perr;
+	char why[256], *path = xasprintf("%s/%s", d->repo_path, p->file);
+	size_t n_srv = 0;
+	int64_t per;
+	int rc;
+
+	memset(&job, 0, sizeof(job));
+	job.servers = p->servers;
+	job.proxy_path = path;		/* for messages: the worker gets fd 3 */
+	job.handed_fds = 1;
+	job.info = 1;
+	job.svc.cert = d->sched.cert;
+	job.svc.key = d->sched.key;
+	job.svc.cadir = d->sched.cadir;
+	job.skip = skip;
+	if (renew_parse_servers(p->servers, srv, RENEW_SERVERS_MAX, &n_srv,
+	    &perr) != 0)
+		n_srv = 0;	/* the worker reports the bad list */
+	job.n_skip = cool_skip_servers(&d->sched.cool, srv, n_srv, skip, why,
+	    sizeof(why));
+	/* each server tried gets its share of the hard timeout, less 10 % */
+	per = d->opts.worker_timeout * 9 / 10 /
+	    (int64_t)(n_srv > job.n_skip ? n_srv - job.n_skip : 1);
+	job.server_timeout_sec = (int)(per > WATCH_SERVER_TIMEOUT ?
+	    WATCH_SERVER_TIMEOUT : per < 1 ? 1 : per);
+	rc = renew_job_frame(&job, frame, len, err);
+	free(path);
+	return rc;
+}
+
+/* runner_done_fn of an INFO; NULL: abandoned at shutdown. */
+static void
+watch_done(void *arg, const struct renew_result *res, int64_t dur_ms)
+{
+	struct watch_run *run = arg;
+	struct daemon *d = run->d;
+
+	d->watch->busy = NULL;
+	if (res != NULL)
+		credwatch_result(d, run, res, (int64_t)time(NULL), dur_ms);
+	store_cred_free(&run->c);
+	store_proxy_free(&run->p);
+	free(run);
+	if (res != NULL && !d->stopping) {
+		sched_kick(d);		/* a slot is free */
+		credwatch_kick(d);
+	}
+}
+
+/* Start the INFO of run (the proxy handed as fd 3 alone). */
+static int
+watch_spawn(struct daemon *d, struct watch_run *run, struct pr_error *err)
+{
+	unsigned char *req = NULL;
+	size_t len = 0;
+	int fds[3] = { -1, -1, -1 }, rc;	/* the proxy alone */
+
+	fds[0] = openat(d->repo_fd, run->p.file, O_RDONLY | O_NOFOLLOW |
+	    O_NONBLOCK | O_CLOEXEC);
+	if (fds[0] == -1)
+		return pr_error_set(err, errno, "current proxy %s: %s",
+		    run->p.file, strerror(errno));
+	if ((rc = watch_request(d, &run->p, &req, &len, err)) == 0)
+		rc = runner_start(&d->runner, req, len, fds,
+		    d->opts.worker_timeout, watch_done, run, err);
+	(void)close(fds[0]);
+	return rc;
+}
+
+/* The proxy to ask with for c; 1 when the row was dropped (rule 3). */
+static int
+watch_take(struct daemon *d, struct watch_run *run, struct pr_error *err)
+{
+	int64_t id;
+	int rc;
+
+	rc = store_cred_proxy(d->store, run->c.identity_hash, &id, err);
+	if (rc == 0)
+		return store_get_proxy(d->store, id, &run->p, err);
+	if (rc != PR_ERR_NOT_REGISTERED)
+		return rc;
+	log_debug("credential watch: %s has no live proxy; not watched any "
+	    "more", run->c.identity);
+	pr_error_clear(err);
+	if ((rc = store_cred_forget(d->store, run->c.identity_hash, err)) != 0)
+		return rc;
+	return 1;
+}
+
+/* One due row: 0 started or armed, 1 dropped (look again), or an error. */
+static int
+watch_one(struct daemon *d, int64_t now, struct pr_error *err)
+{
+	struct credwatch *w = d->watch;
+	struct watch_run *run = xcalloc(1, sizeof(*run));
+	int rc;
+
+	run->d = d;
+	if ((rc = store_cred_next(d->store, &run->c, err)) != 0 ||
+	    run->c.next_check > now || !watch_slot_free(d, now)) {
+		if (rc == 0)
+			watch_arm(w, run->c.next_check > now ?
+			    run->c.next_check : now + WATCH_RETRY_SEC);
+		else if (rc == PR_ERR_NOT_REGISTERED)
+			rc = 0;		/* nothing watched: no timer */
+	} else if ((rc = watch_take(d, run, err)) == 0) {
+		if (watch_spawn(d, run, err) == 0) {
+			w->busy = run;
+			return 0;
+		}
+		credwatch_failed(d, run, err->msg, now);	/* logs once */
+		watch_arm(w, now);
+		rc = 0;
+	}
+	store_cred_free(&run->c);
+	store_proxy_free(&run->p);
+	free(run);
+	return rc;
+}
+
+static void
+watch_fire(struct loop *l, long long id, void *arg)
+{
+	struct daemon *d = arg;
+	struct credwatch *w = d->watch;
+	struct pr_error err;
+	int64_t now = (int64_t)time(NULL);
+	int i, rc = 1;
+
+	(void)l;
+	(void)id;
+	w->timer = 0;
+	w->armed_for = 0;
+	if (w->busy != NULL || d->runner.path == NULL || d->stopping)
+		return;
+	if (store_hold_until(d, now) != 0) {	/* the store cannot record */
+		watch_arm(w, store_hold_until(d, now));
+		return;
+	}
+	for (i = 0; i < WATCH_BATCH && rc == 1; i++) {
+		pr_error_clear(&err);
+		rc = watch_one(d, now, &err);
+	}
+	if (rc == 1)
+		watch_arm(w, now);	/* more rows to drop: yield first */
+	else if (rc != 0) {
+		log_warnx("credential watch: %s", err.msg);
+		watch_arm(w, now + d->opts.backoff_max);
+	}
+}
+
+/* Timer off (the INFO in flight is abandoned by runner_shutdown). */
+void
+credwatch_shutdown(struct daemon *d)
+{
+	if (d->watch != NULL)
+		watch_disarm(d->watch);
+}
+
+/* After runner_shutdown: nothing of the watch runs any more. */
+void
+credwatch_free(struct daemon *d)
+{
+	free(d->watch);
+	d->watch = NULL;
+}

@@ -1,0 +1,39 @@
+/*
+ * credwatch_int.h: what the two files of the credential watch share:
+ * credwatch.c (when to ask, the worker) and credwatch_result.c (what the
+ * answer means: record, log, warnings, hook).
+ */
+#ifndef PR_CREDWATCH_INT_H
+#define PR_CREDWATCH_INT_H
+
+#include <stdint.h>
+
+#include "credwatch_policy.h"
+#include "daemon.h"
+#include "store.h"
+
+struct renew_result;
+
+/* One INFO in flight: the row as read when due, the proxy it asks with. */
+struct watch_run {
+	struct daemon *d;
+	struct store_cred c;
+	struct store_proxy p;
+};
+
+struct credwatch {
+	struct daemon *d;
+	long long timer;		/* loop timer id; 0 none */
+	int64_t armed_for;		/* Unix seconds it is armed for */
+	struct watch_run *busy;		/* the INFO in flight; NULL none */
+};
+
+/* What the worker said (res), at now: recorded, logged, warned. */
+void	credwatch_result(struct daemon *d, struct watch_run *run,
+	    const struct renew_result *res, int64_t now, int64_t dur_ms);
+
+/* The INFO failed (why): logged once per cause, asked again later. */
+void	credwatch_failed(struct daemon *d, struct watch_run *run,
+	    const char *why, int64_t now);
+
+#endif /* PR_CREDWATCH_INT_H */
