@@ -32,11 +32,22 @@ when() { date -u -d "@$1" '+%Y-%m-%d %H:%M UTC' 2>/dev/null || echo "$1"; }
 	[ "${PROXY_RENEWD_CREDENTIAL_END_TIME:-0}" != 0 ] &&
 	    printf 'Stored credential ends: %s\n' \
 	    "$(when "$PROXY_RENEWD_CREDENTIAL_END_TIME")"
+	# credential-expiring: which MyProxy server said so, the lead reached
+	[ -n "${PROXY_RENEWD_CREDENTIAL_SERVER:-}" ] &&
+	    printf 'Stored on:        %s\n' "$PROXY_RENEWD_CREDENTIAL_SERVER"
+	[ "${PROXY_RENEWD_WARNING_LEAD:-0}" != 0 ] &&
+	    printf 'Warning lead:     %s h\n' \
+	    "$((PROXY_RENEWD_WARNING_LEAD / 3600))"
 	printf 'Failures in a row: %s\n' "$PROXY_RENEWD_FAILURES"
 	[ -n "$PROXY_RENEWD_FAILURE_CLASS" ] &&
 	    printf 'Failure class:    %s\n' "$PROXY_RENEWD_FAILURE_CLASS"
 	[ -n "$PROXY_RENEWD_MESSAGE" ] &&
 	    printf '\nWhat the server said:\n  %s\n' "$PROXY_RENEWD_MESSAGE"
+	if [ "$PROXY_RENEWD_EVENT" = credential-expiring ]; then
+		printf '\nThe long-term credential in MyProxy ends soon: its owner '
+		printf 'should store a new one\n(myproxy-init -d -n, with this '
+		printf 'service as renewer) before it does.\n'
+	fi
 	if [ "$PROXY_RENEWD_FAILURE_CLASS" = needs-user-action ]; then
 		printf '\nOnly the credential owner can fix this: store a new '
 		printf 'credential with myproxy-init -d -n\n(with this service '

@@ -270,8 +270,10 @@ watch_fire(struct loop *l, long long id, void *arg)
 	w->armed_for = 0;
 	if (w->busy != NULL || d->runner.path == NULL || d->stopping)
 		return;
-	if (store_hold_until(d, now) != 0) {	/* the store cannot record */
-		watch_arm(w, store_hold_until(d, now));
+	/* the store cannot record (renewals held), or could not record ours */
+	if (store_hold_reason(d) != NULL || w->hold_until > now) {
+		watch_arm(w, w->hold_until > now ? w->hold_until :
+		    now + WATCH_RETRY_SEC);
 		return;
 	}
 	for (i = 0; i < WATCH_BATCH && rc == 1; i++) {

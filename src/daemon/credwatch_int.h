@@ -26,7 +26,11 @@ struct credwatch {
 	long long timer;		/* loop timer id; 0 none */
 	int64_t armed_for;		/* Unix seconds it is armed for */
 	struct watch_run *busy;		/* the INFO in flight; NULL none */
+	int64_t hold_until;		/* an answer could not be recorded */
 };
+
+/* An answer or failure could not be recorded (why): wait, say it once. */
+void	credwatch_not_recorded(struct daemon *d, const char *why, int64_t now);
 
 /* What the worker said (res), at now: recorded, logged, warned. */
 void	credwatch_result(struct daemon *d, struct watch_run *run,

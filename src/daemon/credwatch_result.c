@@ -65,7 +65,19 @@ credwatch_failed(struct daemon *d, struct watch_run *run, const char *why,
 	pr_error_clear(&err);
 	if (store_cred_failed(d->store, run->c.identity_hash, why, next,
 	    &err) != 0 && err.code != PR_ERR_NOT_REGISTERED)
-		store_hold_failed(d, now, err.msg);	/* logs it once */
+		credwatch_not_recorded(d, err.msg, now);
+}
+
+void
+credwatch_not_recorded(struct daemon *d, const char *why, int64_t now)
+{
+	struct credwatch *w = d->watch;
+
+	if (w->hold_until == 0)
+		log_warnx("credential watch: cannot record in the repository "
+		    "(%s): paused, asked again in %lld s (logged once)", why,
+		    (long long)retry_after(d));
+	w->hold_until = now + retry_after(d);
 }
 
 /* One warning: the log line and the hook event. */
@@ -171,9 +183,10 @@ credwatch_result(struct daemon *d, struct watch_run *run,
 	pr_error_clear(&err);
 	if (store_cred_record(d->store, &run->c, now, &err) != 0) {
 		if (err.code != PR_ERR_NOT_REGISTERED)
-			store_hold_failed(d, now, err.msg);	/* logs once */
+			credwatch_not_recorded(d, err.msg, now);
 		return;		/* not recorded: not warned either */
 	}
+	d->watch->hold_until = 0;
 	log_answer(run, prev_end, prev_allowed, dur_ms);
 	if (lead >= 0)
 		warn_expiring(d, run, lead, now);

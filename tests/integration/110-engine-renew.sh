@@ -87,6 +87,11 @@ sleep 1
 cli renew-all
 assert_rc 0 "proxy-renew renew-all"
 wait_end_after "$file" "$end2" 20 || fail "renew-all: not renewed"
+# the file is renamed in the commit, the line is logged just after it
+for i in $(seq 1 50); do
+	[ "$(log_count 'renewed in')" -ge 3 ] && break
+	sleep 0.1
+done
 assert_eq 3 "$(log_count 'renewed in')" "three renewals logged"
 status "$file"
 assert_eq 0 "$(kv Failures)" "no failures"
