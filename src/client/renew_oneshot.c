@@ -62,90 +62,6 @@ build_frame(const struct oneshot_job *j, const char *tmp, unsigned char **out,
 	return renew_job_frame(&job, out, out_len, err);
 }
 
-/* The worker gets the current proxy and the output file as fds 3, 4. */
-static int
-spawn_worker(int child_fd, const int *fds, pid_t *pid, struct pr_error *err)
-{
-	char buf[PATH_MAX];
-
-	return renew_worker_spawn_fds(worker_path_find(buf, sizeof(buf)),
-	    child_fd, fds[0], fds[1], -1, pid, err);
-}
-
-/* Reap the worker; kill it first when it is past the deadline. */
-static int
-reap_worker(pid_t pid, int64_t deadline_ms, int *status)
-{
-	pid_t r;
-
-	for (;;) {
-		r = waitpid(pid, status, WNOHANG);
-		if (r == pid)
-			return 0;
-		if (r == -1 && errno != EINTR)
-			return -1;	/* ECHILD: SIGCHLD ignored by the caller */
-		if (clock_mono_ms() >= deadline_ms) {
-			(void)kill(pid, SIGKILL);
-			while ((r = waitpid(pid, status, 0)) == -1 &&
-			    errno == EINTR)
-				;
-			return r == pid ? 0 : -1;
-		}
-		(void)usleep(10000);
-	}
-}
-
-/* Send the request, read the result frame into *res. */
-static int
-exchange(int fd, const unsigned char *req, size_t req_len,
-    int64_t deadline_ms, struct renew_result *res, struct pr_error *err)
-{
-	char *body;
-	size_t len;
-	int rc;
-
-	if ((rc = frame_send(fd, req, req_len, deadline_ms, err)) != 0)
-		return pr_error_prefix(err, "renewal worker: sending the "
-		    "request");
-	(void)shutdown(fd, SHUT_WR);
-	rc = frame_recv(fd, RENEW_FRAME_MAX_BYTES, deadline_ms, &body, &len,
-	    err);
-	if (rc != 0)
-		return pr_error_prefix(err, "renewal worker: no complete "
-		    "result");
-	rc = renew_result_parse(body, len, res, err);
-	free(body);
-	return rc;
-}
-
-/* Run the worker on req; *res holds its result frame when 0 is returned. */
-static int
-run_worker(const unsigned char *req, size_t req_len, const int *fds,
-    int timeout_sec, struct renew_result *res, struct pr_error *err)
-{
-	int64_t deadline_ms = clock_deadline_ms(timeout_sec);
-	int sv[2], rc, status = 0;
-	pid_t pid;
-
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
-		return pr_error_set(err, errno, "socketpair: %s",
-		    strerror(errno));
-	rc = spawn_worker(sv[1], fds, &pid, err);
-	(void)close(sv[1]);
-	if (rc != 0) {
-		(void)close(sv[0]);
-		return rc;
-	}
-	rc = exchange(sv[0], req, req_len, deadline_ms, res, err);
-	(void)close(sv[0]);
-	/* a worker that failed to answer gets no grace period */
-	if (reap_worker(pid, rc == 0 ? deadline_ms : 0, &status) == 0 &&
-	    rc != 0 && rc != PR_ERR_TIMEOUT && WIFSIGNALED(status))
-		rc = pr_error_set(err, PR_ERR_GENERIC, "renewal worker killed "
-		    "by signal %d", WTERMSIG(status));
-	return rc;
-}
-
 /* Our own check of what the worker wrote (rule 4). */
 static int
 recheck(const char *cur_path, const char *tmp, int64_t *end,
@@ -217,7 +133,7 @@ renew_via_tmp(const struct oneshot_job *j, const char *tmp, const int *fds,
 	memset(&res, 0, sizeof(res));
 	rc = build_frame(j, tmp, &req, &req_len, err);
 	if (rc == 0)
-		rc = run_worker(req, req_len, fds, o->timeout_sec > 0 ?
+		rc = renew_worker_run(req, req_len, fds, o->timeout_sec > 0 ?
 		    o->timeout_sec : PR_WORKER_TIMEOUT_SEC_DEFAULT, &res, err);
 	if (rc == 0)
 		rc = worker_verdict(&res, info, err);

@@ -121,6 +121,7 @@ struct options {
 	char *cred_warning;	/* warning lead times, "7d,2d" */
 	int trust_clock;	/* 0/1: expire at start-up despite the check */
 	char *import_glite;	/* --import-glite DIR (command line only) */
+	char *doctor_identity;	/* --doctor --identity FILE (command line) */
 	char *config_file;	/* --config; only meaningful on the command line */
 	int check_config;	/* -n: check and exit */
 	unsigned char is_set[OPT__COUNT];	/* 1 when given (cli or file) */

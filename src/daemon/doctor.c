@@ -280,6 +280,9 @@ doctor_run(const struct options *o, FILE *out)
 	check_mode(&doc, "socket", o->socket_path, S_IFSOCK, 0666,
 	    "remove the stale file; the daemon creates its socket");
 	doctor_myproxy(&doc, o->myproxy_server);
+	if (o->doctor_identity != NULL)
+		doctor_identity(&doc, o->repository, o->myproxy_server,
+		    o->doctor_identity);
 	doctor_voms(&doc, o);
 	(void)fprintf(out, "doctor: %d failed, %d warning%s\n", doc.n_fail,
 	    doc.n_warn, doc.n_warn == 1 ? "" : "s");

@@ -33,4 +33,8 @@ int doctor_run(const struct options *o, FILE *out);
 void doctor_myproxy(struct doctor *doc, const char *servers);
 void doctor_voms(struct doctor *doc, const struct options *o);
 
+/* doctor_cred.c: --identity FILE (a path, or a repository file name) */
+void doctor_identity(struct doctor *doc, const char *repo,
+    const char *servers, const char *which);
+
 #endif /* PR_DOCTOR_H */

@@ -171,6 +171,8 @@ options_free(struct options *o)
 	o->config_file = NULL;
 	free(o->import_glite);
 	o->import_glite = NULL;
+	free(o->doctor_identity);
+	o->doctor_identity = NULL;
 }
 
 /* Copy every setting src has set into dst. */
@@ -376,6 +378,8 @@ options_load(const struct options *cli, struct options *out,
 	o.check_config = cli->check_config;
 	if (cli->import_glite != NULL)
 		o.import_glite = xstrdup(cli->import_glite);
+	if (cli->doctor_identity != NULL)
+		o.doctor_identity = xstrdup(cli->doctor_identity);
 	if (options_check(&o, err) != 0)
 		goto fail;
 	*out = o;
@@ -420,6 +424,10 @@ options_parse_args(int argc, char **argv, struct options *cli,
 			break;
 		case CLI_DOCTOR:
 			*action = OPT_ACTION_DOCTOR;
+			break;
+		case CLI_IDENTITY:
+			free(cli->doctor_identity);
+			cli->doctor_identity = xstrdup(optarg);
 			break;
 		case CLI_IMPORT:
 			free(cli->import_glite);

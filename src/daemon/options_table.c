@@ -177,6 +177,9 @@ static const struct cli_desc {
 	{ "doctor", CLI_DOCTOR, NULL,
 	    "check the renewal path (credential, CAs, servers, modes, clock), "
 	    "print a checklist, exit 1 on any failure" },
+	{ "identity", CLI_IDENTITY, "FILE",
+	    "with --doctor: may this service renew the credential stored in "
+	    "MyProxy for this proxy (a file, or a repository file name)?" },
 };
 #define CLI_COUNT	(sizeof(cli_table) / sizeof(cli_table[0]))
 _Static_assert(OPT__COUNT + CLI_COUNT < OPT_LONGOPTS_MAX,

@@ -47,7 +47,8 @@ enum {
 	CLI_CHECK = 'n',
 	CLI_CONFIG = 256 + OPT__COUNT,
 	CLI_IMPORT,
-	CLI_DOCTOR
+	CLI_DOCTOR,
+	CLI_IDENTITY
 };
 
 #define OPT_LONGOPTS_MAX	(OPT__COUNT + 8)	/* with the cli-only ones */

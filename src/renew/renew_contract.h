@@ -312,4 +312,15 @@ int renew_worker_spawn(const char *path, int child_fd, pid_t *pid,
 int renew_worker_spawn_fds(const char *path, int child_fd, int proxy_fd,
     int out_fd, int key_fd, pid_t *pid, struct pr_error *err);
 
+/*
+ * PARENT, waiting (worker_run.c): run the worker (worker_path_find) on the
+ * request frame req, handing fds[0] (current proxy) and fds[1] (output
+ * file, or -1) as fds 3 and 4, within timeout_sec for everything; *res
+ * holds its result when 0 is returned, else a code with err.msg (the
+ * worker is killed and reaped in every case).
+ */
+int renew_worker_run(const unsigned char *req, size_t req_len,
+    const int *fds, int timeout_sec, struct renew_result *res,
+    struct pr_error *err);
+
 #endif /* PR_RENEW_CONTRACT_H */
