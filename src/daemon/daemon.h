@@ -193,6 +193,7 @@ struct cooldown_table {
 	size_t n;		/* entries in use */
 };
 
+struct hold_next;		/* store_hold.c: a next attempt kept in memory */
 struct renewal;			/* sched_renewal.c: one renewal in flight */
 TAILQ_HEAD(renewal_list, renewal);
 
@@ -210,6 +211,8 @@ struct sched {
 	int n_store_fail;	/* recordings failed in a row (store_hold.c) */
 	int64_t store_hold_until;	/* no renewal starts before; 0 none */
 	char store_hold_why[256];	/* the first failure's reason */
+	struct hold_next *held_next;	/* store_hold_keep()'s, n_held_next */
+	size_t n_held_next;
 };
 
 struct run;			/* runner.c: one worker process */
@@ -400,6 +403,15 @@ void	store_hold_recorded(struct daemon *d);
 int64_t	store_hold_until(const struct daemon *d, int64_t now);
 /* Why, while a hold lasts (also after its time until a success); or NULL. */
 const char *store_hold_reason(const struct daemon *d);
+/* A failure the store could not record: its next attempt, in memory. */
+void	store_hold_keep(struct daemon *d, int64_t id, int64_t next);
+/* The proxy is handed out again (or gone): forget what was kept of it (1). */
+int	store_hold_drop(struct daemon *d, int64_t id);
+/* 1 when a next attempt of proxy id is kept (its stored one is stale). */
+int	store_hold_is_kept(const struct daemon *d, int64_t id);
+/* The earliest kept next attempt: 0 with id and when, -1 when none. */
+int	store_hold_next(const struct daemon *d, int64_t *id, int64_t *when);
+void	store_hold_free(struct daemon *d);
 
 /* sched_policy.c: pure arithmetic, Unix seconds. */
 int64_t	sched_renew_at(int64_t expiry, int64_t obtained, int64_t condor_limit,

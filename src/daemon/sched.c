@@ -83,6 +83,34 @@ sched_init(struct daemon *d)
 	sched_kick(d);
 }
 
+/*
+ * The next proxy due: the store's earliest, or one whose failed attempt the
+ * store could not record (its next attempt kept in memory, store_hold.c),
+ * whichever is earlier. A kept proxy's row in the store is stale: when it
+ * is the store's earliest, only the kept times count (until the kept
+ * entries are handed out again, at most a backoff away).
+ * 0, PR_ERR_NOT_REGISTERED when nothing is scheduled, or a store error.
+ */
+static int
+sched_next_due(struct daemon *d, int64_t *id, int64_t *when,
+    struct pr_error *err)
+{
+	int64_t kept_id, kept_when;
+	int rc;
+
+	rc = store_next_due(d->store, id, when, err);
+	if (rc != 0 && rc != PR_ERR_NOT_REGISTERED)
+		return rc;
+	if (store_hold_next(d, &kept_id, &kept_when) == 0 &&
+	    (rc != 0 || store_hold_is_kept(d, *id) || kept_when < *when)) {
+		*id = kept_id;
+		*when = kept_when;
+		pr_error_clear(err);
+		return 0;
+	}
+	return rc;
+}
+
 /* Re-read the earliest next_renewal and arm for it. */
 void
 sched_kick(struct daemon *d)
@@ -93,7 +121,7 @@ sched_kick(struct daemon *d)
 
 	d->sched.held = 0;
 	pr_error_clear(&err);
-	rc = store_next_due(d->store, &id, &when, &err);
+	rc = sched_next_due(d, &id, &when, &err);
 	if (rc == PR_ERR_NOT_REGISTERED) {
 		sched_disarm(d);
 		return;
@@ -183,9 +211,10 @@ sched_handle(struct daemon *d, int64_t id, int64_t now)
 {
 	struct store_proxy p;
 	struct pr_error err;
-	int rc;
+	int rc, was_kept;
 
 	pr_error_clear(&err);
+	was_kept = store_hold_drop(d, id);	/* handed out, or gone */
 	if ((rc = store_get_proxy(d->store, id, &p, &err)) != 0) {
 		log_warnx("sched: %s", err.msg);
 		return rc;
@@ -195,6 +224,8 @@ sched_handle(struct daemon *d, int64_t id, int64_t now)
 		    "expired without a successful renewal");
 	else
 		rc = sched_dispatch(d, &p);
+	if (rc != 0 && was_kept)	/* not taken: still due */
+		store_hold_keep(d, id, now);
 	store_proxy_free(&p);
 	return rc;
 }
@@ -212,7 +243,7 @@ sched_one(struct daemon *d, int64_t now)
 		return 1;
 	}
 	pr_error_clear(&err);
-	rc = store_next_due(d->store, &id, &when, &err);
+	rc = sched_next_due(d, &id, &when, &err);
 	if (rc == PR_ERR_NOT_REGISTERED)
 		return 1;
 	if (rc != 0) {

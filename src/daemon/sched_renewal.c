@@ -60,6 +60,7 @@ struct renewal {
 	char given[RENEW_SERVERS_MAX][RENEW_SERVER_NAME_MAX];	/* not skipped */
 	size_t n_given;
 	int new_key;			/* 1: the worker gets a pooled key */
+	int is_unrecorded;		/* its failure could not be recorded */
 };
 
 /* ---- one renewal's life */
@@ -254,19 +255,20 @@ renewal_log(const struct renewal *r, const struct renew_result *res,
 }
 
 /*
- * A repeat of the same needs-user-action or local failure as the last
- * attempt: logged at info, not as a warning again (the first one was).
+ * A failure whose full line was logged once already (a repeat of the same
+ * needs-user-action or local failure, or one the repository cannot record
+ * while its cause was logged): one info line saying why it is short.
  */
 static void
-renewal_log_repeat(const struct renewal *r, const struct renew_result *res,
-    int64_t next, enum fclass cls)
+renewal_log_short(const struct renewal *r, const struct renew_result *res,
+    int64_t next, enum fclass cls, const char *why)
 {
 	char t_next[32];
 
 	clock_fmt_utc(next, t_next, sizeof(t_next));
-	log_info("renewal of %s (%s): failed again (failure %d, code %d, %s, "
-	    "as before: logged once); next attempt %s", r->p.file,
-	    r->p.identity, r->p.failures + 1, res->code, fclass_name(cls),
+	log_info("renewal of %s (%s): failed%s (failure %d, code %d, %s, %s); "
+	    "next attempt %s", r->p.file, r->p.identity, r->is_unrecorded ? "" :
+	    " again", r->p.failures + 1, res->code, fclass_name(cls), why,
 	    t_next);
 }
 
@@ -402,12 +404,15 @@ renewal_failed(struct renewal *r, const struct renew_result *res,
 	}
 	if (rc != 0) {
 		store_hold_failed(d, now, err.msg);	/* logs it once */
-		is_repeat = d->sched.n_store_fail > 1;	/* logged once */
+		store_hold_keep(d, p->id, next);	/* not the store's lease */
+		is_repeat = r->is_unrecorded = d->sched.n_store_fail > 1;
 	} else {
 		store_hold_recorded(d);
 	}
 	if (is_repeat)
-		renewal_log_repeat(r, res, next, cls);
+		renewal_log_short(r, res, next, cls, r->is_unrecorded ?
+		    "not recorded: the repository is held, its cause logged "
+		    "once" : "as before: logged once");
 	else
 		renewal_log(r, res, p->not_after, next, dur_ms, rule);
 	if (cls == FCLASS_USER && prev != FCLASS_USER)
@@ -574,4 +579,5 @@ sched_renewal_shutdown(struct daemon *d)
 	free(s->cadir);
 	s->cert = s->key = s->cadir = NULL;
 	cool_free(&s->cool);
+	store_hold_free(d);
 }
