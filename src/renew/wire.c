@@ -23,112 +23,123 @@
 
 extern char **environ;
 
-/* Payload of m as a whole frame (header + payload). */
+/*
+ * A frame being built: each put is skipped after the first failure, whose
+ * code stays in rc; wire_finish() turns it into the frame or the error.
+ */
+struct wire_msg {
+	struct pr_msg m;
+	int rc;			/* 0, or the first msg_add* failure */
+};
+
+static void
+put(struct wire_msg *w, const char *key, const char *value)
+{
+	if (w->rc == 0)
+		w->rc = msg_add(&w->m, key, value);	/* NULL: EINVAL */
+}
+
+static void
+put_opt(struct wire_msg *w, const char *key, const char *value)
+{
+	if (value != NULL)
+		put(w, key, value);
+}
+
+static void
+put_int(struct wire_msg *w, const char *key, int64_t value)
+{
+	if (w->rc == 0)
+		w->rc = msg_add_int(&w->m, key, value);
+}
+
+/* The whole frame (header + payload) of w, or err saying what_failed. */
 static int
-msg_to_frame(const struct pr_msg *m, unsigned char **frame, size_t *len,
-    struct pr_error *err)
+wire_finish(struct wire_msg *w, const char *what_failed,
+    unsigned char **frame, size_t *len, struct pr_error *err)
 {
 	char *payload = NULL;
 	size_t plen = 0;
-	int rc;
+	int rc = w->rc;
 
-	if ((rc = msg_encode(m, &payload, &plen)) != 0)
-		return pr_error_set(err, rc, "worker frame: cannot encode");
-	rc = frame_build(payload, plen, RENEW_FRAME_MAX_BYTES, frame, len, err);
+	if (rc != 0)
+		pr_error_set(err, rc, "%s", what_failed);
+	else if ((rc = msg_encode(&w->m, &payload, &plen)) != 0)
+		pr_error_set(err, rc, "worker frame: cannot encode");
+	else if ((rc = frame_build(payload, plen, RENEW_FRAME_MAX_BYTES, frame,
+	    len, err)) != 0)
+		rc = pr_error_prefix(err, "worker frame");
 	free(payload);
-	return rc != 0 ? pr_error_prefix(err, "worker frame") : 0;
-}
-
-static int
-add_str(struct pr_msg *m, const char *key, const char *value)
-{
-	return value != NULL ? msg_add(m, key, value) : 0;
+	msg_free(&w->m);
+	return rc;
 }
 
 int
 renew_job_frame(const struct renew_job *job, unsigned char **frame,
     size_t *len, struct pr_error *err)
 {
-	struct pr_msg m;
+	struct wire_msg w = { .rc = 0 };
 	size_t i;
-	int rc;
 
-	msg_init(&m);
-	rc = msg_add(&m, RENEW_KEY_SERVERS, job->servers);
-	if (rc == 0)
-		rc = msg_add(&m, RENEW_KEY_PROXY, job->proxy_path);
-	if (rc == 0 && (job->out_path != NULL || !job->handed_fds))
-		rc = msg_add(&m, RENEW_KEY_OUT, job->out_path);
-	if (rc == 0 && job->handed_fds)
-		rc = msg_add(&m, RENEW_KEY_FDS, "1");
-	if (rc == 0 && job->new_key_fd)
-		rc = msg_add(&m, RENEW_KEY_NEW_KEY_FD, "1");
-	if (rc == 0 && job->lifetime_sec > 0)
-		rc = msg_add_int(&m, RENEW_KEY_LIFETIME, job->lifetime_sec);
-	if (rc == 0 && job->server_timeout_sec > 0)
-		rc = msg_add_int(&m, RENEW_KEY_SERVER_TIMEOUT,
-		    job->server_timeout_sec);
-	if (rc == 0)
-		rc = add_str(&m, RENEW_KEY_CERT, job->svc.cert);
-	if (rc == 0)
-		rc = add_str(&m, RENEW_KEY_KEY, job->svc.key);
-	if (rc == 0)
-		rc = add_str(&m, RENEW_KEY_CADIR, job->svc.cadir);
-	for (i = 0; rc == 0 && i < job->n_skip; i++)
-		rc = msg_add(&m, RENEW_KEY_SKIP, job->skip[i]);
-	if (rc == 0 && job->info)
-		rc = msg_add(&m, RENEW_KEY_MODE, RENEW_MODE_INFO);
-	if (rc == 0 && job->voms)
-		rc = msg_add(&m, RENEW_KEY_VOMS, "1");
-	if (rc == 0 && job->voms)
-		rc = add_str(&m, RENEW_KEY_VOMSDIR, job->vomsdir);
-	if (rc == 0 && job->voms)
-		rc = add_str(&m, RENEW_KEY_VOMSES, job->vomses);
-	if (rc != 0)
-		rc = pr_error_set(err, rc, "worker request: missing or invalid "
-		    "value (a newline in a path or server list?)");
-	else
-		rc = msg_to_frame(&m, frame, len, err);
-	msg_free(&m);
-	return rc;
+	msg_init(&w.m);
+	put(&w, RENEW_KEY_SERVERS, job->servers);
+	put(&w, RENEW_KEY_PROXY, job->proxy_path);
+	if (job->out_path != NULL || !job->handed_fds)
+		put(&w, RENEW_KEY_OUT, job->out_path);
+	if (job->handed_fds)
+		put(&w, RENEW_KEY_FDS, "1");
+	if (job->new_key_fd)
+		put(&w, RENEW_KEY_NEW_KEY_FD, "1");
+	if (job->lifetime_sec > 0)
+		put_int(&w, RENEW_KEY_LIFETIME, job->lifetime_sec);
+	if (job->server_timeout_sec > 0)
+		put_int(&w, RENEW_KEY_SERVER_TIMEOUT, job->server_timeout_sec);
+	put_opt(&w, RENEW_KEY_CERT, job->svc.cert);
+	put_opt(&w, RENEW_KEY_KEY, job->svc.key);
+	put_opt(&w, RENEW_KEY_CADIR, job->svc.cadir);
+	for (i = 0; i < job->n_skip; i++)
+		put(&w, RENEW_KEY_SKIP, job->skip[i]);
+	if (job->info)
+		put(&w, RENEW_KEY_MODE, RENEW_MODE_INFO);
+	if (job->voms) {
+		put(&w, RENEW_KEY_VOMS, "1");
+		put_opt(&w, RENEW_KEY_VOMSDIR, job->vomsdir);
+		put_opt(&w, RENEW_KEY_VOMSES, job->vomses);
+	}
+	return wire_finish(&w, "worker request: missing or invalid value (a "
+	    "newline in a path or server list?)", frame, len, err);
 }
 
 int
 renew_result_frame(const struct renew_result *res, unsigned char **frame,
     size_t *len, struct pr_error *err)
 {
-	struct pr_msg m;
+	struct wire_msg w = { .rc = 0 };
 	size_t i;
-	int rc;
 
-	msg_init(&m);
-	rc = msg_add_int(&m, RENEW_KEY_RESPONSE, res->code);
-	if (rc == 0 && res->msg[0] != '\0')
-		rc = msg_add(&m, RENEW_KEY_MESSAGE, res->msg);
-	if (rc == 0 && res->identity[0] != '\0')
-		rc = msg_add(&m, RENEW_KEY_IDENTITY, res->identity);
-	if (rc == 0 && res->code == 0)
-		rc = msg_add(&m, RENEW_KEY_SERVER, res->server);
-	if (rc == 0 && res->code == 0)
-		rc = msg_add_int(&m, RENEW_KEY_END_TIME, res->end_time);
-	if (rc == 0 && res->code == 0 && res->is_info)
-		rc = msg_add(&m, RENEW_KEY_RENEW_ALLOWED,
-		    renew_allowed_name(res->renew_allowed));
-	if (rc == 0 && res->code == 0 && res->is_info && res->renewers[0])
-		rc = msg_add(&m, RENEW_KEY_RENEWERS, res->renewers);
-	for (i = 0; rc == 0 && i < res->n_errors; i++) {
-		rc = msg_addf(&m, RENEW_KEY_SERVER_ERROR, "%s: %s",
-		    res->errors[i].server, res->errors[i].msg);
-		if (rc == 0 && res->errors[i].is_unreachable)
-			rc = msg_add(&m, RENEW_KEY_UNREACHABLE,
-			    res->errors[i].server);
+	msg_init(&w.m);
+	put_int(&w, RENEW_KEY_RESPONSE, res->code);
+	if (res->msg[0] != '\0')
+		put(&w, RENEW_KEY_MESSAGE, res->msg);
+	if (res->identity[0] != '\0')
+		put(&w, RENEW_KEY_IDENTITY, res->identity);
+	if (res->code == 0) {
+		put(&w, RENEW_KEY_SERVER, res->server);
+		put_int(&w, RENEW_KEY_END_TIME, res->end_time);
 	}
-	if (rc != 0)
-		rc = pr_error_set(err, rc, "worker result: cannot encode");
-	else
-		rc = msg_to_frame(&m, frame, len, err);
-	msg_free(&m);
-	return rc;
+	if (res->code == 0 && res->is_info) {
+		put(&w, RENEW_KEY_RENEW_ALLOWED,
+		    renew_allowed_name(res->renew_allowed));
+		if (res->renewers[0] != '\0')
+			put(&w, RENEW_KEY_RENEWERS, res->renewers);
+	}
+	for (i = 0; i < res->n_errors && w.rc == 0; i++) {
+		w.rc = msg_addf(&w.m, RENEW_KEY_SERVER_ERROR, "%s: %s",
+		    res->errors[i].server, res->errors[i].msg);
+		if (res->errors[i].is_unreachable)
+			put(&w, RENEW_KEY_UNREACHABLE, res->errors[i].server);
+	}
+	return wire_finish(&w, "worker result: cannot encode", frame, len, err);
 }
 
 /* "host:port: text" -> one errors[] entry. */
