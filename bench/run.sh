@@ -25,6 +25,8 @@
 #   outage    OUTAGE_IDS identities x 10 unique registrations due at once,
 #             after the key pool holds them all (only with BENCH_OUTAGE=1:
 #             filling 2,000 keys takes minutes of idle CPU)
+# The burst's sides run in the order ours, ours_pool, logon in odd
+# repetitions and the reverse in even ones.
 # Knobs: BENCH_QUICK=1 (small sizes, 10 s idle: a few minutes on 2 cores),
 # BENCH_1M=1 (adds the 1,000,000-job point), REPS (default 3), SIZES,
 # N_GET, N_REG, N_NEW, IDLE_SECS, BURST_N, OUTAGE_IDS, KEYPOOL. BENCH_MERGE=FILE
@@ -80,7 +82,10 @@ bench_identities() {
 start_timed() {
 	local t0 i
 	t0=$(now_ms)
-	"$PRD" -F -r "$REPO" -s "$SOCK" "${PR_ROOT_ARGS[@]}" --myproxy-server "$SERVER" \
+	# no key pool here (nothing is renewed; its filling would wake the
+	# daemon during the idle measurement)
+	"$PRD" -F -r "$REPO" -s "$SOCK" "${PR_ROOT_ARGS[@]}" --key-pool-size 0 \
+	    --myproxy-server "$SERVER" \
 	    >> "$DAEMON_LOG" 2>&1 &
 	DAEMON_PID=$!
 	for i in $(seq 1 3000); do
@@ -256,7 +261,7 @@ burst_logon() {	# REP
 }
 
 sec_burst() {
-	local i r ms
+	local i r
 	echo "== renewal burst: $BURST_N identities" >&2
 	mp_start one
 	"$PR_BUILD_DIR/bench/bench_certs" "$T/ca" "$T/ca" bu "$BURST_N" 600 ||
@@ -274,20 +279,35 @@ sec_burst() {
 	done
 	daemon_stop
 	for r in $(seq 1 "$REPS"); do
-		# no idle time: no key made ahead
-		eng_start --myproxy-server "$(mp_addr one)" --key-pool-size 0
-		burst_ours "$r" ours
-		daemon_stop
-		# idle time: the pool holds a key for every renewal
-		eng_start --myproxy-server "$(mp_addr one)" --key-pool-size "$KEYPOOL"
-		ms=$(wait_pool "$BURST_N" 1800) || die "key pool not filled"
-		rec burst.pool_fill "$r" n="$BURST_N" ms="$ms"
-		echo "  key pool: $BURST_N keys after $ms ms" >&2
-		burst_ours "$r" ours_pool
-		daemon_stop
-		burst_logon "$r"
+		# the order flips every repetition: a trend in the machine's
+		# load favours no side
+		if [ $((r % 2)) -eq 1 ]; then
+			burst_cold "$r"
+			burst_pooled "$r"
+			burst_logon "$r"
+		else
+			burst_logon "$r"
+			burst_pooled "$r"
+			burst_cold "$r"
+		fi
 	done
 	mp_stop one
+}
+
+burst_cold() {	# REP: no idle time: no key made ahead
+	eng_start --myproxy-server "$(mp_addr one)" --key-pool-size 0
+	burst_ours "$1" ours
+	daemon_stop
+}
+
+burst_pooled() {	# REP: idle time: the pool holds a key for every renewal
+	local ms
+	eng_start --myproxy-server "$(mp_addr one)" --key-pool-size "$KEYPOOL"
+	ms=$(wait_pool "$BURST_N" 1800) || die "key pool not filled"
+	rec burst.pool_fill "$1" n="$BURST_N" ms="$ms"
+	echo "  key pool: $BURST_N keys after $ms ms" >&2
+	burst_ours "$1" ours_pool
+	daemon_stop
 }
 
 sec_outage() {

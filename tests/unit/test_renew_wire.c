@@ -57,8 +57,15 @@ test_job_frame(void **state)
 	assert_string_equal(msg_get_nth(&m, RENEW_KEY_SKIP, 1), "b:2");
 	/* without -A: no VOMS keys, even with the paths set */
 	assert_null(msg_get(&m, RENEW_KEY_VOMS));
+	assert_null(msg_get(&m, RENEW_KEY_NEW_KEY_FD));	/* no pooled key */
 	msg_free(&m);
 	free(frame);
+	/* a pooled key on fd 5 */
+	job.new_key_fd = 1;
+	assert_int_equal(renew_job_frame(&job, &frame, &len, &err), 0);
+	assert_non_null(memmem(frame, len, "\nNew_key_fd=1\n", 14));
+	free(frame);
+	job.new_key_fd = 0;
 	job.vomsdir = "/v/dir";
 	assert_int_equal(renew_job_frame(&job, &frame, &len, &err), 0);
 	assert_null(memmem(frame, len, "Voms", 4));
