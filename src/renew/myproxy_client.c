@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -83,9 +85,11 @@ static int
 set_io_timeout(int fd, int timeout_sec, struct pr_error *err)
 {
 	struct timeval tv = { .tv_sec = timeout_sec, .tv_usec = 0 };
+	int one = 1;
 
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1)
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == -1)
 		return pr_error_set(err, PR_ERR_GENERIC, "setsockopt: %s",
 		    strerror(errno));
 	return 0;
