@@ -182,6 +182,10 @@ fi
 	echo "pool held a key for every renewal (filled in $(m burst.pool_fill ms) ms of"
 	echo "SCHED_IDLE time); logon = myproxy-logon, 4 at a time, same server and"
 	echo "credentials. Plot: \`bench/plots/burst.png\` (renewals done vs time)."
+	if [ "$(m1 burst.generator cpu_ticks)" != "-" ]; then
+		echo "The SCHED_IDLE key generator (asked to refill as keys were taken) used"
+		echo "$(m burst.generator cpu_ticks) clock ticks of CPU during the ours_pool burst."
+	fi
 	if [ "$(m1 outage n)" != "-" ]; then
 		echo
 		echo "## Outage recovery"
