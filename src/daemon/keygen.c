@@ -50,6 +50,7 @@ struct keygen {
 	long long restart_timer;	/* 0 none */
 	long long age_timer;		/* 0 none */
 	int stopping;		/* keygen_stop: no restart */
+	int paused;		/* 1: renewal workers run, the child is stopped */
 };
 
 static void keygen_spawn(struct keygen *g);
@@ -147,6 +148,7 @@ keygen_lost(struct keygen *g, const char *why)
 			;
 	}
 	g->pid = -1;
+	g->paused = 0;
 	g->asked = 0;
 	for (i = 0; i < g->deaths && delay < RESTART_MAX_MS; i++)
 		delay *= 2;
@@ -260,6 +262,21 @@ keygen_spawn(struct keygen *g)
 	log_debug("key pool: generator %ld started (%d-bit RSA, SCHED_IDLE)",
 	    (long)g->pid, g->bits);
 	keygen_ask(g);
+	keygen_pause(g->d, g->d->runner.n_running > 0);
+}
+
+void
+keygen_pause(struct daemon *d, int pause)
+{
+	struct keygen *g = d->keygen;
+
+	if (g == NULL || g->pid <= 0 || g->paused == (pause != 0))
+		return;
+	if (kill(g->pid, pause ? SIGSTOP : SIGCONT) == -1)
+		log_warn("key pool: %s generator %ld", pause ? "stop" : "resume",
+		    (long)g->pid);
+	else
+		g->paused = pause != 0;
 }
 
 void

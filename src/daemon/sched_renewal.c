@@ -478,6 +478,7 @@ renewal_done(void *arg, const struct renew_result *wres, int64_t dur_ms)
 		renewal_free(r);
 		return;
 	}
+	keygen_pause(d, d->runner.n_running > 0);
 	res = *wres;
 	renewal_name_hang(r, &res);
 	metrics_note_servers(d, &res);
@@ -514,6 +515,8 @@ renewal_spawn(struct renewal *r, struct pr_error *err)
 	if ((rc = renewal_request(r, &req, &len, err)) == 0)
 		rc = runner_start(&d->runner, req, len, fds,
 		    d->opts.worker_timeout, renewal_done, r, err);
+	if (rc == 0)
+		keygen_pause(d, 1);	/* workers run: no key made meanwhile */
 	(void)close(fds[0]);
 	(void)close(fds[1]);
 	if (fds[2] != -1)

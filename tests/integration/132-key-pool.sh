@@ -6,7 +6,7 @@
 # (its public key's SHA-256 is the one the daemon logged when it handed the
 # key out), a key found nowhere on disk but in the new proxy; the pool asks
 # for a new key to replace it; STATUS_ALL and METRICS show the pool; a
-# generator killed is restarted; with --key-pool-size 0 there is no child,
+# generator killed is restarted; it is stopped while a worker runs; with --key-pool-size 0 there is no child,
 # renewal still works (a miss is not even counted: no pool).
 source "$(dirname "$0")/lib/common.sh"
 source "$PR_LIB_DIR/myproxy.sh"
@@ -37,7 +37,8 @@ generator_pid() {
 	    awk '/--keygen-child/ { print $1 }'
 }
 
-eng_start --myproxy-server "$A1" --key-pool-size 2 --key-pool-max-age 3600
+eng_start --myproxy-server "$A1" --key-pool-size 2 --key-pool-max-age 3600 \
+    --worker-timeout 6
 wait_pool Key_pool_size 2 || fail "pool not filled (2 keys) within 300 s: $OUT"
 status_all
 assert_eq 2 "$(kv Key_pool_capacity)" "STATUS_ALL: Key_pool_capacity"
@@ -87,6 +88,26 @@ assert_eq "$file" "$where" "the pooled key is in the new proxy only"
 # the pool asks for a key to replace the one handed out
 wait_pool Key_pool_size 2 || fail "pool not refilled within 300 s"
 assert_eq 3 "$(kv Key_pool_made)" "refilled: 3 keys made in all"
+
+
+# ---- no key is made while a renewal worker runs: the generator is stopped
+mp_hang_start
+new_proxy alice "$T/hang.pem" 20
+reg "$T/hang.pem" "localhost:$HANG_PORT" jobh
+assert_response 0 "register at a server that never answers"
+for i in $(seq 1 100); do
+	pgrep -P "$DAEMON_PID" -f proxy-renewd-worker > /dev/null && break
+	sleep 0.1
+done
+state=$(awk '{ print $3 }' "/proc/$gpid/stat")
+assert_eq T "$state" "a worker runs: the generator is stopped"
+wait_log "FAILED in" 60 || fail "the hanging renewal did not end"
+for i in $(seq 1 50); do
+	[ "$(awk '{ print $3 }' "/proc/$gpid/stat")" != T ] && break
+	sleep 0.1
+done
+assert_ne T "$(awk '{ print $3 }' "/proc/$gpid/stat")" \
+    "no worker runs: the generator goes on"
 
 # ---- a killed generator is restarted
 kill -KILL "$gpid"
