@@ -74,3 +74,13 @@ clock_fmt_utc(int64_t t, char *buf, size_t size)
 	    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		(void)snprintf(buf, size, "%lld", (long long)t);
 }
+
+int64_t
+clock_secs_until(int64_t when, int64_t max_sleep_sec)
+{
+	int64_t delay = when - (int64_t)time(NULL);
+
+	if (delay < 0)
+		delay = 0;
+	return delay > max_sleep_sec ? max_sleep_sec : delay;
+}

@@ -35,6 +35,13 @@ int64_t clock_deadline_ms(double timeout_sec);
  */
 int clock_parse_sec(const char *s, double max_sec, double *out);
 
+/*
+ * Seconds from now (wall clock) until Unix time when, between 0 and
+ * max_sleep_sec: a timer armed for a wall-clock time sleeps at most that
+ * long, so a step of the wall clock is noticed within it.
+ */
+int64_t clock_secs_until(int64_t when, int64_t max_sleep_sec);
+
 /* Unix time t as "2026-11-30T23:57:31Z" in buf (the number if it fails). */
 void clock_fmt_utc(int64_t t, char *buf, size_t size);
 

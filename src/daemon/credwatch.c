@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "credwatch_int.h"
 #include "log.h"
 #include "loop.h"
@@ -52,13 +53,9 @@ watch_disarm(struct credwatch *w)
 static void
 watch_arm(struct credwatch *w, int64_t when)
 {
-	int64_t delay = when - (int64_t)time(NULL);
+	int64_t delay = clock_secs_until(when, WATCH_MAX_SLEEP_SEC);
 
 	watch_disarm(w);
-	if (delay < 0)
-		delay = 0;
-	if (delay > WATCH_MAX_SLEEP_SEC)
-		delay = WATCH_MAX_SLEEP_SEC;
 	w->timer = loop_add_timer(w->d->loop, delay * 1000, watch_fire, w->d);
 	w->armed_for = when;
 }

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "clock.h"
 #include "daemon.h"
 #include "hook.h"
 #include "fault.h"
@@ -59,13 +60,9 @@ sched_disarm(struct daemon *d)
 static void
 sched_arm(struct daemon *d, int64_t when)
 {
-	int64_t delay = when - (int64_t)time(NULL);
+	int64_t delay = clock_secs_until(when, SCHED_MAX_SLEEP_SEC);
 
 	sched_disarm(d);
-	if (delay < 0)
-		delay = 0;
-	if (delay > SCHED_MAX_SLEEP_SEC)
-		delay = SCHED_MAX_SLEEP_SEC;
 	d->sched.timer = loop_add_timer(d->loop, delay * 1000, sched_fire, d);
 	d->sched.armed_for = when;
 	log_debug("sched: next renewal at %lld (in %lld s)", (long long)when,
