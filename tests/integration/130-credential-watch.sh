@@ -11,7 +11,8 @@
 # the 2-day lead is not reached. proxy-renew check says WARNING, status
 # shows the credential's end in 80 columns. bob's server is down: his
 # INFO fails, logged once, shown as Credential_error, not retried in a
-# storm.
+# storm. carol's credential ends in 1 h: her renewal (asking 2 h) comes
+# back shorter: Limited_by=stored-credential with the reason in words.
 source "$(dirname "$0")/lib/common.sh"
 source "$PR_LIB_DIR/myproxy.sh"
 source "$PR_LIB_DIR/engine.sh"
@@ -27,6 +28,9 @@ t1=$(date +%s)
 new_proxy alice "$T/a.pem" 600
 new_proxy alice "$T/a2.pem" 600
 new_proxy bob "$T/b.pem" 600
+ca_issue "$T/ca" carol user /C=XX/O=Test/CN=carol || die "carol"
+mp_store carol one 1
+new_proxy carol "$T/c.pem" 20
 cat > "$T/hook.sh" <<'HOOK'
 #!/bin/sh
 printf '%s|%s|%s|%s|%s|%s\n' "$PROXY_RENEWD_EVENT" "$PROXY_RENEWD_FILE" \
@@ -37,7 +41,7 @@ HOOK
 chmod 0755 "$T/hook.sh"
 export HOOK_OUT=$T/events
 : > "$HOOK_OUT"
-eng_start --hook "$T/hook.sh"
+eng_start --hook "$T/hook.sh" --lifetime 2
 A=/C=XX/O=Test/CN=alice
 ANSWER="credential watch: $A: the stored credential on"
 WARNING="credential watch: the long-term credential of $A stored on"
@@ -91,6 +95,15 @@ wait_status "$fb" Credential_error '.*Connection refused.*' 30 ||
     fail "bob: no Credential_error ($(kv Credential_error))"
 assert_eq 0 "$(kv Credential_end_time)" "bob: end unknown"
 
+# carol: renewed at once (20 min left), but only up to her credential's end
+reg "$T/c.pem" "$(mp_addr one)" job-c
+fc=$(kv Proxy_name)
+wait_status "$fc" Limited_by stored-credential 30 ||
+    fail "carol: Limited_by '$(kv Limited_by)' ($(kv Last_error))"
+assert_match '^the last renewal asked for 2 h and got 0 h (5[0-9]|60) min: the long-term credential stored in MyProxy ends then \(' \
+    "$(kv Limited_reason)" "carol: Limited_reason in words"
+assert_eq 0 "$(kv Last_result)" "carol: the short renewal itself worked"
+
 cli metrics
 printf '%s\n' "$OUT" > "$T/m.txt"
 if out=$(promtool check metrics < "$T/m.txt" 2>&1); then
@@ -105,7 +118,7 @@ cli check
 assert_eq 1 "$RC" "check: WARNING"
 assert_match "^PROXY-RENEWD WARNING .*the credential stored in MyProxy ends in (2d2[0-3]h|3d00h)" \
     "$OUT" "check names the credential ending"
-cli check --credential-left 3600
+cli check --credential-left 1800
 assert_eq 0 "$RC" "check: a shorter lead: OK ($OUT)"
 cli status
 assert_eq 0 "$(printf '%s\n' "$OUT" | awk 'length > 80' | wc -l)" \
@@ -120,7 +133,8 @@ assert_eq "$end" "$(printf '%s' "$OUT" | jq -r --arg f "$fa" \
 # exactly once, also after the second INFO (the log line and the hook
 # event come from the same call); bob's failure not repeated
 assert_eq 1 "$(log_count "$WARNING")" "one warning for alice"
-assert_eq 1 "$(grep -c '^credential-expiring|' "$HOOK_OUT")" "one hook event"
+assert_eq 1 "$(grep -c "^credential-expiring|$fa|" "$HOOK_OUT")" \
+    "one hook event for alice"
 assert_eq 1 "$(log_count "MyProxy INFO for /C=XX/O=Test/CN=bob .* failed")" \
     "bob's failed INFO logged once"
 assert_eq 0 "$(log_count "credential watch: the long-term credential of /C=XX/O=Test/CN=bob")" \
