@@ -247,6 +247,21 @@ test_cross_checks(void **state)
 		assert_non_null(strstr(err.msg, "backoff-min"));
 	}
 	{
+		ARGS("--credential-warning", "7d,2x");
+		assert_int_equal(parse(argc, argv, &a), 0);
+		assert_int_equal(options_load(&cli, &out, &err), EINVAL);
+		assert_non_null(strstr(err.msg, "credential-warning: '7d,2x'"));
+	}
+	{
+		ARGS("--credential-warning", "3d,12h",
+		    "--credential-check-interval", "3600");
+		assert_int_equal(parse(argc, argv, &a), 0);
+		assert_int_equal(options_load(&cli, &out, &err), 0);
+		assert_string_equal(out.cred_warning, "3d,12h");
+		assert_int_equal(out.cred_check_interval, 3600);
+		options_free(&out);
+	}
+	{
 		ARGS("--myproxy-server", "a,,b");
 		assert_int_equal(parse(argc, argv, &a), 0);
 		assert_int_equal(options_load(&cli, &out, &err), EINVAL);
