@@ -192,7 +192,8 @@ print_status(const struct pr_msg *m)
 		(void)snprintf(label, sizeof(label), "%s:", kv->key);
 		if (strstr(kv->key, "_time") != NULL ||
 		    strcmp(kv->key, PR_KEY_LAST_ATTEMPT) == 0 ||
-		    strcmp(kv->key, PR_KEY_LAST_SUCCESS) == 0)
+		    strcmp(kv->key, PR_KEY_LAST_SUCCESS) == 0 ||
+		    strcmp(kv->key, PR_KEY_CRED_CHECKED) == 0)
 			print_time_field(label, kv->value);
 		else
 			(void)printf("%-16s %s\n", label, kv->value);

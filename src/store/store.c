@@ -309,8 +309,8 @@ op_end(struct store *st, int rc, struct pr_error *err)
 
 /* ==== rows ==== */
 
-static char *
-col_text(sqlite3_stmt *s, int col)
+char *
+store_db_text(sqlite3_stmt *s, int col)
 {
 	const unsigned char *t = sqlite3_column_text(s, col);
 
@@ -323,18 +323,18 @@ row_to_proxy(struct store *st, sqlite3_stmt *s, struct store_proxy *p,
 {
 	memset(p, 0, sizeof(*p));
 	p->id = sqlite3_column_int64(s, 0);
-	p->identity = col_text(s, 1);
-	p->identity_hash = col_text(s, 2);
-	p->file = col_text(s, 3);
-	p->servers = col_text(s, 4);
-	p->fqans = col_text(s, 5);
+	p->identity = store_db_text(s, 1);
+	p->identity_hash = store_db_text(s, 2);
+	p->file = store_db_text(s, 3);
+	p->servers = store_db_text(s, 4);
+	p->fqans = store_db_text(s, 5);
 	p->is_unique = sqlite3_column_int(s, 6);
 	p->not_after = sqlite3_column_int64(s, 7);
 	p->obtained = sqlite3_column_int64(s, 8);
 	p->next_renewal = sqlite3_column_int64(s, 9);
 	p->last_attempt = sqlite3_column_int64(s, 10);
 	p->last_result = sqlite3_column_int(s, 11);
-	p->last_error = col_text(s, 12);
+	p->last_error = store_db_text(s, 12);
 	p->failures = sqlite3_column_int(s, 13);
 	p->n_jobs = sqlite3_column_int64(s, 14);
 	p->last_success = sqlite3_column_int64(s, 15);

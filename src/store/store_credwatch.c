@@ -49,28 +49,20 @@ static const char *const watch_sql[W_COUNT] = {
 	store_db_step((st), STORE_WATCH_SLOT0 + (w), watch_sql[(w)], \
 	    (must_change), (err), __VA_ARGS__)
 
-static char *
-text_of(sqlite3_stmt *s, int col)
-{
-	const unsigned char *t = sqlite3_column_text(s, col);
-
-	return strdup(t != NULL ? (const char *)t : "");
-}
-
 static int
 row_to_cred(sqlite3_stmt *s, struct store_cred *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->identity_hash = text_of(s, 0);
-	c->identity = text_of(s, 1);
+	c->identity_hash = store_db_text(s, 0);
+	c->identity = store_db_text(s, 1);
 	c->cred_end = sqlite3_column_int64(s, 2);
-	c->server = text_of(s, 3);
+	c->server = store_db_text(s, 3);
 	c->renew_allowed = sqlite3_column_int(s, 4);
-	c->renewers = text_of(s, 5);
+	c->renewers = store_db_text(s, 5);
 	c->checked = sqlite3_column_int64(s, 6);
 	c->next_check = sqlite3_column_int64(s, 7);
 	c->warned = (unsigned)sqlite3_column_int64(s, 8);
-	c->last_error = text_of(s, 9);
+	c->last_error = store_db_text(s, 9);
 	if (c->identity_hash == NULL || c->identity == NULL ||
 	    c->server == NULL || c->renewers == NULL || c->last_error == NULL) {
 		store_cred_free(c);

@@ -61,6 +61,9 @@ int		 store_db_step(struct store *st, int slot, const char *sql,
 		    int must_change, struct pr_error *err, const char *types,
 		    ...);
 
+/* A copy of column col's text ("" for NULL); NULL when out of memory. */
+char		*store_db_text(sqlite3_stmt *s, int col);
+
 /* err from an SQLite result code (errno-style code, "store: what: text"). */
 int		 store_db_fail(struct store *st, int rc, const char *what,
 		    struct pr_error *err);

@@ -125,6 +125,10 @@ assert_eq 0 "$(printf '%s\n' "$OUT" | awk 'length > 80' | wc -l)" \
     "status: within 80 columns"
 assert_match 'CRED END' "$(printf '%s\n' "$OUT" | head -n 1)" "status: column"
 assert_match ' (2d2[0-3]h|3d00h) ' "$OUT" "status: alice's credential ends in 3 days"
+cli status "$fa"
+assert_match "^Credential_end_time: +20[0-9-]+ [0-9:]+ UTC \($end\)\$" "$OUT" \
+    "status FILE: the credential's end as a time"
+assert_match "^Credential_server: +$(mp_addr one)\$" "$OUT" "status FILE: its server"
 cli --json status
 assert_eq "$end" "$(printf '%s' "$OUT" | jq -r --arg f "$fa" \
     '.proxies[] | select(.proxy_name == $f) | .credential_end_time')" \
