@@ -163,9 +163,15 @@ sched_expire(struct daemon *d, const struct store_proxy *p, int64_t now,
 
 	pr_error_clear(&err);
 	if ((rc = store_expire(d->store, p->id, now, code, why, &err)) != 0) {
-		log_warnx("%s: expiring: %s", p->file, err.msg);
+		if (rc != PR_ERR_NOT_REGISTERED)	/* store_hold.c */
+			store_hold_failed(d, now, err.msg);
+		if (d->sched.n_store_fail > 1)	/* its cause logged once */
+			log_debug("%s: expiry not recorded, held", p->file);
+		else
+			log_warnx("%s: expiring: %s", p->file, err.msg);
 		return rc;
 	}
+	store_hold_recorded(d);
 	FAULT_POINT("expire-committed");
 	if (repo_remove(d->repo_fd, p->file, &err) != 0)
 		log_warnx("%s", err.msg);
@@ -301,7 +307,7 @@ static void
 sched_fire(struct loop *l, long long tid, void *arg)
 {
 	struct daemon *d = arg;
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = (int64_t)time(NULL), when;
 	int i, rc;
 
 	(void)l;
@@ -309,7 +315,8 @@ sched_fire(struct loop *l, long long tid, void *arg)
 	d->sched.timer = 0;
 	d->sched.armed_for = 0;
 	if (sched_expire_due(d, now) != 0) {	/* store trouble */
-		sched_arm(d, now + d->opts.backoff_min);
+		when = store_hold_until(d, now);
+		sched_arm(d, when != 0 ? when : now + d->opts.backoff_min);
 		return;
 	}
 	for (i = 0; i < SCHED_BATCH; i++) {

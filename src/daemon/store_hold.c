@@ -16,7 +16,10 @@
  *
  * Rules:
  *  (1) Only the scheduler's choice of the next due proxy looks at the hold
- *      (sched.c); expiry is not held: a proxy past its end still expires.
+ *      (sched.c); expiry is not held: a proxy past its end still expires
+ *      (tried first at every firing), but an expiry that cannot be recorded
+ *      holds like a failed recording, logged once, retried at the hold's
+ *      time instead of every --backoff-min.
  *  (2) The hold lives in struct sched alone: nothing of it is stored.
  *  (3) At most one kept next attempt per proxy, at most HOLD_NEXT_MAX in
  *      all (one per attempt while the store cannot record: a few per
