@@ -34,8 +34,8 @@ static const char *const hist_sql[H_COUNT] = {
 	[H_READ] = "SELECT at, duration_ms, result, class, servers, not_after,"
 	    " ac_not_after, message FROM attempt WHERE proxy_id = ?1"
 	    " ORDER BY id DESC",
-	[H_ORPHANS] = "DELETE FROM attempt WHERE proxy_id NOT IN"
-	    " (SELECT id FROM proxy)",
+	[H_ORPHANS] = ("DELETE FROM attempt WHERE proxy_id NOT IN"
+	    " (SELECT id FROM proxy)"),	/* () for clang's -Wstring-concatenation */
 };
 
 _Static_assert(H_COUNT <= STORE_HISTORY_SLOTS, "store_db.h: too few slots");
