@@ -183,6 +183,9 @@ insert_proxy(struct import *im, const char *file, const struct glite_record *r,
 		return rc;
 	rc = store_insert_proxy(im->st, &p, err);
 	*id = p.id;
+	if (rc == 0)	/* the credential watch asks INFO once the daemon runs */
+		rc = store_cred_watch(im->st, p.identity_hash, p.identity,
+		    im->now, err);
 	return rc;
 }
 

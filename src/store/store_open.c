@@ -90,7 +90,8 @@ static const char schema_v2[] =
 /*
  * Version 3: the credential watch (store_credwatch.c), one row per
  * identity: what MyProxy INFO said of its stored credential, when to ask
- * again, the warnings given.
+ * again, the warnings given. The live identities of an older repository
+ * get their row, due at once.
  */
 static const char schema_v3[] =
 	"CREATE TABLE credwatch ("
@@ -106,6 +107,10 @@ static const char schema_v3[] =
 	" last_error TEXT NOT NULL DEFAULT ''"
 	") WITHOUT ROWID;"
 	"CREATE INDEX credwatch_due ON credwatch (next_check);"
+	/* the identities stored before: asked at once */
+	"INSERT INTO credwatch (identity_hash, identity, next_check)"
+	" SELECT identity_hash, MIN(identity), 0 FROM proxy"
+	" WHERE next_renewal > 0 GROUP BY identity_hash;"
 	"PRAGMA user_version = 3;";
 
 /* schema_steps[i] takes version i to i + 1. */

@@ -123,12 +123,15 @@ test_upgrade_v1(void **state)
 	assert_string_equal(p.file, "h1.0");
 	assert_int_equal(p.n_jobs, 1);
 	store_proxy_free(&p);
-	assert_int_equal(store_cred_get(f->st, "h1", &c, &err),
-	    PR_ERR_NOT_REGISTERED);
+	/* the live identity of the old repository: watched, due at once */
+	assert_int_equal(store_cred_get(f->st, "h1", &c, &err), 0);
+	assert_string_equal(c.identity, "/CN=alice");
+	assert_int_equal(c.next_check, 0);
+	store_cred_free(&c);
 	assert_int_equal(store_cred_watch(f->st, "h1", "/CN=alice", 100, &err),
 	    0);
 	assert_int_equal(store_cred_get(f->st, "h1", &c, &err), 0);
-	assert_int_equal(c.next_check, 100);
+	assert_int_equal(c.next_check, 0);	/* only ever earlier */
 	assert_int_equal(c.cred_end, 0);
 	assert_int_equal(c.renew_allowed, -1);
 	store_cred_free(&c);
@@ -148,6 +151,7 @@ test_watch_next(void **state)
 	struct store_cred c;
 	struct pr_error err;
 
+	assert_int_equal(store_cred_forget(f->st, "h1", &err), 0);
 	assert_int_equal(store_cred_watch(f->st, "h1", "/CN=alice", 500, &err),
 	    0);
 	assert_int_equal(store_cred_watch(f->st, "h2", "/CN=bob", 300, &err), 0);
