@@ -389,6 +389,34 @@ fail:
 	return err->code;
 }
 
+/* The options of the command line alone (not in the config file). */
+static void
+options_cli_only(int ch, const char *arg, struct options *cli,
+    enum opt_action *action)
+{
+	switch (ch) {
+	case CLI_CHECK:
+		cli->check_config = 1;
+		break;
+	case CLI_CONFIG:
+		free(cli->config_file);
+		cli->config_file = xstrdup(arg);
+		break;
+	case CLI_DOCTOR:
+		*action = OPT_ACTION_DOCTOR;
+		break;
+	case CLI_IDENTITY:
+		free(cli->doctor_identity);
+		cli->doctor_identity = xstrdup(arg);
+		break;
+	case CLI_IMPORT:
+		free(cli->import_glite);
+		cli->import_glite = xstrdup(arg);
+		*action = OPT_ACTION_IMPORT;
+		break;
+	}
+}
+
 /*
  * Parse argv into cli (zeroed first; is_set marks what was given).
  * Returns 0 with *action, or EINVAL with err (a usage error).
@@ -416,23 +444,11 @@ options_parse_args(int argc, char **argv, struct options *cli,
 			*action = OPT_ACTION_VERSION;
 			return 0;
 		case CLI_CHECK:
-			cli->check_config = 1;
-			break;
 		case CLI_CONFIG:
-			free(cli->config_file);
-			cli->config_file = xstrdup(optarg);
-			break;
 		case CLI_DOCTOR:
-			*action = OPT_ACTION_DOCTOR;
-			break;
 		case CLI_IDENTITY:
-			free(cli->doctor_identity);
-			cli->doctor_identity = xstrdup(optarg);
-			break;
 		case CLI_IMPORT:
-			free(cli->import_glite);
-			cli->import_glite = xstrdup(optarg);
-			*action = OPT_ACTION_IMPORT;
+			options_cli_only(ch, optarg, cli, action);
 			break;
 		case ':':
 			return pr_error_set(err, EINVAL,
