@@ -24,33 +24,14 @@
 
 #include "store/store.h"
 
-/* Version 1 as released (frozen here: what existing repositories hold). */
-static const char v1[] =
-	"CREATE TABLE proxy (id INTEGER PRIMARY KEY, identity TEXT NOT NULL,"
-	" identity_hash TEXT NOT NULL, file TEXT NOT NULL UNIQUE,"
-	" suffix INTEGER NOT NULL, servers TEXT NOT NULL, fqans TEXT NOT NULL,"
-	" is_unique INTEGER NOT NULL, not_after INTEGER NOT NULL,"
-	" obtained INTEGER NOT NULL, next_renewal INTEGER NOT NULL,"
-	" last_attempt INTEGER NOT NULL, last_result INTEGER NOT NULL,"
-	" last_error TEXT NOT NULL, failures INTEGER NOT NULL,"
-	" n_jobs INTEGER NOT NULL CHECK (n_jobs >= 0));"
-	"CREATE INDEX proxy_share ON proxy"
-	" (identity_hash, servers, fqans, is_unique, not_after);"
-	"CREATE INDEX proxy_suffix ON proxy (identity_hash, suffix);"
-	"CREATE INDEX proxy_due ON proxy (next_renewal);"
-	"CREATE TABLE job (job_id BLOB PRIMARY KEY, proxy_id INTEGER NOT NULL"
-	" REFERENCES proxy (id) ON DELETE CASCADE) WITHOUT ROWID;"
-	"CREATE INDEX job_proxy ON job (proxy_id);"
+#include "teststore.c"
+
+/* The rows of the version 1 repository (teststore_make_v1). */
+static const char rows_v1[] =
 	"INSERT INTO proxy VALUES (7, '/CN=alice', 'h1', 'h1.0', 0,"
 	" 'localhost:7512', '', 0, 2000000000, 1800000000, 1900000000, 0, 0,"
 	" '', 0, 1);"
-	"INSERT INTO job VALUES (CAST('job-1' AS BLOB), 7);"
-	"PRAGMA user_version = 1;";
-
-struct fx {
-	char dir[64];
-	struct store *st;
-};
+	"INSERT INTO job VALUES (CAST('job-1' AS BLOB), 7);";
 
 static int
 user_version(const char *dir)
@@ -73,37 +54,16 @@ user_version(const char *dir)
 
 /* A version 1 repository.db, then opened (and upgraded) by the store. */
 static int
-setup(void **state)
+setup_v1(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
+	struct fx *f;
 	struct pr_error err;
-	char path[128];
-	sqlite3 *db;
-	int fd;
 
-	assert_non_null(f);
-	(void)snprintf(f->dir, sizeof(f->dir), "/tmp/test_store_cw.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	(void)snprintf(path, sizeof(path), "%s/repository.db", f->dir);
-	assert_true((fd = open(path, O_CREAT | O_EXCL | O_WRONLY, 0600)) >= 0);
-	(void)close(fd);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, v1, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	setup(state);
+	f = *state;
+	teststore_make_v1(f, rows_v1);
 	assert_int_equal(user_version(f->dir), 1);
 	assert_int_equal(store_open(f->dir, &f->st, &err), 0);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *f = *state;
-
-	store_close(f->st);
-	testdir_remove(f->dir);
-	free(f);
 	return 0;
 }
 
@@ -216,12 +176,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_upgrade_v1, setup,
+		cmocka_unit_test_setup_teardown(test_upgrade_v1, setup_v1,
 		    teardown),
-		cmocka_unit_test_setup_teardown(test_watch_next, setup,
+		cmocka_unit_test_setup_teardown(test_watch_next, setup_v1,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_record_failed_forget,
-		    setup, teardown),
+		    setup_v1, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

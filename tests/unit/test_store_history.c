@@ -256,30 +256,14 @@ test_removed_with_proxy(void **state)
 	assert_int_equal(seen_of(f, b).n, 0);
 }
 
-/* repository.db as version 1 wrote it (the schema of that version). */
-static const char schema_v1[] =
-	"CREATE TABLE proxy (id INTEGER PRIMARY KEY, identity TEXT NOT NULL,"
-	" identity_hash TEXT NOT NULL, file TEXT NOT NULL UNIQUE,"
-	" suffix INTEGER NOT NULL, servers TEXT NOT NULL, fqans TEXT NOT NULL,"
-	" is_unique INTEGER NOT NULL, not_after INTEGER NOT NULL,"
-	" obtained INTEGER NOT NULL, next_renewal INTEGER NOT NULL,"
-	" last_attempt INTEGER NOT NULL, last_result INTEGER NOT NULL,"
-	" last_error TEXT NOT NULL, failures INTEGER NOT NULL,"
-	" n_jobs INTEGER NOT NULL CHECK (n_jobs >= 0));"
-	"CREATE INDEX proxy_share ON proxy"
-	" (identity_hash, servers, fqans, is_unique, not_after);"
-	"CREATE INDEX proxy_suffix ON proxy (identity_hash, suffix);"
-	"CREATE INDEX proxy_due ON proxy (next_renewal);"
-	"CREATE TABLE job (job_id BLOB PRIMARY KEY, proxy_id INTEGER NOT NULL"
-	" REFERENCES proxy (id) ON DELETE CASCADE) WITHOUT ROWID;"
-	"CREATE INDEX job_proxy ON job (proxy_id);"
+/* The rows of a version 1 repository (teststore_make_v1). */
+static const char rows_v1[] =
 	"INSERT INTO proxy VALUES (1, '/CN=a', 'aa', 'aa.0', 0, 's', '', 0,"
 	" 9000, 500, 8000, 700, 0, '', 0, 1);"
 	"INSERT INTO proxy VALUES (2, '/CN=b', 'bb', 'bb.0', 0, 's', '', 0,"
 	" 9000, 500, 8000, 800, 1907, 'refused', 2, 1);"
 	"INSERT INTO job VALUES (CAST('j1' AS BLOB), 1);"
-	"INSERT INTO job VALUES (CAST('j2' AS BLOB), 2);"
-	"PRAGMA user_version = 1;";
+	"INSERT INTO job VALUES (CAST('j2' AS BLOB), 2);";
 
 static int
 version_cb(void *arg, int n, char **v, char **names)
@@ -300,22 +284,9 @@ test_upgrade_from_v1(void **state)
 	char path[128];
 	sqlite3 *db;
 	int64_t id;
-	int fd, version = 0;
+	int version = 0;
 
-	store_close(f->st);
-	f->st = NULL;
-	snprintf(path, sizeof(path), "%s/repository.db", f->dir);
-	assert_int_equal(unlink(path), 0);
-	snprintf(path, sizeof(path), "%s/repository.db-wal", f->dir);
-	(void)unlink(path);
-	snprintf(path, sizeof(path), "%s/repository.db", f->dir);
-	assert_true((fd = open(path, O_CREAT | O_EXCL | O_WRONLY, 0600)) >= 0);
-	close(fd);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, schema_v1, NULL, NULL, NULL),
-	    SQLITE_OK);
-	sqlite3_close(db);
-
+	teststore_make_v1(f, rows_v1);
 	assert_int_equal(store_open(f->dir, &f->st, &err), 0);
 	assert_int_equal(store_find_job(f->st, "j1", 2, &id, &err), 0);
 	assert_int_equal(store_get_proxy(f->st, id, &p, &err), 0);
@@ -331,6 +302,7 @@ test_upgrade_from_v1(void **state)
 	 * as it is when opened again */
 	store_close(f->st);
 	f->st = NULL;
+	snprintf(path, sizeof(path), "%s/repository.db", f->dir);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version", version_cb,
 	    &version, NULL), SQLITE_OK);

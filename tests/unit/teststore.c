@@ -34,6 +34,50 @@ teardown(void **state)
 	return 0;
 }
 
+/* repository.db as version 1 wrote it: its schema, frozen here. */
+#define TESTSTORE_SCHEMA_V1 \
+	"CREATE TABLE proxy (id INTEGER PRIMARY KEY, identity TEXT NOT NULL," \
+	" identity_hash TEXT NOT NULL, file TEXT NOT NULL UNIQUE," \
+	" suffix INTEGER NOT NULL, servers TEXT NOT NULL, fqans TEXT NOT NULL," \
+	" is_unique INTEGER NOT NULL, not_after INTEGER NOT NULL," \
+	" obtained INTEGER NOT NULL, next_renewal INTEGER NOT NULL," \
+	" last_attempt INTEGER NOT NULL, last_result INTEGER NOT NULL," \
+	" last_error TEXT NOT NULL, failures INTEGER NOT NULL," \
+	" n_jobs INTEGER NOT NULL CHECK (n_jobs >= 0));" \
+	"CREATE INDEX proxy_share ON proxy" \
+	" (identity_hash, servers, fqans, is_unique, not_after);" \
+	"CREATE INDEX proxy_suffix ON proxy (identity_hash, suffix);" \
+	"CREATE INDEX proxy_due ON proxy (next_renewal);" \
+	"CREATE TABLE job (job_id BLOB PRIMARY KEY, proxy_id INTEGER NOT NULL" \
+	" REFERENCES proxy (id) ON DELETE CASCADE) WITHOUT ROWID;" \
+	"CREATE INDEX job_proxy ON job (proxy_id);"
+
+/*
+ * f's repository.db replaced by a version 1 one holding rows (SQL run
+ * after TESTSTORE_SCHEMA_V1); the store is left closed (f->st NULL).
+ */
+static void __attribute__((unused))
+teststore_make_v1(struct fx *f, const char *rows)
+{
+	char path[128];
+	sqlite3 *db;
+	int fd;
+
+	store_close(f->st);
+	f->st = NULL;
+	snprintf(path, sizeof(path), "%s/repository.db-wal", f->dir);
+	(void)unlink(path);
+	snprintf(path, sizeof(path), "%s/repository.db", f->dir);
+	assert_int_equal(unlink(path), 0);
+	assert_true((fd = open(path, O_CREAT | O_EXCL | O_WRONLY, 0600)) >= 0);
+	close(fd);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, TESTSTORE_SCHEMA_V1 "PRAGMA "
+	    "user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, rows, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
 /* The plan of sql on db never scans a table (an index is used). */
 static void __attribute__((unused))
 assert_no_scan(sqlite3 *db, const char *sql)

@@ -1,6 +1,6 @@
 #!/bin/bash
 # label: myproxy
-# 130-credential-watch: the long-term credential watch against a real
+# 133-credential-watch: the long-term credential watch against a real
 # myproxy-server. alice's credential is stored for 72 h (myproxy-init -c
 # 72): REGISTER answers at once and a MyProxy INFO (worker, Mode=info,
 # authenticated with the registered proxy) follows; STATUS shows

@@ -1,6 +1,6 @@
 #!/bin/bash
 # label: myproxy
-# 132-doctor-identity: proxy-renewd --doctor --identity FILE against real
+# 134-doctor-identity: proxy-renewd --doctor --identity FILE against real
 # myproxy-servers: MyProxy INFO (the worker's Mode=info, with the user's
 # proxy) gives the stored credential's end; whether this service may renew
 # it comes from the credential's own renewers policy (myproxy-init -R:
