@@ -219,6 +219,8 @@ sched_handle(struct daemon *d, int64_t id, int64_t now)
 	pr_error_clear(&err);
 	was_kept = store_hold_drop(d, id);	/* handed out, or gone */
 	if ((rc = store_get_proxy(d->store, id, &p, &err)) != 0) {
+		if (rc == PR_ERR_NOT_REGISTERED && was_kept)
+			return 0;	/* unregistered since it was kept */
 		log_warnx("sched: %s", err.msg);
 		return rc;
 	}
