@@ -3,7 +3,7 @@
  * live proxy the daemon asks MyProxy INFO (a worker in Mode=info,
  * confined like a renewal, authenticated with the registered proxy
  * itself) when the stored credential ends and whether this service may
- * renew it: at REGISTER of a new proxy (commands.c writes the row; the
+ * renew it: at REGISTER of a new proxy (register.c writes the row; the
  * reply never waits for it), then every --credential-check-interval,
  * soon after a renewal came back shorter than asked (sched_renewal.c),
  * and when a warning lead time is crossed. What INFO said is judged and

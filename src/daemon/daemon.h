@@ -356,6 +356,10 @@ void	body_add_proxy(const struct daemon *d, struct pr_msg *body,
 /* The stored file name a client's Proxy_name denotes, or NULL. */
 const char *repo_file_of(const struct daemon *d, const char *proxy_name);
 
+/* register.c: REGISTER. */
+int	register_command(struct daemon *d, const struct pr_request *req,
+	    struct pr_msg *body, struct pr_error *err);
+
 /* status.c: STATUS and STATUS_ALL. */
 const char *status_class(const struct daemon *d, const struct store_proxy *p);
 int	status_command(struct daemon *d, const struct pr_request *req,
