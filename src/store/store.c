@@ -36,7 +36,6 @@
 
 #include "pr_limits.h"
 #include "db_ident.h"
-#include "repo_files.h"
 #include "store.h"
 #include "store_db.h"
 
@@ -90,89 +89,6 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_BATCH_ROLLBACK_TO] = "ROLLBACK TO batch_req",
 };
 
-/* ==== errors ==== */
-
-static int
-db_code(int rc)
-{
-	if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
-		return PR_ERR_NOT_REGISTERED;
-	switch (rc & 0xff) {
-	case SQLITE_NOMEM:
-		return ENOMEM;
-	case SQLITE_FULL:
-		return ENOSPC;
-	case SQLITE_IOERR:
-		return EIO;
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return EBUSY;
-	case SQLITE_READONLY:
-	case SQLITE_PERM:
-	case SQLITE_CANTOPEN:
-	case SQLITE_AUTH:
-		return EACCES;
-	case SQLITE_CONSTRAINT:
-		return EEXIST;
-	default:
-		return PR_ERR_GENERIC;
-	}
-}
-
-static int
-is_disk_errno(int e)
-{
-	return e == EROFS || e == ENOSPC || e == EDQUOT || e == EIO;
-}
-
-/*
- * The errno behind an I/O failure: SQLite often keeps none and says only
- * "disk I/O error", so the repository directory is asked (a file created
- * and removed). The admin must learn read-only, full or failing.
- */
-static int
-db_disk_errno(struct store *st, int rc)
-{
-	char dir[PR_PATH_MAX_BYTES];
-	const char *path, *slash;
-	int e, dfd;
-
-	if ((rc & 0xff) != SQLITE_IOERR && (rc & 0xff) != SQLITE_READONLY &&
-	    (rc & 0xff) != SQLITE_CANTOPEN)
-		return 0;
-	if (st == NULL || st->db == NULL)
-		return 0;
-	if (is_disk_errno(e = sqlite3_system_errno(st->db)))
-		return e;
-	if ((path = sqlite3_db_filename(st->db, "main")) == NULL ||
-	    (slash = strrchr(path, '/')) == NULL ||
-	    (size_t)(slash - path) >= sizeof(dir))
-		return 0;
-	(void)snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return 0;
-	e = repo_probe_write(dfd);
-	(void)close(dfd);
-	return is_disk_errno(e) ? e : 0;
-}
-
-static int
-db_fail(struct store *st, int rc, const char *what, struct pr_error *err)
-{
-	int e = db_disk_errno(st, rc);
-
-	return pr_error_set(err, e != 0 ? e : db_code(rc), "store: %s: %s%s%s",
-	    what, st != NULL && st->db != NULL ? sqlite3_errmsg(st->db) :
-	    sqlite3_errstr(rc), e != 0 ? ": " : "", e != 0 ? strerror(e) : "");
-}
-
-int
-store_db_fail(struct store *st, int rc, const char *what,
-    struct pr_error *err)
-{
-	return db_fail(st, rc, what, err);
-}
-
 /* *slot prepared from sql on first use and kept; NULL and err. */
 static sqlite3_stmt *
 prepare_once(struct store *st, sqlite3_stmt **slot, const char *sql,
@@ -182,7 +98,7 @@ prepare_once(struct store *st, sqlite3_stmt **slot, const char *sql,
 
 	if (*slot == NULL && (rc = sqlite3_prepare_v3(st->db, sql, -1,
 	    SQLITE_PREPARE_PERSISTENT, slot, NULL)) != SQLITE_OK) {
-		(void)db_fail(st, rc, sql, err);
+		(void)store_db_fail(st, rc, sql, err);
 		return NULL;
 	}
 	return *slot;
@@ -211,7 +127,7 @@ store_db_prepare_all(struct store *st, struct pr_error *err)
 		rc = sqlite3_prepare_v3(st->db, stmt_sql[i], -1,
 		    SQLITE_PREPARE_PERSISTENT, &st->stmt[i], NULL);
 		if (rc != SQLITE_OK)
-			return db_fail(st, rc, stmt_sql[i], err);
+			return store_db_fail(st, rc, stmt_sql[i], err);
 	}
 	return 0;
 }
@@ -229,7 +145,7 @@ store_db_run(struct store *st, enum stmt_id id, struct pr_error *err)
 	(void)sqlite3_reset(s);	/* the step's code is what matters */
 	(void)sqlite3_clear_bindings(s);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return db_fail(st, rc, stmt_sql[id], err);
+		return store_db_fail(st, rc, stmt_sql[id], err);
 	return 0;
 }
 
@@ -249,7 +165,7 @@ bind_text(struct store *st, enum stmt_id id, int col, const char *v,
 	rc = sqlite3_bind_text(st->stmt[id], col, v != NULL ? v : "", -1,
 	    SQLITE_STATIC);
 	if (rc != SQLITE_OK)
-		return db_fail(st, rc, "bind", err);
+		return store_db_fail(st, rc, "bind", err);
 	return 0;
 }
 
@@ -260,7 +176,7 @@ bind_int(struct store *st, enum stmt_id id, int col, int64_t v,
 	int rc;
 
 	if ((rc = sqlite3_bind_int64(st->stmt[id], col, v)) != SQLITE_OK)
-		return db_fail(st, rc, "bind", err);
+		return store_db_fail(st, rc, "bind", err);
 	return 0;
 }
 
@@ -286,7 +202,7 @@ bind_jobid(struct store *st, enum stmt_id id, const char *jobid, size_t len,
 		return rc;
 	rc = sqlite3_bind_blob(st->stmt[id], 1, jobid, (int)len, SQLITE_STATIC);
 	if (rc != SQLITE_OK)
-		return db_fail(st, rc, "bind", err);
+		return store_db_fail(st, rc, "bind", err);
 	return 0;
 }
 
@@ -342,7 +258,7 @@ row_to_proxy(struct store *st, sqlite3_stmt *s, struct store_proxy *p,
 	    p->file == NULL || p->servers == NULL || p->fqans == NULL ||
 	    p->last_error == NULL) {
 		store_proxy_free(p);
-		return db_fail(st, SQLITE_NOMEM, "read proxy", err);
+		return store_db_fail(st, SQLITE_NOMEM, "read proxy", err);
 	}
 	return 0;
 }
@@ -362,7 +278,7 @@ get_one_proxy(struct store *st, enum stmt_id id, struct store_proxy *p,
 		rc = pr_error_set(err, PR_ERR_NOT_REGISTERED,
 		    "store: no such proxy (%s)", what);
 	else
-		rc = db_fail(st, rc, stmt_sql[id], err);
+		rc = store_db_fail(st, rc, stmt_sql[id], err);
 	done(st, id);
 	return rc;
 }
@@ -399,7 +315,7 @@ store_find_job(struct store *st, const char *jobid, size_t jobid_len,
 		rc = pr_error_set(err, PR_ERR_NOT_REGISTERED,
 		    "store: job not registered");
 	else
-		rc = db_fail(st, rc, "find job", err);
+		rc = store_db_fail(st, rc, "find job", err);
 	done(st, S_FIND_JOB);
 	return rc;
 }
@@ -464,7 +380,7 @@ store_next_suffix(struct store *st, const char *identity_hash, int *suffix,
 			rc = 0;
 		}
 	} else
-		rc = db_fail(st, rc, "next suffix", err);
+		rc = store_db_fail(st, rc, "next suffix", err);
 	done(st, S_NEXT_SUFFIX);
 	return rc;
 }
@@ -576,7 +492,7 @@ get_n_jobs(struct store *st, int64_t proxy_id, int64_t *n,
 		*n = sqlite3_column_int64(st->stmt[S_GET_N_JOBS], 0);
 		rc = 0;
 	} else
-		rc = db_fail(st, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc,
+		rc = store_db_fail(st, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc,
 		    "job without proxy", err);
 	done(st, S_GET_N_JOBS);
 	return rc;
@@ -649,7 +565,7 @@ store_next_due(struct store *st, int64_t *id, int64_t *when,
 		rc = pr_error_set(err, PR_ERR_NOT_REGISTERED,
 		    "store: nothing scheduled");
 	else
-		rc = db_fail(st, rc, "next due", err);
+		rc = store_db_fail(st, rc, "next due", err);
 	done(st, S_NEXT_DUE);
 	return rc;
 }
@@ -673,7 +589,7 @@ store_foreach_proxy(struct store *st,
 	}
 	done(st, S_ALL_PROXIES);
 	if (!stop && rc != SQLITE_DONE)
-		return db_fail(st, rc, "list proxies", err);
+		return store_db_fail(st, rc, "list proxies", err);
 	return 0;
 }
 
@@ -687,7 +603,7 @@ count(struct store *st, enum stmt_id id, int64_t *n, struct pr_error *err)
 		*n = sqlite3_column_int64(st->stmt[id], 0);
 		rc = 0;
 	} else
-		rc = db_fail(st, rc, stmt_sql[id], err);
+		rc = store_db_fail(st, rc, stmt_sql[id], err);
 	done(st, id);
 	return rc;
 }
