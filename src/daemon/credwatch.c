@@ -114,14 +114,12 @@ watch_slot_free(struct daemon *d, int64_t now)
 {
 	struct pr_error err;
 	int64_t id, when;
-	int keep = d->runner.max > 1 ? 1 : 0;	/* one slot for renewals */
+	int due;
 
-	if (d->sched.held || d->runner.n_running + keep >= d->runner.max)
-		return 0;
 	pr_error_clear(&err);
-	if (store_next_due(d->store, &id, &when, &err) == 0 && when <= now)
-		return 0;
-	return 1;
+	due = store_next_due(d->store, &id, &when, &err) == 0 && when <= now;
+	return credwatch_may_start(d->runner.n_running, d->runner.max,
+	    d->sched.held, due);
 }
 
 /* The Mode=info request: the proxy's servers, not those cooling down. */

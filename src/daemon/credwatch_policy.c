@@ -172,3 +172,12 @@ credwatch_short_reason(int64_t obtained, int64_t asked_sec, int64_t end,
 	(void)snprintf(buf + strlen(buf), size - strlen(buf), "%s)", when);
 	return 1;
 }
+
+int
+credwatch_may_start(int n_running, int max_workers, int sched_held,
+    int renewal_due)
+{
+	int keep = max_workers > 1 ? 1 : 0;	/* one slot for renewals */
+
+	return !sched_held && !renewal_due && n_running + keep < max_workers;
+}

@@ -69,4 +69,12 @@ int	credwatch_short_reason(int64_t obtained, int64_t asked_sec,
 	    int64_t end, enum limited_by lb, int64_t cred_end, char *buf,
 	    size_t size);
 
+/*
+ * Renewals come first: may an INFO take a worker now? Not while a renewal
+ * is due or the scheduler holds work for a slot, and only leaving a slot
+ * free for renewals (unless there is only one). 1 yes, 0 no.
+ */
+int	credwatch_may_start(int n_running, int max_workers, int sched_held,
+	    int renewal_due);
+
 #endif /* PR_CREDWATCH_POLICY_H */

@@ -411,6 +411,64 @@ test_status_and_renew_all(void **state)
 	free(name);
 }
 
+/*
+ * The credential watch: REGISTER of a new proxy puts its identity on the
+ * watch, due now (one row per identity: a second proxy of alice shares
+ * it); STATUS shows what INFO said, Limited_by and, for a renewal that
+ * came back shorter than asked, Limited_reason.
+ */
+static void
+test_credential_watch(void **state)
+{
+	const char *p = proxy_file("p1", &alice, now + 6 * 3600);
+	struct store_proxy sp;
+	struct store_cred c;
+	struct pr_error err;
+	char *name;
+
+	(void)state;
+	assert_int_equal(reg(p, "j1", NULL), 0);
+	name = resp_name();
+	assert_int_equal(store_get_proxy_by_file(D.store, strrchr(name, '/') +
+	    1, &sp, &err), 0);
+	assert_int_equal(store_cred_get(D.store, sp.identity_hash, &c, &err), 0);
+	assert_true(c.next_check <= (int64_t)time(NULL));
+	assert_int_equal(c.checked, 0);
+	assert_int_equal(request("Command=5\nProxy_name=%s\n", name), 0);
+	assert_int_equal(resp_int(PR_KEY_CRED_END_TIME), 0);
+	assert_null(msg_get(&resp, PR_KEY_CRED_RENEW_ALLOWED));
+	assert_string_equal(msg_get(&resp, PR_KEY_LIMITED_BY), "x509");
+	/* what an INFO says: the stored credential ends with this proxy */
+	c.cred_end = sp.not_after;
+	free(c.server);
+	c.server = strdup("mp:7512");
+	c.renew_allowed = 1;
+	c.next_check = now + 86400;
+	assert_int_equal(store_cred_record(D.store, &c, now, &err), 0);
+	store_cred_free(&c);
+	/* a renewal at now that asked 12 h (--lifetime) and got 6 h */
+	assert_int_equal(store_begin(D.store, &err), 0);
+	assert_int_equal(store_record_renewal_success(D.store, &sp,
+	    sp.not_after + 1, now, now + 3600, NULL, &err), 0);
+	assert_int_equal(store_commit(D.store, &err), 0);
+	assert_int_equal(request("Command=5\nProxy_name=%s\n", name), 0);
+	assert_int_equal(resp_int(PR_KEY_CRED_END_TIME), sp.not_after);
+	assert_string_equal(msg_get(&resp, PR_KEY_CRED_SERVER), "mp:7512");
+	assert_string_equal(msg_get(&resp, PR_KEY_CRED_RENEW_ALLOWED), "yes");
+	assert_string_equal(msg_get(&resp, PR_KEY_LIMITED_BY),
+	    "stored-credential");
+	assert_non_null(strstr(msg_get(&resp, PR_KEY_LIMITED_REASON),
+	    "asked for 12 h and got 6 h 00 min: the long-term credential"));
+	/* a second proxy of alice (unique): the same row */
+	assert_int_equal(reg(proxy_file("p2", &alice, now + 7 * 3600), "j2",
+	    "Unique=1\n"), 0);
+	assert_int_equal(store_cred_get(D.store, sp.identity_hash, &c, &err), 0);
+	assert_int_equal(c.cred_end, sp.not_after);
+	store_cred_free(&c);
+	store_proxy_free(&sp);
+	free(name);
+}
+
 static void
 test_error_codes(void **state)
 {
@@ -688,6 +746,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_get_expired, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_and_renew_all, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_credential_watch, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_error_codes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expiry_by_timer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover_missing_file, setup, teardown),

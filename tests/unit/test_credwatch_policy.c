@@ -172,6 +172,22 @@ test_short_reason(void **state)
 	    LIMITED_X509, 0, buf, sizeof(buf)), 0);
 }
 
+/* Renewals first: an INFO takes a slot only when they leave one spare. */
+static void
+test_may_start(void **state)
+{
+	(void)state;
+	assert_int_equal(credwatch_may_start(0, 4, 0, 0), 1);
+	assert_int_equal(credwatch_may_start(2, 4, 0, 0), 1);
+	assert_int_equal(credwatch_may_start(3, 4, 0, 0), 0);	/* the last */
+	assert_int_equal(credwatch_may_start(0, 4, 0, 1), 0);	/* one due */
+	assert_int_equal(credwatch_may_start(0, 4, 1, 0), 0);	/* held */
+	assert_int_equal(credwatch_may_start(0, 2, 0, 0), 1);
+	assert_int_equal(credwatch_may_start(1, 2, 0, 0), 0);
+	assert_int_equal(credwatch_may_start(0, 1, 0, 0), 1);	/* only one */
+	assert_int_equal(credwatch_may_start(1, 1, 0, 0), 0);
+}
+
 int
 main(void)
 {
@@ -184,6 +200,7 @@ main(void)
 		cmocka_unit_test(test_parse_leads),
 		cmocka_unit_test(test_next_lead),
 		cmocka_unit_test(test_short_reason),
+		cmocka_unit_test(test_may_start),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
