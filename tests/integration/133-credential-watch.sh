@@ -103,6 +103,13 @@ wait_status "$fc" Limited_by stored-credential 30 ||
 assert_match '^the last renewal asked for 2 h and got 0 h (5[0-9]|60) min: the long-term credential stored in MyProxy ends then \(' \
     "$(kv Limited_reason)" "carol: Limited_reason in words"
 assert_eq 0 "$(kv Last_result)" "carol: the short renewal itself worked"
+# first seen with 1 h left: one warning, for the most urgent lead (2 d)
+for i in $(seq 1 100); do
+	grep -q "^credential-expiring|$fc|" "$HOOK_OUT" && break
+	sleep 0.2
+done
+assert_eq "172800" "$(grep "^credential-expiring|$fc|" "$HOOK_OUT" | cut -d'|' -f6)" \
+    "carol: one event, WARNING_LEAD 2 d"
 
 cli metrics
 printf '%s\n' "$OUT" > "$T/m.txt"
