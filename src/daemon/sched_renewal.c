@@ -485,8 +485,10 @@ renewal_done(void *arg, const struct renew_result *wres, int64_t dur_ms)
 	cool_note_result(&d->sched.cool, &res, d->opts.cooldown);
 	renewal_record(r, &res, (int64_t)time(NULL), dur_ms);
 	renewal_free(r);
-	if (!d->stopping)
+	if (!d->stopping) {
 		sched_kick(d);
+		credwatch_kick(d);	/* an INFO waiting for a slot may go */
+	}
 }
 
 /*
