@@ -12,7 +12,7 @@ source "$PR_LIB_DIR/engine.sh"
 
 mp_setup
 mp_start one
-mp_store alice one
+mp_store alice one 240	# 10 days: beyond the 7-day credential lead time of check
 mp_start gone
 mp_start down
 mp_stop down
