@@ -28,6 +28,13 @@
  */
 int pr_client_socket_path(char *buf, size_t size, struct pr_error *err);
 
+/*
+ * The longest response accepted to req, checked before allocating:
+ * PR_METRICS_REPLY_MAX_BYTES for METRICS, PR_CLIENT_RESPONSE_MAX_BYTES for
+ * every other command.
+ */
+size_t pr_client_response_max(const struct pr_msg *req);
+
 /* GLITE_PR_TIMEOUT in seconds (fractions allowed); 120 when unset or invalid. */
 double pr_client_timeout_sec(void);
 

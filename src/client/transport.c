@@ -8,8 +8,9 @@
  *   poll() bounded by what is left of it (frame_io.h). Expiry gives
  *   PR_ERR_TIMEOUT.
  * - The request goes out as one frame (length and payload in one buffer).
- * - The response length is checked against PR_CLIENT_RESPONSE_MAX_BYTES
- *   before anything is allocated; EOF before the end is PR_ERR_UNEXPECTED_EOF.
+ * - The response length is checked against pr_client_response_max() (1 MiB;
+ *   METRICS has a larger bound of its own) before anything is allocated;
+ *   EOF before the end is PR_ERR_UNEXPECTED_EOF.
  * - Nothing is sent before pr_client_check_peer() accepted the listener.
  * - The fd never leaks (SOCK_CLOEXEC, closed on every path) and writes use
  *   MSG_NOSIGNAL: a library must not kill its caller with SIGPIPE.
@@ -58,6 +59,17 @@ pr_client_timeout_sec(void)
 	    &t) != 0)
 		return PR_TIMEOUT_SEC_DEFAULT;
 	return t;
+}
+
+size_t
+pr_client_response_max(const struct pr_msg *req)
+{
+	int64_t cmd;
+
+	if (msg_get_int(req, PR_KEY_COMMAND, &cmd) == 0 &&
+	    cmd == PR_CMD_METRICS)
+		return PR_METRICS_REPLY_MAX_BYTES;
+	return PR_CLIENT_RESPONSE_MAX_BYTES;
 }
 
 static int
@@ -144,15 +156,14 @@ send_request(int fd, const struct pr_msg *req, int64_t deadline_ms,
 }
 
 static int
-read_response(int fd, struct pr_msg *resp, int64_t deadline_ms,
-    struct pr_error *err)
+read_response(int fd, size_t max_bytes, struct pr_msg *resp,
+    int64_t deadline_ms, struct pr_error *err)
 {
 	char *buf;
 	size_t len;
 	int rc;
 
-	rc = frame_recv(fd, PR_CLIENT_RESPONSE_MAX_BYTES, deadline_ms, &buf,
-	    &len, err);
+	rc = frame_recv(fd, max_bytes, deadline_ms, &buf, &len, err);
 	if (rc != 0)
 		return pr_error_prefix(err, "reading the daemon's response");
 	rc = msg_parse(buf, len, resp, err);
@@ -172,7 +183,8 @@ pr_client_exchange(const char *path, double timeout_sec,
 		return rc;
 	if ((rc = pr_client_check_peer(fd, path, err)) == 0 &&
 	    (rc = send_request(fd, req, deadline_ms, err)) == 0)
-		rc = read_response(fd, resp, deadline_ms, err);
+		rc = read_response(fd, pr_client_response_max(req), resp,
+		    deadline_ms, err);
 	(void)close(fd);	/* the response is read or abandoned */
 	return rc;
 }

@@ -7,6 +7,14 @@
 #define PR_LIMITS_H
 
 #define PR_FRAME_MAX_BYTES_DEFAULT	(1024 * 1024)	/* request/response payload */
+/*
+ * The METRICS reply alone may be larger (its per-proxy series take about
+ * 800 bytes a proxy: 10,000 proxies are 7.5 MiB, the bound about 40,000):
+ * its own bound, kept by the daemon (it answers an error past it) and by
+ * the client (checked before allocating). Every other reply stays within
+ * 1 MiB.
+ */
+#define PR_METRICS_REPLY_MAX_BYTES	(32 * 1024 * 1024)
 #define PR_PROXY_FILE_MAX_BYTES		(1024 * 1024)	/* a proxy file to register */
 #define PR_JOBID_MAX_BYTES		4096
 #define PR_PATH_MAX_BYTES		4096

@@ -485,10 +485,18 @@ struct renew_result;
 void	metrics_note_servers(struct daemon *d, const struct renew_result *res);
 int	metrics_render(struct daemon *d, char **out, size_t *len,
 	    struct pr_error *err);
-int	metrics_command(struct daemon *d, const struct pr_request *req,
-	    struct pr_msg *body, struct pr_error *err);
 long long *metrics_file_timer(struct daemon *d);
 char	**metrics_file_error(struct daemon *d);
+
+/* metrics_reply.c: METRICS, within PR_METRICS_REPLY_MAX_BYTES. */
+int	metrics_command(struct daemon *d, const struct pr_request *req,
+	    struct pr_msg *body, struct pr_error *err);
+/*
+ * 0 when text_len bytes of metrics in n_lines lines fit a METRICS reply of
+ * max_bytes; else PR_ERR_GENERIC with the reason and the way out in err.
+ */
+int	metrics_reply_check(size_t text_len, size_t n_lines, size_t max_bytes,
+	    struct pr_error *err);
 
 /* metrics_file.c: --metrics-file, rewritten every --metrics-interval. */
 void	metrics_file_write(struct daemon *d);

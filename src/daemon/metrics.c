@@ -2,7 +2,8 @@
  * metrics.c: what the daemon knows, in the Prometheus text exposition
  * format (version 0.0.4): the request counters it keeps in memory, and
  * the proxies' state read from the store. Served by the METRICS request
- * (proxy-renew metrics) and written to --metrics-file (metrics_file.c).
+ * (proxy-renew metrics, metrics_reply.c) and written to --metrics-file
+ * (metrics_file.c).
  *
  * Rules:
  *  (1) Rendering reads memory and the store only (one indexed walk of the
@@ -553,27 +554,4 @@ metrics_render(struct daemon *d, char **out, size_t *len,
 		*len = 0;
 	}
 	return rc;
-}
-
-/* METRICS: one Metrics= value per line of the exposition text. */
-int
-metrics_command(struct daemon *d, const struct pr_request *req,
-    struct pr_msg *body, struct pr_error *err)
-{
-	char *text, *line, *nl;
-	size_t len;
-	int rc;
-
-	(void)req;
-	if ((rc = metrics_render(d, &text, &len, err)) != 0)
-		return rc;
-	for (line = text; *line != '\0'; line = nl + 1) {
-		if ((nl = strchr(line, '\n')) == NULL)
-			break;
-		*nl = '\0';
-		if (msg_add(body, PR_KEY_METRICS, line) != 0)
-			fatalx("msg_add %s failed", PR_KEY_METRICS);
-	}
-	free(text);
-	return 0;
 }

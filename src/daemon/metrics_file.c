@@ -10,8 +10,9 @@
  *      the collector usually runs as another user.
  *  (2) A failure is logged once per distinct reason, and its recovery
  *      once; the timer keeps running (no retry storm, no silence).
- *  (3) Written from a loop timer: local file I/O of a few KiB, no waiting
- *      on anything else.
+ *  (3) Written from a loop timer: local file I/O (a few KiB, about 750
+ *      bytes more per proxy with per-proxy series), no waiting on
+ *      anything else. No size bound here: a file is not a reply.
  */
 #include <sys/stat.h>
 

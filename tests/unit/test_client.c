@@ -42,6 +42,7 @@ enum fake_mode {
 	FAKE_CLOSE,	/* read the request, close */
 	FAKE_HUGE,	/* answer with length 2^32-1 */
 	FAKE_SHORT,	/* announce 100 bytes, send 4, close */
+	FAKE_BIG,	/* announce 2 MiB, send nothing, close */
 };
 
 struct fake {
@@ -121,6 +122,9 @@ fake_main(void *arg)
 		break;
 	case FAKE_SHORT:
 		write_full(fd, "\0\0\0\x64Resp", 8);
+		break;
+	case FAKE_BIG:
+		write_full(fd, "\0\x20\0\0", 4);
 		break;
 	}
 	(void)close(fd);
@@ -458,6 +462,54 @@ test_huge_response_refused(void **state)
 	fake_stop(&f);
 	assert_null(list);
 	assert_int_equal(count, 0);
+}
+
+/*
+ * The response bound follows the request: 1 MiB, METRICS its own larger
+ * one. A 2 MiB length is refused before allocating for LIST, taken for
+ * METRICS (then the missing body is an EOF); 4 GiB is refused for both.
+ */
+static void
+test_response_bound_per_command(void **state)
+{
+	struct fake f;
+	struct pr_msg req, resp;
+	struct pr_error err;
+
+	(void)state;
+	assert_int_equal(pr_client_request(&req, PR_CMD_LIST), 0);
+	assert_int_equal(pr_client_response_max(&req),
+	    PR_CLIENT_RESPONSE_MAX_BYTES);
+	msg_free(&req);
+	assert_int_equal(pr_client_request(&req, PR_CMD_METRICS), 0);
+	assert_int_equal(pr_client_response_max(&req),
+	    PR_METRICS_REPLY_MAX_BYTES);
+	assert_true(PR_METRICS_REPLY_MAX_BYTES > 2 * 1024 * 1024);
+	msg_free(&req);
+	msg_init(&req);
+	assert_int_equal(pr_client_response_max(&req),
+	    PR_CLIENT_RESPONSE_MAX_BYTES);	/* no Command: the small one */
+	msg_free(&req);
+
+	fake_start(&f, FAKE_BIG, NULL);
+	assert_int_equal(pr_client_request(&req, PR_CMD_LIST), 0);
+	assert_int_equal(pr_client_call(NULL, &req, &resp, &err),
+	    PR_ERR_PROTO_PARSE);
+	msg_free(&req);
+	msg_free(&resp);
+	fake_stop(&f);
+	fake_start(&f, FAKE_BIG, NULL);
+	assert_int_equal(pr_client_request(&req, PR_CMD_METRICS), 0);
+	assert_int_equal(pr_client_call(NULL, &req, &resp, &err),
+	    PR_ERR_UNEXPECTED_EOF);
+	msg_free(&resp);
+	fake_stop(&f);
+	fake_start(&f, FAKE_HUGE, NULL);
+	assert_int_equal(pr_client_call(NULL, &req, &resp, &err),
+	    PR_ERR_PROTO_PARSE);
+	msg_free(&req);
+	msg_free(&resp);
+	fake_stop(&f);
 }
 
 static void
@@ -999,6 +1051,7 @@ main(void)
 		cmocka_unit_test(test_eof_1901),
 		cmocka_unit_test(test_huge_response_refused),
 		cmocka_unit_test(test_malformed_responses),
+		cmocka_unit_test(test_response_bound_per_command),
 		cmocka_unit_test(test_no_daemon),
 		cmocka_unit_test(test_socket_path_and_timeout_env),
 		cmocka_unit_test(test_cli_start),
