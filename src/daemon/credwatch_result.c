@@ -96,6 +96,8 @@ warn_expiring(struct daemon *d, const struct watch_run *run, int64_t lead,
 	    "one (myproxy-init)", c->identity, c->server, t_end,
 	    (long long)((c->cred_end - now) / 3600), (long long)(lead / 3600));
 	log_warnx("credential watch: %s", msg);
+	if (!hook_is_on(d))
+		return;
 	path = xasprintf("%s/%s", d->repo_path, run->p.file);
 	memset(&ev, 0, sizeof(ev));
 	ev.event = HOOK_CREDENTIAL_EXPIRING;

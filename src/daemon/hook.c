@@ -288,13 +288,19 @@ hook_start_next(struct daemon *d)
 	reap_arm(d);
 }
 
+int
+hook_is_on(const struct daemon *d)
+{
+	return d->hooks != NULL && d->hooks->command != NULL;
+}
+
 void
 hook_fire(struct daemon *d, const struct hook_event *ev)
 {
 	struct hooks *h = d->hooks;
 	struct hook_job *j;
 
-	if (h == NULL || h->command == NULL)
+	if (!hook_is_on(d))
 		return;
 	if (h->n_queued >= HOOK_MAX_QUEUED) {
 		if (h->n_dropped++ == 0)

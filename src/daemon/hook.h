@@ -42,6 +42,9 @@ void	hook_configure(struct daemon *d, const char *command,
 	    int64_t timeout_sec);
 /* Run (or queue) the hook for ev; never waits; no-op without a command. */
 void	hook_fire(struct daemon *d, const struct hook_event *ev);
+/* 1 when a command is set: without one, callers skip building events
+ * (an event's facts cost a store query). */
+int	hook_is_on(const struct daemon *d);
 /* Hooks running or waiting (tests, shutdown). */
 int	hook_pending(const struct daemon *d);
 /* Kill what still runs, reap it, drop the queue. */

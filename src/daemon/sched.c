@@ -144,11 +144,15 @@ static void
 sched_expired_hook(struct daemon *d, const struct store_proxy *p,
     const char *why)
 {
-	char *path = xasprintf("%s/%s", d->repo_path, p->file);
-	struct hook_event ev = { HOOK_PROXY_EXPIRED, p->identity, path,
+	struct hook_event ev;
+	char *path;
+
+	if (!hook_is_on(d))
+		return;		/* its facts cost a store query */
+	path = xasprintf("%s/%s", d->repo_path, p->file);
+	ev = (struct hook_event){ HOOK_PROXY_EXPIRED, p->identity, path,
 	    p->n_jobs, p->not_after, credwatch_end_of(d, p->identity_hash),
 	    p->failures, "", why, NULL, 0 };
-
 	hook_fire(d, &ev);
 	free(path);
 }

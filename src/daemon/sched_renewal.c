@@ -278,12 +278,16 @@ renewal_hook(struct renewal *r, const char *event, int64_t end,
     int failures, const struct renew_result *res)
 {
 	struct daemon *d = r->d;
-	char *path = repo_path_of(d, r->p.file);
-	struct hook_event ev = { event, r->p.identity, path, r->p.n_jobs, end,
+	struct hook_event ev;
+	char *path;
+
+	if (!hook_is_on(d))
+		return;		/* its facts cost a store query */
+	path = repo_path_of(d, r->p.file);
+	ev = (struct hook_event){ event, r->p.identity, path, r->p.n_jobs, end,
 	    credwatch_end_of(d, r->p.identity_hash), failures, res != NULL ?
 	    fclass_name(fclass_classify(res->code, res->msg, NULL)) : "",
 	    res != NULL ? res->msg : "", NULL, 0 };
-
 	hook_fire(d, &ev);
 	free(path);
 }
