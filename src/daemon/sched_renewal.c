@@ -225,10 +225,11 @@ servers_tried(const struct renew_result *res, char *buf, size_t size)
 		(void)snprintf(buf, size, "none");
 }
 
-/* Rule (4): the one log line of an attempt. */
+/* Rule (4): the one log line of an attempt (a failure's cls and rule). */
 static void
 renewal_log(const struct renewal *r, const struct renew_result *res,
-    int64_t end, int64_t next, int64_t dur_ms, const struct fclass_rule *rule)
+    int64_t end, int64_t next, int64_t dur_ms, enum fclass cls,
+    const struct fclass_rule *rule)
 {
 	const struct store_proxy *p = &r->p;
 	char tried[512], t_next[32], t_end[32];
@@ -247,10 +248,9 @@ renewal_log(const struct renewal *r, const struct renew_result *res,
 		    "code %d, %s%s%s%s): %s; servers tried: %s%s%s; proxy kept, "
 		    "valid until %s; next attempt %s", p->file, p->identity,
 		    (long long)dur_ms, p->failures + 1, res->code,
-		    fclass_name(fclass_classify(res->code, res->msg, NULL)),
-		    rule ? ": " : "", rule ? rule->reason : "",
-		    fclass_classify(res->code, res->msg, NULL) == FCLASS_USER ?
-		    "; retried at the longest backoff" : "", res->msg, tried,
+		    fclass_name(cls), rule ? ": " : "", rule ? rule->reason : "",
+		    cls == FCLASS_USER ? "; retried at the longest backoff" : "",
+		    res->msg, tried,
 		    sk, r->skipped, t_end, t_next);
 }
 
@@ -272,10 +272,10 @@ renewal_log_short(const struct renewal *r, const struct renew_result *res,
 	    t_next);
 }
 
-/* The hook's facts for p (the row as read when due). */
+/* The hook's facts for p (the row as read when due); res NULL: success. */
 static void
 renewal_hook(struct renewal *r, const char *event, int64_t end,
-    int failures, const struct renew_result *res)
+    int failures, enum fclass cls, const struct renew_result *res)
 {
 	struct daemon *d = r->d;
 	struct hook_event ev;
@@ -285,9 +285,8 @@ renewal_hook(struct renewal *r, const char *event, int64_t end,
 		return;		/* its facts cost a store query */
 	path = repo_path_of(d, r->p.file);
 	ev = (struct hook_event){ event, r->p.identity, path, r->p.n_jobs, end,
-	    credwatch_end_of(d, r->p.identity_hash), failures, res != NULL ?
-	    fclass_name(fclass_classify(res->code, res->msg, NULL)) : "",
-	    res != NULL ? res->msg : "", NULL, 0 };
+	    credwatch_end_of(d, r->p.identity_hash), failures,
+	    fclass_name(cls), res != NULL ? res->msg : "", NULL, 0 };
 	hook_fire(d, &ev);
 	free(path);
 }
@@ -418,13 +417,13 @@ renewal_failed(struct renewal *r, const struct renew_result *res,
 		    "not recorded: the repository is held, its cause logged "
 		    "once" : "as before: logged once");
 	else
-		renewal_log(r, res, p->not_after, next, dur_ms, rule);
+		renewal_log(r, res, p->not_after, next, dur_ms, cls, rule);
 	if (cls == FCLASS_USER && prev != FCLASS_USER)
 		renewal_hook(r, HOOK_NEEDS_USER_ACTION, p->not_after,
-		    p->failures + 1, res);
+		    p->failures + 1, cls, res);
 	if (p->failures + 1 == d->opts.hook_failures)
 		renewal_hook(r, HOOK_RENEWAL_FAILED, p->not_after,
-		    p->failures + 1, res);
+		    p->failures + 1, cls, res);
 }
 
 /* Judge, commit or discard, record, log. */
@@ -456,8 +455,10 @@ renewal_record(struct renewal *r, struct renew_result *res, int64_t now,
 		store_hold_recorded(d);
 		notify_renewed(d, now);
 		metrics_note_attempt(d, 0, FCLASS_NONE, dur_ms);
-		renewal_log(r, res, res->end_time, next, dur_ms, NULL);
-		renewal_hook(r, HOOK_RENEWED, res->end_time, 0, NULL);
+		renewal_log(r, res, res->end_time, next, dur_ms, FCLASS_NONE,
+		    NULL);
+		renewal_hook(r, HOOK_RENEWED, res->end_time, 0, FCLASS_NONE,
+		    NULL);
 	} else if (rc == PR_ERR_NOT_REGISTERED) {
 		log_discarded(r);
 	} else {
