@@ -114,6 +114,12 @@ log_info(const char *fmt, ...)
 	va_end(ap);
 }
 
+int
+log_debug_on(void)
+{
+	return log_state.debug;
+}
+
 void
 log_debug(const char *fmt, ...)
 {

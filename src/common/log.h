@@ -17,6 +17,8 @@ void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* + 
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* 1 when log_debug() writes: a caller skips preparing a debug-only line. */
+int log_debug_on(void);
 _Noreturn void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -408,13 +408,16 @@ commands_submit(struct daemon *d, struct conn *c, const char *buf,
 	rc = request_run(d, &cd, &req, &body, buf, len, &err);
 	if (c != NULL)
 		c->cmd_name = cd != NULL ? cd->name : NULL;
-	line = request_line(c, cd, &req, &body, rc);
+	/* a successful GET (the common request) is logged at debug only */
+	line = rc == 0 && cd->code == PR_CMD_GET && !log_debug_on() ? NULL :
+	    request_line(c, cd, &req, &body, rc);
 	if (rc == 0 && cd->is_batched) {
 		compose(0, NULL, &body, &reply, &reply_len);
 		batch_defer(d, c, later, arg, reply, reply_len, line);
 		*deferred = 1;
 	} else {
-		log_request(line, cd, rc, &err);
+		if (line != NULL)
+			log_request(line, cd, rc, &err);
 		compose(rc, err.msg, &body, out, out_len);
 		free(line);
 	}
