@@ -89,33 +89,19 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_BATCH_ROLLBACK_TO] = "ROLLBACK TO batch_req",
 };
 
-/* *slot prepared from sql on first use and kept; NULL and err. */
-static sqlite3_stmt *
-prepare_once(struct store *st, sqlite3_stmt **slot, const char *sql,
-    struct pr_error *err)
-{
-	int rc;
-
-	if (*slot == NULL && (rc = sqlite3_prepare_v3(st->db, sql, -1,
-	    SQLITE_PREPARE_PERSISTENT, slot, NULL)) != SQLITE_OK) {
-		(void)store_db_fail(st, rc, sql, err);
-		return NULL;
-	}
-	return *slot;
-}
-
 sqlite3_stmt *
 store_db_intent(struct store *st, int slot, const char *sql,
     struct pr_error *err)
 {
-	return prepare_once(st, &st->intent[slot], sql, err);
-}
+	int rc;
 
-sqlite3_stmt *
-store_db_history(struct store *st, int slot, const char *sql,
-    struct pr_error *err)
-{
-	return prepare_once(st, &st->history[slot], sql, err);
+	if (st->intent[slot] == NULL && (rc = sqlite3_prepare_v3(st->db, sql,
+	    -1, SQLITE_PREPARE_PERSISTENT, &st->intent[slot], NULL)) !=
+	    SQLITE_OK) {
+		(void)store_db_fail(st, rc, sql, err);
+		return NULL;
+	}
+	return st->intent[slot];
 }
 
 int

@@ -127,49 +127,56 @@ store_cred_proxy(struct store *st, const char *identity_hash,
 	return read_one(st, W_PROXY, identity_hash, NULL, proxy_id, err);
 }
 
-/* A statement of its own transaction (store_begin flushes a batch). */
-#define OWN_TX(st, err, call) do {					\
-	int rc_;							\
-	if ((rc_ = store_begin((st), (err))) != 0)			\
-		return rc_;						\
-	if ((rc_ = (call)) == 0)					\
-		rc_ = store_commit((st), (err));			\
-	if (rc_ != 0)							\
-		store_rollback(st);					\
-	return rc_;							\
-} while (0)
-
+/* The statements below are transactions of their own (store_begin flushes
+ * an open batch first). */
 int
 store_cred_record(struct store *st, const struct store_cred *c, int64_t when,
     struct pr_error *err)
 {
-	OWN_TX(st, err, watch_step(st, W_RECORD, 1, err, "sisisiii",
+	int rc;
+
+	if ((rc = store_begin(st, err)) != 0)
+		return rc;
+	return store_db_tx_end(st, watch_step(st, W_RECORD, 1, err, "sisisiii",
 	    c->identity_hash, c->cred_end, c->server,
 	    (int64_t)c->renew_allowed, c->renewers, when, c->next_check,
-	    (int64_t)c->warned));
+	    (int64_t)c->warned), err);
 }
 
 int
 store_cred_failed(struct store *st, const char *identity_hash,
     const char *why, int64_t next, struct pr_error *err)
 {
-	OWN_TX(st, err, watch_step(st, W_FAILED, 1, err, "ssi", identity_hash,
-	    why, next));
+	int rc;
+
+	if ((rc = store_begin(st, err)) != 0)
+		return rc;
+	return store_db_tx_end(st, watch_step(st, W_FAILED, 1, err, "ssi",
+	    identity_hash, why, next), err);
 }
 
 int
 store_cred_warned(struct store *st, const char *identity_hash,
     unsigned warned, struct pr_error *err)
 {
-	OWN_TX(st, err, watch_step(st, W_WARNED, 1, err, "si", identity_hash,
-	    (int64_t)warned));
+	int rc;
+
+	if ((rc = store_begin(st, err)) != 0)
+		return rc;
+	return store_db_tx_end(st, watch_step(st, W_WARNED, 1, err, "si",
+	    identity_hash, (int64_t)warned), err);
 }
 
 int
 store_cred_forget(struct store *st, const char *identity_hash,
     struct pr_error *err)
 {
-	OWN_TX(st, err, watch_step(st, W_FORGET, 0, err, "s", identity_hash));
+	int rc;
+
+	if ((rc = store_begin(st, err)) != 0)
+		return rc;
+	return store_db_tx_end(st, watch_step(st, W_FORGET, 0, err, "s",
+	    identity_hash), err);
 }
 
 void

@@ -11,9 +11,9 @@
 #include "db_ident.h"
 #include "pr_error.h"
 
-#define STORE_INTENT_SLOTS	16	/* 0..7 store_renewal.c's statements, */
-#define STORE_WATCH_SLOT0	8	/* 8..15 store_credwatch.c's */
-#define STORE_HISTORY_SLOTS	4	/* statements of store_history.c */
+#define STORE_INTENT_SLOTS	20	/* 0..7 store_renewal.c's statements, */
+#define STORE_WATCH_SLOT0	8	/* 8..15 store_credwatch.c's, */
+#define STORE_HISTORY_SLOT0	16	/* 16..19 store_history.c's */
 
 /* The statements of store.c, prepared once by store_open (store_open.c). */
 enum stmt_id {
@@ -33,8 +33,7 @@ struct store {
 	int in_batch;			/* a group-commit transaction is open */
 	void (*flush)(void *);		/* commits the open batch (store_begin) */
 	void *flush_arg;
-	sqlite3_stmt *intent[STORE_INTENT_SLOTS];	/* store_renewal.c's */
-	sqlite3_stmt *history[STORE_HISTORY_SLOTS];	/* store_history.c's */
+	sqlite3_stmt *intent[STORE_INTENT_SLOTS];	/* prepared on first use */
 	int history_keep;		/* attempts kept per proxy, 0 = none */
 };
 
@@ -48,9 +47,6 @@ int		 store_db_prepare_all(struct store *st, struct pr_error *err);
 /* The statement for slot, prepared on first use and kept; NULL and err. */
 sqlite3_stmt	*store_db_intent(struct store *st, int slot, const char *sql,
 		    struct pr_error *err);
-/* The same for store_history.c's slots. */
-sqlite3_stmt	*store_db_history(struct store *st, int slot, const char *sql,
-		    struct pr_error *err);
 
 /*
  * Run the statement of slot (sql, prepared on first use) with values bound
@@ -60,6 +56,10 @@ sqlite3_stmt	*store_db_history(struct store *st, int slot, const char *sql,
 int		 store_db_step(struct store *st, int slot, const char *sql,
 		    int must_change, struct pr_error *err, const char *types,
 		    ...);
+
+/* End a transaction of its own (store_begin): commit when rc is 0, else
+ * (or when the commit fails) roll back. Returns rc or the commit's error. */
+int		 store_db_tx_end(struct store *st, int rc, struct pr_error *err);
 
 /* A copy of column col's text ("" for NULL); NULL when out of memory. */
 char		*store_db_text(sqlite3_stmt *s, int col);

@@ -38,7 +38,14 @@ static const char *const hist_sql[H_COUNT] = {
 	    " (SELECT id FROM proxy)"),	/* () for clang's -Wstring-concatenation */
 };
 
-_Static_assert(H_COUNT <= STORE_HISTORY_SLOTS, "store_db.h: too few slots");
+_Static_assert(STORE_HISTORY_SLOT0 + H_COUNT <= STORE_INTENT_SLOTS,
+    "store_db.h: too few slots");
+
+#define hist_stmt(st, h, err) \
+	store_db_intent((st), STORE_HISTORY_SLOT0 + (h), hist_sql[(h)], (err))
+#define hist_step(st, h, err, ...) \
+	store_db_step((st), STORE_HISTORY_SLOT0 + (h), hist_sql[(h)], 0, \
+	    (err), __VA_ARGS__)
 
 void
 store_set_history_keep(struct store *st, int n)
@@ -51,20 +58,6 @@ int
 store_history_keep(const struct store *st)
 {
 	return st->history_keep;
-}
-
-/* Step s (bound, no row expected), reset it; 0 or err. */
-static int
-hist_run(struct store *st, sqlite3_stmt *s, enum hist_stmt i, int rc,
-    struct pr_error *err)
-{
-	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_DONE)
-		rc = SQLITE_OK;
-	(void)sqlite3_reset(s);
-	(void)sqlite3_clear_bindings(s);
-	if (rc != SQLITE_OK)
-		return store_db_fail(st, rc, hist_sql[i], err);
-	return 0;
 }
 
 /* v, at most max bytes of it, cut before a UTF-8 continuation byte. */
@@ -93,8 +86,7 @@ store_history_add(struct store *st, int64_t proxy_id,
 	int rc = SQLITE_OK;
 
 	if (st->history_keep > 0) {
-		if ((s = store_db_history(st, H_INSERT, hist_sql[H_INSERT],
-		    err)) == NULL)
+		if ((s = hist_stmt(st, H_INSERT, err)) == NULL)
 			return err->code;
 		if ((rc = sqlite3_bind_int64(s, 1, proxy_id)) == SQLITE_OK &&
 		    (rc = sqlite3_bind_int64(s, 2, a->at)) == SQLITE_OK &&
@@ -109,14 +101,15 @@ store_history_add(struct store *st, int64_t proxy_id,
 		    (rc = sqlite3_bind_int64(s, 8, a->ac_not_after)) == SQLITE_OK)
 			rc = bind_text(s, 9, a->message,
 			    STORE_HISTORY_MSG_MAX_BYTES);
-		if ((rc = hist_run(st, s, H_INSERT, rc, err)) != 0)
-			return rc;
+		if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_DONE)
+			rc = SQLITE_OK;
+		(void)sqlite3_reset(s);
+		(void)sqlite3_clear_bindings(s);
+		if (rc != SQLITE_OK)
+			return store_db_fail(st, rc, hist_sql[H_INSERT], err);
 	}
-	if ((s = store_db_history(st, H_PRUNE, hist_sql[H_PRUNE], err)) == NULL)
-		return err->code;
-	if ((rc = sqlite3_bind_int64(s, 1, proxy_id)) == SQLITE_OK)
-		rc = sqlite3_bind_int(s, 2, st->history_keep);
-	return hist_run(st, s, H_PRUNE, rc, err);
+	return hist_step(st, H_PRUNE, err, "ii", proxy_id,
+	    (int64_t)st->history_keep);
 }
 
 static const char *
@@ -136,7 +129,7 @@ store_history_foreach(struct store *st, int64_t proxy_id,
 	sqlite3_stmt *s;
 	int rc, stop = 0;
 
-	if ((s = store_db_history(st, H_READ, hist_sql[H_READ], err)) == NULL)
+	if ((s = hist_stmt(st, H_READ, err)) == NULL)
 		return err->code;
 	rc = sqlite3_bind_int64(s, 1, proxy_id);
 	while (rc == SQLITE_OK && !stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -163,20 +156,12 @@ int
 store_history_drop_orphans(struct store *st, int64_t *n,
     struct pr_error *err)
 {
-	sqlite3_stmt *s;
 	int rc;
 
 	*n = 0;
-	if ((s = store_db_history(st, H_ORPHANS, hist_sql[H_ORPHANS],
-	    err)) == NULL)
-		return err->code;
 	if ((rc = store_begin(st, err)) != 0)
 		return rc;
-	if ((rc = hist_run(st, s, H_ORPHANS, SQLITE_OK, err)) == 0) {
-		*n = sqlite3_changes(sqlite3_db_handle(s));
-		rc = store_commit(st, err);
-	}
-	if (rc != 0)
-		store_rollback(st);
-	return rc;
+	if ((rc = hist_step(st, H_ORPHANS, err, "")) == 0)
+		*n = sqlite3_changes(st->db);
+	return store_db_tx_end(st, rc, err);
 }

@@ -308,8 +308,6 @@ store_close(struct store *st)
 		sqlite3_finalize(st->stmt[i]);	/* NULL is a no-op */
 	for (i = 0; i < STORE_INTENT_SLOTS; i++)
 		sqlite3_finalize(st->intent[i]);
-	for (i = 0; i < STORE_HISTORY_SLOTS; i++)
-		sqlite3_finalize(st->history[i]);
 	(void)sqlite3_close(st->db);	/* all statements finalized */
 	db_ident_free(&st->ident);
 	free(st);

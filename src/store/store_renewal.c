@@ -105,9 +105,8 @@ store_db_step(struct store *st, int slot, const char *sql, int must_change,
 	store_db_step((st), (i), intent_sql[(i)], (must_change), (err), \
 	    __VA_ARGS__)
 
-/* Close the transaction an intent of its own opened: commit, or undo. */
-static int
-own_tx_end(struct store *st, int rc, struct pr_error *err)
+int
+store_db_tx_end(struct store *st, int rc, struct pr_error *err)
 {
 	if (rc == 0)
 		rc = store_commit(st, err);
@@ -124,8 +123,8 @@ store_lease_for_renewal(struct store *st, int64_t id, int64_t until,
 
 	if ((rc = store_begin(st, err)) != 0)
 		return rc;
-	return own_tx_end(st, run_intent(st, I_LEASE, 1, err, "ii", id, until),
-	    err);
+	return store_db_tx_end(st, run_intent(st, I_LEASE, 1, err, "ii", id,
+	    until), err);
 }
 
 int
@@ -155,7 +154,7 @@ store_record_failed_attempt(struct store *st, const struct store_proxy *p,
 	    p->identity, p->servers, when, (int64_t)code, msg, next);
 	if (rc == 0 && a != NULL)	/* rule (4) */
 		rc = store_history_add(st, p->id, a, err);
-	return own_tx_end(st, rc, err);
+	return store_db_tx_end(st, rc, err);
 }
 
 int
@@ -166,7 +165,7 @@ store_expire(struct store *st, int64_t id, int64_t when, int code,
 
 	if ((rc = store_begin(st, err)) != 0)
 		return rc;
-	return own_tx_end(st, run_intent(st, I_EXPIRE, 1, err, "iiis", id,
+	return store_db_tx_end(st, run_intent(st, I_EXPIRE, 1, err, "iiis", id,
 	    when, (int64_t)code, why), err);
 }
 
@@ -192,7 +191,7 @@ store_make_all_due(struct store *st, int64_t now, int64_t *n,
 	    (s = store_db_intent(st, I_ALL_DUE, intent_sql[I_ALL_DUE],
 	    err)) != NULL)
 		*n = sqlite3_changes(sqlite3_db_handle(s));
-	return own_tx_end(st, rc, err);
+	return store_db_tx_end(st, rc, err);
 }
 
 /* One row of two integers from read i with ?1 = now. */
