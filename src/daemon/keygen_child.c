@@ -106,10 +106,7 @@ keygen_one(int bits)
 	if (key != NULL && b != NULL && PEM_write_bio_PrivateKey_traditional(b,
 	    key, NULL, NULL, 0, NULL, NULL) == 1 &&
 	    (n = BIO_get_mem_data(b, &pem)) > 0 && n <= KEYGEN_KEY_MAX_BYTES) {
-		hdr[0] = (unsigned char)(n >> 24);
-		hdr[1] = (unsigned char)(n >> 16);
-		hdr[2] = (unsigned char)(n >> 8);
-		hdr[3] = (unsigned char)n;
+		frame_encode_len((uint32_t)n, hdr);
 		rc = write_all(1, hdr, sizeof(hdr)) == 0 &&
 		    write_all(1, pem, (size_t)n) == 0 ? 0 : -1;
 		OPENSSL_cleanse(pem, (size_t)n);
