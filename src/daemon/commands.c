@@ -114,14 +114,42 @@ body_add_int(struct pr_msg *m, const char *key, int64_t value)
 		fatalx("msg_add_int %s failed", key);
 }
 
-size_t
-body_bytes_from(const struct pr_msg *m, size_t from)
+void
+body_add_lines(struct pr_msg *m, const char *key, const char *text)
 {
-	size_t i, n = 0;
+	const char *nl;
+	char *one;
 
-	for (i = from; i < m->n_kv; i++)
-		n += strlen(m->kv[i].key) + 2 + m->kv[i].value_len;
-	return n;
+	for (; text != NULL && *text != '\0'; text = nl != NULL ? nl + 1 :
+	    NULL) {
+		nl = strchr(text, '\n');
+		one = nl != NULL ? xstrndup(text, (size_t)(nl - text)) :
+		    xstrdup(text);
+		if (*one != '\0')
+			body_add(m, key, one);
+		free(one);
+	}
+}
+
+int
+body_list_begin(struct body_list *l)
+{
+	if (l->bytes > PR_REPLY_LIST_MAX_BYTES) {
+		l->n_omitted++;
+		return 0;
+	}
+	l->first = l->body->n_kv;
+	return 1;
+}
+
+void
+body_list_end(struct body_list *l)
+{
+	size_t i;
+
+	for (i = l->first; i < l->body->n_kv; i++)	/* "Key=value\n" */
+		l->bytes += strlen(l->body->kv[i].key) + 2 +
+		    l->body->kv[i].value_len;
 }
 
 static char *

@@ -347,8 +347,21 @@ int	commands_self_check(void);
 /* Reply bodies (one-line values; fatal only on an impossible key). */
 void	body_add(struct pr_msg *m, const char *key, const char *value);
 void	body_add_int(struct pr_msg *m, const char *key, int64_t value);
-/* Payload bytes of m's lines from index from on ("Key=value\n"). */
-size_t	body_bytes_from(const struct pr_msg *m, size_t from);
+/* One key=line for each non-empty line of text (NULL: none). */
+void	body_add_lines(struct pr_msg *m, const char *key, const char *text);
+/*
+ * A reply listing many entries (STATUS_ALL, HISTORY) stays below
+ * PR_REPLY_LIST_MAX_BYTES: entries past it are counted, never cut.
+ */
+struct body_list {
+	struct pr_msg *body;
+	size_t bytes;		/* payload so far, about */
+	size_t first;		/* body->n_kv when the entry began */
+	int64_t n_omitted;	/* entries left out */
+};
+/* 1: add the entry, then body_list_end(); 0: it is counted as omitted. */
+int	body_list_begin(struct body_list *l);
+void	body_list_end(struct body_list *l);
 /* Proxy_name (absolute), Start_time, End_time, Renewal_time, servers. */
 struct store_proxy;
 void	body_add_proxy(const struct daemon *d, struct pr_msg *body,

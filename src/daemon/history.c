@@ -23,7 +23,6 @@
 #include "pr_limits.h"
 #include "renew_contract.h"
 #include "store.h"
-#include "xmalloc.h"
 
 #define SERVER_TEXT_MAX	200	/* one server's own text in its line */
 
@@ -102,47 +101,22 @@ history_attempt_of(struct store_attempt *a, const struct renew_result *res,
 	a->message = res->code != 0 ? res->msg : "";
 }
 
-struct history_reply {
-	struct pr_msg *body;
-	size_t bytes;		/* payload so far, about */
-	int64_t n_omitted;	/* rule (2) */
-};
-
-/* One Attempt_server= per line of the servers text (rule 3). */
-static void
-add_servers(struct pr_msg *body, const char *servers)
-{
-	const char *p, *nl;
-	char *one;
-
-	for (p = servers; *p != '\0'; p = nl != NULL ? nl + 1 : p + strlen(p)) {
-		nl = strchr(p, '\n');
-		one = nl != NULL ? xstrndup(p, (size_t)(nl - p)) : xstrdup(p);
-		if (*one != '\0')
-			body_add(body, PR_KEY_ATTEMPT_SERVER, one);
-		free(one);
-	}
-}
-
 static int
 history_one(const struct store_attempt *a, void *arg)
 {
-	struct history_reply *h = arg;
-	size_t n0 = h->body->n_kv;
+	struct body_list *l = arg;
 
-	if (h->bytes > PR_REPLY_LIST_MAX_BYTES) {
-		h->n_omitted++;
+	if (!body_list_begin(l))	/* rule (2) */
 		return 0;
-	}
-	body_add_int(h->body, PR_KEY_ATTEMPT_TIME, a->at);
-	body_add_int(h->body, PR_KEY_ATTEMPT_DURATION_MS, a->duration_ms);
-	body_add_int(h->body, PR_KEY_ATTEMPT_RESULT, a->result);
-	body_add(h->body, PR_KEY_ATTEMPT_CLASS, a->cls);
-	add_servers(h->body, a->servers);
-	body_add_int(h->body, PR_KEY_ATTEMPT_END_TIME, a->not_after);
-	body_add_int(h->body, PR_KEY_ATTEMPT_AC_END_TIME, a->ac_not_after);
-	body_add(h->body, PR_KEY_ATTEMPT_MESSAGE, a->message);
-	h->bytes += body_bytes_from(h->body, n0);
+	body_add_int(l->body, PR_KEY_ATTEMPT_TIME, a->at);
+	body_add_int(l->body, PR_KEY_ATTEMPT_DURATION_MS, a->duration_ms);
+	body_add_int(l->body, PR_KEY_ATTEMPT_RESULT, a->result);
+	body_add(l->body, PR_KEY_ATTEMPT_CLASS, a->cls);
+	body_add_lines(l->body, PR_KEY_ATTEMPT_SERVER, a->servers); /* rule 3 */
+	body_add_int(l->body, PR_KEY_ATTEMPT_END_TIME, a->not_after);
+	body_add_int(l->body, PR_KEY_ATTEMPT_AC_END_TIME, a->ac_not_after);
+	body_add(l->body, PR_KEY_ATTEMPT_MESSAGE, a->message);
+	body_list_end(l);
 	return 0;
 }
 
@@ -174,7 +148,7 @@ int
 history_command(struct daemon *d, const struct pr_request *req,
     struct pr_msg *body, struct pr_error *err)
 {
-	struct history_reply h = { body, 0, 0 };
+	struct body_list h = { body, 0, 0, 0 };
 	struct store_proxy p;
 	int rc;
 

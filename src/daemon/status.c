@@ -6,7 +6,7 @@
  * Rules:
  *  (1) One record's keys always start with its Proxy_name=, so a client
  *      splits a STATUS_ALL reply at each Proxy_name.
- *  (2) STATUS_ALL stays below STATUS_ALL_MAX_BYTES (the client reads at
+ *  (2) STATUS_ALL stays below PR_REPLY_LIST_MAX_BYTES (the client reads at
  *      most 1 MiB): records past it are counted in Omitted=, never cut.
  */
 #include <stdint.h>
@@ -24,8 +24,6 @@
 #include "renew_contract.h"
 #include "store.h"
 #include "xmalloc.h"
-
-#define STATUS_ALL_MAX_BYTES	PR_REPLY_LIST_MAX_BYTES	/* payload, about */
 
 /* The class STATUS and LIST show for p's last attempt ("" when it worked). */
 const char *
@@ -66,19 +64,9 @@ static void
 status_record(const struct daemon *d, struct pr_msg *body,
     const struct store_proxy *p)
 {
-	const char *f, *nl;
-
 	body_add_proxy(d, body, p);
 	body_add(body, PR_KEY_IDENTITY, p->identity);
-	for (f = p->fqans; f != NULL && *f != '\0'; f = nl ? nl + 1 : NULL) {
-		char *one;
-
-		nl = strchr(f, '\n');
-		one = nl ? xstrndup(f, nl - f) : xstrdup(f);
-		if (*one != '\0')
-			body_add(body, PR_KEY_FQAN, one);
-		free(one);
-	}
+	body_add_lines(body, PR_KEY_FQAN, p->fqans);
 	body_add_int(body, PR_KEY_UNIQUE, p->is_unique ? 1 : 0);
 	body_add_int(body, PR_KEY_JOBS, p->n_jobs);
 	body_add_int(body, PR_KEY_LAST_ATTEMPT, p->last_attempt);
@@ -147,23 +135,18 @@ status_command(struct daemon *d, const struct pr_request *req,
 
 struct status_all {
 	const struct daemon *d;
-	struct pr_msg *body;
-	size_t bytes;		/* payload so far, about */
-	int64_t n_omitted;	/* rule (2) */
+	struct body_list list;	/* rule (2) */
 };
 
 static int
 status_all_one(const struct store_proxy *p, void *arg)
 {
 	struct status_all *sa = arg;
-	size_t n0 = sa->body->n_kv;
 
-	if (sa->bytes > STATUS_ALL_MAX_BYTES) {
-		sa->n_omitted++;
-		return 0;
+	if (body_list_begin(&sa->list)) {
+		status_record(sa->d, sa->list.body, p);
+		body_list_end(&sa->list);
 	}
-	status_record(sa->d, sa->body, p);
-	sa->bytes += body_bytes_from(sa->body, n0);
 	return 0;
 }
 
@@ -186,7 +169,7 @@ int
 status_all_command(struct daemon *d, const struct pr_request *req,
     struct pr_msg *body, struct pr_error *err)
 {
-	struct status_all sa = { d, body, 0, 0 };
+	struct status_all sa = { d, { body, 0, 0, 0 } };
 	const char *name;
 	size_t i;
 	int rc;
@@ -197,7 +180,7 @@ status_all_command(struct daemon *d, const struct pr_request *req,
 	for (i = 0; (name = cool_nth_cooling(&d->sched.cool, &i)) != NULL;)
 		body_add(body, PR_KEY_COOLING, name);
 	body_add_int(body, PR_KEY_NOW, (int64_t)time(NULL));
-	body_add_int(body, PR_KEY_OMITTED, sa.n_omitted);
+	body_add_int(body, PR_KEY_OMITTED, sa.list.n_omitted);
 	status_key_pool(d, body);
 	return 0;
 }
