@@ -177,6 +177,20 @@ fmt_rel(int64_t secs, char *buf, size_t size)
 		(void)snprintf(buf, size, "%s<1m", sign);
 }
 
+/* A time column: none for 0 (unless NULL), past once at has come, else
+ * the time left. */
+static void
+fmt_left(int64_t at, int64_t now, const char *none, const char *past,
+    char *buf, size_t size)
+{
+	if (none != NULL && at <= 0)
+		(void)snprintf(buf, size, "%s", none);
+	else if (at <= now)
+		(void)snprintf(buf, size, "%s", past);
+	else
+		fmt_rel(at - now, buf, size);
+}
+
 static void
 print_row(const struct rec *r, int64_t now)
 {
@@ -188,22 +202,9 @@ print_row(const struct rec *r, int64_t now)
 		    r->identity + len - (IDENT_COLS - 3));
 	else
 		(void)snprintf(id, sizeof(id), "%s", r->identity);
-	if (r->end <= now)
-		(void)snprintf(end, sizeof(end), "expired");
-	else
-		fmt_rel(r->end - now, end, sizeof(end));
-	if (r->next <= 0)
-		(void)snprintf(next, sizeof(next), "-");
-	else if (r->next <= now)
-		(void)snprintf(next, sizeof(next), "due");
-	else
-		fmt_rel(r->next - now, next, sizeof(next));
-	if (r->cred_end <= 0)
-		(void)snprintf(cred, sizeof(cred), "?");
-	else if (r->cred_end <= now)
-		(void)snprintf(cred, sizeof(cred), "ended");
-	else
-		fmt_rel(r->cred_end - now, cred, sizeof(cred));
+	fmt_left(r->end, now, NULL, "expired", end, sizeof(end));
+	fmt_left(r->next, now, "-", "due", next, sizeof(next));
+	fmt_left(r->cred_end, now, "?", "ended", cred, sizeof(cred));
 	if (r->last_attempt == 0)
 		(void)snprintf(res, sizeof(res), "-");
 	else if (r->last_result == 0)
