@@ -9,10 +9,10 @@
  * loop that hangs stops pinging and systemd restarts the service.
  */
 #include <stdio.h>
-#include <time.h>
 
 #include <systemd/sd-daemon.h>
 
+#include "clock.h"
 #include "daemon.h"
 #include "log.h"
 #include "loop.h"
@@ -26,16 +26,14 @@ notify_status(struct daemon *d)
 	struct pr_error err;
 	int64_t n_proxies = 0, n_jobs = 0;
 	char when[32] = "none yet";
-	struct tm tm;
-	time_t t = (time_t)d->notify.last_renewal;
 
 	if (!d->notify.enabled || d->store == NULL)
 		return;
 	pr_error_clear(&err);
 	if (store_count(d->store, &n_proxies, &n_jobs, &err) != 0)
 		log_warnx("status: %s", err.msg);
-	if (t != 0 && gmtime_r(&t, &tm) != NULL)
-		(void)strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (d->notify.last_renewal != 0)
+		clock_fmt_utc(d->notify.last_renewal, when, sizeof(when));
 	(void)sd_notifyf(0, "STATUS=%lld proxies, %lld jobs; last renewal %s%s",
 	    (long long)n_proxies, (long long)n_jobs, when,
 	    d->sched.enabled ? "" : "; RENEWAL DISABLED");
