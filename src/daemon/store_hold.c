@@ -104,30 +104,33 @@ store_hold_keep(struct daemon *d, int64_t id, int64_t next)
 	s->n_held_next++;
 }
 
+/* The index of proxy id's kept next attempt, or n_held_next. */
+static size_t
+kept_index(const struct sched *s, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_held_next && s->held_next[i].id != id; i++)
+		;	/* few: rule 3 */
+	return i;
+}
+
 int
 store_hold_drop(struct daemon *d, int64_t id)
 {
 	struct sched *s = &d->sched;
-	size_t i;
+	size_t i = kept_index(s, id);
 
-	for (i = 0; i < s->n_held_next; i++) {	/* few: rule 3 */
-		if (s->held_next[i].id == id) {
-			s->held_next[i] = s->held_next[--s->n_held_next];
-			return 1;
-		}
-	}
-	return 0;
+	if (i == s->n_held_next)
+		return 0;
+	s->held_next[i] = s->held_next[--s->n_held_next];
+	return 1;
 }
 
 int
 store_hold_is_kept(const struct daemon *d, int64_t id)
 {
-	size_t i;
-
-	for (i = 0; i < d->sched.n_held_next; i++)
-		if (d->sched.held_next[i].id == id)
-			return 1;
-	return 0;
+	return kept_index(&d->sched, id) < d->sched.n_held_next;
 }
 
 int
