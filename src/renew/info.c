@@ -15,17 +15,6 @@
 #include "renew_engine.h"
 #include "renew_util.h"
 
-static int
-info_skipped(const struct info_request *req, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < req->n_skip; i++)
-		if (strcmp(req->skip[i], name) == 0)
-			return 1;
-	return 0;
-}
-
 /* The identity the INFO asks about: the current proxy's base subject. */
 static int
 info_identity(const struct info_request *req, struct renew_result *res)
@@ -71,8 +60,9 @@ info_run(const struct info_request *req, struct renew_result *res)
 	struct renew_server srv[RENEW_SERVERS_MAX];
 	struct myproxy_cred_info ci;
 	struct pr_error err;
-	size_t i, n_srv = 0, n_skip = 0;
-	int rc, unreachable, n_skipped = 0;
+	unsigned char pass[RENEW_SERVERS_MAX];
+	size_t i, n_srv = 0, n_skipped;
+	int rc, unreachable;
 
 	memset(res, 0, sizeof(*res));
 	pr_error_clear(&err);
@@ -84,13 +74,10 @@ info_run(const struct info_request *req, struct renew_result *res)
 	}
 	if (info_identity(req, res) != 0)
 		return res->code;
-	for (i = 0; i < n_srv; i++)
-		n_skip += (size_t)info_skipped(req, srv[i].name);
+	n_skipped = renew_pass_over(srv, n_srv, req->skip, req->n_skip, pass);
 	for (i = 0; i < n_srv; i++) {
-		if (n_skip < n_srv && info_skipped(req, srv[i].name)) {
-			n_skipped++;
+		if (pass[i])
 			continue;
-		}
 		pr_error_clear(&err);
 		unreachable = 0;
 		rc = req->info(&srv[i], res->identity, req->authz_path,
@@ -105,6 +92,6 @@ info_run(const struct info_request *req, struct renew_result *res)
 			    "time in the INFO reply");
 		renew_note_failure(res, srv[i].name, rc, unreachable, err.msg);
 	}
-	renew_summarize_failure(res, "credential check", n_skipped);
+	renew_summarize_failure(res, "credential check", (int)n_skipped);
 	return res->code;
 }

@@ -25,17 +25,6 @@
 #include "small_file.h"
 
 static int
-is_skipped(const struct renew_request *req, const struct renew_server *srv)
-{
-	size_t i;
-
-	for (i = 0; i < req->n_skip; i++)
-		if (strcmp(req->skip[i], srv->name) == 0)
-			return 1;
-	return 0;
-}
-
-static int
 write_all(int fd, const char *buf, size_t len, struct pr_error *err)
 {
 	ssize_t w;
@@ -143,18 +132,15 @@ fetch_with_failover(const struct renew_request *req,
     int *n_skipped)
 {
 	struct pr_error err;
-	size_t i, n_skip_match = 0;
-	int rc, unreachable, use_skip;
+	unsigned char pass[RENEW_SERVERS_MAX];
+	size_t i;
+	int rc, unreachable;
 
-	for (i = 0; i < n_srv; i++)
-		n_skip_match += (size_t)is_skipped(req, &srv[i]);
-	/* all cooling down: try them all rather than fail without trying */
-	use_skip = n_skip_match < n_srv;
+	*n_skipped = (int)renew_pass_over(srv, n_srv, req->skip, req->n_skip,
+	    pass);
 	for (i = 0; i < n_srv; i++) {
-		if (use_skip && is_skipped(req, &srv[i])) {
-			(*n_skipped)++;
+		if (pass[i])
 			continue;
-		}
 		pr_error_clear(&err);
 		unreachable = 0;
 		rc = fetch_one(req, &srv[i], cur, pem, pem_len, &unreachable,

@@ -44,6 +44,25 @@ renew_note_failure(struct renew_result *res, const char *server, int rc,
 	renew_fmt_field(se->msg, sizeof(se->msg), "%s", msg);
 }
 
+size_t
+renew_pass_over(const struct renew_server *srv, size_t n_srv,
+    const char *const *skip, size_t n_skip, unsigned char *pass)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < n_srv; i++) {
+		for (j = 0; j < n_skip && strcmp(skip[j], srv[i].name) != 0; j++)
+			;
+		pass[i] = j < n_skip;
+		n += pass[i];
+	}
+	if (n == n_srv) {	/* all cooling down: try them all */
+		memset(pass, 0, n_srv);
+		n = 0;
+	}
+	return n;
+}
+
 /* res->code and res->msg from the servers' errors: "WHAT failed: ...". */
 void
 renew_summarize_failure(struct renew_result *res, const char *what,

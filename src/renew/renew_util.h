@@ -21,4 +21,13 @@ void	renew_note_failure(struct renew_result *res, const char *server,
 void	renew_summarize_failure(struct renew_result *res, const char *what,
 	    int n_skipped);
 
+struct renew_server;
+/*
+ * pass[i] = 1 for each of the n_srv servers named in skip (cooling down),
+ * unless that is every one of them: then none is passed over, all are
+ * tried rather than none. Returns how many are passed over.
+ */
+size_t	renew_pass_over(const struct renew_server *srv, size_t n_srv,
+	    const char *const *skip, size_t n_skip, unsigned char *pass);
+
 #endif /* PR_RENEW_UTIL_H */
