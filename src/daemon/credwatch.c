@@ -37,7 +37,6 @@
 #define WATCH_MAX_SLEEP_SEC	3600
 #define WATCH_RETRY_SEC		10	/* every slot busy: look again */
 #define WATCH_BATCH		16	/* forgotten rows per firing */
-#define WATCH_SERVER_TIMEOUT	30	/* seconds per MyProxy server */
 
 static void watch_fire(struct loop *l, long long id, void *arg);
 
@@ -130,31 +129,12 @@ watch_request(struct daemon *d, const struct store_proxy *p,
 	struct renew_server srv[RENEW_SERVERS_MAX];
 	const char *skip[RENEW_SERVERS_MAX];
 	struct renew_job job;
-	struct pr_error perr;
 	char why[256], *path = xasprintf("%s/%s", d->repo_path, p->file);
-	size_t n_srv = 0;
-	int64_t per;
+	size_t n_srv;
 	int rc;
 
-	memset(&job, 0, sizeof(job));
-	job.servers = p->servers;
-	job.proxy_path = path;		/* for messages: the worker gets fd 3 */
-	job.handed_fds = 1;
+	sched_job_base(d, p, path, &job, srv, &n_srv, skip, why, sizeof(why));
 	job.info = 1;
-	job.svc.cert = d->sched.cert;
-	job.svc.key = d->sched.key;
-	job.svc.cadir = d->sched.cadir;
-	job.skip = skip;
-	if (renew_parse_servers(p->servers, srv, RENEW_SERVERS_MAX, &n_srv,
-	    &perr) != 0)
-		n_srv = 0;	/* the worker reports the bad list */
-	job.n_skip = cool_skip_servers(&d->sched.cool, srv, n_srv, skip, why,
-	    sizeof(why));
-	/* each server tried gets its share of the hard timeout, less 10 % */
-	per = d->opts.worker_timeout * 9 / 10 /
-	    (int64_t)(n_srv > job.n_skip ? n_srv - job.n_skip : 1);
-	job.server_timeout_sec = (int)(per > WATCH_SERVER_TIMEOUT ?
-	    WATCH_SERVER_TIMEOUT : per < 1 ? 1 : per);
 	rc = renew_job_frame(&job, frame, len, err);
 	free(path);
 	return rc;

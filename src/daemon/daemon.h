@@ -409,6 +409,18 @@ void	sched_voms_paths(const struct options *o, const char **dir,
 
 /* sched_renewal.c: one renewal, from due to recorded */
 struct store_proxy;
+struct renew_job;
+struct renew_server;
+/*
+ * What every worker request about p shares (a renewal's, an INFO's): its
+ * servers (parsed into srv, *n_srv of them; those cooling down go to skip
+ * and are named in why), the service credential, fds handed, and each
+ * server's share of the hard timeout.
+ */
+void	sched_job_base(struct daemon *d, const struct store_proxy *p,
+	    const char *proxy_path, struct renew_job *job,
+	    struct renew_server *srv, size_t *n_srv, const char **skip,
+	    char *why, size_t why_size);
 int	sched_renewal_start(struct daemon *d, struct store_proxy *p,
 	    struct pr_error *err);
 void	sched_renewal_shutdown(struct daemon *d);

@@ -149,55 +149,66 @@ renewal_name_hang(const struct renewal *r, struct renew_result *res)
 	}
 }
 
+void
+sched_job_base(struct daemon *d, const struct store_proxy *p,
+    const char *proxy_path, struct renew_job *job, struct renew_server *srv,
+    size_t *n_srv, const char **skip, char *why, size_t why_size)
+{
+	struct sched *s = &d->sched;
+	struct pr_error perr;
+	int64_t per, t = d->opts.worker_timeout;
+	size_t n_tried;
+
+	memset(job, 0, sizeof(*job));
+	job->servers = p->servers;
+	job->proxy_path = proxy_path;	/* for messages: the worker gets fds */
+	job->handed_fds = 1;
+	job->svc.cert = s->cert;
+	job->svc.key = s->key;
+	job->svc.cadir = s->cadir;
+	job->skip = skip;
+	*n_srv = 0;
+	if (renew_parse_servers(p->servers, srv, RENEW_SERVERS_MAX, n_srv,
+	    &perr) != 0)
+		*n_srv = 0;	/* the worker reports the bad list */
+	job->n_skip = cool_skip_servers(&s->cool, srv, *n_srv, skip, why,
+	    why_size);
+	n_tried = *n_srv > job->n_skip ? *n_srv - job->n_skip : 1;
+	/*
+	 * every server tried gets its share of the hard timeout, less a
+	 * margin, so that a hanging server times out in the worker (which
+	 * names it) before the master has to kill the worker
+	 */
+	per = (t - hang_margin(t)) / (int64_t)n_tried;
+	job->server_timeout_sec = (int)(per > SERVER_TIMEOUT_MAX ?
+	    SERVER_TIMEOUT_MAX : per < 1 ? 1 : per);
+}
+
 /* The request frame: paths, lifetime, timeouts, Skip=. */
 static int
 renewal_request(struct renewal *r, unsigned char **frame, size_t *len,
     struct pr_error *err)
 {
 	struct daemon *d = r->d;
-	struct sched *s = &d->sched;
 	struct renew_server srv[RENEW_SERVERS_MAX];
 	const char *skip[2 * RENEW_SERVERS_MAX];	/* MyProxy, then VOMS */
 	struct renew_job job;
-	struct pr_error perr;
 	char *cur = repo_path_of(d, r->p.file), *out = repo_path_of(d, r->tmp);
-	size_t n_srv = 0, n_tried;
-	int64_t per, life = d->opts.lifetime * 3600;
+	size_t n_srv;
+	int64_t life = d->opts.lifetime * 3600;
 	int rc;
 
-	memset(&job, 0, sizeof(job));
-	job.servers = r->p.servers;
-	job.proxy_path = cur;		/* for messages: the worker gets fds */
+	sched_job_base(d, &r->p, cur, &job, srv, &n_srv, skip, r->skipped,
+	    sizeof(r->skipped));
+	renewal_note_given(r, srv, n_srv, skip, job.n_skip);
 	job.out_path = out;
-	job.handed_fds = 1;
 	job.new_key_fd = r->new_key;
 	job.lifetime_sec = (int)(life < RENEW_LIFETIME_SEC_MAX ? life :
 	    RENEW_LIFETIME_SEC_MAX);
-	job.svc.cert = s->cert;
-	job.svc.key = s->key;
-	job.svc.cadir = s->cadir;
-	job.skip = skip;
-	if (renew_parse_servers(r->p.servers, srv, RENEW_SERVERS_MAX, &n_srv,
-	    &perr) != 0)
-		n_srv = 0;	/* the worker reports the bad list */
-	job.n_skip = cool_skip_servers(&s->cool, srv, n_srv, skip, r->skipped,
-	    sizeof(r->skipped));
-	/* every server tried gets its share of the hard timeout */
-	renewal_note_given(r, srv, n_srv, skip, job.n_skip);
-	n_tried = n_srv > job.n_skip ? n_srv - job.n_skip : 1;
-	/*
-	 * every server tried gets its share of the hard timeout, less a
-	 * margin, so that a hanging server times out in the worker (which
-	 * names it) before the master has to kill the worker
-	 */
-	per = (d->opts.worker_timeout - hang_margin(d->opts.worker_timeout)) /
-	    (int64_t)n_tried;
-	job.server_timeout_sec = (int)(per > SERVER_TIMEOUT_MAX ?
-	    SERVER_TIMEOUT_MAX : per < 1 ? 1 : per);
 	job.voms = d->opts.enable_voms;
 	if (job.voms) {
 		sched_voms_paths(&d->opts, &job.vomsdir, &job.vomses);
-		job.n_skip = cool_skip_voms(&s->cool, skip, job.n_skip,
+		job.n_skip = cool_skip_voms(&d->sched.cool, skip, job.n_skip,
 		    sizeof(skip) / sizeof(skip[0]), r->skipped,
 		    sizeof(r->skipped));
 	}
