@@ -406,8 +406,6 @@ void	sched_stop(struct daemon *d);
 int	sched_renewal_check(struct daemon *d, struct pr_error *err);
 void	sched_voms_paths(const struct options *o, const char **dir,
 	    const char **ses);
-
-/* sched_renewal.c: one renewal, from due to recorded */
 struct store_proxy;
 struct renew_job;
 struct renew_server;
@@ -421,6 +419,9 @@ void	sched_job_base(struct daemon *d, const struct store_proxy *p,
 	    const char *proxy_path, struct renew_job *job,
 	    struct renew_server *srv, size_t *n_srv, const char **skip,
 	    char *why, size_t why_size);
+
+/* sched_renewal.c: one renewal, from due to recorded */
+struct store_proxy;
 int	sched_renewal_start(struct daemon *d, struct store_proxy *p,
 	    struct pr_error *err);
 void	sched_renewal_shutdown(struct daemon *d);

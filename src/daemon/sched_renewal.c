@@ -49,7 +49,6 @@
 #include "xmalloc.h"
 
 #define LEASE_SLACK_SEC		10	/* lease beyond the hard timeout */
-#define SERVER_TIMEOUT_MAX	30	/* seconds per MyProxy server */
 
 struct renewal {
 	TAILQ_ENTRY(renewal) entry;	/* in sched.in_flight */
@@ -89,13 +88,6 @@ renewal_lease(struct daemon *d, int64_t id, struct pr_error *err)
 {
 	return store_lease_for_renewal(d->store, id, (int64_t)time(NULL) +
 	    d->opts.worker_timeout + LEASE_SLACK_SEC, err);
-}
-
-/* Seconds of the hard timeout kept back from the servers' shares. */
-static int64_t
-hang_margin(int64_t worker_timeout)
-{
-	return worker_timeout / 10 > 1 ? worker_timeout / 10 : 1;
 }
 
 /* The servers the worker is asked to try (those not passed as Skip=). */
@@ -147,41 +139,6 @@ renewal_name_hang(const struct renewal *r, struct renew_result *res)
 			    sizeof(res->msg) - off, "%s%s", i == 0 ?
 			    " while trying " : ", ", r->given[i]);
 	}
-}
-
-void
-sched_job_base(struct daemon *d, const struct store_proxy *p,
-    const char *proxy_path, struct renew_job *job, struct renew_server *srv,
-    size_t *n_srv, const char **skip, char *why, size_t why_size)
-{
-	struct sched *s = &d->sched;
-	struct pr_error perr;
-	int64_t per, t = d->opts.worker_timeout;
-	size_t n_tried;
-
-	memset(job, 0, sizeof(*job));
-	job->servers = p->servers;
-	job->proxy_path = proxy_path;	/* for messages: the worker gets fds */
-	job->handed_fds = 1;
-	job->svc.cert = s->cert;
-	job->svc.key = s->key;
-	job->svc.cadir = s->cadir;
-	job->skip = skip;
-	*n_srv = 0;
-	if (renew_parse_servers(p->servers, srv, RENEW_SERVERS_MAX, n_srv,
-	    &perr) != 0)
-		*n_srv = 0;	/* the worker reports the bad list */
-	job->n_skip = cool_skip_servers(&s->cool, srv, *n_srv, skip, why,
-	    why_size);
-	n_tried = *n_srv > job->n_skip ? *n_srv - job->n_skip : 1;
-	/*
-	 * every server tried gets its share of the hard timeout, less a
-	 * margin, so that a hanging server times out in the worker (which
-	 * names it) before the master has to kill the worker
-	 */
-	per = (t - hang_margin(t)) / (int64_t)n_tried;
-	job->server_timeout_sec = (int)(per > SERVER_TIMEOUT_MAX ?
-	    SERVER_TIMEOUT_MAX : per < 1 ? 1 : per);
 }
 
 /* The request frame: paths, lifetime, timeouts, Skip=. */

@@ -1,7 +1,8 @@
 /*
  * sched_setup.c: what the renewals need from start-up on: the service
  * credential and the worker executable, checked once (sched_renewal_check),
- * and where the worker finds the VOMS files (-A).
+ * where the worker finds the VOMS files (-A), and the part of a worker
+ * request that every job shares (sched_job_base).
  */
 #include <errno.h>
 #include <limits.h>
@@ -13,8 +14,11 @@
 #include "daemon.h"
 #include "log.h"
 #include "renew_contract.h"
+#include "store.h"
 #include "worker_path.h"
 #include "xmalloc.h"
+
+#define SERVER_TIMEOUT_MAX	30	/* seconds per MyProxy server */
 
 static int
 file_missing(const char *path)
@@ -98,4 +102,46 @@ sched_renewal_check(struct daemon *d, struct pr_error *err)
 	    s->cert, s->cadir, d->runner.path);
 	log_voms_paths(&d->opts);
 	return 0;
+}
+
+/* Seconds of the hard timeout kept back from the servers' shares. */
+static int64_t
+hang_margin(int64_t worker_timeout)
+{
+	return worker_timeout / 10 > 1 ? worker_timeout / 10 : 1;
+}
+
+void
+sched_job_base(struct daemon *d, const struct store_proxy *p,
+    const char *proxy_path, struct renew_job *job, struct renew_server *srv,
+    size_t *n_srv, const char **skip, char *why, size_t why_size)
+{
+	struct sched *s = &d->sched;
+	struct pr_error perr;
+	int64_t per, t = d->opts.worker_timeout;
+	size_t n_tried;
+
+	memset(job, 0, sizeof(*job));
+	job->servers = p->servers;
+	job->proxy_path = proxy_path;	/* for messages: the worker gets fds */
+	job->handed_fds = 1;
+	job->svc.cert = s->cert;
+	job->svc.key = s->key;
+	job->svc.cadir = s->cadir;
+	job->skip = skip;
+	*n_srv = 0;
+	if (renew_parse_servers(p->servers, srv, RENEW_SERVERS_MAX, n_srv,
+	    &perr) != 0)
+		*n_srv = 0;	/* the worker reports the bad list */
+	job->n_skip = cool_skip_servers(&s->cool, srv, *n_srv, skip, why,
+	    why_size);
+	n_tried = *n_srv > job->n_skip ? *n_srv - job->n_skip : 1;
+	/*
+	 * every server tried gets its share of the hard timeout, less a
+	 * margin, so that a hanging server times out in the worker (which
+	 * names it) before the master has to kill the worker
+	 */
+	per = (t - hang_margin(t)) / (int64_t)n_tried;
+	job->server_timeout_sec = (int)(per > SERVER_TIMEOUT_MAX ?
+	    SERVER_TIMEOUT_MAX : per < 1 ? 1 : per);
 }
