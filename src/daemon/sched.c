@@ -36,7 +36,6 @@
 #include "fault.h"
 #include "log.h"
 #include "loop.h"
-#include "xmalloc.h"
 #include "repo_files.h"
 #include "repo_reconcile.h"
 #include "store.h"
