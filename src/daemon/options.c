@@ -82,6 +82,14 @@ opt_parse_bool(const char *v, int *out)
 }
 
 /* Set one setting from text (v NULL: a flag given on the command line). */
+/* *dst becomes a copy of v; its old value is freed. */
+static void
+str_replace(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = xstrdup(v);
+}
+
 static int
 opt_set(struct options *o, const struct opt_desc *od, const char *v,
     struct pr_error *err)
@@ -100,8 +108,7 @@ opt_set(struct options *o, const struct opt_desc *od, const char *v,
 		if (v == NULL || *v == '\0')
 			return pr_error_set(err, EINVAL, "%s: empty value",
 			    od->name);
-		free(*(char **)(void *)field);
-		*(char **)(void *)field = xstrdup(v);
+		str_replace((char **)(void *)field, v);
 		break;
 	case K_NUM:
 		if (opt_strtonum(v, od->min, od->max,
@@ -193,9 +200,8 @@ options_merge(struct options *dst, const struct options *src)
 			*(int *)(void *)to = *(const int *)(const void *)from;
 			break;
 		case K_STR:
-			free(*(char **)(void *)to);
-			*(char **)(void *)to =
-			    xstrdup(*(char *const *)(const void *)from);
+			str_replace((char **)(void *)to,
+			    *(char *const *)(const void *)from);
 			break;
 		case K_NUM:
 			*(int64_t *)(void *)to =
@@ -399,19 +405,16 @@ options_cli_only(int ch, const char *arg, struct options *cli,
 		cli->check_config = 1;
 		break;
 	case CLI_CONFIG:
-		free(cli->config_file);
-		cli->config_file = xstrdup(arg);
+		str_replace(&cli->config_file, arg);
 		break;
 	case CLI_DOCTOR:
 		*action = OPT_ACTION_DOCTOR;
 		break;
 	case CLI_IDENTITY:
-		free(cli->doctor_identity);
-		cli->doctor_identity = xstrdup(arg);
+		str_replace(&cli->doctor_identity, arg);
 		break;
 	case CLI_IMPORT:
-		free(cli->import_glite);
-		cli->import_glite = xstrdup(arg);
+		str_replace(&cli->import_glite, arg);
 		*action = OPT_ACTION_IMPORT;
 		break;
 	}
