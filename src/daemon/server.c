@@ -44,6 +44,7 @@
 
 static void server_accept(struct loop *l, int fd, int events, void *arg);
 static void conn_io(struct loop *l, int fd, int events, void *arg);
+static void conn_read(struct conn *c);
 
 /*
  * The path exists: refuse unless it is a socket of ours nobody answers on,
@@ -252,13 +253,20 @@ conn_accept(struct daemon *d, int fd)
 	TAILQ_INSERT_TAIL(&d->srv.conns, c, entry);
 	d->srv.n_conns++;
 	d->srv.n_uid[slot]++;
-	if (loop_add_fd(d->loop, fd, LOOP_READ, conn_io, c) == -1)
-		fatal("loop_add_fd");
 	c->timer = loop_add_timer(d->loop, clock_sec_to_ms(conn_request_secs(d)),
 	    conn_deadline, c);
 	log_debug("uid %u pid %ld: connected", (unsigned)c->uid, (long)c->pid);
-	/* a client sends its request right after connect: no extra wakeup */
-	conn_io(d->loop, fd, LOOP_READ, c);
+	/*
+	 * A client sends its request right after connect: read it now, and
+	 * register the fd only when it has to wait (epoll_ctl ADD and DEL
+	 * per request otherwise).
+	 */
+	conn_read(c);
+	if (c->state == CONN_READ &&
+	    loop_add_fd(d->loop, fd, LOOP_READ, conn_io, c) == -1)
+		fatal("loop_add_fd");
+	if (c->state == CONN_CLOSING)
+		conn_free(c);
 }
 
 static void
