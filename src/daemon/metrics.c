@@ -6,8 +6,9 @@
  * (metrics_file.c).
  *
  * Rules:
- *  (1) Rendering reads memory and the store only (one indexed walk of the
- *      proxy table, as LIST): no network, no child, no wait.
+ *  (1) Rendering reads memory and the store only (one walk of the proxy
+ *      table, as LIST, and the credential watch's row of each identity by
+ *      its key): no network, no child, no wait.
  *  (2) Every family is written with its HELP and TYPE lines, and every
  *      label value is escaped; promtool check metrics accepts the output
  *      (test 121).
@@ -256,10 +257,9 @@ state_of(const struct store_proxy *p)
 	return p->last_result == 0 ? PS_OK : PS_FAILING;
 }
 
-static int
-count_one(const struct store_proxy *p, void *arg)
+static void
+count_one(struct totals *t, const struct store_proxy *p)
 {
-	struct totals *t = arg;
 	enum proxy_state s = state_of(p);
 
 	t->proxies[s]++;
@@ -269,16 +269,13 @@ count_one(const struct store_proxy *p, void *arg)
 		    NULL)]++;
 	if (p->next_renewal > 0 && p->next_renewal <= t->now)
 		t->waiting++;
-	return 0;
 }
 
-/* The per-proxy families, one walk each (rule 3 turns them off). */
-struct per_proxy {
-	FILE *f;
-	int field;
-	const struct daemon *d;
-};
-
+/*
+ * The per-proxy families (rule 3 turns them off): each family's lines
+ * gather in a stream of its own during the one walk (rule 1), and are
+ * appended after the totals.
+ */
 enum { PP_NOT_AFTER, PP_NEXT, PP_SUCCESS, PP_FAILURES, PP_JOBS, PP_CRED_END,
 	PP__COUNT };
 
@@ -299,40 +296,67 @@ static const struct {
 	    "identity ends, as MyProxy INFO said (0: not known yet)." },
 };
 
-static int
-proxy_line(const struct store_proxy *p, void *arg)
-{
-	struct per_proxy *pp = arg;
-	int64_t v = 0;
+struct walk {
+	const struct daemon *d;
+	struct totals t;
+	FILE *f[PP__COUNT];	/* per-proxy families; NULL: totals only */
+	char *text[PP__COUNT];
+	size_t len[PP__COUNT];
+};
 
-	switch (pp->field) {
-	case PP_NOT_AFTER: v = p->not_after; break;
-	case PP_NEXT: v = p->next_renewal; break;
-	case PP_SUCCESS: v = p->last_success; break;
-	case PP_FAILURES: v = p->failures; break;
-	case PP_JOBS: v = p->n_jobs; break;
-	case PP_CRED_END: v = credwatch_end_of(pp->d, p->identity_hash); break;
+static void
+proxy_lines(struct walk *w, const struct store_proxy *p)
+{
+	int64_t v[PP__COUNT] = { [PP_NOT_AFTER] = p->not_after,
+	    [PP_NEXT] = p->next_renewal, [PP_SUCCESS] = p->last_success,
+	    [PP_FAILURES] = p->failures, [PP_JOBS] = p->n_jobs,
+	    [PP_CRED_END] = credwatch_end_of(w->d, p->identity_hash) };
+	int i;
+
+	for (i = 0; i < PP__COUNT; i++) {
+		(void)fprintf(w->f[i], PFX "%s{file=\"", pp_families[i].name);
+		label_value(w->f[i], p->file);
+		(void)fprintf(w->f[i], "\"} %lld\n", (long long)v[i]);
 	}
-	(void)fprintf(pp->f, PFX "%s{file=\"", pp_families[pp->field].name);
-	label_value(pp->f, p->file);
-	(void)fprintf(pp->f, "\"} %lld\n", (long long)v);
-	return 0;
 }
 
 static int
-render_proxies(struct daemon *d, FILE *f, struct pr_error *err)
+walk_one(const struct store_proxy *p, void *arg)
 {
-	struct per_proxy pp = { f, 0, d };
-	int rc;
+	struct walk *w = arg;
 
-	for (pp.field = 0; pp.field < PP__COUNT; pp.field++) {
-		family(f, pp_families[pp.field].name, "gauge",
-		    pp_families[pp.field].help);
-		if ((rc = store_foreach_proxy(d->store, proxy_line, &pp,
-		    err)) != 0)
-			return rc;
-	}
+	count_one(&w->t, p);
+	if (w->f[0] != NULL)
+		proxy_lines(w, p);
 	return 0;
+}
+
+static void
+proxies_open(struct walk *w)
+{
+	int i;
+
+	for (i = 0; i < PP__COUNT; i++) {
+		if ((w->f[i] = open_memstream(&w->text[i], &w->len[i])) == NULL)
+			fatal("open_memstream");
+		family(w->f[i], pp_families[i].name, "gauge",
+		    pp_families[i].help);
+	}
+}
+
+/* The per-proxy families after the totals (out NULL: dropped). */
+static void
+proxies_close(struct walk *w, FILE *out)
+{
+	int i;
+
+	for (i = 0; i < PP__COUNT && w->f[0] != NULL; i++) {
+		if (fclose(w->f[i]) != 0)
+			fatal("metrics: fclose");
+		if (out != NULL)
+			(void)fwrite(w->text[i], 1, w->len[i], out);
+		free(w->text[i]);
+	}
 }
 
 static void
@@ -515,7 +539,7 @@ int
 metrics_render(struct daemon *d, char **out, size_t *len,
     struct pr_error *err)
 {
-	struct totals t;
+	struct walk w;
 	struct timespec now;
 	FILE *f;
 	int rc;
@@ -523,8 +547,9 @@ metrics_render(struct daemon *d, char **out, size_t *len,
 	*out = NULL;
 	*len = 0;
 	(void)clock_gettime(CLOCK_REALTIME, &now);
-	memset(&t, 0, sizeof(t));
-	t.now = (int64_t)now.tv_sec;
+	memset(&w, 0, sizeof(w));
+	w.d = d;
+	w.t.now = (int64_t)now.tv_sec;
 	if ((f = open_memstream(out, len)) == NULL)
 		fatal("open_memstream");
 	family(f, "build_info", "gauge", "The daemon's version.");
@@ -537,11 +562,12 @@ metrics_render(struct daemon *d, char **out, size_t *len,
 	    "loop last woke up (Unix time).");
 	(void)fprintf(f, PFX "heartbeat_timestamp_seconds %.3f\n",
 	    heartbeat(d, &now));
-	rc = store_foreach_proxy(d->store, count_one, &t, err);
+	if (!d->opts.metrics_totals_only)
+		proxies_open(&w);
+	rc = store_foreach_proxy(d->store, walk_one, &w, err);
 	if (rc == 0)
-		render_totals(d, &t, f);
-	if (rc == 0 && !d->opts.metrics_totals_only)
-		rc = render_proxies(d, f, err);
+		render_totals(d, &w.t, f);
+	proxies_close(&w, rc == 0 ? f : NULL);
 	render_attempts(d->metrics, f);
 	render_servers(d, f);
 	render_key_pool(d, f);
