@@ -48,6 +48,7 @@
 #define PR_KEY_BITS_DEFAULT		2048	/* --key-bits (as MyProxy's) */
 #define PR_CRED_CHECK_INTERVAL_DEFAULT	86400	/* --credential-check-interval */
 #define PR_CRED_WARNING_DEFAULT	"7d,2d"	/* --credential-warning */
+#define PR_CRED_SHORT_DELAY_DEFAULT	300	/* --credential-short-delay */
 
 #define PR_REPOSITORY_DEFAULT	"/var/spool/proxy-renewd"
 #define PR_SOCKET_PREFIX	"/tmp/dgpr_renew_"	/* + uid, as gLite */

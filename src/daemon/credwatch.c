@@ -218,6 +218,9 @@ watch_one(struct daemon *d, int64_t now, struct pr_error *err)
 	} else if ((rc = watch_take(d, run, err)) == 0) {
 		if (watch_spawn(d, run, err) == 0) {
 			w->busy = run;
+			log_debug("credential watch: INFO for %s started: worker "
+			    "%d, servers %s", run->c.identity,
+			    credwatch_busy(d), run->p.servers);
 			return 0;
 		}
 		credwatch_failed(d, run, err->msg, now);	/* logs once */

@@ -1,7 +1,7 @@
 /*
  * credwatch_policy.c: the pure decisions of the credential watch
- * (credwatch_policy.h). The watch itself (MyProxy INFO in a worker,
- * myproxy_info() in src/renew) uses them once wired to the renewal wing.
+ * (credwatch_policy.h), used by the watch itself (credwatch.c: MyProxy
+ * INFO in a worker) and by the renewal's end (sched_renewal.c).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -12,7 +12,6 @@
 #include "clock.h"
 #include "credwatch_policy.h"
 
-#define SHORTER_RECHECK_SEC	300	/* INFO soon after a short renewal */
 #define END_SLACK_SEC		60	/* chain ends this close: stored cred */
 #define SHORT_SLACK_SEC		300	/* shorter than asked by more */
 #define LEAD_MAX_SEC		(365 * 86400LL)
@@ -55,9 +54,9 @@ credwatch_rearm(unsigned warned, int64_t cred_end, int64_t now,
 }
 
 int64_t
-credwatch_next(int64_t now, int64_t interval, int shorter, int64_t proxy_end)
+credwatch_next(int64_t now, int64_t delay, int64_t proxy_end)
 {
-	int64_t next = now + (shorter ? SHORTER_RECHECK_SEC : interval);
+	int64_t next = now + delay;
 
 	if (proxy_end > now && next > proxy_end)
 		next = proxy_end;

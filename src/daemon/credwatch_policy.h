@@ -29,11 +29,11 @@ unsigned credwatch_rearm(unsigned warned, int64_t cred_end, int64_t now,
 	    const int64_t *leads, size_t n_leads);
 
 /*
- * When to ask INFO next: now + interval, but soon after a renewal came
- * back shorter than asked (shorter = 1), and never after the proxy's end.
+ * When to ask INFO next: now + delay (--credential-check-interval after an
+ * answer, --credential-short-delay after a renewal that came back shorter
+ * than asked), never after the proxy's end.
  */
-int64_t	credwatch_next(int64_t now, int64_t interval, int shorter,
-	    int64_t proxy_end);
+int64_t	credwatch_next(int64_t now, int64_t delay, int64_t proxy_end);
 
 enum limited_by { LIMITED_X509, LIMITED_VOMS_AC, LIMITED_STORED_CRED };
 

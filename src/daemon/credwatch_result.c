@@ -160,7 +160,7 @@ take_answer(struct daemon *d, struct watch_run *run,
 	c->renew_allowed = res->renew_allowed;
 	c->warned = credwatch_rearm(c->warned, c->cred_end, now, leads, n);
 	lead = credwatch_warning(c->cred_end, now, leads, n, &c->warned);
-	c->next_check = credwatch_next(now, d->opts.cred_check_interval, 0,
+	c->next_check = credwatch_next(now, d->opts.cred_check_interval,
 	    run->p.not_after);
 	t = credwatch_next_lead(c->cred_end, now, leads, n, c->warned);
 	if (t > 0 && t < c->next_check)

@@ -77,6 +77,7 @@ enum opt_id {
 	OPT_KEY_BITS,
 	OPT_CRED_CHECK_INTERVAL,
 	OPT_CRED_WARNING,
+	OPT_CRED_SHORT_DELAY,
 	OPT__COUNT
 };
 
@@ -119,6 +120,7 @@ struct options {
 	int64_t key_bits;	/* RSA bits of the pool's keys */
 	int64_t cred_check_interval;	/* seconds between MyProxy INFOs */
 	char *cred_warning;	/* warning lead times, "7d,2d" */
+	int64_t cred_short_delay;	/* INFO this long after a short renewal */
 	int trust_clock;	/* 0/1: expire at start-up despite the check */
 	char *import_glite;	/* --import-glite DIR (command line only) */
 	char *doctor_identity;	/* --doctor --identity FILE (command line) */

@@ -157,6 +157,11 @@ const struct opt_desc opt_table[OPT__COUNT] = {
 	    .off = F(cred_warning), .def_str = PR_CRED_WARNING_DEFAULT,
 	    .arg = "LIST", .help = "warn (log, hook, check) when a stored "
 	    "credential ends within each of these lead times" },
+	[OPT_CRED_SHORT_DELAY] = { .name = "credential-short-delay",
+	    .kind = K_NUM, .off = F(cred_short_delay), .min = 1, .max = DAY,
+	    .def = PR_CRED_SHORT_DELAY_DEFAULT, .arg = "SECS",
+	    .help = "ask MyProxy (INFO) this long after a renewal came back "
+	    "shorter than asked" },
 };
 
 /* Command-line-only options; their values lie outside the settings'. */

@@ -309,7 +309,7 @@ renewal_watch_short(struct renewal *r, int64_t now, int64_t end,
 	if (!credwatch_short_reason(now, asked, end, LIMITED_X509, 0, why,
 	    sizeof(why)))
 		return 0;
-	when = credwatch_next(now, d->opts.cred_check_interval, 1, end);
+	when = credwatch_next(now, d->opts.cred_short_delay, end);
 	credwatch_note(d, when);
 	return store_cred_watch(d->store, r->p.identity_hash, r->p.identity,
 	    when, err);

@@ -70,9 +70,9 @@ static void
 test_next(void **state)
 {
 	(void)state;
-	assert_int_equal(credwatch_next(NOW, DAY, 0, NOW + 10 * DAY), NOW + DAY);
-	assert_int_equal(credwatch_next(NOW, DAY, 1, NOW + 10 * DAY), NOW + 300);
-	assert_int_equal(credwatch_next(NOW, DAY, 0, NOW + 3600), NOW + 3600);
+	assert_int_equal(credwatch_next(NOW, DAY, NOW + 10 * DAY), NOW + DAY);
+	assert_int_equal(credwatch_next(NOW, 300, NOW + 10 * DAY), NOW + 300);
+	assert_int_equal(credwatch_next(NOW, DAY, NOW + 3600), NOW + 3600);
 }
 
 static void

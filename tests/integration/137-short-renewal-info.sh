@@ -1,0 +1,79 @@
+#!/bin/bash
+# label: myproxy
+# 137-short-renewal-info: a renewal that comes back shorter than asked is
+# followed by a MyProxy INFO within --credential-short-delay (default
+# 5 min; 3 s here), against a real myproxy-server. carol's credential is
+# stored for 1 h; her registered proxy (40 min, not due yet with
+# --condor-limit 60) gets its INFO after REGISTER, then renew-all renews
+# it asking 2 h and getting the credential's hour: Limited_by is
+# stored-credential, and a second INFO comes 3 s after that renewal (not
+# at once, not a day later), and no third one follows.
+source "$(dirname "$0")/lib/common.sh"
+source "$PR_LIB_DIR/myproxy.sh"
+source "$PR_LIB_DIR/engine.sh"
+
+DELAY=3
+C=/C=XX/O=Test/CN=carol
+STARTED="credential watch: INFO for $C started"
+mp_setup
+mp_start one
+ca_issue "$T/ca" carol user "$C" || die "carol"
+mp_store carol one 1
+new_proxy carol "$T/c.pem" 40
+eng_start --lifetime 2 --condor-limit 60 --key-pool-size 0 \
+    --credential-short-delay "$DELAY"
+
+reg "$T/c.pem" "$(mp_addr one)" job-c
+assert_response 0 "register carol"
+fc=$(kv Proxy_name)
+wait_status "$fc" Credential_checked '[1-9][0-9]*' 30 ||
+    fail "no INFO after REGISTER ($(kv Credential_error))"
+c1=$(kv Credential_checked)
+assert_eq 0 "$(kv Last_attempt)" "not due yet: no renewal before renew-all"
+assert_eq 1 "$(log_count "$STARTED")" "one INFO after REGISTER"
+
+cli renew-all
+assert_rc 0 "renew-all"
+wait_status "$fc" Limited_by stored-credential 30 ||
+    fail "the renewal is not limited by the stored credential ($(kv \
+    Limited_by), $(kv Last_error))"
+assert_eq 0 "$(kv Last_result)" "the short renewal itself worked"
+renewed=$(kv Last_success)
+assert_match '^the last renewal asked for 2 h and got' "$(kv Limited_reason)" \
+    "Limited_reason: shorter than asked"
+
+# the INFO that follows: wait for it (at most 60 s), then judge its time
+checked=$c1
+for i in $(seq 1 300); do
+	status "$fc"
+	checked=$(kv Credential_checked)
+	[ "$checked" -gt "$c1" ] && break
+	sleep 0.2
+done
+if [ "$checked" -gt "$c1" ]; then
+	ok "a second INFO after the short renewal"
+else
+	fail "no INFO within 60 s of the short renewal (--credential-short-delay $DELAY)"
+fi
+after=$((checked - renewed))
+if [ "$after" -ge $((DELAY - 1)) ] && [ "$after" -le $((DELAY + 15)) ]; then
+	ok "the INFO came $after s after the renewal (delay $DELAY s)"
+else
+	fail "the INFO came $after s after the renewal, not about $DELAY s"
+fi
+assert_eq 2 "$(log_count "$STARTED")" "two INFOs: REGISTER, short renewal"
+first_renewed=$(grep -n "renewal of ${fc##*/} .*: renewed in" "$DAEMON_LOG" |
+    head -n 1 | cut -d: -f1)
+second_info=$(grep -n -- "$STARTED" "$DAEMON_LOG" | sed -n 2p | cut -d: -f1)
+if [ -n "$first_renewed" ] && [ -n "$second_info" ] &&
+    [ "$second_info" -gt "$first_renewed" ]; then
+	ok "log: the second INFO started after the renewal"
+else
+	fail "log: renewal at line '$first_renewed', second INFO at '$second_info'"
+fi
+# its answer set the next check a day (or the proxy's end) away: no third
+status "$fc"
+assert_eq "$checked" "$(kv Credential_checked)" "no third INFO at once"
+assert_eq 2 "$(log_count "$STARTED")" "still two INFOs"
+daemon_stop
+check_log_clean
