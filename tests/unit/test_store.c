@@ -26,32 +26,6 @@
 
 #include "teststore.c"
 
-/* Insert a proxy "<hash>.<suffix>"; returns its id. */
-static int64_t
-add_proxy(struct fx *f, const char *hash, int suffix, const char *servers,
-    const char *fqans, int is_unique, int64_t not_after)
-{
-	struct store_proxy p;
-	struct pr_error err;
-	char file[128];
-
-	memset(&p, 0, sizeof(p));
-	snprintf(file, sizeof(file), "%s.%d", hash, suffix);
-	p.identity = (char *)"/C=XX/O=Test/CN=Alice";
-	p.identity_hash = (char *)hash;
-	p.file = file;
-	p.servers = (char *)servers;
-	p.fqans = (char *)fqans;
-	p.is_unique = is_unique;
-	p.not_after = not_after;
-	p.obtained = not_after - 43200;
-	p.next_renewal = not_after - 1800;
-	p.last_error = (char *)"";
-	assert_int_equal(store_insert_proxy(f->st, &p, &err), 0);
-	assert_true(p.id > 0);
-	return p.id;
-}
-
 static void
 add_job(struct fx *f, const char *jobid, int64_t proxy_id)
 {

@@ -33,37 +33,12 @@ static const char rows_v1[] =
 	" '', 0, 1);"
 	"INSERT INTO job VALUES (CAST('job-1' AS BLOB), 7);";
 
-static int
-user_version(const char *dir)
-{
-	char path[128];
-	sqlite3 *db;
-	sqlite3_stmt *s;
-	int v = -1;
-
-	(void)snprintf(path, sizeof(path), "%s/repository.db", dir);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s,
-	    NULL), SQLITE_OK);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return v;
-}
-
 /* A version 1 repository.db, then opened (and upgraded) by the store. */
 static int
 setup_v1(void **state)
 {
-	struct fx *f;
-	struct pr_error err;
-
 	setup(state);
-	f = *state;
-	teststore_make_v1(f, rows_v1);
-	assert_int_equal(user_version(f->dir), 1);
-	assert_int_equal(store_open(f->dir, &f->st, &err), 0);
+	teststore_open_v1(*state, rows_v1);
 	return 0;
 }
 
@@ -96,7 +71,7 @@ test_upgrade_v1(void **state)
 	assert_int_equal(c.renew_allowed, -1);
 	store_cred_free(&c);
 	store_close(f->st);
-	assert_int_equal(user_version(f->dir), 3);	/* 2: history */
+	assert_int_equal(teststore_user_version(f->dir), 3);	/* 2: history */
 	/* opens again as it is */
 	assert_int_equal(store_open(f->dir, &f->st, &err), 0);
 	assert_int_equal(store_cred_get(f->st, "h1", &c, &err), 0);

@@ -27,26 +27,11 @@
 
 #include "teststore.c"
 
+/* alice's proxy "<hash>.0" at s:7512 (teststore.c's add_proxy). */
 static int64_t
-add_proxy(struct fx *f, const char *hash, int64_t not_after)
+add(struct fx *f, const char *hash, int64_t not_after)
 {
-	struct store_proxy p;
-	struct pr_error err;
-	char file[128];
-
-	memset(&p, 0, sizeof(p));
-	snprintf(file, sizeof(file), "%s.0", hash);
-	p.identity = (char *)"/C=XX/O=Test/CN=Alice";
-	p.identity_hash = (char *)hash;
-	p.file = file;
-	p.servers = (char *)"s:7512";
-	p.fqans = (char *)"";
-	p.not_after = not_after;
-	p.obtained = not_after - 43200;
-	p.next_renewal = not_after - 1800;
-	p.last_error = (char *)"";
-	assert_int_equal(store_insert_proxy(f->st, &p, &err), 0);
-	return p.id;
+	return add_proxy(f, hash, 0, "s:7512", "", 0, not_after);
 }
 
 /* What the rows of a proxy say, newest first. */
@@ -100,6 +85,20 @@ fail_at(struct fx *f, int64_t id, int64_t at, int expect)
 	store_proxy_free(&p);
 }
 
+/* The success ok (at 2000) recorded on id in a transaction left open. */
+static void
+success_begun(struct fx *f, int64_t id, const struct store_attempt *ok)
+{
+	struct store_proxy p;
+	struct pr_error err;
+
+	assert_int_equal(store_get_proxy(f->st, id, &p, &err), 0);
+	assert_int_equal(store_begin(f->st, &err), 0);
+	assert_int_equal(store_record_renewal_success(f->st, &p, 60000, 2000,
+	    50000, ok, &err), 0);
+	store_proxy_free(&p);
+}
+
 /* A success and a failure, each with its row; last_success the success's. */
 static void
 test_written_with_intents(void **state)
@@ -110,16 +109,14 @@ test_written_with_intents(void **state)
 	struct store_proxy p;
 	struct pr_error err;
 	struct seen s;
-	int64_t id = add_proxy(f, "aa", 10000);
+	int64_t id = add(f, "aa", 10000);
 
 	fail_at(f, id, 1000, 0);
 	assert_int_equal(store_get_proxy(f->st, id, &p, &err), 0);
 	assert_int_equal(p.last_success, 0);
-	assert_int_equal(store_begin(f->st, &err), 0);
-	assert_int_equal(store_record_renewal_success(f->st, &p, 60000, 2000,
-	    50000, &ok, &err), 0);
-	assert_int_equal(store_commit(f->st, &err), 0);
 	store_proxy_free(&p);
+	success_begun(f, id, &ok);
+	assert_int_equal(store_commit(f->st, &err), 0);
 	assert_int_equal(store_get_proxy(f->st, id, &p, &err), 0);
 	assert_int_equal(p.last_success, 2000);
 	assert_int_equal(p.last_attempt, 2000);
@@ -148,14 +145,10 @@ test_rolled_back_together(void **state)
 	    60000, 0, "" };
 	struct store_proxy p;
 	struct pr_error err;
-	int64_t id = add_proxy(f, "aa", 10000);
+	int64_t id = add(f, "aa", 10000);
 
-	assert_int_equal(store_get_proxy(f->st, id, &p, &err), 0);
-	assert_int_equal(store_begin(f->st, &err), 0);
-	assert_int_equal(store_record_renewal_success(f->st, &p, 60000, 2000,
-	    50000, &ok, &err), 0);
+	success_begun(f, id, &ok);
 	store_rollback(f->st);
-	store_proxy_free(&p);
 	assert_int_equal(seen_of(f, id).n, 0);
 	assert_int_equal(store_get_proxy(f->st, id, &p, &err), 0);
 	assert_int_equal(p.last_success, 0);
@@ -168,7 +161,7 @@ test_pruned_to_n(void **state)
 {
 	struct fx *f = *state;
 	struct seen s;
-	int64_t a = add_proxy(f, "aa", 100000), b = add_proxy(f, "bb", 100000);
+	int64_t a = add(f, "aa", 100000), b = add(f, "bb", 100000);
 	int i;
 
 	store_set_history_keep(f->st, 3);
@@ -201,7 +194,7 @@ test_bounded(void **state)
 	struct store_proxy p;
 	struct pr_error err;
 	struct seen s;
-	int64_t id = add_proxy(f, "aa", 10000);
+	int64_t id = add(f, "aa", 10000);
 	size_t i;
 
 	big[0] = 'x';	/* then U+00E9s: every bound falls inside one */
@@ -224,7 +217,7 @@ test_removed_with_proxy(void **state)
 {
 	struct fx *f = *state;
 	struct pr_error err;
-	int64_t a = add_proxy(f, "aa", 10000), b = add_proxy(f, "bb", 10000);
+	int64_t a = add(f, "aa", 10000), b = add(f, "bb", 10000);
 	int64_t n = -1, remaining = -1, got;
 
 	fail_at(f, a, 1000, 0);
@@ -237,7 +230,7 @@ test_removed_with_proxy(void **state)
 	assert_int_equal(store_delete_proxy(f->st, b, &err), 0);
 	assert_int_equal(seen_of(f, b).n, 0);
 	/* a row whose proxy went while foreign keys were off */
-	b = add_proxy(f, "bb", 10000);
+	b = add(f, "bb", 10000);
 	fail_at(f, b, 1000, 0);
 	store_close(f->st);
 	{
@@ -265,15 +258,6 @@ static const char rows_v1[] =
 	"INSERT INTO job VALUES (CAST('j1' AS BLOB), 1);"
 	"INSERT INTO job VALUES (CAST('j2' AS BLOB), 2);";
 
-static int
-version_cb(void *arg, int n, char **v, char **names)
-{
-	(void)n;
-	(void)names;
-	*(int *)arg = atoi(v[0]);
-	return 0;
-}
-
 /* A version 1 repository opens, is upgraded, keeps its rows, and works. */
 static void
 test_upgrade_from_v1(void **state)
@@ -281,13 +265,9 @@ test_upgrade_from_v1(void **state)
 	struct fx *f = *state;
 	struct store_proxy p;
 	struct pr_error err;
-	char path[128];
-	sqlite3 *db;
 	int64_t id;
-	int version = 0;
 
-	teststore_make_v1(f, rows_v1);
-	assert_int_equal(store_open(f->dir, &f->st, &err), 0);
+	teststore_open_v1(f, rows_v1);
 	assert_int_equal(store_find_job(f->st, "j1", 2, &id, &err), 0);
 	assert_int_equal(store_get_proxy(f->st, id, &p, &err), 0);
 	assert_int_equal(p.last_success, 700);	/* its last attempt worked */
@@ -302,12 +282,7 @@ test_upgrade_from_v1(void **state)
 	 * as it is when opened again */
 	store_close(f->st);
 	f->st = NULL;
-	snprintf(path, sizeof(path), "%s/repository.db", f->dir);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version", version_cb,
-	    &version, NULL), SQLITE_OK);
-	sqlite3_close(db);
-	assert_int_equal(version, 3);
+	assert_int_equal(teststore_user_version(f->dir), 3);
 	assert_int_equal(store_open(f->dir, &f->st, &err), 0);
 	assert_int_equal(seen_of(f, 2).n, 1);
 }

@@ -1,9 +1,12 @@
 /*
  * teststore.c: what the store's unit tests share: a fresh repository.db in
- * a scratch directory per test, and the query-plan check. Included by
+ * a scratch directory per test, a proxy row added, a version 1
+ * repository.db, its user_version, and the query-plan check. Included by
  * test programs after testdir.c and the store's headers or sources.
  */
 #include <sqlite3.h>
+
+#include "teststore_proxy.h"
 
 struct fx {
 	char dir[64];		/* the repository (mkdtemp) */
@@ -32,6 +35,24 @@ teardown(void **state)
 	testdir_remove(f->dir);
 	free(f);
 	return 0;
+}
+
+/* Insert the proxy row of teststore_proxy.h with fqans and is_unique; its id. */
+static int64_t __attribute__((unused))
+add_proxy(struct fx *f, const char *hash, int suffix, const char *servers,
+    const char *fqans, int is_unique, int64_t not_after)
+{
+	struct store_proxy p;
+	struct pr_error err;
+	char file[128];
+
+	teststore_proxy(&p, file, sizeof(file), hash, suffix, servers,
+	    not_after);
+	p.fqans = (char *)fqans;
+	p.is_unique = is_unique;
+	assert_int_equal(store_insert_proxy(f->st, &p, &err), 0);
+	assert_true(p.id > 0);
+	return p.id;
 }
 
 /* repository.db as version 1 wrote it: its schema, frozen here. */
@@ -76,6 +97,40 @@ teststore_make_v1(struct fx *f, const char *rows)
 	    "user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, rows, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
+}
+
+/* PRAGMA user_version of dir/repository.db (opened apart from the store). */
+static int __attribute__((unused))
+teststore_user_version(const char *dir)
+{
+	char path[128];
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	int v = -1;
+
+	(void)snprintf(path, sizeof(path), "%s/repository.db", dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s,
+	    NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+/*
+ * f's repository.db made version 1 holding rows (teststore_make_v1), then
+ * opened (and so upgraded) by the store.
+ */
+static void __attribute__((unused))
+teststore_open_v1(struct fx *f, const char *rows)
+{
+	struct pr_error err;
+
+	teststore_make_v1(f, rows);
+	assert_int_equal(teststore_user_version(f->dir), 1);
+	assert_int_equal(store_open(f->dir, &f->st, &err), 0);
 }
 
 /* The plan of sql on db never scans a table (an index is used). */
