@@ -29,6 +29,8 @@
 #include "store/store.h"
 
 #include "testcert.c"
+#include "testdir.c"
+#include "testdaemon.c"
 
 #define N_CLIENTS	3
 
@@ -47,12 +49,9 @@ static struct answer A[N_CLIENTS];
 static int
 setup(void **state)
 {
-	struct pr_error err;
-	char repo[96];
 	int i;
 
 	(void)state;
-	memset(&D, 0, sizeof(D));
 	memset(A, 0, sizeof(A));
 	for (i = 0; i < N_CLIENTS; i++) {
 		memset(&C[i], 0, sizeof(C[i]));
@@ -61,18 +60,7 @@ setup(void **state)
 		C[i].pid = getpid();
 	}
 	now = (int64_t)time(NULL);
-	snprintf(dir, sizeof(dir), "/tmp/test_batch.XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	snprintf(repo, sizeof(repo), "%s/repo", dir);
-	options_defaults(&D.opts);
-	D.repo_fd = repo_open_dir(repo, &err);
-	assert_true(D.repo_fd >= 0);
-	assert_non_null(D.repo_path = realpath(repo, NULL));
-	if (store_open(D.repo_path, &D.store, &err) != 0)
-		fail_msg("store_open: %s", err.msg);
-	D.loop = loop_new();
-	batch_init(&D);
-	sched_init(&D);
+	testdaemon_open(&D, dir, sizeof(dir), "test_batch");
 	repo_sys_reset();
 	n_fsync = 0;
 	return 0;
@@ -81,19 +69,9 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
 	repo_sys_reset();
-	sched_stop(&D);
-	batch_free(&D);
-	store_close(D.store);
-	close(D.repo_fd);
-	loop_free(D.loop);
-	free(D.repo_path);
-	options_free(&D.opts);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	testdaemon_close(&D, dir);
 	return 0;
 }
 

@@ -31,6 +31,7 @@
 #include "store/store.h"
 
 #include "testcert.c"
+#include "testdaemon.c"
 
 static struct daemon D;
 static struct conn C;
@@ -64,28 +65,13 @@ group_teardown(void **state)
 static int
 setup(void **state)
 {
-	struct pr_error err;
-	char repo[96];
-
 	(void)state;
-	memset(&D, 0, sizeof(D));
+	testdaemon_open(&D, dir, sizeof(dir), "test_commands");
+	metrics_init(&D);
 	memset(&C, 0, sizeof(C));
 	C.d = &D;
 	C.uid = getuid();
 	C.pid = getpid();
-	snprintf(dir, sizeof(dir), "/tmp/test_commands.XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	snprintf(repo, sizeof(repo), "%s/repo", dir);
-	options_defaults(&D.opts);
-	D.repo_fd = repo_open_dir(repo, &err);
-	assert_true(D.repo_fd >= 0);
-	assert_non_null(D.repo_path = realpath(repo, NULL));
-	if (store_open(D.repo_path, &D.store, &err) != 0)
-		fail_msg("store_open: %s", err.msg);
-	D.loop = loop_new();
-	batch_init(&D);
-	metrics_init(&D);
-	sched_init(&D);
 	msg_init(&resp);
 	repo_sys_reset();
 	return 0;
@@ -97,15 +83,7 @@ teardown(void **state)
 	(void)state;
 	repo_sys_reset();
 	msg_free(&resp);
-	sched_stop(&D);
-	batch_free(&D);
-	metrics_free(&D);
-	store_close(D.store);
-	close(D.repo_fd);
-	loop_free(D.loop);
-	free(D.repo_path);
-	options_free(&D.opts);
-	testdir_remove(dir);
+	testdaemon_close(&D, dir);
 	return 0;
 }
 

@@ -59,8 +59,7 @@ setup(void **state)
 	/* outlives the user certificate: not_after is the user's */
 	tc_proxy(&f->long_rfc, &f->user, TC_PROXY_RFC, f->now - 60,
 	    f->now + 86400 * 20);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_cred.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	testdir_make(f->dir, sizeof(f->dir), "test_cred");
 	*state = f;
 	return 0;
 }

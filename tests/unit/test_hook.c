@@ -33,8 +33,7 @@ setup(void **state)
 	memset(&D, 0, sizeof(D));
 	options_defaults(&D.opts);
 	D.loop = loop_new();
-	(void)snprintf(dir, sizeof(dir), "/tmp/test_hook.XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	testdir_make(dir, sizeof(dir), "test_hook");
 	assert_int_equal(setenv("HOOK_DIR", dir, 1), 0);
 	return 0;
 }

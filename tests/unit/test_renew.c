@@ -106,8 +106,7 @@ setup(void **state)
 	f->pem_longer = proxy_pem(&f->longer, &f->alice);
 	f->pem_shorter = proxy_pem(&f->shorter, &f->alice);
 	f->pem_bob = proxy_pem(&f->bobs, &f->bob);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_renew.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	testdir_make(f->dir, sizeof(f->dir), "test_renew");
 	snprintf(f->cur_path, sizeof(f->cur_path), "%s/cur.pem", f->dir);
 	snprintf(f->out_path, sizeof(f->out_path), "%s/out.pem", f->dir);
 	cur = tc_pem(f->cur.cert, f->cur.key, 0, &f->alice.cert, 1, &len);

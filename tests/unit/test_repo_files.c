@@ -39,8 +39,7 @@ setup(void **state)
 	struct pr_error err;
 
 	assert_non_null(f);
-	snprintf(f->base, sizeof(f->base), "/tmp/test_repo.XXXXXX");
-	assert_non_null(mkdtemp(f->base));
+	testdir_make(f->base, sizeof(f->base), "test_repo");
 	snprintf(f->dir, sizeof(f->dir), "%s/repo", f->base);
 	f->dirfd = repo_open_dir(f->dir, &err);
 	assert_true(f->dirfd >= 0);
