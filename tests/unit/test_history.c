@@ -28,6 +28,19 @@ add_error(struct renew_result *res, const char *server, int unreachable,
 	snprintf(e->msg, sizeof(e->msg), "%s", msg);
 }
 
+/* What the row a of an attempt says. */
+static void
+assert_attempt(const struct store_attempt *a, const char *servers,
+    const char *cls, const char *message, int64_t not_after,
+    int64_t ac_not_after)
+{
+	assert_string_equal(a->servers, servers);
+	assert_string_equal(a->cls, cls);
+	assert_string_equal(a->message, message);
+	assert_int_equal(a->not_after, not_after);
+	assert_int_equal(a->ac_not_after, ac_not_after);
+}
+
 /* MyProxy failures, then the server that renewed, then VOMS failures. */
 static void
 test_success_order(void **state)
@@ -43,12 +56,9 @@ test_success_order(void **state)
 	snprintf(res.server, sizeof(res.server), "b:2");
 	res.end_time = 5000;
 	history_attempt_of(&a, &res, "", 100, 42, 4000, buf, sizeof(buf));
-	assert_string_equal(a.servers, "a:1 unreachable: Connection refused\n"
-	    "b:2 renewed\nvoms:v:15000 failed: not a member");
-	assert_string_equal(a.cls, "");
-	assert_string_equal(a.message, "");
-	assert_int_equal(a.not_after, 5000);
-	assert_int_equal(a.ac_not_after, 4000);
+	assert_attempt(&a, "a:1 unreachable: Connection refused\n"
+	    "b:2 renewed\nvoms:v:15000 failed: not a member", "", "", 5000,
+	    4000);
 	assert_int_equal(a.duration_ms, 42);
 	assert_int_equal(a.at, 100);
 }
@@ -69,12 +79,9 @@ test_failure(void **state)
 	add_error(&res, "a:1", 1, "Connection\nrefused");
 	history_attempt_of(&a, &res, "c:3 (40 s left)", 100, 7, 4000, buf,
 	    sizeof(buf));
-	assert_string_equal(a.servers, "a:1 unreachable: Connection refused\n"
-	    "(cooling down) not tried: c:3 (40 s left)");
-	assert_string_equal(a.cls, "transient");
-	assert_string_equal(a.message, "a:1: Connection refused");
-	assert_int_equal(a.not_after, 0);
-	assert_int_equal(a.ac_not_after, 0);
+	assert_attempt(&a, "a:1 unreachable: Connection refused\n"
+	    "(cooling down) not tried: c:3 (40 s left)", "transient",
+	    "a:1: Connection refused", 0, 0);
 }
 
 /* Nothing tried (the worker did not start): empty; a small buffer: cut. */

@@ -60,16 +60,31 @@ take_is(struct keypool *p, int64_t now, const char *want)
 	free(pem);
 }
 
+/* p made with cap and max_age, no wipe seen yet. */
+static void
+pool_new(struct keypool *p, size_t cap, int64_t max_age)
+{
+	memset(&wiped, 0, sizeof(wiped));
+	keypool_init(p, cap, max_age);
+}
+
+/* keypool_take at now hands out nothing. */
+static void
+take_none(struct keypool *p, int64_t now)
+{
+	char *pem;
+	size_t len;
+
+	assert_int_equal(keypool_take(p, now, &pem, &len), -1);
+}
+
 static void
 test_bounded_oldest_first_once(void **state)
 {
 	struct keypool p;
-	char *pem;
-	size_t len;
 
 	(void)state;
-	memset(&wiped, 0, sizeof(wiped));
-	keypool_init(&p, 2, 3600);
+	pool_new(&p, 2, 3600);
 	put(&p, "k1", 100);
 	put(&p, "k2", 101);
 	put(&p, "k3", 102);		/* full: wiped, not kept */
@@ -82,7 +97,7 @@ test_bounded_oldest_first_once(void **state)
 	put(&p, "k4", 201);		/* room again, wraps the ring */
 	take_is(&p, 202, "k2");
 	take_is(&p, 203, "k4");
-	assert_int_equal(keypool_take(&p, 204, &pem, &len), -1);
+	take_none(&p, 204);
 	assert_int_equal(p.hits, 3);
 	assert_int_equal(p.misses, 1);
 	assert_int_equal(p.n, 0);
@@ -94,12 +109,9 @@ static void
 test_age(void **state)
 {
 	struct keypool p;
-	char *pem;
-	size_t len;
 
 	(void)state;
-	memset(&wiped, 0, sizeof(wiped));
-	keypool_init(&p, 4, 60);
+	pool_new(&p, 4, 60);
 	put(&p, "old", 1000);
 	put(&p, "mid", 1030);
 	put(&p, "new", 1059);
@@ -113,7 +125,7 @@ test_age(void **state)
 	assert_int_equal(wiped.n, 2);
 	assert_string_equal(wiped.text[1], "mid");
 	assert_int_equal(p.discarded, 2);
-	assert_int_equal(keypool_take(&p, 1200, &pem, &len), -1);
+	take_none(&p, 1200);
 	assert_int_equal(keypool_next_expiry(&p), 0);
 	keypool_free(&p);
 }
@@ -124,8 +136,7 @@ test_free_wipes_all(void **state)
 	struct keypool p;
 
 	(void)state;
-	memset(&wiped, 0, sizeof(wiped));
-	keypool_init(&p, 3, 60);
+	pool_new(&p, 3, 60);
 	put(&p, "a", 1);
 	put(&p, "b", 2);
 	keypool_free(&p);
@@ -138,15 +149,12 @@ static void
 test_disabled(void **state)
 {
 	struct keypool p;
-	char *pem;
-	size_t len;
 
 	(void)state;
-	memset(&wiped, 0, sizeof(wiped));
-	keypool_init(&p, 0, 60);
+	pool_new(&p, 0, 60);
 	put(&p, "x", 1);		/* no room at all: wiped */
 	assert_int_equal(wiped.n, 1);
-	assert_int_equal(keypool_take(&p, 2, &pem, &len), -1);
+	take_none(&p, 2);
 	assert_int_equal(p.misses, 0);	/* no pool: not a miss */
 	assert_int_equal(p.hits, 0);
 	keypool_free(&p);

@@ -2,8 +2,7 @@
  * test_renew_info.c: the worker's Mode=info without Globus (info.c with a
  * fake INFO): failover in order, cooling servers skipped (unless all
  * are), every failure named, the renewers policy judged against the
- * service DN (renew_policy_allows); the INFO result through the strict
- * result framing (wire.c) and its request key.
+ * service DN (renew_policy_allows). Its frames: test_renew_wire.c.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -18,7 +17,6 @@
 #include <cmocka.h>
 
 #include "testcert.c"
-#include "protocol/frame_io.h"
 #include "renew/renew_engine.h"
 
 #define ALICE_DN "/C=XX/O=Test/CN=Alice"
@@ -180,55 +178,6 @@ test_policy(void **state)
 	assert_string_equal(res.renewers, "/C=XX/O=Test/CN=rogue");
 }
 
-/* The INFO result through the strict framing, and its request key. */
-static void
-test_wire(void **state)
-{
-	static const char bad1[] = "Response=0\nServer=a:1\nEnd_time=5\n"
-	    "Renew_allowed=maybe\n";
-	static const char bad2[] = "Response=0\nServer=a:1\nEnd_time=5\n"
-	    "Renew_allowed=no\nRenew_allowed=no\n";
-	static const char good[] = "Response=0\nServer=a:1\nEnd_time=5\n"
-	    "Renew_allowed=server-default\n";
-	struct renew_result in, out;
-	struct renew_job job;
-	struct pr_error err;
-	unsigned char *frame = NULL;
-	size_t len = 0;
-
-	(void)state;
-	memset(&in, 0, sizeof(in));
-	snprintf(in.server, sizeof(in.server), "a:1");
-	in.end_time = 1900000000;
-	in.is_info = 1;
-	in.renew_allowed = RENEW_ALLOWED_NO;
-	snprintf(in.renewers, sizeof(in.renewers), "/CN=x*");
-	assert_int_equal(renew_result_frame(&in, &frame, &len, &err), 0);
-	assert_int_equal(renew_result_parse((char *)frame + FRAME_HEADER_BYTES,
-	    len - FRAME_HEADER_BYTES, &out, &err), 0);
-	free(frame);
-	assert_true(out.is_info);
-	assert_int_equal(out.renew_allowed, RENEW_ALLOWED_NO);
-	assert_string_equal(out.renewers, "/CN=x*");
-	assert_int_equal(out.end_time, 1900000000);
-	assert_int_not_equal(renew_result_parse(bad1, strlen(bad1), &out,
-	    &err), 0);
-	assert_int_not_equal(renew_result_parse(bad2, strlen(bad2), &out,
-	    &err), 0);
-	assert_int_equal(renew_result_parse(good, strlen(good), &out, &err),
-	    0);
-	assert_true(out.is_info);
-	assert_int_equal(out.renew_allowed, RENEW_ALLOWED_UNKNOWN);
-	memset(&job, 0, sizeof(job));
-	job.servers = "a:1";
-	job.proxy_path = "/r/x.0";
-	job.handed_fds = 1;
-	job.info = 1;
-	assert_int_equal(renew_job_frame(&job, &frame, &len, &err), 0);
-	assert_non_null(memmem(frame, len, "\nMode=info\n", 11));
-	free(frame);
-}
-
 int
 main(void)
 {
@@ -237,7 +186,6 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_all_fail_and_skip, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_policy, setup, teardown),
-		cmocka_unit_test(test_wire),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,7 +3,8 @@
  * request encoding, result round trip, and the parent's strict reading of
  * results it must not trust (missing or bad Response, success without
  * Server/End_time, malformed or too many Server_error lines), and the
- * VOMS servers' cool-down names ("voms:host:port") through both frames.
+ * VOMS servers' cool-down names ("voms:host:port") through both frames;
+ * the INFO result (Mode=info) and its request key.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -187,6 +188,52 @@ test_voms_cooldown(void **state)
 	free(frame);
 }
 
+/* The INFO result (Mode=info) through the strict framing; its request key. */
+static void
+test_info_frames(void **state)
+{
+	static const char bad1[] = "Response=0\nServer=a:1\nEnd_time=5\n"
+	    "Renew_allowed=maybe\n";
+	static const char bad2[] = "Response=0\nServer=a:1\nEnd_time=5\n"
+	    "Renew_allowed=no\nRenew_allowed=no\n";
+	static const char good[] = "Response=0\nServer=a:1\nEnd_time=5\n"
+	    "Renew_allowed=server-default\n";
+	struct renew_result in, out;
+	struct renew_job job;
+	struct pr_error err;
+	unsigned char *frame = NULL;
+	size_t len = 0;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	snprintf(in.server, sizeof(in.server), "a:1");
+	in.end_time = 1900000000;
+	in.is_info = 1;
+	in.renew_allowed = RENEW_ALLOWED_NO;
+	snprintf(in.renewers, sizeof(in.renewers), "/CN=x*");
+	roundtrip(&in, &out);
+	assert_true(out.is_info);
+	assert_int_equal(out.renew_allowed, RENEW_ALLOWED_NO);
+	assert_string_equal(out.renewers, "/CN=x*");
+	assert_int_equal(out.end_time, 1900000000);
+	assert_int_not_equal(renew_result_parse(bad1, strlen(bad1), &out,
+	    &err), 0);
+	assert_int_not_equal(renew_result_parse(bad2, strlen(bad2), &out,
+	    &err), 0);
+	assert_int_equal(renew_result_parse(good, strlen(good), &out, &err),
+	    0);
+	assert_true(out.is_info);
+	assert_int_equal(out.renew_allowed, RENEW_ALLOWED_UNKNOWN);
+	memset(&job, 0, sizeof(job));
+	job.servers = "a:1";
+	job.proxy_path = "/r/x.0";
+	job.handed_fds = 1;
+	job.info = 1;
+	assert_int_equal(renew_job_frame(&job, &frame, &len, &err), 0);
+	assert_non_null(memmem(frame, len, "\nMode=info\n", 11));
+	free(frame);
+}
+
 static void
 test_result_untrusted(void **state)
 {
@@ -242,6 +289,7 @@ main(void)
 		cmocka_unit_test(test_result_roundtrip),
 		cmocka_unit_test(test_result_untrusted),
 		cmocka_unit_test(test_voms_cooldown),
+		cmocka_unit_test(test_info_frames),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
