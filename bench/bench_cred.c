@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "bench.h"
 #include "cred.h"
 
 /*
@@ -27,11 +28,10 @@ per_parse_ms(struct cred_memo *memo, struct cred_decoder *dec,
 {
 	struct cred_info info;
 	struct pr_error err;
-	struct timespec a, b;
+	double t0 = bench_now_ms();
 	long i;
 	int rc;
 
-	clock_gettime(CLOCK_MONOTONIC, &a);
 	for (i = 0; i < n; i++) {
 		rc = memo ? cred_inspect_memo(memo, pem, len, time(NULL), &info,
 		    &err) : cred_inspect_with(dec, pem, len, time(NULL), &info,
@@ -42,8 +42,7 @@ per_parse_ms(struct cred_memo *memo, struct cred_decoder *dec,
 		}
 		cred_info_free(&info);
 	}
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	return ((b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6) / n;
+	return (bench_now_ms() - t0) / n;
 }
 
 int

@@ -13,24 +13,9 @@
 
 #include <glite/security/proxyrenewal/renewal.h>
 
+#include "bench.h"
+
 #define JOBID	"https://wms.example.org:9000/bench/p99"
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 int
 main(int argc, char **argv)
@@ -53,7 +38,7 @@ main(int argc, char **argv)
 	if ((lat = calloc((size_t)n, sizeof(*lat))) == NULL)
 		return 1;
 	for (i = 0; i < n; i++) {
-		t0 = now_ms();
+		t0 = bench_now_ms();
 		path = NULL;
 		if ((rc = glite_renewal_GetProxy(JOBID, &path)) != 0) {
 			fprintf(stderr, "get %ld: %s\n", i,
@@ -61,10 +46,11 @@ main(int argc, char **argv)
 			return 1;
 		}
 		free(path);
-		lat[i] = now_ms() - t0;
+		lat[i] = bench_now_ms() - t0;
 	}
-	qsort(lat, (size_t)n, sizeof(*lat), cmp_double);
-	printf("p50_ms %.3f p99_ms %.3f\n", lat[n / 2], lat[(n * 99) / 100]);
+	qsort(lat, (size_t)n, sizeof(*lat), bench_cmp_double);
+	printf("p50_ms %.3f p99_ms %.3f\n", bench_pct(lat, n, 50),
+	    bench_pct(lat, n, 99));
 	free(lat);
 	return 0;
 }

@@ -17,18 +17,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench.h"
 #include "store.h"
+#include "teststore_proxy.h"
 
 #define WARM_UP	25	/* attempts on A before measuring: its rows pruned */
-
-static double
-now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
 
 static int64_t
 add_proxy(struct store *st, const char *hash)
@@ -37,17 +30,8 @@ add_proxy(struct store *st, const char *hash)
 	struct pr_error err;
 	char file[80];
 
-	memset(&p, 0, sizeof(p));
-	snprintf(file, sizeof(file), "%s.0", hash);
-	p.identity = (char *)"/C=XX/O=Bench/CN=history";
-	p.identity_hash = (char *)hash;
-	p.file = file;
-	p.servers = (char *)"localhost:7512";
-	p.fqans = (char *)"";
-	p.not_after = (int64_t)time(NULL) + 86400;
-	p.obtained = p.not_after - 43200;
-	p.next_renewal = p.not_after - 3600;
-	p.last_error = (char *)"";
+	teststore_proxy(&p, file, sizeof(file), hash, 0, "localhost:7512",
+	    (int64_t)time(NULL) + 86400);
 	if (store_insert_proxy(st, &p, &err) != 0) {
 		fprintf(stderr, "bench_history: %s\n", err.msg);
 		exit(1);
@@ -71,10 +55,10 @@ attempt(struct store *st, int64_t id, int keep, int64_t at)
 	if (store_get_proxy(st, id, &p, &err) != 0)
 		goto fail;
 	store_set_history_keep(st, keep);
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	rc = store_record_failed_attempt(st, &p, at, 1907, a.message, at + 60,
 	    &a, &err);
-	t0 = now_ms() - t0;
+	t0 = bench_now_ms() - t0;
 	store_proxy_free(&p);
 	if (rc == 0)
 		return t0;
@@ -117,13 +101,13 @@ main(int argc, char **argv)
 		kept += attempt(st, a, STORE_HISTORY_DEFAULT, 2000 + i);
 		none += attempt(st, b, 0, 2000 + i);
 	}
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	for (i = 0; i < n; i++)
 		if (store_history_foreach(st, a, count_row, &rows, &err) != 0) {
 			fprintf(stderr, "bench_history: %s\n", err.msg);
 			return 1;
 		}
-	t0 = now_ms() - t0;
+	t0 = bench_now_ms() - t0;
 	if (rows != n * STORE_HISTORY_DEFAULT) {
 		fprintf(stderr, "bench_history: %d rows read, not %ld\n", rows,
 		    n * STORE_HISTORY_DEFAULT);

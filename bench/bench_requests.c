@@ -38,15 +38,6 @@ struct spec {
 	long n_proxies;
 };
 
-static double
-now_sec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static long
 parse_count(const char *s, const char *what)
 {
@@ -97,28 +88,12 @@ client_run(const struct spec *sp, int client, long from, long to,
 	if (read(start_fd, &go, 1) != 0)	/* released when closed */
 		_exit(1);
 	for (k = from; k < to; k++) {
-		t = now_sec();
+		t = bench_now_ms();
 		if (one_request(sp, client, k, &seed) != 0)
 			_exit(1);
-		lat_ms[k] = (now_sec() - t) * 1000;
+		lat_ms[k] = bench_now_ms() - t;
 	}
 	_exit(0);
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-pct(const double *sorted, long n, double p)
-{
-	long i = (long)(p / 100 * (n - 1) + 0.5);
-
-	return sorted[i];
 }
 
 static int
@@ -143,18 +118,19 @@ run(const struct spec *sp, int clients, long n)
 		}
 	}
 	close(start[0]);
-	t0 = now_sec();
+	t0 = bench_now_ms();
 	close(start[1]);		/* go */
 	while (wait(&status) > 0)
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 			failed = 1;
-	secs = now_sec() - t0;
+	secs = (bench_now_ms() - t0) / 1e3;
 	if (failed)
 		return 1;
-	qsort(lat, (size_t)n, sizeof(double), cmp_double);
+	qsort(lat, (size_t)n, sizeof(double), bench_cmp_double);
 	printf("clients=%d n=%ld secs=%.3f rate=%.0f p50_ms=%.3f p90_ms=%.3f "
 	    "p99_ms=%.3f max_ms=%.3f\n", clients, n, secs, n / secs,
-	    pct(lat, n, 50), pct(lat, n, 90), pct(lat, n, 99), lat[n - 1]);
+	    bench_pct(lat, n, 50), bench_pct(lat, n, 90), bench_pct(lat, n, 99),
+	    lat[n - 1]);
 	return 0;
 }
 

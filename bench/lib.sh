@@ -5,6 +5,7 @@
 #                             {"name":NAME,"rep":REP,KEY:NUM,...} to $RAW
 #   med NAME KEY              "median min max" of KEY over NAME's reps
 #   kv_line KEY LINE          value of KEY=... in a bench_requests line
+#   rec_line NAME REP LINE KEY...  rec of those KEYs' values in LINE
 #   proc_cpu_ticks PID        utime+stime of PID (clock ticks)
 #   proc_wakeups PID          voluntary+involuntary context switches of PID
 #   proc_kb PID FIELD         VmRSS / VmHWM of PID in kB
@@ -31,6 +32,17 @@ med() {
 
 kv_line() {
 	printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+
+# rec_line NAME REP LINE KEY...: rec the KEYs of LINE ("k=v k=v ...", a
+# bench program's output)
+rec_line() {
+	local name=$1 rep=$2 line=$3 k kvs=()
+	shift 3
+	for k in "$@"; do
+		kvs+=("$k=$(kv_line "$k" "$line")")
+	done
+	rec "$name" "$rep" "${kvs[@]}"
 }
 
 proc_cpu_ticks() {

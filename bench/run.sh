@@ -110,9 +110,7 @@ reqs() {	# NAME REP ARGS...: run bench_requests, record its line
 	local name=$1 rep=$2 line
 	shift 2
 	line=$("$BREQ" "$@") || die "bench_requests $name failed"
-	rec "$name" "$rep" rate="$(kv_line rate "$line")" \
-	    p50_ms="$(kv_line p50_ms "$line")" p90_ms="$(kv_line p90_ms "$line")" \
-	    p99_ms="$(kv_line p99_ms "$line")" max_ms="$(kv_line max_ms "$line")"
+	rec_line "$name" "$rep" "$line" rate p50_ms p90_ms p99_ms max_ms
 	printf '  %-28s rep %s: %s\n' "$name" "$rep" "$line" >&2
 }
 
@@ -123,9 +121,7 @@ sec_cred() {
 	for r in $(seq 1 "$REPS"); do
 		line=$("$PR_BUILD_DIR/bench/bench_cred" "$T/id/join1.proxy" 4000) ||
 		    die "bench_cred"
-		rec cred "$r" fresh_ms="$(kv_line fresh_ms "$line")" \
-		    reused_ms="$(kv_line reused_ms "$line")" \
-		    memo_hit_ms="$(kv_line memo_hit_ms "$line")"
+		rec_line cred "$r" "$line" fresh_ms reused_ms memo_hit_ms
 		echo "  cred rep $r: $line" >&2
 	done
 }
@@ -137,9 +133,7 @@ sec_history() {
 		mkdir -m 0700 "$d" || die "mkdir $d"
 		line=$("$PR_BUILD_DIR/bench/bench_history" "$d" 2000) ||
 		    die "bench_history"
-		rec history "$r" none_ms="$(kv_line none_ms "$line")" \
-		    kept_ms="$(kv_line kept_ms "$line")" \
-		    read_ms="$(kv_line read_ms "$line")"
+		rec_line history "$r" "$line" none_ms kept_ms read_ms
 		echo "  history rep $r: $line" >&2
 	done
 }
