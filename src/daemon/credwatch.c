@@ -18,6 +18,11 @@
  *      never more than WATCH_MAX_SLEEP_SEC ahead.
  *  (3) A row whose identity has no live proxy any more is dropped when it
  *      comes due (INFO needs a proxy to ask with).
+ *  (4) No INFO goes out while every server of the proxy cools down (a
+ *      renewal would try them anyway, cooldown.c rule 2): it would only
+ *      hold a worker on a server known to fail. It counts as a failed
+ *      INFO (logged once, asked again later), so the rows behind it get
+ *      their turn.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -121,6 +126,23 @@ watch_slot_free(struct daemon *d, int64_t now)
 	    d->sched.held, due);
 }
 
+/* Rule (4): does every server of p cool down? */
+static int
+watch_all_cooling(struct daemon *d, const struct store_proxy *p)
+{
+	struct renew_server srv[RENEW_SERVERS_MAX];
+	struct pr_error perr;
+	size_t i, n = 0;
+
+	if (renew_parse_servers(p->servers, srv, RENEW_SERVERS_MAX, &n,
+	    &perr) != 0 || n == 0)
+		return 0;	/* the worker reports a bad list */
+	for (i = 0; i < n; i++)
+		if (cool_left_ms(&d->sched.cool, srv[i].name) == 0)
+			return 0;
+	return 1;
+}
+
 /* The Mode=info request: the proxy's servers, not those cooling down. */
 static int
 watch_request(struct daemon *d, const struct store_proxy *p,
@@ -216,7 +238,11 @@ watch_one(struct daemon *d, int64_t now, struct pr_error *err)
 		else if (rc == PR_ERR_NOT_REGISTERED)
 			rc = 0;		/* nothing watched: no timer */
 	} else if ((rc = watch_take(d, run, err)) == 0) {
-		if (watch_spawn(d, run, err) == 0) {
+		if (watch_all_cooling(d, &run->p))
+			(void)pr_error_set(err, PR_ERR_MYPROXY, "not asked: "
+			    "every server of the proxy is cooling down after "
+			    "it failed (--cooldown)");
+		else if (watch_spawn(d, run, err) == 0) {
 			w->busy = run;
 			log_debug("credential watch: INFO for %s started: worker "
 			    "%d, servers %s", run->c.identity,
