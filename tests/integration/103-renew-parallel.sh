@@ -6,9 +6,7 @@
 source "$(dirname "$0")/lib/common.sh"
 source "$PR_LIB_DIR/myproxy.sh"
 
-mp_setup
-mp_start one
-mp_store alice one
+mp_setup_alice
 new_proxy alice "$T/cur.pem" 20
 mp_bench one "$T/cur.pem" 4 1 >&2
 assert_eq 4 "$BENCH_OK" "4 sequential renewals"

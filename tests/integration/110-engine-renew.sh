@@ -9,19 +9,13 @@ source "$(dirname "$0")/lib/common.sh"
 source "$PR_LIB_DIR/myproxy.sh"
 source "$PR_LIB_DIR/engine.sh"
 
-mp_setup
-mp_start one
-mp_store alice one
-A1=$(mp_addr one)
+mp_setup_alice
 new_proxy alice "$T/cur.pem" 20
-cur_end=$(eng_end "$T/cur.pem")
 eng_start --lifetime 2 --myproxy-server "$A1"
 
 t0=$(now_ms)
-reg "$T/cur.pem" "$A1" job1
-assert_response 0 "register alice"
-file=$(kv Proxy_name)
-wait_end_after "$file" "$cur_end" 30 || fail "not renewed within 30 s"
+eng_reg_renewed "$T/cur.pem" "$A1" job1 30 || fail "not renewed within 30 s"
+file=$FILE
 t1=$(now_ms)
 echo "timing: register to renewed file: $((t1 - t0)) ms" >&2
 wait_log "renewal of .* renewed in [0-9]+ ms" 5 || fail "no success line"
@@ -88,10 +82,7 @@ cli renew-all
 assert_rc 0 "proxy-renew renew-all"
 wait_end_after "$file" "$end2" 20 || fail "renew-all: not renewed"
 # the file is renamed in the commit, the line is logged just after it
-for i in $(seq 1 50); do
-	[ "$(log_count 'renewed in')" -ge 3 ] && break
-	sleep 0.1
-done
+wait_log_count 3 'renewed in' 5
 assert_eq 3 "$(log_count 'renewed in')" "three renewals logged"
 status "$file"
 assert_eq 0 "$(kv Failures)" "no failures"

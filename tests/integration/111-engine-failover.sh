@@ -17,15 +17,13 @@ mp_store alice two
 A1=$(mp_addr one)
 A2=$(mp_addr two)
 new_proxy alice "$T/cur.pem" 20
-cur_end=$(eng_end "$T/cur.pem")
 eng_start --lifetime 2 --cooldown 30 --backoff-min 1 --backoff-max 2
 
 # ---- primary down: the secondary delivers; primary cooling down
 mp_stop one
-reg "$T/cur.pem" "$A1,$A2" job1
-assert_response 0 "register"
-file=$(kv Proxy_name)
-wait_end_after "$file" "$cur_end" 30 || fail "not renewed from the secondary"
+eng_reg_renewed "$T/cur.pem" "$A1,$A2" job1 30 ||
+    fail "not renewed from the secondary"
+file=$FILE
 wait_log "renewed in" 5
 assert_match "$A1 \(unreachable\), $A2 \(renewed\)" \
     "$(grep 'renewed in' "$DAEMON_LOG")" "log: primary unreachable, secondary used"

@@ -8,10 +8,7 @@ source "$(dirname "$0")/lib/common.sh"
 source "$PR_LIB_DIR/myproxy.sh"
 source "$PR_LIB_DIR/engine.sh"
 
-mp_setup
-mp_start one
-mp_store alice one
-A1=$(mp_addr one)
+mp_setup_alice
 unset PROXY_RENEWD_WORKER
 beside=$(dirname "$PRD")/proxy-renewd-worker
 assert_file "$beside" "the worker is built next to the daemon"
@@ -25,15 +22,11 @@ assert_match '^/C=XX/O=Test/CN=alice/' "$(proxy_subject "$T/out.pem")" \
     "one-shot: renewed proxy of alice"
 
 # ---- the daemon
-cur_end=$(eng_end "$T/cur.pem")
 daemon_start -t "$MP_SVC_CERT" -k "$MP_SVC_KEY" -C "$MP_CADIR" \
     --lifetime 2 --myproxy-server "$A1"
 assert_match "worker $beside\$" "$(grep -E 'renewal: service credential' \
     "$DAEMON_LOG")" "daemon: uses the worker next to itself"
-reg "$T/cur.pem" "$A1" job1
-assert_response 0 "register alice"
-file=$(kv Proxy_name)
-wait_end_after "$file" "$cur_end" 30 || fail "daemon: not renewed in 30 s"
+eng_reg_renewed "$T/cur.pem" "$A1" job1 30 || fail "daemon: not renewed in 30 s"
 daemon_stop
 
 # ---- a daemon with no worker next to it falls back to the install path

@@ -17,17 +17,12 @@ NLOG=$T/notify.log
 "$RECV" "$T/notify" "$NLOG" &
 RECV_PID=$!
 at_exit 'kill $RECV_PID 2>/dev/null'
-for i in $(seq 1 50); do [ -S "$T/notify" ] && break; sleep 0.1; done
+wait_until 5 [ -S "$T/notify" ]
 export NOTIFY_SOCKET=$T/notify
 
 # wait_notify REGEX [SECS]: a line of NLOG matches
 wait_notify() {
-	local i
-	for i in $(seq 1 $((${2:-10} * 10))); do
-		grep -Eq -- "$1" "$NLOG" && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_until "${2:-10}" grep -Eq -- "$1" "$NLOG"
 }
 
 # ---- a failed start says nothing
@@ -35,10 +30,7 @@ mkdir -m 0755 "$T/badrepo"
 daemon_refuses "0700" -r "$T/badrepo"
 assert_eq "" "$(cat "$NLOG")" "failed start: no notification"
 
-mp_setup
-mp_start one
-mp_store alice one
-A1=$(mp_addr one)
+mp_setup_alice
 export WATCHDOG_USEC=400000
 eng_start --lifetime 2 --myproxy-server "$A1"
 wait_notify "READY=1" || fail "no READY=1"

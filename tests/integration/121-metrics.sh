@@ -12,9 +12,7 @@ source "$PR_LIB_DIR/myproxy.sh"
 source "$PR_LIB_DIR/engine.sh"
 need_tool promtool
 
-mp_setup
-mp_start one
-mp_store alice one
+mp_setup_alice
 mp_start gone
 new_proxy alice "$T/a.pem" 20
 new_proxy bob "$T/b.pem" 20

@@ -10,9 +10,7 @@ source "$(dirname "$0")/lib/common.sh"
 source "$PR_LIB_DIR/myproxy.sh"
 source "$PR_LIB_DIR/engine.sh"
 
-mp_setup
-mp_start one
-mp_store alice one 240	# 10 days: beyond the 7-day credential lead time of check
+mp_setup_alice 240	# 10 days: beyond the 7-day credential lead time of check
 mp_start gone
 mp_start down
 mp_stop down

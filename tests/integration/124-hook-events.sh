@@ -10,9 +10,7 @@ source "$(dirname "$0")/lib/common.sh"
 source "$PR_LIB_DIR/myproxy.sh"
 source "$PR_LIB_DIR/engine.sh"
 
-mp_setup
-mp_start one
-mp_store alice one
+mp_setup_alice
 mp_start gone
 mp_start down
 mp_stop down
@@ -38,13 +36,11 @@ eng_start --backoff-min 1 --backoff-max 3 --lifetime 2 \
 events() {
 	grep -c "^$1|$2|" "$HOOK_OUT" || true
 }
+events_ge() {	# EVENT FILE N: at least N such events
+	[ "$(events "$1" "$2")" -ge "$3" ]
+}
 wait_events() {	# EVENT FILE N
-	local i
-	for i in $(seq 1 100); do
-		[ "$(events "$1" "$2")" -ge "$3" ] && return 0
-		sleep 0.2
-	done
-	return 1
+	wait_until 20 events_ge "$@"
 }
 
 reg "$T/a.pem" "$(mp_addr one)" job-a

@@ -21,19 +21,12 @@ eng_start --workers 1 --worker-timeout 120 --backoff-min 1 --backoff-max 2
 # four entries of the hanging server: the worker stays busy for minutes
 reg "$T/a.pem" "$H,$H,$H,$H" jobA
 assert_response 0 "register alice at a server that never answers"
-for i in $(seq 1 100); do
-	pgrep -P "$DAEMON_PID" -f proxy-renewd-worker >/dev/null && break
-	sleep 0.1
-done
-pgrep -P "$DAEMON_PID" -f proxy-renewd-worker >/dev/null && ok "the only worker is busy with alice" ||
+wait_worker 10 && ok "the only worker is busy with alice" ||
     die "premise: no worker started for alice"
 reg "$T/b.pem" "$H" jobB
 assert_response 0 "register bob (expires in 8 s; the only worker is busy)"
 fb=$(kv Proxy_name)
-for i in $(seq 1 400); do
-	[ -e "$fb" ] || break
-	sleep 0.1
-done
+wait_until 40 [ ! -e "$fb" ]
 now=$(date +%s)
 assert_file_gone "$fb" "bob's file removed at its expiry"
 [ "$now" -le $((end + 20)) ] && ok "at its expiry ($((now - end)) s after)" ||

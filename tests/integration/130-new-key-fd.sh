@@ -9,11 +9,8 @@
 source "$(dirname "$0")/lib/common.sh"
 source "$PR_LIB_DIR/myproxy.sh"
 
-mp_setup
-mp_start one
-mp_store alice one
+mp_setup_alice
 new_proxy alice "$T/cur.pem" 20
-A1=$(mp_addr one)
 
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
     -out "$T/key.pem" 2> /dev/null || die "openssl genpkey"

@@ -17,10 +17,7 @@ need_tool setpriv
 need_tool sqlite3
 [ "$(id -u)" = 0 ] || die "this test needs root (setpriv to another uid)"
 
-mp_setup
-mp_start one
-mp_store alice one
-A1=$(mp_addr one)
+mp_setup_alice
 new_proxy alice "$T/a.pem" 20
 eng_start --backoff-min 1 --backoff-max 2 --lifetime 2 --history 3
 

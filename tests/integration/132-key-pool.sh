@@ -12,29 +12,39 @@ source "$(dirname "$0")/lib/common.sh"
 source "$PR_LIB_DIR/myproxy.sh"
 source "$PR_LIB_DIR/engine.sh"
 
-mp_setup
-mp_start one
-mp_store alice one
-A1=$(mp_addr one)
+mp_setup_alice
 
 status_all() {
 	req "Command=9\\n"
 }
 
+pool_is() {	# KEY VALUE: STATUS_ALL shows KEY=VALUE
+	status_all
+	[ "$(kv "$1")" = "$2" ]
+}
+
 # Wait until STATUS_ALL shows KEY=VALUE (SCHED_IDLE: slow on a busy box).
 wait_pool() {
-	local key=$1 want=$2 secs=${3:-300} i
-	for i in $(seq 1 $((secs * 5))); do
-		status_all
-		[ "$(kv "$key")" = "$want" ] && return 0
-		sleep 0.2
-	done
-	return 1
+	wait_until "${3:-300}" pool_is "$1" "$2"
 }
 
 generator_pid() {
 	ps -o pid= --ppid "$DAEMON_PID" -o args= |
 	    awk '/--keygen-child/ { print $1 }'
+}
+
+generator_state() {	# of the generator $gpid: T when stopped
+	awk '{ print $3 }' "/proc/$gpid/stat"
+}
+
+generator_goes_on() {
+	[ "$(generator_state)" != T ]
+}
+
+generator_new() {	# a generator runs, not $gpid
+	local pid
+	pid=$(generator_pid)
+	[ -n "$pid" ] && [ "$pid" != "$gpid" ]
 }
 
 eng_start --myproxy-server "$A1" --key-pool-size 2 --key-pool-max-age 3600 \
@@ -62,11 +72,8 @@ done
 
 # ---- a renewal takes one key from the pool
 new_proxy alice "$T/cur.pem" 20
-cur_end=$(eng_end "$T/cur.pem")
-reg "$T/cur.pem" "$A1" job1
-assert_response 0 "register alice"
-file=$(kv Proxy_name)
-wait_end_after "$file" "$cur_end" 60 || fail "not renewed within 60 s"
+eng_reg_renewed "$T/cur.pem" "$A1" job1 60 || fail "not renewed within 60 s"
+file=$FILE
 status_all
 assert_eq 1 "$(kv Key_pool_hits)" "STATUS_ALL: one hit"
 assert_eq 0 "$(kv Key_pool_misses)" "STATUS_ALL: no miss"
@@ -78,7 +85,8 @@ assert_match '^[0-9a-f]{64}$' "$handed" "the daemon logged the key it handed"
 assert_eq "$handed" "$got" "the new proxy's certificate is for the pooled key"
 assert_eq "$got" "$(openssl pkey -in "$file" -pubout -outform DER |
     sha256sum | cut -d' ' -f1)" "the new proxy holds the pooled key"
-assert_match "key from the pool" "$(grep 'started: worker' "$DAEMON_LOG")" \
+assert_match "key from the pool" \
+    "$(grep 'renewal of .* started: worker' "$DAEMON_LOG")" \
     "log: the renewal used a key from the pool"
 # the key is on no disk but in the new proxy: look for a line of its PEM
 line=$(sed -n '/BEGIN RSA PRIVATE KEY/,/END/p' "$file" | sed -n 5p)
@@ -95,28 +103,17 @@ mp_hang_start
 new_proxy alice "$T/hang.pem" 20
 reg "$T/hang.pem" "localhost:$HANG_PORT" jobh
 assert_response 0 "register at a server that never answers"
-for i in $(seq 1 100); do
-	pgrep -P "$DAEMON_PID" -f proxy-renewd-worker > /dev/null && break
-	sleep 0.1
-done
-state=$(awk '{ print $3 }' "/proc/$gpid/stat")
-assert_eq T "$state" "a worker runs: the generator is stopped"
+wait_worker 10 || fail "no worker started for the hanging renewal"
+assert_eq T "$(generator_state)" "a worker runs: the generator is stopped"
 wait_log "FAILED in" 60 || fail "the hanging renewal did not end"
-for i in $(seq 1 50); do
-	[ "$(awk '{ print $3 }' "/proc/$gpid/stat")" != T ] && break
-	sleep 0.1
-done
-assert_ne T "$(awk '{ print $3 }' "/proc/$gpid/stat")" \
-    "no worker runs: the generator goes on"
+wait_until 5 generator_goes_on
+assert_ne T "$(generator_state)" "no worker runs: the generator goes on"
 
 # ---- a killed generator is restarted
 kill -KILL "$gpid"
 wait_log "key pool: generator exited; restarting it" 10 ||
     fail "generator death not noticed"
-for i in $(seq 1 100); do
-	[ -n "$(generator_pid)" ] && [ "$(generator_pid)" != "$gpid" ] && break
-	sleep 0.1
-done
+wait_until 10 generator_new
 assert_ne "$gpid" "$(generator_pid)" "a new generator runs"
 run "$PR_BUILD_DIR/bin/proxy-renew" -s "$SOCK" metrics
 assert_match "proxy_renewd_key_pool_generator_restarts_total 1" "$OUT" \
@@ -129,16 +126,14 @@ rm -rf "$REPO" && mkdir -m 0700 "$REPO"
 eng_start --myproxy-server "$A1" --key-pool-size 0
 assert_eq "" "$(generator_pid)" "size 0: no generator"
 new_proxy alice "$T/cur2.pem" 20
-cur_end=$(eng_end "$T/cur2.pem")
-reg "$T/cur2.pem" "$A1" job2
-assert_response 0 "size 0: register"
-file=$(kv Proxy_name)
-wait_end_after "$file" "$cur_end" 60 || fail "size 0: not renewed within 60 s"
+eng_reg_renewed "$T/cur2.pem" "$A1" job2 60 ||
+    fail "size 0: not renewed within 60 s"
+file=$FILE
 status_all
 assert_eq 0 "$(kv Key_pool_capacity)" "size 0: capacity 0"
 assert_eq 0 "$(kv Key_pool_hits)" "size 0: no hit"
 assert_eq 0 "$(kv Key_pool_misses)" "size 0: no miss counted"
-assert_match "key made in the exchange" "$(grep 'started: worker' \
+assert_match "key made in the exchange" "$(grep 'renewal of .* started: worker' \
     "$DAEMON_LOG" | tail -n 1)" "size 0: key made in the exchange"
 m1=$(openssl x509 -in "$file" -noout -pubkey | sha256sum)
 m2=$(openssl pkey -in "$file" -pubout | sha256sum)

@@ -27,10 +27,7 @@ WINDOW_SEC=10
 MAX_LINES=40		# log lines in the window (a storm wrote 66,000/s)
 MAX_CPU_TICKS=50	# utime+stime in the window: 5 % of a core at 100 Hz
 
-mp_setup
-mp_start one
-mp_store alice one
-A1=$(mp_addr one)
+mp_setup_alice
 mp_start down
 mp_stop down		# an address nobody answers: bob fails, due again soon
 new_proxy alice "$T/a.pem" 20
@@ -38,11 +35,9 @@ new_proxy bob "$T/b.pem" 20
 eng_args=(--lifetime 2 --backoff-min 1 --backoff-max 3)
 eng_start "${eng_args[@]}"
 
-a_end=$(eng_end "$T/a.pem")
-reg "$T/a.pem" "$A1" job-a1
-assert_response 0 "register alice"
-fa=$(kv Proxy_name)
-wait_end_after "$fa" "$a_end" 30 || die "alice not renewed before the fault"
+eng_reg_renewed "$T/a.pem" "$A1" job-a1 30 ||
+    die "alice not renewed before the fault"
+fa=$FILE
 reg "$T/a.pem" "$A1" job-a2
 assert_response 0 "register a second job of alice"
 reg "$T/b.pem" "$(mp_addr down)" job-b

@@ -10,9 +10,7 @@ source "$(dirname "$0")/lib/common.sh"
 source "$PR_LIB_DIR/myproxy.sh"
 source "$PR_LIB_DIR/voms.sh"
 
-mp_setup
-mp_start one
-mp_store alice one
+mp_setup_alice
 voms_init "$T/voms" "$T/ca" testvo || die "voms_init"
 ok "voms-server up in $VOMS_SETUP_MS ms"
 voms_add_user /C=XX/O=Test/CN=alice /testvo/sub /testvo/Role=production ||
@@ -25,7 +23,6 @@ old_ac=$(vinfo -acexists testvo -actimeleft -file "$T/cur.pem")
 VOMS_LINES="Voms=1
 Vomsdir=$VOMS_VOMSDIR
 Vomses=$VOMS_VOMSES"
-A1=$(mp_addr one)
 sleep 1
 
 t0=$(now_ms)

@@ -95,10 +95,7 @@ unit_syscalls() {
 	done < <(sed -n 's/^SystemCallFilter=//p' "$1")
 	echo "$set"
 }
-mp_setup
-mp_start one
-mp_store alice one
-A1=$(mp_addr one)
+mp_setup_alice
 mkdir -m 0700 "$T/svc"
 cp "$MP_SVC_CERT" "$MP_SVC_KEY" "$T/svc/"
 chmod 0600 "$T/svc/key.pem"

@@ -27,6 +27,8 @@
 #   check_log_clean [REGEX]  fails on sanitizer/valgrind reports, crashes,
 #                or lines matching the optional extra REGEX in DAEMON_LOG.
 #   wait_log REGEX [SECS]  wait until DAEMON_LOG has a line matching REGEX.
+#   wait_until SECS CMD...  run CMD every 0.1 s until it succeeds (SECS at
+#                most); 0 when it did, 1 when time ran out.
 #
 # Running things (each sets OUT, ERR, RC; a sanitizer report on stderr is
 # a failure):
@@ -600,13 +602,18 @@ check_log_clean() {
 	fi
 }
 
-wait_log() {
-	local re=$1 secs=${2:-10} i
-	for i in $(seq 1 $((secs * 10))); do
-		grep -Eq -- "$re" "$DAEMON_LOG" && return 0
+wait_until() {
+	local n=$(($1 * 10)) i
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" && return 0
 		sleep 0.1
 	done
 	return 1
+}
+
+wait_log() {
+	wait_until "${2:-10}" grep -Eq -- "$1" "$DAEMON_LOG"
 }
 
 # ---- credentials

@@ -11,7 +11,15 @@
 #   wait_status FILE KEY REGEX [SECS]  poll STATUS of FILE until KEY's value
 #                         matches REGEX (default 20 s); 0 when it did; OUT
 #                         holds the last STATUS response
+#   eng_reg_renewed PROXY SERVERS JOBID [SECS]
+#                         REGISTER PROXY (Response=0 asserted; FILE is its
+#                         repository file), then wait_end_after FILE
+#                         PROXY's notAfter (default 30 s); 0 when renewed
+#   wait_worker [SECS]    wait (default 10 s) until a renewal worker of the
+#                         daemon runs; 0 when one does
 #   log_count REGEX       lines of DAEMON_LOG matching REGEX
+#   wait_log_count N REGEX [SECS]  wait (default 10 s) until N lines of
+#                         DAEMON_LOG match REGEX; 0 when they did
 #
 # For the 21x-voms-engine tests (voms.sh sourced too):
 #
@@ -31,34 +39,54 @@ eng_end() {
 	proxy_end_time "$1" 2>/dev/null || echo 0
 }
 
+eng_end_after_() {
+	[ "$(eng_end "$1")" -gt "$2" ]
+}
+
 wait_end_after() {
-	local f=$1 t=$2 secs=${3:-20} i
-	for i in $(seq 1 $((secs * 10))); do
-		[ "$(eng_end "$f")" -gt "$t" ] && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_until "${3:-20}" eng_end_after_ "$1" "$2"
+}
+
+eng_status_is_() {
+	status "$1"
+	[[ $(kv "$2") =~ ^($3)$ ]]
 }
 
 wait_status() {
-	local f=$1 key=$2 re=$3 secs=${4:-20} i
-	for i in $(seq 1 $((secs * 5))); do
-		status "$f"
-		[[ $(kv "$key") =~ ^($re)$ ]] && return 0
-		sleep 0.2
-	done
-	return 1
+	wait_until "${4:-20}" eng_status_is_ "$1" "$2" "$3"
+}
+
+eng_reg_renewed() {
+	local end
+	end=$(eng_end "$1")
+	reg "$1" "$2" "$3"
+	assert_response 0 "register $3"
+	FILE=$(kv Proxy_name)
+	wait_end_after "$FILE" "$end" "${4:-30}"
+}
+
+eng_worker_runs_() {
+	pgrep -P "$DAEMON_PID" -f proxy-renewd-worker > /dev/null
+}
+
+wait_worker() {
+	wait_until "${1:-10}" eng_worker_runs_
 }
 
 log_count() {
 	grep -Ec -- "$1" "$DAEMON_LOG"
 }
 
+eng_log_count_ge_() {
+	[ "$(log_count "$2")" -ge "$1" ]
+}
+
+wait_log_count() {
+	wait_until "${3:-10}" eng_log_count_ge_ "$1" "$2"
+}
+
 eng_voms_setup() {
-	mp_setup
-	mp_start one
-	mp_store alice one
-	A1=$(mp_addr one)
+	mp_setup_alice
 	voms_init "$T/voms" "$T/ca" testvo || die "voms_init"
 	voms_add_user /C=XX/O=Test/CN=alice "$@" || die "voms_add_user"
 }

@@ -23,6 +23,15 @@
 #   mp_store USER NAME [CRED_HOURS [MAX_HOURS]]
 #                      myproxy-init -d -n: USER's long-term credential under
 #                      its DN, no passphrase (default 24 h, retrievals up to 12 h)
+#   mp_setup_alice [CRED_HOURS]
+#                      mp_setup, server "one" started holding alice's
+#                      credential (mp_store alice one CRED_HOURS); its
+#                      address in A1
+#   mp_store_timed USER NAME CRED_HOURS
+#                      mp_store, the time around it noted for assert_cred_end
+#   assert_cred_end END DESC
+#                      END (Unix time) is CRED_HOURS after the last
+#                      mp_store_timed (within a minute either side)
 #   mp_destroy USER NAME   myproxy-destroy -d of USER's credential
 #   mp_replicate FROM TO   copy FROM's credential store to TO (what
 #                      myproxy-replicate does; Debian does not ship it)
@@ -145,6 +154,31 @@ mp_store() {
 	X509_CERT_DIR=$MP_CADIR myproxy-init -s localhost -p "$(mp_port "$name")" \
 	    -d -n -c "$hours" -t "$max" < /dev/null >> "$T/mp/$name/log" 2>&1 ||
 	    die "myproxy-init of $user on $name: $(tail -n 3 "$T/mp/$name/log")"
+}
+
+mp_setup_alice() {
+	mp_setup
+	mp_start one
+	mp_store alice one "$@"
+	A1=$(mp_addr one)
+}
+
+mp_store_timed() {
+	MP_STORED_FROM=$(date +%s)
+	mp_store "$@"
+	MP_STORED_TO=$(date +%s)
+	MP_STORED_HOURS=$3
+}
+
+assert_cred_end() {
+	local end=$1 desc=$2 secs=$((MP_STORED_HOURS * 3600))
+	if [[ $end =~ ^[0-9]+$ ]] &&
+	    [ "$end" -ge $((MP_STORED_FROM + secs - 60)) ] &&
+	    [ "$end" -le $((MP_STORED_TO + secs + 60)) ]; then
+		ok "$desc ($end)"
+	else
+		fail "$desc: '$end' not $MP_STORED_HOURS h after $MP_STORED_FROM..$MP_STORED_TO"
+	fi
 }
 
 mp_destroy() {
