@@ -6,6 +6,7 @@
 # daemon warns at registration, and its attempts fail with 1910 (never a
 # proxy stripped of its ACs); restarted with -A the retry renews it with
 # fresh ACs. A proxy whose AC lives as long as it does is not due.
+# STATUS says what ends the short one: Limited_by=voms-ac.
 source "$(dirname "$0")/lib/common.sh"
 source "$PR_LIB_DIR/myproxy.sh"
 source "$PR_LIB_DIR/engine.sh"
@@ -34,8 +35,11 @@ else
 	fail "End_time $end: AC ends ~$((now + ac_left)), X.509 $x509_end"
 fi
 assert_match "^[0-9]+$" "$(kv Renewal_time)" "Renewal_time given"
-[ "$(kv Renewal_time)" -le "$((now + 1))" ] && ok "due at once by the AC" ||
-    fail "Renewal_time $(kv Renewal_time), now $now"
+reg_renewal=$(kv Renewal_time)
+status "$file"
+assert_eq voms-ac "$(kv Limited_by)" "STATUS Limited_by: the AC ends the proxy"
+[ "$reg_renewal" -le "$((now + 1))" ] && ok "due at once by the AC" ||
+    fail "Renewal_time $reg_renewal, now $now"
 assert_match "VOMS attributes end at $end, before its X.509 part \($x509_end\); without -A" \
     "$(cat "$DAEMON_LOG")" "warning at registration without -A"
 wait_status "$file" Failures '[2-9]|[1-9][0-9]+' 20 ||

@@ -8,7 +8,8 @@
 # server is not put in cool-down for a VOMS failure, the VOMS server is
 # (--cooldown). When the server moves (the AC's URI dead), the vomses entry
 # given with -G is used, and a later renewal of a proxy whose AC names the
-# dead URI skips it while it cools down.
+# dead URI skips it while it cools down; the metrics show the VOMS
+# servers' failures and cool-down.
 source "$(dirname "$0")/lib/common.sh"
 source "$PR_LIB_DIR/myproxy.sh"
 source "$PR_LIB_DIR/engine.sh"
@@ -101,6 +102,11 @@ printf '%s\n' "$line" | grep -q "voms:localhost:$old_port (unreachable)" &&
     ok "cool-down: the dead VOMS URI not contacted"
 assert_eq "/testvo/Role=production/Capability=NULL" \
     "$(vinfo -fqan -file "$file2" | head -n 1)" "cool-down: FQANs in order"
+cli metrics
+assert_match "^proxy_renewd_server_cooling_down\{kind=\"voms\",server=\"localhost:$old_port\"\} 1\$" \
+    "$OUT" "metrics: the dead VOMS server cooling down"
+assert_match "^proxy_renewd_server_failures_total\{kind=\"voms\",server=\"localhost:$old_port\"\} [1-9][0-9]*\$" \
+    "$OUT" "metrics: the dead VOMS server's failures counted"
 daemon_alive "end"
 daemon_stop
 check_log_clean

@@ -1,6 +1,6 @@
 #!/bin/bash
 # label: myproxy
-# 137-short-renewal-info: a renewal that comes back shorter than asked is
+# 137-info-recheck: a renewal that comes back shorter than asked is
 # followed by a MyProxy INFO within --credential-short-delay (default
 # 5 min; 3 s here), against a real myproxy-server. carol's credential is
 # stored for 1 h; her registered proxy (40 min, not due yet with
@@ -8,6 +8,9 @@
 # it asking 2 h and getting the credential's hour: Limited_by is
 # stored-credential, and a second INFO comes 3 s after that renewal (not
 # at once, not a day later), and no third one follows.
+# The periodic INFO: with --credential-check-interval 60 (default a day)
+# alice's credential (24 h, her proxy 10 h) is asked again 60 s after
+# the INFO that followed her REGISTER.
 source "$(dirname "$0")/lib/common.sh"
 source "$PR_LIB_DIR/myproxy.sh"
 source "$PR_LIB_DIR/engine.sh"
@@ -19,9 +22,18 @@ mp_setup
 mp_start one
 ca_issue "$T/ca" carol user "$C" || die "carol"
 mp_store carol one 1
+mp_store alice one
 new_proxy carol "$T/c.pem" 40
+new_proxy alice "$T/a.pem" 600
 eng_start --lifetime 2 --condor-limit 60 --key-pool-size 0 \
-    --credential-short-delay "$DELAY"
+    --credential-short-delay "$DELAY" --credential-check-interval 60
+
+reg "$T/a.pem" "$(mp_addr one)" job-a
+assert_response 0 "register alice"
+fa=$(kv Proxy_name)
+wait_status "$fa" Credential_checked '[1-9][0-9]*' 30 ||
+    fail "alice: no INFO after REGISTER ($(kv Credential_error))"
+a1=$(kv Credential_checked)
 
 reg "$T/c.pem" "$(mp_addr one)" job-c
 assert_response 0 "register carol"
@@ -75,5 +87,21 @@ fi
 status "$fc"
 assert_eq "$checked" "$(kv Credential_checked)" "no third INFO at once"
 assert_eq 2 "$(log_count "$STARTED")" "still two INFOs"
+
+# alice: the next INFO one interval (60 s) after the first
+a2=$a1
+for i in $(seq 1 450); do
+	status "$fa"
+	a2=$(kv Credential_checked)
+	[ "$a2" -gt "$a1" ] && break
+	sleep 0.2
+done
+if [ "$a2" -ge $((a1 + 59)) ] && [ "$a2" -le $((a1 + 75)) ]; then
+	ok "alice: asked again $((a2 - a1)) s later (interval 60 s)"
+else
+	fail "alice: asked again $((a2 - a1)) s later, not after 60 s"
+fi
+assert_eq 2 "$(log_count "credential watch: INFO for /C=XX/O=Test/CN=alice started")" \
+    "alice: two INFOs"
 daemon_stop
 check_log_clean
