@@ -110,62 +110,58 @@ test_send_recv_round_trip(void **state)
 	close_pair(sv);
 }
 
+/*
+ * frame_recv (at most 100 bytes) of the n bytes in, the writer closed after
+ * them when eof: fails with code, its message holding msg (NULL: any), no
+ * body.
+ */
 static void
-test_recv_times_out(void **state)
+recv_fails(const char *in, size_t n, int eof, int64_t deadline, int code,
+    const char *msg)
 {
 	struct pr_error err;
 	size_t len;
 	char *body = NULL;
 	int sv[2];
 
-	(void)state;
 	pair(sv, 0);
-	assert_int_equal(write(sv[0], "\0\0", 2), 2);	/* half a header */
-	assert_int_equal(frame_recv(sv[1], 100, clock_deadline_ms(0.05), &body,
-	    &len, &err), PR_ERR_TIMEOUT);
-	assert_non_null(strstr(err.msg, "2 of 4 bytes"));
+	assert_int_equal(write(sv[0], in, n), (ssize_t)n);
+	if (eof) {
+		(void)close(sv[0]);
+		sv[0] = -1;
+	}
+	assert_int_equal(frame_recv(sv[1], 100, deadline, &body, &len, &err),
+	    code);
+	if (msg != NULL)
+		assert_non_null(strstr(err.msg, msg));
 	assert_null(body);
 	close_pair(sv);
+}
+
+static void
+test_recv_times_out(void **state)
+{
+	(void)state;
+	recv_fails("\0\0", 2, 0, clock_deadline_ms(0.05), PR_ERR_TIMEOUT,
+	    "2 of 4 bytes");				/* half a header */
 }
 
 static void
 test_recv_eof_mid_frame(void **state)
 {
-	struct pr_error err;
-	size_t len;
-	char *body = NULL;
-	int sv[2];
-
 	(void)state;
-	pair(sv, 0);
-	assert_int_equal(write(sv[0], "\0\0\0\5ab", 6), 6);
-	(void)close(sv[0]);
-	sv[0] = -1;
-	assert_int_equal(frame_recv(sv[1], 100, FRAME_NO_DEADLINE, &body, &len,
-	    &err), PR_ERR_UNEXPECTED_EOF);
-	assert_non_null(strstr(err.msg, "6 of 9 bytes"));
-	assert_null(body);
-	close_pair(sv);
+	recv_fails("\0\0\0\5ab", 6, 1, FRAME_NO_DEADLINE,
+	    PR_ERR_UNEXPECTED_EOF, "6 of 9 bytes");
 }
 
 static void
 test_recv_bad_lengths(void **state)
 {
-	struct pr_error err;
-	size_t len;
-	char *body = NULL;
-	int sv[2];
-
 	(void)state;
-	pair(sv, 0);
-	assert_int_equal(write(sv[0], "\0\0\0\0", 4), 4);	/* zero */
-	assert_int_equal(frame_recv(sv[1], 100, FRAME_NO_DEADLINE, &body, &len,
-	    &err), PR_ERR_PROTO_PARSE);
-	assert_int_equal(write(sv[0], "\0\0\0\145", 4), 4);	/* 101 > 100 */
-	assert_int_equal(frame_recv(sv[1], 100, FRAME_NO_DEADLINE, &body, &len,
-	    &err), PR_ERR_PROTO_PARSE);
-	assert_null(body);
-	close_pair(sv);
+	recv_fails("\0\0\0\0", 4, 0, FRAME_NO_DEADLINE, PR_ERR_PROTO_PARSE,
+	    NULL);					/* zero */
+	recv_fails("\0\0\0\145", 4, 0, FRAME_NO_DEADLINE, PR_ERR_PROTO_PARSE,
+	    NULL);					/* 101 > 100 */
 }
 
 /* Nothing after the frame is read: the next frame is still there. */

@@ -85,9 +85,13 @@ fail_at(struct fx *f, int64_t id, int64_t at, int expect)
 	store_proxy_free(&p);
 }
 
-/* The success ok (at 2000) recorded on id in a transaction left open. */
+/* The row of a success at 2000 (its new proxy valid until 60000). */
+static const struct store_attempt success_row = { 2000, 400, 0, "",
+    "s:7512 renewed", 60000, 50000, "" };
+
+/* success_row recorded on id in a transaction left open. */
 static void
-success_begun(struct fx *f, int64_t id, const struct store_attempt *ok)
+success_begun(struct fx *f, int64_t id)
 {
 	struct store_proxy p;
 	struct pr_error err;
@@ -95,7 +99,7 @@ success_begun(struct fx *f, int64_t id, const struct store_attempt *ok)
 	assert_int_equal(store_get_proxy(f->st, id, &p, &err), 0);
 	assert_int_equal(store_begin(f->st, &err), 0);
 	assert_int_equal(store_record_renewal_success(f->st, &p, 60000, 2000,
-	    50000, ok, &err), 0);
+	    50000, &success_row, &err), 0);
 	store_proxy_free(&p);
 }
 
@@ -104,8 +108,6 @@ static void
 test_written_with_intents(void **state)
 {
 	struct fx *f = *state;
-	struct store_attempt ok = { 2000, 400, 0, "", "s:7512 renewed",
-	    60000, 50000, "" };
 	struct store_proxy p;
 	struct pr_error err;
 	struct seen s;
@@ -115,7 +117,7 @@ test_written_with_intents(void **state)
 	assert_int_equal(store_get_proxy(f->st, id, &p, &err), 0);
 	assert_int_equal(p.last_success, 0);
 	store_proxy_free(&p);
-	success_begun(f, id, &ok);
+	success_begun(f, id);
 	assert_int_equal(store_commit(f->st, &err), 0);
 	assert_int_equal(store_get_proxy(f->st, id, &p, &err), 0);
 	assert_int_equal(p.last_success, 2000);
@@ -124,7 +126,7 @@ test_written_with_intents(void **state)
 	free(p.servers);
 	p.servers = strdup("other");
 	assert_int_equal(store_record_failed_attempt(f->st, &p, 3000, 1907,
-	    "x", 3060, &ok, &err), PR_ERR_NOT_REGISTERED);
+	    "x", 3060, &success_row, &err), PR_ERR_NOT_REGISTERED);
 	store_proxy_free(&p);
 	s = seen_of(f, id);
 	assert_int_equal(s.n, 2);
@@ -141,13 +143,11 @@ static void
 test_rolled_back_together(void **state)
 {
 	struct fx *f = *state;
-	struct store_attempt ok = { 2000, 400, 0, "", "s:7512 renewed",
-	    60000, 0, "" };
 	struct store_proxy p;
 	struct pr_error err;
 	int64_t id = add(f, "aa", 10000);
 
-	success_begun(f, id, &ok);
+	success_begun(f, id);
 	store_rollback(f->st);
 	assert_int_equal(seen_of(f, id).n, 0);
 	assert_int_equal(store_get_proxy(f->st, id, &p, &err), 0);

@@ -119,18 +119,26 @@ make_ext(struct der *ext, int n_acs)
 	wrap(ext, 0x30, &seq);
 }
 
+/* l parsed from the extension of make_ext with n_acs ACs. */
+static void
+parse_ext(struct voms_ac_list *l, int n_acs)
+{
+	struct der ext;
+	struct pr_error e;
+
+	make_ext(&ext, n_acs);
+	assert_int_equal(voms_ac_parse_der(ext.b, ext.n, l, &e), 0);
+	assert_int_equal(l->n_acs, n_acs);
+}
+
 static void
 test_valid(void **state)
 {
-	struct der ext;
 	struct voms_ac_list l;
-	struct pr_error e;
 	char *all;
 
 	(void)state;
-	make_ext(&ext, 1);
-	assert_int_equal(voms_ac_parse_der(ext.b, ext.n, &l, &e), 0);
-	assert_int_equal(l.n_acs, 1);
+	parse_ext(&l, 1);
 	assert_string_equal(l.acs[0].vo, "testvo");
 	assert_string_equal(l.acs[0].uri, "localhost:15000");
 	assert_int_equal(l.acs[0].n_fqans, 2);
@@ -150,15 +158,11 @@ test_valid(void **state)
 static void
 test_two_acs(void **state)
 {
-	struct der ext;
 	struct voms_ac_list l;
-	struct pr_error e;
 	char *all;
 
 	(void)state;
-	make_ext(&ext, 2);
-	assert_int_equal(voms_ac_parse_der(ext.b, ext.n, &l, &e), 0);
-	assert_int_equal(l.n_acs, 2);
+	parse_ext(&l, 2);
 	assert_int_equal(voms_ac_not_after(&l), 1767225600 + 3600);
 	all = voms_ac_fqans(&l);
 	assert_non_null(all);
