@@ -106,6 +106,22 @@ fill_repo() {
 	    "$T/id/join1.proxy" "$SERVER" || die "bench_fill $n"
 }
 
+# stored_identities PREFIX N: myproxy-server "one" started, holding the
+# credentials of N new identities PREFIX1..PREFIXN (proxies in $T/ca, 10 h),
+# stored 4 at a time; an empty repository.
+stored_identities() {
+	local i
+	mp_start one
+	"$PR_BUILD_DIR/bench/bench_certs" "$T/ca" "$T/ca" "$1" "$2" 600 ||
+	    die "bench_certs $1"
+	for i in $(seq 1 "$2"); do
+		mp_store "$1$i" one > /dev/null &
+		[ $((i % 4)) -eq 0 ] && wait
+	done
+	wait
+	rm -rf "$REPO" && mkdir -m 0700 "$REPO"
+}
+
 reqs() {	# NAME REP ARGS...: run bench_requests, record its line
 	local name=$1 rep=$2 line
 	shift 2
@@ -257,15 +273,7 @@ burst_logon() {	# REP
 sec_burst() {
 	local i r
 	echo "== renewal burst: $BURST_N identities" >&2
-	mp_start one
-	"$PR_BUILD_DIR/bench/bench_certs" "$T/ca" "$T/ca" bu "$BURST_N" 600 ||
-	    die "bench_certs bu"
-	for i in $(seq 1 "$BURST_N"); do
-		mp_store "bu$i" one > /dev/null &
-		[ $((i % 4)) -eq 0 ] && wait
-	done
-	wait
-	rm -rf "$REPO" && mkdir -m 0700 "$REPO"
+	stored_identities bu "$BURST_N"
 	eng_start --myproxy-server "$(mp_addr one)"
 	for i in $(seq 1 "$BURST_N"); do
 		reg "$T/ca/bu$i.proxy" "$(mp_addr one)" "burst$i"
@@ -315,15 +323,7 @@ sec_outage() {
 	[ "${BENCH_OUTAGE:-0}" = 1 ] || { echo "== outage: skipped (BENCH_OUTAGE=1 runs it)" >&2; return 0; }
 	echo "== outage: $OUTAGE_IDS identities x 10 registrations" >&2
 	local i k mark t0 t1 fill n=$((OUTAGE_IDS * 10))
-	mp_start one
-	"$PR_BUILD_DIR/bench/bench_certs" "$T/ca" "$T/ca" ou "$OUTAGE_IDS" 600 ||
-	    die "bench_certs ou"
-	for i in $(seq 1 "$OUTAGE_IDS"); do
-		mp_store "ou$i" one > /dev/null &
-		[ $((i % 4)) -eq 0 ] && wait
-	done
-	wait
-	rm -rf "$REPO" && mkdir -m 0700 "$REPO"
+	stored_identities ou "$OUTAGE_IDS"
 	eng_start --myproxy-server "$(mp_addr one)" --key-pool-size "$KEYPOOL"
 	for i in $(seq 1 "$OUTAGE_IDS"); do
 		for k in $(seq 1 10); do
