@@ -223,17 +223,20 @@ family(FILE *f, const char *name, const char *type, const char *help)
 	    help, name, type);
 }
 
-/* A label value with \\, \" and \n escaped (rule 2). */
+/* A label value with \\, \" and \n escaped (rule 2), in runs. */
 static void
 label_value(FILE *f, const char *v)
 {
-	for (; *v != '\0'; v++) {
-		if (*v == '\\' || *v == '"')
-			(void)fprintf(f, "\\%c", *v);
-		else if (*v == '\n')
-			(void)fputs("\\n", f);
-		else
-			(void)fputc(*v, f);
+	size_t n;
+
+	for (;;) {
+		n = strcspn(v, "\\\"\n");
+		(void)fwrite(v, 1, n, f);
+		if (v[n] == '\0')
+			return;
+		(void)fputs(v[n] == '\n' ? "\\n" : v[n] == '"' ? "\\\"" :
+		    "\\\\", f);
+		v += n + 1;
 	}
 }
 
