@@ -19,13 +19,11 @@ source "$(dirname "$0")/lib/common.sh"
 source "$PR_LIB_DIR/myproxy.sh"
 source "$PR_LIB_DIR/engine.sh"
 
-mp_setup
-mp_start one
+mp_setup_alice
 ca_issue "$T/ca" carol user /C=XX/O=Test/CN=carol || die "carol"
 ca_issue "$T/ca" hank user /C=XX/O=Test/CN=hank || die "hank"
-for u in alice bob carol; do
-	mp_store "$u" one
-done
+mp_store bob one
+mp_store carol one
 mp_hang_start
 H=localhost:$HANG_PORT
 INFO_STARTED="credential watch: INFO for /C=XX/O=Test/CN=[a-z]+ started"
@@ -38,15 +36,16 @@ line() {
 	    n = NR; if (which == "first") { print n; exit } }
 	    END { if (which == "last" && n) print n }' "$DAEMON_LOG"
 }
+# n_after REGEX: lines of DAEMON_LOG after line $MARK matching REGEX
+n_after() {
+	tail -n +$((MARK + 1)) "$DAEMON_LOG" | grep -Ec -- "$1"
+}
+n_after_ge_() {
+	[ "$(n_after "$2")" -ge "$1" ]
+}
 # wait_count REGEX N SECS: until N lines after $MARK match REGEX
 wait_count() {
-	local i
-	for i in $(seq 1 $(($3 * 10))); do
-		[ "$(tail -n +$((MARK + 1)) "$DAEMON_LOG" | grep -Ec -- "$1")" \
-		    -ge "$2" ] && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_until "$3" n_after_ge_ "$2" "$1"
 }
 # before A B DESC: line A comes before line B (both found)
 before() {
@@ -70,11 +69,11 @@ wait_count "renewal of ${fh##*/} \(.*\) started" 1 10 ||
     die "premise: hank's renewal did not take the worker"
 declare -A file
 for u in alice bob carol; do
-	reg "$T/$u.pem" "$(mp_addr one)" "job-$u"
+	reg "$T/$u.pem" "$A1" "job-$u"
 	assert_response 0 "register $u while the only worker hangs"
 	file[$u]=$(kv Proxy_name)
 done
-assert_eq 0 "$(tail -n +$((MARK + 1)) "$DAEMON_LOG" | grep -Ec -- "$INFO_STARTED")" \
+assert_eq 0 "$(n_after "$INFO_STARTED")" \
     "no INFO started while hank's renewal holds the worker"
 for u in alice bob carol; do
 	wait_status "${file[$u]}" Last_success '[1-9][0-9]*' 60 ||
@@ -83,8 +82,7 @@ done
 wait_count "$INFO_STARTED" 3 60 || fail "not every INFO ran (3 expected)"
 wait_status "$fh" Credential_error '.*not asked: every server .* cooling down.*' 30 ||
     fail "(a) hank: no Credential_error for the INFO not sent ($(kv Credential_error))"
-assert_eq 0 "$(tail -n +$((MARK + 1)) "$DAEMON_LOG" |
-    grep -c 'INFO for /C=XX/O=Test/CN=hank started')" \
+assert_eq 0 "$(n_after 'INFO for /C=XX/O=Test/CN=hank started')" \
     "(a) no INFO to hank's server while it cools down"
 hank_done=$(line first "renewal of ${fh##*/} .*FAILED")
 last_renewal=$(line last "renewal of [0-9a-f.]+ [(]/C=XX/O=Test/CN=(alice|bob|carol)[)]: renewed in")
@@ -110,7 +108,7 @@ reg "$T/hank2.pem" "$H" job-h2
 assert_response 0 "register hank's long proxy (no renewal due)"
 wait_count "credential watch: INFO for /C=XX/O=Test/CN=hank started" 1 15 ||
     die "premise: no INFO for hank"
-reg "$T/alice2.pem" "$(mp_addr one)" job-a2
+reg "$T/alice2.pem" "$A1" job-a2
 assert_response 0 "register alice (renewal due at once) during hank's INFO"
 fa=$(kv Proxy_name)
 wait_status "$fa" Last_success '[1-9][0-9]*' 30 ||

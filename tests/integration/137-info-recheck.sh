@@ -18,24 +18,22 @@ source "$PR_LIB_DIR/engine.sh"
 DELAY=3
 C=/C=XX/O=Test/CN=carol
 STARTED="credential watch: INFO for $C started"
-mp_setup
-mp_start one
+mp_setup_alice
 ca_issue "$T/ca" carol user "$C" || die "carol"
 mp_store carol one 1
-mp_store alice one
 new_proxy carol "$T/c.pem" 40
 new_proxy alice "$T/a.pem" 600
 eng_start --lifetime 2 --condor-limit 60 --key-pool-size 0 \
     --credential-short-delay "$DELAY" --credential-check-interval 60
 
-reg "$T/a.pem" "$(mp_addr one)" job-a
+reg "$T/a.pem" "$A1" job-a
 assert_response 0 "register alice"
 fa=$(kv Proxy_name)
 wait_status "$fa" Credential_checked '[1-9][0-9]*' 30 ||
     fail "alice: no INFO after REGISTER ($(kv Credential_error))"
 a1=$(kv Credential_checked)
 
-reg "$T/c.pem" "$(mp_addr one)" job-c
+reg "$T/c.pem" "$A1" job-c
 assert_response 0 "register carol"
 fc=$(kv Proxy_name)
 wait_status "$fc" Credential_checked '[1-9][0-9]*' 30 ||
@@ -54,14 +52,15 @@ renewed=$(kv Last_success)
 assert_match '^the last renewal asked for 2 h and got' "$(kv Limited_reason)" \
     "Limited_reason: shorter than asked"
 
+# checked_after_ FILE T: STATUS of FILE says an INFO answered after T
+checked_after_() {
+	status "$1"
+	[ "$(kv Credential_checked)" -gt "$2" ]
+}
+
 # the INFO that follows: wait for it (at most 60 s), then judge its time
-checked=$c1
-for i in $(seq 1 300); do
-	status "$fc"
-	checked=$(kv Credential_checked)
-	[ "$checked" -gt "$c1" ] && break
-	sleep 0.2
-done
+wait_until 60 checked_after_ "$fc" "$c1"
+checked=$(kv Credential_checked)
 if [ "$checked" -gt "$c1" ]; then
 	ok "a second INFO after the short renewal"
 else
@@ -89,13 +88,8 @@ assert_eq "$checked" "$(kv Credential_checked)" "no third INFO at once"
 assert_eq 2 "$(log_count "$STARTED")" "still two INFOs"
 
 # alice: the next INFO one interval (60 s) after the first
-a2=$a1
-for i in $(seq 1 450); do
-	status "$fa"
-	a2=$(kv Credential_checked)
-	[ "$a2" -gt "$a1" ] && break
-	sleep 0.2
-done
+wait_until 90 checked_after_ "$fa" "$a1"
+a2=$(kv Credential_checked)
 if [ "$a2" -ge $((a1 + 59)) ] && [ "$a2" -le $((a1 + 75)) ]; then
 	ok "alice: asked again $((a2 - a1)) s later (interval 60 s)"
 else
