@@ -14,7 +14,6 @@ need_bin "$RAWSEND" pr-rawsend
 need_tool setpriv
 [ "$(id -u)" = 0 ] || die "this test needs root (setpriv to other uids)"
 setup_ca
-AS_NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 AS_OTHER=(setpriv --reuid=65533 --regid=65533 --clear-groups
     --inh-caps=+dac_override --ambient-caps=+dac_override)
 
@@ -29,15 +28,9 @@ assert_rc nz "proxy-renew as nobody fails"
 daemon_stop
 
 # ---- 2. daemon as nobody
-NB=$T/nb
-mkdir -m 0700 "$NB" "$NB/repo"
-chown -R 65534:65534 "$NB"
-REPO=$NB/repo
-SOCK=$NB/sock
-export PROXY_RENEWD_SOCKET=$SOCK
+daemon_as_nobody
 new_proxy alice "$NB/p1" 600
 chown 65534:65534 "$NB/p1"
-DAEMON_WRAP=("${AS_NOBODY[@]}")
 daemon_start
 assert_eq 65534 "$(stat -c %u "$SOCK")" "socket owned by nobody"
 

@@ -8,16 +8,7 @@
 # client's control characters never reach the log raw (whole lines are
 # escaped); a request of many tiny lines is refused with 1903.
 source "$(dirname "$0")/lib/common.sh"
-need_tool setpriv
-[ "$(id -u)" = 0 ] || die "this test needs root (setpriv to nobody)"
-
-NB=$T/nb
-mkdir -m 0700 "$NB" "$NB/repo"
-chown -R 65534:65534 "$NB"
-REPO=$NB/repo
-SOCK=$NB/sock
-export PROXY_RENEWD_SOCKET=$SOCK
-DAEMON_WRAP=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+daemon_as_nobody
 
 # ---- a FIFO as the config file
 mkfifo -m 0644 "$NB/conf.fifo"

@@ -12,14 +12,7 @@ source "$(dirname "$0")/lib/common.sh"
 source "$PR_LIB_DIR/myproxy.sh"
 source "$PR_LIB_DIR/engine.sh"
 
-mp_setup
-mp_start one
-mp_start notauth "/C=XX/O=Test/CN=somebody else"
-mp_start short
-mp_store alice one
-mp_store bob notauth
-mp_store alice short 1 12
-mp_hang_start
+mp_setup_failures
 new_proxy alice "$T/a.pem" 20
 new_proxy bob "$T/b.pem" 20
 new_proxy alice "$T/long.pem" 600

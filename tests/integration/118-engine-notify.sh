@@ -10,20 +10,8 @@ source "$(dirname "$0")/lib/common.sh"
 source "$PR_LIB_DIR/myproxy.sh"
 source "$PR_LIB_DIR/engine.sh"
 
-RECV=$(pr_bin_ pr-notify-recv tests/tools)
-need_bin "$RECV" pr-notify-recv
-NLOG=$T/notify.log
-: > "$NLOG"
-"$RECV" "$T/notify" "$NLOG" &
-RECV_PID=$!
-at_exit 'kill $RECV_PID 2>/dev/null'
-wait_until 5 [ -S "$T/notify" ]
+notify_listen
 export NOTIFY_SOCKET=$T/notify
-
-# wait_notify REGEX [SECS]: a line of NLOG matches
-wait_notify() {
-	wait_until "${2:-10}" grep -Eq -- "$1" "$NLOG"
-}
 
 # ---- a failed start says nothing
 mkdir -m 0755 "$T/badrepo"
@@ -42,11 +30,10 @@ assert_match "systemd watchdog: pinging every 200 ms" "$(cat "$DAEMON_LOG")" \
     "watchdog period logged"
 n0=$(grep -c "WATCHDOG=1" "$NLOG")
 wait_notify "WATCHDOG=1" 2 || fail "no WATCHDOG=1"
-for i in $(seq 1 30); do
-	[ "$(grep -c "WATCHDOG=1" "$NLOG")" -ge $((n0 + 3)) ] && break
-	sleep 0.1
-done
-[ "$(grep -c "WATCHDOG=1" "$NLOG")" -ge $((n0 + 3)) ] &&
+watchdogs_from() {	# N: NLOG holds N WATCHDOG=1 or more
+	[ "$(grep -c "WATCHDOG=1" "$NLOG")" -ge "$1" ]
+}
+wait_until 3 watchdogs_from $((n0 + 3)) &&
     ok "WATCHDOG=1 repeats" || fail "WATCHDOG=1 does not repeat"
 
 # ---- a renewal shows in STATUS

@@ -10,16 +10,9 @@ source "$(dirname "$0")/lib/common.sh"
 source "$PR_LIB_DIR/myproxy.sh"
 source "$PR_LIB_DIR/engine.sh"
 
-mp_setup
-mp_start one
-mp_start notauth "/C=XX/O=Test/CN=somebody else"
-mp_start short
+mp_setup_failures
 mp_start down
-mp_store alice one
-mp_store bob notauth
-mp_store alice short 1 12
 mp_stop down
-mp_hang_start
 new_proxy alice "$T/a.pem" 20
 new_proxy bob "$T/b.pem" 20
 new_proxy alice "$T/long.pem" 600

@@ -30,10 +30,8 @@ for p in "${PKGS[@]}"; do
 done
 [ -e "$SPOOL" ] && die "$SPOOL exists already; this test would purge it"
 PKG_PID=
-RECV_PID=
 pkg_cleanup() {
 	[ -n "$PKG_PID" ] && kill -KILL "$PKG_PID" 2>/dev/null
-	[ -n "$RECV_PID" ] && kill "$RECV_PID" 2>/dev/null
 	dpkg -P "${PKGS[@]}" >/dev/null 2>&1
 }
 at_exit pkg_cleanup
@@ -124,13 +122,7 @@ group=$(sed -n 's/^Group=//p' "$UNIT")
 umask_=$(sed -n 's/^UMask=//p' "$UNIT")
 assert_eq "proxy-renewd proxy-renewd 0077" "$user $group $umask_" "unit: User, Group, UMask"
 assert_match '^/usr/sbin/proxy-renewd ' "$exec_start" "unit: ExecStart runs the installed daemon"
-RECV=$(pr_bin_ pr-notify-recv tests/tools)
-need_bin "$RECV" pr-notify-recv
-NLOG=$T/notify.log
-: > "$NLOG"
-"$RECV" "$T/notify" "$NLOG" &
-RECV_PID=$!
-for i in $(seq 1 50); do [ -S "$T/notify" ] && break; sleep 0.1; done
+notify_listen
 chmod 0666 "$T/notify"
 DAEMON_LOG=$T/pkg-daemon.log
 # shellcheck disable=SC2086  # ExecStart is split into words, as systemd does
@@ -139,7 +131,7 @@ DAEMON_LOG=$T/pkg-daemon.log
     setpriv --reuid="$user" --regid="$group" --init-groups --no-new-privs \
     "$SYSF" "$T/syscalls.txt" $exec_start) >> "$DAEMON_LOG" 2>&1 &
 PKG_PID=$!
-for i in $(seq 1 100); do grep -q 'READY=1' "$NLOG" && break; sleep 0.1; done
+wait_notify 'READY=1' 10
 assert_match "READY=1" "$(cat "$NLOG")" "installed daemon: READY=1 over NOTIFY_SOCKET"
 PSOCK=/tmp/dgpr_renew_$PUID
 assert_eq "proxy-renewd 600" "$(stat -c '%U %a' "$PSOCK")" "socket $PSOCK: the user's, 0600"
@@ -174,7 +166,7 @@ assert_eq "proxy-renewd 600" "$(stat -c '%U %a' "$file")" "renewed file: the use
 # fast), and pkg-job2 then joins the renewed proxy or gets its own: wait for
 # the status line that counts both jobs (refreshed at least every 30 s).
 st='STATUS=[12] proxies, 2 jobs; last renewal 20'
-for i in $(seq 1 400); do grep -Eq "$st" "$NLOG" && break; sleep 0.1; done
+wait_notify "$st" 40
 assert_match "$st" "$(cat "$NLOG")" "STATUS reports the renewal"
 run asuser /usr/bin/proxy-renew renew -s "$A1" -f "$T/cur.pem" \
     -o "$T/svc/oneshot.pem" --cert "$T/svc/cert.pem" --key "$T/svc/key.pem" \

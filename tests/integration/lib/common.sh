@@ -26,9 +26,19 @@
 #                unless it exits non-zero within 10 s with REGEX in its output.
 #   check_log_clean [REGEX]  fails on sanitizer/valgrind reports, crashes,
 #                or lines matching the optional extra REGEX in DAEMON_LOG.
+#   daemon_as_nobody  the next daemon_start runs the daemon as nobody (65534,
+#                DAEMON_WRAP) on a repository and socket in NB=$T/nb, which
+#                nobody owns (REPO, SOCK, PROXY_RENEWD_SOCKET set there);
+#                needs root. AS_NOBODY is the setpriv prefix.
 #   wait_log REGEX [SECS]  wait until DAEMON_LOG has a line matching REGEX.
 #   wait_until SECS CMD...  run CMD every 0.1 s until it succeeds (SECS at
 #                most); 0 when it did, 1 when time ran out.
+#   notify_listen  a systemd notify socket $T/notify (tests/tools/
+#                pr-notify-recv, stopped at exit) writing each message it
+#                gets as a line of NLOG; waits until the socket is there.
+#                NOTIFY_SOCKET is left to the test.
+#   wait_notify REGEX [SECS]  wait (default 10 s) until a line of NLOG
+#                matches REGEX.
 #
 # Running things (each sets OUT, ERR, RC; a sanitizer report on stderr is
 # a failure):
@@ -94,6 +104,7 @@ PR_ROOT_ARGS=()
 [ "$(id -u)" -eq 0 ] && PR_ROOT_ARGS=(--run-as-root)
 OUT= ERR= RC=0
 PR_PROTO_VERSION='EDG Proxy Renewal 1.0'
+AS_NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 PR_SANITIZER_RE='AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:|==[0-9]+==ERROR'
 
 # shellcheck source=ca.sh
@@ -543,6 +554,18 @@ daemon_start() {
 	die "daemon did not answer on $SOCK within 30 s"
 }
 
+daemon_as_nobody() {
+	need_tool setpriv
+	[ "$(id -u)" = 0 ] || die "this test needs root (setpriv to nobody)"
+	NB=$T/nb
+	mkdir -m 0700 "$NB" "$NB/repo" || die "mkdir $NB"
+	chown -R 65534:65534 "$NB" || die "chown $NB"
+	REPO=$NB/repo
+	SOCK=$NB/sock
+	export PROXY_RENEWD_SOCKET=$SOCK
+	DAEMON_WRAP=("${AS_NOBODY[@]}")
+}
+
 daemon_alive() {
 	if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
 		ok "${1:-check}: daemon alive"
@@ -614,6 +637,22 @@ wait_until() {
 
 wait_log() {
 	wait_until "${2:-10}" grep -Eq -- "$1" "$DAEMON_LOG"
+}
+
+notify_listen() {
+	local recv
+	recv=$(pr_bin_ pr-notify-recv tests/tools)
+	need_bin "$recv" pr-notify-recv
+	NLOG=$T/notify.log
+	: > "$NLOG"
+	"$recv" "$T/notify" "$NLOG" &
+	NOTIFY_RECV_PID=$!
+	at_exit 'kill $NOTIFY_RECV_PID 2>/dev/null'
+	wait_until 5 [ -S "$T/notify" ] || die "no notify socket $T/notify"
+}
+
+wait_notify() {
+	wait_until "${2:-10}" grep -Eq -- "$1" "$NLOG"
 }
 
 # ---- credentials

@@ -27,6 +27,10 @@
 #                      mp_setup, server "one" started holding alice's
 #                      credential (mp_store alice one CRED_HOURS); its
 #                      address in A1
+#   mp_setup_failures  mp_setup_alice, then the servers a renewal fails on:
+#                      "notauth" (its renewers: somebody else) holding
+#                      bob's credential, "short" holding alice's for 1 h
+#                      (retrievals up to 12 h), and mp_hang_start
 #   mp_store_timed USER NAME CRED_HOURS
 #                      mp_store, the time around it noted for assert_cred_end
 #   assert_cred_end END DESC
@@ -163,6 +167,15 @@ mp_setup_alice() {
 	A1=$(mp_addr one)
 }
 
+mp_setup_failures() {
+	mp_setup_alice
+	mp_start notauth "/C=XX/O=Test/CN=somebody else"
+	mp_start short
+	mp_store bob notauth
+	mp_store alice short 1 12
+	mp_hang_start
+}
+
 mp_store_timed() {
 	MP_STORED_FROM=$(date +%s)
 	mp_store "$@"
@@ -194,6 +207,12 @@ mp_replicate() {
 	    die "mp_replicate $1 $2"
 }
 
+# mp_hang_listens_: the listener of mp_hang_start runs and accepts
+mp_hang_listens_() {
+	kill -0 "$MP_HANG_PID" 2>/dev/null || return 1
+	(exec 3<>"/dev/tcp/127.0.0.1/$HANG_PORT") 2>/dev/null
+}
+
 mp_hang_start() {
 	local i
 	need_tool socat
@@ -203,11 +222,9 @@ mp_hang_start() {
 		setsid socat "TCP-LISTEN:$HANG_PORT,bind=127.0.0.1,reuseaddr,fork" \
 		    SYSTEM:'sleep 300' 2>/dev/null &
 		MP_HANG_PID=$!
-		sleep 0.3
-		if kill -0 "$MP_HANG_PID" 2>/dev/null &&
-		    (exec 3<>"/dev/tcp/127.0.0.1/$HANG_PORT") 2>/dev/null; then
-			return 0
-		fi
+		wait_until 3 mp_hang_listens_ && return 0
+		kill -TERM -- "-$MP_HANG_PID" 2>/dev/null
+		wait "$MP_HANG_PID" 2>/dev/null
 		MP_HANG_PID=
 	done
 	die "cannot start the hanging listener"
