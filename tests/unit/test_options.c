@@ -212,6 +212,31 @@ bad_args(int argc, char **argv, const char *needle)
 		fail_msg("message '%s' lacks '%s'", err.msg, needle);
 }
 
+/*
+ * A command line that parses but does not load: options_load gives code,
+ * its message naming needle (NULL: not checked).
+ */
+static void
+bad_load(int argc, char **argv, int code, const char *needle)
+{
+	enum opt_action a;
+
+	assert_int_equal(parse(argc, argv, &a), 0);
+	assert_int_equal(options_load(&cli, &out, &err), code);
+	if (needle != NULL && strstr(err.msg, needle) == NULL)
+		fail_msg("message '%s' lacks '%s'", err.msg, needle);
+}
+
+/* A command line that parses and loads into out. */
+static void
+good_load(int argc, char **argv)
+{
+	enum opt_action a;
+
+	assert_int_equal(parse(argc, argv, &a), 0);
+	assert_int_equal(options_load(&cli, &out, &err), 0);
+}
+
 static void
 test_bad_args(void **state)
 {
@@ -236,43 +261,34 @@ test_bad_args(void **state)
 static void
 test_cross_checks(void **state)
 {
-	enum opt_action a;
 	char longpath[200];
 
 	(void)state;
 	{
 		ARGS("--backoff-min", "100", "--backoff-max", "50");
-		assert_int_equal(parse(argc, argv, &a), 0);
-		assert_int_equal(options_load(&cli, &out, &err), EINVAL);
-		assert_non_null(strstr(err.msg, "backoff-min"));
+		bad_load(argc, argv, EINVAL, "backoff-min");
 	}
 	{
 		ARGS("--credential-warning", "7d,2x");
-		assert_int_equal(parse(argc, argv, &a), 0);
-		assert_int_equal(options_load(&cli, &out, &err), EINVAL);
-		assert_non_null(strstr(err.msg, "credential-warning: '7d,2x'"));
+		bad_load(argc, argv, EINVAL, "credential-warning: '7d,2x'");
 	}
 	{
 		ARGS("--credential-warning", "3d,12h",
 		    "--credential-check-interval", "3600");
-		assert_int_equal(parse(argc, argv, &a), 0);
-		assert_int_equal(options_load(&cli, &out, &err), 0);
+		good_load(argc, argv);
 		assert_string_equal(out.cred_warning, "3d,12h");
 		assert_int_equal(out.cred_check_interval, 3600);
 		options_free(&out);
 	}
 	{
 		ARGS("--myproxy-server", "a,,b");
-		assert_int_equal(parse(argc, argv, &a), 0);
-		assert_int_equal(options_load(&cli, &out, &err), EINVAL);
-		assert_non_null(strstr(err.msg, "Myproxy_server"));
+		bad_load(argc, argv, EINVAL, "Myproxy_server");
 	}
 	options_free(&cli);
 	setenv("MYPROXY_SERVER", "host:99999", 1);
 	{
 		ARGS("-n");
-		assert_int_equal(parse(argc, argv, &a), 0);
-		assert_int_equal(options_load(&cli, &out, &err), EINVAL);
+		bad_load(argc, argv, EINVAL, NULL);
 	}
 	unsetenv("MYPROXY_SERVER");
 	memset(longpath, 'a', sizeof(longpath) - 1);
@@ -280,9 +296,7 @@ test_cross_checks(void **state)
 	longpath[sizeof(longpath) - 1] = '\0';
 	{
 		ARGS("-s", longpath);
-		assert_int_equal(parse(argc, argv, &a), 0);
-		assert_int_equal(options_load(&cli, &out, &err), ENAMETOOLONG);
-		assert_non_null(strstr(err.msg, "socket"));
+		bad_load(argc, argv, ENAMETOOLONG, "socket");
 	}
 }
 
@@ -354,7 +368,6 @@ test_config_errors(void **state)
 static void
 test_precedence(void **state)
 {
-	enum opt_action a;
 	char cfg_opt[80];
 
 	(void)state;
@@ -365,8 +378,7 @@ test_precedence(void **state)
 	setenv("MYPROXY_SERVER", "fromenv", 1);
 	{
 		ARGS(cfg_opt, "-j", "5");
-		assert_int_equal(parse(argc, argv, &a), 0);
-		assert_int_equal(options_load(&cli, &out, &err), 0);
+		good_load(argc, argv);
 	}
 	assert_int_equal(out.workers, 5);		/* cli over file */
 	assert_int_equal(out.timeout, 30);		/* file over env */
@@ -376,8 +388,7 @@ test_precedence(void **state)
 	options_free(&out);
 	{
 		ARGS("-j", "5");
-		assert_int_equal(parse(argc, argv, &a), 0);
-		assert_int_equal(options_load(&cli, &out, &err), 0);
+		good_load(argc, argv);
 	}
 	assert_int_equal(out.timeout, 7);		/* env over default */
 	assert_string_equal(out.myproxy_server, "fromenv");
@@ -477,7 +488,6 @@ test_usage_and_getopt_from_table(void **state)
 static void
 test_timeout_fractions(void **state)
 {
-	enum opt_action a;
 	double t = 0;
 
 	(void)state;
@@ -498,15 +508,13 @@ test_timeout_fractions(void **state)
 	setenv("GLITE_PR_TIMEOUT", "0.5", 1);
 	{
 		ARGS("-n");
-		assert_int_equal(parse(argc, argv, &a), 0);
-		assert_int_equal(options_load(&cli, &out, &err), 0);
+		good_load(argc, argv);
 		assert_true(out.timeout == 0.5);
 		options_free(&out);
 	}
 	{
 		ARGS("--timeout", "2.25");
-		assert_int_equal(parse(argc, argv, &a), 0);
-		assert_int_equal(options_load(&cli, &out, &err), 0);
+		good_load(argc, argv);
 		assert_true(out.timeout == 2.25);
 	}
 	{ ARGS("--timeout", "0"); bad_args(argc, argv, "timeout: '0'"); }

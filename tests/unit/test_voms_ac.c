@@ -103,20 +103,29 @@ static const char *two[] = {
 	"/testvo/sub/Role=NULL/Capability=NULL"
 };
 
-/* The extension value: SEQUENCE { SEQUENCE { AC... } } */
+/* ext: the extension value SEQUENCE { SEQUENCE { acs } } */
+static void
+ext_of(struct der *ext, const struct der *acs)
+{
+	struct der seq = { .n = 0 };
+
+	wrap(&seq, 0x30, acs);
+	ext->n = 0;
+	wrap(ext, 0x30, &seq);
+}
+
+/* The extension value of n_acs good ACs (the second ending first). */
 static void
 make_ext(struct der *ext, int n_acs)
 {
-	struct der acs = { .n = 0 }, seq = { .n = 0 };
+	struct der acs = { .n = 0 };
 	int i;
 
 	for (i = 0; i < n_acs; i++)
 		make_ac(&acs, "testvo://localhost:15000", two, 2,
 		    "20260101000000Z", i == 1 ? "20260101010000Z" :
 		    "20260101020000Z");
-	wrap(&seq, 0x30, &acs);
-	ext->n = 0;
-	wrap(ext, 0x30, &seq);
+	ext_of(ext, &acs);
 }
 
 /* l parsed from the extension of make_ext with n_acs ACs. */
@@ -277,60 +286,39 @@ test_corrupt_every_byte(void **state)
 	}
 }
 
+/* The extension of one AC made by make_ac(uri, ...) is refused. */
+static void
+expect_bad_ac(const char *uri, const char **fqans, int n, const char *nb,
+    const char *na)
+{
+	struct der acs = { .n = 0 }, ext;
+
+	make_ac(&acs, uri, fqans, n, nb, na);
+	ext_of(&ext, &acs);
+	expect_bad(ext.b, ext.n);
+}
+
 static void
 test_bad_content(void **state)
 {
-	struct der acs = { .n = 0 }, seq = { .n = 0 }, ext = { .n = 0 };
+	struct der acs = { .n = 0 }, ext;
 	static const char *nl[] = { "/testvo\n/x" };
 	static const char *rel[] = { "testvo" };
 	static const char *none[] = { NULL };
+	static const char t[] = "20260101000000Z";
 	int i;
 
 	(void)state;
-	make_ac(&acs, "testvo://localhost:1", nl, 1, "20260101000000Z",
-	    "20260101000000Z");
-	wrap(&seq, 0x30, &acs);
-	wrap(&ext, 0x30, &seq);
-	expect_bad(ext.b, ext.n);
-
-	acs.n = seq.n = ext.n = 0;
-	make_ac(&acs, "testvo://localhost:1", rel, 1, "20260101000000Z",
-	    "20260101000000Z");
-	wrap(&seq, 0x30, &acs);
-	wrap(&ext, 0x30, &seq);
-	expect_bad(ext.b, ext.n);
-
-	acs.n = seq.n = ext.n = 0;				/* no FQAN */
-	make_ac(&acs, "testvo://localhost:1", none, 0, "20260101000000Z",
-	    "20260101000000Z");
-	wrap(&seq, 0x30, &acs);
-	wrap(&ext, 0x30, &seq);
-	expect_bad(ext.b, ext.n);
-
-	acs.n = seq.n = ext.n = 0;				/* no URI */
-	make_ac(&acs, NULL, two, 2, "20260101000000Z", "20260101000000Z");
-	wrap(&seq, 0x30, &acs);
-	wrap(&ext, 0x30, &seq);
-	expect_bad(ext.b, ext.n);
-
-	acs.n = seq.n = ext.n = 0;				/* URI without :// */
-	make_ac(&acs, "localhost:1", two, 2, "20260101000000Z", "20260101000000Z");
-	wrap(&seq, 0x30, &acs);
-	wrap(&ext, 0x30, &seq);
-	expect_bad(ext.b, ext.n);
-
-	acs.n = seq.n = ext.n = 0;				/* bad time */
-	make_ac(&acs, "testvo://localhost:1", two, 2, "2026010100000Z", "x");
-	wrap(&seq, 0x30, &acs);
-	wrap(&ext, 0x30, &seq);
-	expect_bad(ext.b, ext.n);
-
-	acs.n = seq.n = ext.n = 0;				/* too many ACs */
-	for (i = 0; i < VOMS_AC_MAX + 1; i++)
-		make_ac(&acs, "v://h:1", two, 1,
-		    "20260101000000Z", "20260101000000Z");
-	wrap(&seq, 0x30, &acs);
-	wrap(&ext, 0x30, &seq);
+	expect_bad_ac("testvo://localhost:1", nl, 1, t, t);
+	expect_bad_ac("testvo://localhost:1", rel, 1, t, t);
+	expect_bad_ac("testvo://localhost:1", none, 0, t, t);	/* no FQAN */
+	expect_bad_ac(NULL, two, 2, t, t);			/* no URI */
+	expect_bad_ac("localhost:1", two, 2, t, t);	/* URI without :// */
+	expect_bad_ac("testvo://localhost:1", two, 2, "2026010100000Z",
+	    "x");						/* bad time */
+	for (i = 0; i < VOMS_AC_MAX + 1; i++)			/* too many ACs */
+		make_ac(&acs, "v://h:1", two, 1, t, t);
+	ext_of(&ext, &acs);
 	expect_bad(ext.b, ext.n);
 }
 
