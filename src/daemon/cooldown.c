@@ -94,6 +94,8 @@ cool_note_result(struct cooldown_table *t, const struct renew_result *res,
 	for (i = 0; i < res->n_errors; i++)
 		if (res->errors[i].is_unreachable)
 			cool_set(t, res->errors[i].server, period_sec);
+	for (i = 0; i < res->n_voms_ok; i++)
+		cool_clear(t, res->voms_ok[i]);
 	if (res->code == 0)
 		cool_clear(t, res->server);
 }

@@ -210,6 +210,8 @@ metrics_note_servers(struct daemon *d, const struct renew_result *res)
 		return;
 	for (i = 0; i < res->n_errors; i++)
 		server_note(d->metrics, res->errors[i].server, 1);
+	for (i = 0; i < res->n_voms_ok; i++)
+		server_note(d->metrics, res->voms_ok[i], 0);
 	if (res->code == 0)
 		server_note(d->metrics, res->server, 0);
 }

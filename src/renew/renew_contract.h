@@ -103,6 +103,9 @@
  *                              VOMS servers that failed come after the
  *                              MyProxy ones (also on success) named
  *                              voms:host:port, in both keys
+ *   Voms_server=voms:host:port repeated; VOMS servers that gave an AC (for
+ *                              the per-server metrics), at most
+ *                              RENEW_SERVERS_MAX
  *   End_time=<unix time>       success: earliest expiry of the new proxy
  *                              (Mode=info: end of the stored credential)
  *   Renew_allowed=yes|no|server-default   Mode=info: the stored
@@ -160,6 +163,7 @@
 #define RENEW_KEY_MODE		"Mode"		/* "info": MyProxy INFO */
 #define RENEW_KEY_RENEW_ALLOWED	"Renew_allowed"	/* Mode=info result */
 #define RENEW_KEY_RENEWERS	"Renewers"	/* Mode=info result */
+#define RENEW_KEY_VOMS_SERVER	"Voms_server"	/* a VOMS server that delivered */
 #define RENEW_MODE_INFO		"info"
 
 /* Renew_allowed= of a Mode=info result. */
@@ -204,6 +208,9 @@ struct renew_result {
 	int64_t old_end_time;			/* current proxy's earliest expiry */
 	struct renew_server_error errors[RENEW_SERVERS_MAX];
 	size_t n_errors;
+	/* "voms:host:port" of each VOMS server that gave an AC, once */
+	char voms_ok[RENEW_SERVERS_MAX][RENEW_SERVER_NAME_MAX];
+	size_t n_voms_ok;
 	int is_info;				/* Renew_allowed= was given */
 	int renew_allowed;			/* Mode=info: enum renew_allowed */
 	char renewers[512];			/* Mode=info: the policy, or "" */

@@ -365,6 +365,25 @@ report_error(const struct voms_client_opts *o, const struct voms_server *s,
 	se->is_unreachable = unreachable;
 }
 
+/* One entry per server that gave an AC in o->delivered. */
+static void
+report_delivered(const struct voms_client_opts *o,
+    const struct voms_server *s)
+{
+	char name[RENEW_SERVER_NAME_MAX];
+	size_t i;
+
+	if (o->delivered == NULL || o->n_delivered == NULL ||
+	    server_name(s, name, sizeof(name)) == -1)
+		return;
+	for (i = 0; i < *o->n_delivered; i++)
+		if (strcmp(o->delivered[i], name) == 0)
+			return;
+	if (*o->n_delivered < o->delivered_max)
+		memcpy(o->delivered[(*o->n_delivered)++], name,
+		    strlen(name) + 1);
+}
+
 /* A fresh AC for `ac` from the first server that gives one. */
 static int
 fetch_ac(const struct voms_ac *ac, const struct pem_cred *cred,
@@ -397,8 +416,10 @@ fetch_ac(const struct voms_ac *ac, const struct pem_cred *cred,
 		why[0] = '\0';
 		unreachable = 0;
 		if (contact_one(&srv[i], &req, cred, o, lifetime, der, der_len,
-		    &unreachable, why, sizeof(why)) == 0)
+		    &unreachable, why, sizeof(why)) == 0) {
+			report_delivered(o, &srv[i]);
 			return 0;
+		}
 		why[strcspn(why, "\r\n")] = '\0';	/* one line */
 		report_error(o, &srv[i], unreachable, why[0] ? why : "failed");
 		if (used < sizeof(tried))

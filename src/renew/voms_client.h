@@ -41,6 +41,11 @@ struct voms_client_opts {
 					   (is_unreachable: could not connect) */
 	size_t errors_max;
 	size_t *n_errors;	/* entries used in errors; kept across calls */
+	char (*delivered)[RENEW_SERVER_NAME_MAX];	/* NULL, or room for
+					   delivered_max names: every server
+					   that gave an AC, once */
+	size_t delivered_max;
+	size_t *n_delivered;	/* entries used in delivered */
 };
 
 /*

@@ -139,6 +139,8 @@ renew_result_frame(const struct renew_result *res, unsigned char **frame,
 		if (res->errors[i].is_unreachable)
 			put(&w, RENEW_KEY_UNREACHABLE, res->errors[i].server);
 	}
+	for (i = 0; i < res->n_voms_ok; i++)
+		put(&w, RENEW_KEY_VOMS_SERVER, res->voms_ok[i]);
 	return wire_finish(&w, "worker result: cannot encode", frame, len, err);
 }
 
@@ -169,6 +171,31 @@ mark_unreachable(const struct pr_msg *m, struct renew_result *res)
 		for (i = 0; i < res->n_errors; i++)
 			if (strcmp(res->errors[i].server, u) == 0)
 				res->errors[i].is_unreachable = 1;
+}
+
+/* Voms_server=: at most RENEW_SERVERS_MAX names "voms:host:port". */
+static int
+result_voms_ok(const struct pr_msg *m, struct renew_result *res,
+    struct pr_error *err)
+{
+	size_t i, n = msg_count(m, RENEW_KEY_VOMS_SERVER), plen =
+	    strlen(RENEW_VOMS_NAME_PREFIX);
+	const char *v;
+
+	if (n > RENEW_SERVERS_MAX)
+		return pr_error_set(err, PR_ERR_PROTO_PARSE, "worker result: "
+		    "%zu VOMS servers", n);
+	for (i = 0; i < n; i++) {
+		v = msg_get_nth(m, RENEW_KEY_VOMS_SERVER, i);
+		if (strncmp(v, RENEW_VOMS_NAME_PREFIX, plen) != 0 ||
+		    v[plen] == '\0' || strlen(v) >= RENEW_SERVER_NAME_MAX ||
+		    strchr(v, ' ') != NULL)
+			return pr_error_set(err, PR_ERR_PROTO_PARSE, "worker "
+			    "result: malformed Voms_server");
+		memcpy(res->voms_ok[i], v, strlen(v) + 1);
+	}
+	res->n_voms_ok = n;
+	return 0;
 }
 
 /* As strict as a client request: each single-valued key at most once. */
@@ -236,8 +263,8 @@ result_from_msg(const struct pr_msg *m, struct renew_result *res,
 			return pr_error_set(err, PR_ERR_PROTO_PARSE, "worker "
 			    "result: malformed Server_error");
 	mark_unreachable(m, res);
-	if (res->code != 0)
-		return 0;
+	if ((rc = result_voms_ok(m, res, err)) != 0 || res->code != 0)
+		return rc;
 	v = msg_get(m, RENEW_KEY_SERVER);
 	if (v == NULL || *v == '\0' || strlen(v) >= sizeof(res->server) ||
 	    msg_get_int(m, RENEW_KEY_END_TIME, &end) != 0 || end <= 0)

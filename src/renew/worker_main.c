@@ -134,6 +134,9 @@ worker_voms(const struct renew_request *req, const char *pem, size_t len,
 	o.errors = res->errors;		/* after the MyProxy servers */
 	o.errors_max = RENEW_SERVERS_MAX;
 	o.n_errors = &res->n_errors;
+	o.delivered = res->voms_ok;
+	o.delivered_max = RENEW_SERVERS_MAX;
+	o.n_delivered = &res->n_voms_ok;
 	/*
 	 * VOMS_ContactRaw opens two connections per server (observed with
 	 * voms-server 2.1): each gets half of the per-server budget, so one

@@ -8,8 +8,8 @@
 # server is not put in cool-down for a VOMS failure, the VOMS server is
 # (--cooldown). When the server moves (the AC's URI dead), the vomses entry
 # given with -G is used, and a later renewal of a proxy whose AC names the
-# dead URI skips it while it cools down; the metrics show the VOMS
-# servers' failures and cool-down.
+# dead URI skips it while it cools down; the metrics count each VOMS
+# server's attempts (those that gave an AC too), failures and cool-down.
 source "$(dirname "$0")/lib/common.sh"
 source "$PR_LIB_DIR/myproxy.sh"
 source "$PR_LIB_DIR/engine.sh"
@@ -107,6 +107,10 @@ assert_match "^proxy_renewd_server_cooling_down\{kind=\"voms\",server=\"localhos
     "$OUT" "metrics: the dead VOMS server cooling down"
 assert_match "^proxy_renewd_server_failures_total\{kind=\"voms\",server=\"localhost:$old_port\"\} [1-9][0-9]*\$" \
     "$OUT" "metrics: the dead VOMS server's failures counted"
+assert_match "^proxy_renewd_server_attempts_total\{kind=\"voms\",server=\"localhost:$VOMS_PORT\"\} [1-9][0-9]*\$" \
+    "$OUT" "metrics: the moved VOMS server's ACs counted"
+assert_match "^proxy_renewd_server_failures_total\{kind=\"voms\",server=\"localhost:$VOMS_PORT\"\} 0\$" \
+    "$OUT" "metrics: the moved VOMS server never failed"
 daemon_alive "end"
 daemon_stop
 check_log_clean

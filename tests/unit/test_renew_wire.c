@@ -162,7 +162,11 @@ test_voms_cooldown(void **state)
 	snprintf(in.errors[1].msg, sizeof(in.errors[1].msg),
 	    "cannot connect: Connection refused");
 	in.errors[1].is_unreachable = 1;
+	in.n_voms_ok = 1;	/* the VO's other server gave the AC */
+	snprintf(in.voms_ok[0], sizeof(in.voms_ok[0]), "voms:w:15001");
 	roundtrip(&in, &out);
+	assert_int_equal(out.n_voms_ok, 1);
+	assert_string_equal(out.voms_ok[0], "voms:w:15001");
 	assert_int_equal(out.n_errors, 2);
 	assert_string_equal(out.errors[0].server, "b:2");
 	assert_int_equal(out.errors[0].is_unreachable, 0);
@@ -262,6 +266,14 @@ test_result_untrusted(void **state)
 		"Response=0\nIdentity=/CN=a\nIdentity=/CN=b\nServer=a:1\n"
 		"End_time=5\n",
 		"Response=1907\nMessage=a\nMessage=b\n",
+		/* Voms_server: the prefix, a name, no space, at most 8 */
+		"Response=1910\nVoms_server=v:1\n",
+		"Response=1910\nVoms_server=voms:\n",
+		"Response=1910\nVoms_server=voms:a b:1\n",
+		"Response=1910\nVoms_server=voms:a:1\nVoms_server=voms:a:1\n"
+		"Voms_server=voms:a:1\nVoms_server=voms:a:1\nVoms_server=voms:a:1\n"
+		"Voms_server=voms:a:1\nVoms_server=voms:a:1\nVoms_server=voms:a:1\n"
+		"Voms_server=voms:a:1\n",
 		"Response=0\0Server=a:1\nEnd_time=5\n",
 	};
 	static const size_t bad_len_last = 33;
