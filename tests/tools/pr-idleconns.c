@@ -24,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tool_connect.h"
+
 #define MAX_CONNS	4096
 #define RESP_MAX	4096
 #define MAX_CODES	16
@@ -84,24 +86,6 @@ idle_read(struct idle *c)
 	c->fd = -1;
 }
 
-static int
-idle_connect(const char *path)
-{
-	struct sockaddr_un sun;
-	int fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	(void)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		(void)close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -121,7 +105,7 @@ main(int argc, char **argv)
 	if (n < 1 || n > MAX_CONNS)
 		return 1;
 	for (i = 0; i < n; i++)
-		if ((conns[i].fd = idle_connect(argv[1])) == -1) {
+		if ((conns[i].fd = tool_connect(argv[1])) == -1) {
 			fprintf(stderr, "pr-idleconns: connect %d: %s\n", i,
 			    strerror(errno));
 			return 1;

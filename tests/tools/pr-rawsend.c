@@ -39,6 +39,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tool_connect.h"
+
 #define RESPONSE_MAX_BYTES	(16u * 1024 * 1024)
 #define BODY_FILE_MAX_BYTES	(64u * 1024 * 1024)
 
@@ -245,26 +247,6 @@ parse_opts(int argc, char **argv, struct opts *o)
 		o->body_len = (size_t)o->partial;
 }
 
-static int
-connect_to(const char *path)
-{
-	struct sockaddr_un sun;
-	int fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		fprintf(stderr, "pr-rawsend: socket path too long\n");
-		exit(1);
-	}
-	strcpy(sun.sun_path, path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		die("socket");
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
-		die(path);
-	return fd;
-}
-
 /* Write all of buf; 0, or -1 when the peer is gone (it may have answered). */
 static int
 write_all(int fd, const char *buf, size_t len)
@@ -402,7 +384,8 @@ main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	parse_opts(argc, argv, &o);
-	fd = connect_to(o.sock);
+	if ((fd = tool_connect(o.sock)) == -1)
+		die(o.sock);
 	if (!o.nothing) {
 		hdr[0] = (unsigned char)(o.len >> 24);
 		hdr[1] = (unsigned char)(o.len >> 16);
