@@ -373,10 +373,11 @@ conn_queue(struct conn *c, char *payload, size_t len)
 	free(payload);
 	frame_writer_init(&c->wr, frame, frame_len);
 	c->state = CONN_WRITE;
+	conn_write(c);		/* mostly done at once: no wakeup, no timer */
+	if (c->state != CONN_WRITE)
+		return;
 	conn_rearm(c);		/* opts.timeout to take the reply */
-	conn_write(c);		/* mostly done at once: no wakeup needed */
-	if (c->state == CONN_WRITE &&
-	    loop_add_fd(c->d->loop, c->fd, LOOP_WRITE, conn_io, c) == -1)
+	if (loop_add_fd(c->d->loop, c->fd, LOOP_WRITE, conn_io, c) == -1)
 		fatal("loop_add_fd");
 }
 
@@ -414,16 +415,16 @@ conn_request(struct conn *c)
 
 	in = frame_reader_take(&c->rd, &in_len);
 	c->req_ms = loop_now_ms();
-	conn_rearm(c);
 	rc = commands_submit(c->d, c, in, in_len, &out, &len,
 	    conn_reply_later, NULL, &deferred);
 	free(in);
-	if (!deferred) {
+	if (!deferred) {	/* the request deadline cannot pass meanwhile */
 		metrics_note_request(c->d, c->cmd_name, rc,
 		    loop_now_ms() - c->req_ms);
 		conn_queue(c, out, len);
 		return;
 	}
+	conn_rearm(c);		/* opts.timeout for the commit and the reply */
 	c->state = CONN_WAIT;	/* nothing to read or write until then */
 	loop_del_fd(c->d->loop, c->fd);
 }
