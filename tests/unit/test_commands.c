@@ -343,6 +343,20 @@ test_unregister(void **state)
 	free(name);
 }
 
+/* REGISTER of proxy for job: its repository path (to free), its record. */
+static char *
+reg_stored(const char *proxy, const char *job, struct store_proxy *sp)
+{
+	struct pr_error err;
+	char *name;
+
+	assert_int_equal(reg(proxy, job, NULL), 0);
+	name = resp_name();
+	assert_int_equal(store_get_proxy_by_file(D.store, strrchr(name, '/') + 1,
+	    sp, &err), 0);
+	return name;
+}
+
 static void
 test_get_expired(void **state)
 {
@@ -352,10 +366,7 @@ test_get_expired(void **state)
 	char *name;
 
 	(void)state;
-	assert_int_equal(reg(p, "j1", NULL), 0);
-	name = resp_name();
-	assert_int_equal(store_get_proxy_by_file(D.store, strrchr(name, '/') + 1,
-	    &sp, &err), 0);
+	name = reg_stored(p, "j1", &sp);
 	assert_int_equal(store_begin(D.store, &err), 0);
 	assert_int_equal(store_record_replacement(D.store, sp.id, now - 1,
 	    sp.obtained, sp.next_renewal, &err), 0);
@@ -405,10 +416,7 @@ test_credential_watch(void **state)
 	char *name;
 
 	(void)state;
-	assert_int_equal(reg(p, "j1", NULL), 0);
-	name = resp_name();
-	assert_int_equal(store_get_proxy_by_file(D.store, strrchr(name, '/') +
-	    1, &sp, &err), 0);
+	name = reg_stored(p, "j1", &sp);
 	assert_int_equal(store_cred_get(D.store, sp.identity_hash, &c, &err), 0);
 	assert_true(c.next_check <= (int64_t)time(NULL));
 	assert_int_equal(c.checked, 0);
