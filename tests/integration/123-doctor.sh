@@ -2,9 +2,10 @@
 # label: myproxy
 # 123-doctor: proxy-renewd --doctor against a real myproxy-server: a sound
 # setup passes (exit 0, TLS to the server verified); a service key readable
-# by others, an expired service certificate, a server that is down and a
-# repository open to others each give a FAIL line naming it with a hint,
-# and exit 1. The doctor changes nothing.
+# by others, an expired service certificate, a server that is down, a
+# stale CRL in the CA directory and a repository open to others each give
+# a FAIL line naming it with a hint, and exit 1. The doctor changes
+# nothing.
 source "$(dirname "$0")/lib/common.sh"
 source "$PR_LIB_DIR/myproxy.sh"
 source "$PR_LIB_DIR/engine.sh"
@@ -52,6 +53,23 @@ assert_eq 1 "$RC" "a server down: exit 1"
 assert_match "\[FAIL\] MyProxy: $(mp_addr down): cannot connect \(127.0.0.1: Connection refused\)" \
     "$OUT" "server down: named"
 assert_match "\[ OK \] MyProxy TLS: $(mp_addr one)" "$OUT" "the other one still OK"
+
+# a CRL whose nextUpdate has passed (fetch-crl stopped), signed by the CA
+cp -a "$MP_CADIR" "$T/cadir-stale"
+hash=$(openssl x509 -hash -noout -in "$T/ca/ca/cert.pem")
+mkdir -p "$T/crl" && : > "$T/crl/index.txt" && echo 01 > "$T/crl/crlnumber"
+printf '[ca]\ndefault_ca = d\n[d]\ndatabase = %s\ncrlnumber = %s\ndefault_md = sha256\n' \
+    "$T/crl/index.txt" "$T/crl/crlnumber" > "$T/crl/ca.cnf"
+openssl ca -gencrl -config "$T/crl/ca.cnf" -keyfile "$T/ca/ca/key.pem" \
+    -cert "$T/ca/ca/cert.pem" -crl_lastupdate 20200101000000Z \
+    -crl_nextupdate 20200102000000Z -out "$T/cadir-stale/$hash.r0" \
+    2>/dev/null || die "cannot make the stale CRL"
+run "$PRD" --doctor -r "$REPO" -s "$SOCK" -C "$T/cadir-stale" \
+    -t "$MP_SVC_CERT" -k "$MP_SVC_KEY"
+assert_eq 1 "$RC" "a stale CRL: exit 1"
+assert_match "\[FAIL\] CA directory: $T/cadir-stale: 1 of 1 CRLs stale \(e.g. $hash.r0\)" \
+    "$OUT" "stale CRL: named"
+assert_match 'hint: .*fetch-crl' "$OUT" "stale CRL: hint"
 
 daemon_stop
 chmod 0755 "$REPO"
