@@ -7,8 +7,8 @@
 # (a) --workers 1: hank's renewal holds the only worker (his server never
 #     answers); meanwhile alice, bob and carol register, each with a
 #     renewal due at once and an INFO pending. When the worker is free,
-#     the three renewals run first, and only then the INFOs (the log's
-#     order). hank's own INFO is not sent at all while his server cools
+#     the three renewals run first (meanwhile the metrics show them
+#     waiting), and only then the INFOs (the log's order). hank's own INFO is not sent at all while his server cools
 #     down after the hang (it would only hold the worker again): it is
 #     recorded as a failed INFO, STATUS Credential_error says why.
 # (b) --workers 2: an INFO of hank (not due, his server never answers)
@@ -75,6 +75,10 @@ for u in alice bob carol; do
 done
 assert_eq 0 "$(n_after "$INFO_STARTED")" \
     "no INFO started while hank's renewal holds the worker"
+cli metrics
+assert_match '^proxy_renewd_workers_busy 1$' "$OUT" "metrics: the one worker busy"
+assert_match '^proxy_renewd_renewals_waiting 3$' "$OUT" \
+    "metrics: three renewals due, waiting for the worker"
 for u in alice bob carol; do
 	wait_status "${file[$u]}" Last_success '[1-9][0-9]*' 60 ||
 	    fail "$u not renewed ($(kv Last_error))"
