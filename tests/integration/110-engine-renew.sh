@@ -77,7 +77,7 @@ assert_eq 1 "$(log_count 'renewed in')" "restart: no renewal when none due"
 kill -USR1 "$DAEMON_PID"
 wait_end_after "$file" "$end" 20 || fail "SIGUSR1: not renewed"
 end2=$(eng_end "$file")
-sleep 1
+wait_next_second
 cli renew-all
 assert_rc 0 "proxy-renew renew-all"
 wait_end_after "$file" "$end2" 20 || fail "renew-all: not renewed"

@@ -34,7 +34,7 @@ assert_eq 0 "$(kv Last_result)" "STATUS: success"
 
 # the next renewal skips the primary (no connect attempt)
 end=$(eng_end "$file")
-sleep 1
+wait_next_second
 kill -USR1 "$DAEMON_PID"
 wait_end_after "$file" "$end" 20 || fail "second renewal"
 wait_log "skipped \(cooling down\): $A1" 5 ||

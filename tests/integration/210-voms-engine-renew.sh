@@ -98,12 +98,9 @@ cli history "$file"
 assert_match "VOMS AC end " "$OUT" "history text: the AC end"
 
 # a second renewal on request keeps them too (renewing a renewed proxy)
-sleep 1
+wait_next_second
 kill -USR1 "$DAEMON_PID"
-for i in $(seq 1 150); do
-	[ "$(log_count 'renewed in|FAILED')" -ge 2 ] && break
-	sleep 0.2
-done
+wait_log_count 2 'renewed in|FAILED' 30
 assert_eq 2 "$(log_count 'renewed in')" "SIGUSR1: renewed again"
 assert_eq "$old_fqans" "$(vinfo -fqan -file "$file")" \
     "second renewal: FQANs identical, in order"

@@ -71,12 +71,9 @@ old_port=$VOMS_PORT
 voms_move_port || die "voms_move_port"
 end=$(eng_end "$file")
 n=$(log_count 'renewed in')
-sleep 1
+wait_next_second
 kill -USR1 "$DAEMON_PID"
-for i in $(seq 1 150); do
-	[ "$(log_count 'renewed in')" -gt "$n" ] && break
-	sleep 0.2
-done
+wait_log_count $((n + 1)) 'renewed in' 30
 [ "$(eng_end "$file")" -gt "$end" ] &&
     ok "moved: renewed through the vomses entry (port $old_port -> $VOMS_PORT)" ||
     fail "moved: not renewed ($(grep FAILED "$DAEMON_LOG" | tail -n 1))"

@@ -33,6 +33,9 @@
 #   wait_log REGEX [SECS]  wait until DAEMON_LOG has a line matching REGEX.
 #   wait_until SECS CMD...  run CMD every 0.1 s until it succeeds (SECS at
 #                most); 0 when it did, 1 when time ran out.
+#   wait_next_second  wait until the wall clock's second changes: a proxy
+#                made after it ends later than one made before (certificate
+#                times count whole seconds).
 #   notify_listen  a systemd notify socket $T/notify (tests/tools/
 #                pr-notify-recv, stopped at exit) writing each message it
 #                gets as a line of NLOG; waits until the socket is there.
@@ -637,6 +640,14 @@ wait_until() {
 
 wait_log() {
 	wait_until "${2:-10}" grep -Eq -- "$1" "$DAEMON_LOG"
+}
+
+pr_clock_past_() {
+	[ "$(date +%s)" -gt "$1" ]
+}
+
+wait_next_second() {
+	wait_until 2 pr_clock_past_ "$(date +%s)"
 }
 
 notify_listen() {
