@@ -29,6 +29,11 @@
 #       SUBJECT is slash form, must lie under /C=XX/O=Test/ to be accepted by
 #       Globus under the signing policy.
 #
+#   ca_issue_until DIR NAME UNIXTIME SUBJECT
+#       Like ca_issue DIR NAME user SUBJECT, but the certificate ends at
+#       UNIXTIME (openssl ca -enddate): a user credential that expires
+#       while a test runs.
+#
 #   make_proxy DIR/NAME OUT MINUTES [rfc|legacy]
 #       Writes a proxy of the credential in DIR/NAME to OUT (0600; proxy cert,
 #       proxy key, user cert), valid for MINUTES from now (default rfc).
@@ -134,6 +139,35 @@ ca_issue() {
 	    2>/dev/null || { ca_die_ "cannot sign certificate for $name"; return 1; }
 	chmod 0644 "$out/cert.pem"
 	rm -f "$out/req.pem" "$out/ext.cnf"
+}
+
+ca_issue_until() {
+	local dir=${1-} name=${2-} end=${3-} subject=${4-} out w
+	[ $# -eq 4 ] || { ca_die_ "usage: ca_issue_until DIR NAME UNIXTIME SUBJECT"; return 1; }
+	out=$dir/$name
+	mkdir -p "$out" && w=$(mktemp -d) || return 1
+	: > "$w/index.txt"
+	echo 01 > "$w/serial"
+	printf '[ca]\ndefault_ca = c\n[c]\ndatabase = %s/index.txt\n' "$w" > "$w/ca.cnf"
+	printf 'new_certs_dir = %s\nserial = %s/serial\ndefault_md = sha256\n' \
+	    "$w" "$w" >> "$w/ca.cnf"
+	printf 'policy = p\nunique_subject = no\n[p]\n' >> "$w/ca.cnf"
+	ca_ext_ user >> "$w/ca.cnf"
+	if ! (umask 077 && openssl genrsa -traditional -out "$out/key.pem" 2048 \
+	    2>/dev/null) || ! openssl req -new -key "$out/key.pem" \
+	    -subj "$subject" -out "$w/req.pem" 2>/dev/null ||
+	    ! openssl ca -batch -config "$w/ca.cnf" -cert "$dir/ca/cert.pem" \
+	    -keyfile "$dir/ca/key.pem" -in "$w/req.pem" -out "$out/cert.pem" \
+	    -preserveDN -notext -extensions ext -extfile "$w/ca.cnf" \
+	    -startdate "$(ca_utc_ $((end - 3600)))" -enddate "$(ca_utc_ "$end")" \
+	    > "$w/log" 2>&1; then
+		cat "$w/log" >&2
+		rm -rf "$w"
+		ca_die_ "cannot issue the certificate of $name"
+		return 1
+	fi
+	chmod 0644 "$out/cert.pem"
+	rm -rf "$w"
 }
 
 # ca_utc_ UNIXTIME: openssl ca date format.
