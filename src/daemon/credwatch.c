@@ -52,6 +52,7 @@ watch_disarm(struct credwatch *w)
 		loop_del_timer(w->d->loop, w->timer);
 	w->timer = 0;
 	w->armed_for = 0;
+	w->is_settled = 0;
 }
 
 static void
@@ -88,8 +89,8 @@ credwatch_kick(struct daemon *d)
 {
 	struct credwatch *w = d->watch;
 
-	if (w == NULL || w->busy != NULL || d->stopping)
-		return;
+	if (w == NULL || w->busy != NULL || d->stopping || w->is_settled)
+		return;		/* settled: a look now finds the same */
 	watch_arm(w, (int64_t)time(NULL));
 }
 
@@ -235,7 +236,11 @@ watch_one(struct daemon *d, int64_t now, struct pr_error *err)
 		if (rc == 0)
 			watch_arm(w, run->c.next_check > now ?
 			    run->c.next_check : now + WATCH_RETRY_SEC);
-		else if (rc == PR_ERR_NOT_REGISTERED)
+		/* armed for the earliest row, or nothing watched (no
+		 * timer): so until a row is written (credwatch_note) */
+		w->is_settled = rc == PR_ERR_NOT_REGISTERED ||
+		    (rc == 0 && run->c.next_check > now);
+		if (rc == PR_ERR_NOT_REGISTERED)
 			rc = 0;		/* nothing watched: no timer */
 	} else if ((rc = watch_take(d, run, err)) == 0) {
 		if (watch_all_cooling(d, &run->p))
@@ -272,6 +277,7 @@ watch_fire(struct loop *l, long long id, void *arg)
 	(void)id;
 	w->timer = 0;
 	w->armed_for = 0;
+	w->is_settled = 0;
 	if (w->busy != NULL || d->runner.path == NULL || d->stopping)
 		return;
 	/* the store cannot record (renewals held), or could not record ours */

@@ -27,6 +27,9 @@ struct credwatch {
 	int64_t armed_for;		/* Unix seconds it is armed for */
 	struct watch_run *busy;		/* the INFO in flight; NULL none */
 	int64_t hold_until;		/* an answer could not be recorded */
+	int is_settled;			/* armed for the earliest next_check,
+					   or nothing watched: a freed worker
+					   slot changes nothing (no kick) */
 };
 
 /* An answer or failure could not be recorded (why): wait, say it once. */

@@ -535,7 +535,8 @@ void	metrics_file_stop(struct daemon *d);
 void	credwatch_init(struct daemon *d);
 /* An INFO of identity is wanted by `when` (row written by the caller). */
 void	credwatch_note(struct daemon *d, int64_t when);
-/* Re-read the earliest INFO due and arm for it (a worker slot freed). */
+/* A worker slot freed: re-read the earliest INFO due and arm for it,
+ * unless the watch is armed for that already (or nothing is watched). */
 void	credwatch_kick(struct daemon *d);
 /* The INFO worker in flight, or 0 (for runner_pid_of in tests). */
 int	credwatch_busy(const struct daemon *d);
