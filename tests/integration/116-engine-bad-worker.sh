@@ -57,11 +57,17 @@ assert_response 0 "register"
 file=$(kv Proxy_name)
 sum=$(sha256sum < "$file")
 
+# set_mode MODE: the fake's next mode, in one rename (a worker running now
+# reads the old mode or the new one, never an empty file)
+set_mode() {
+	echo "$1" > "$FAKE_DIR/mode.new" && mv "$FAKE_DIR/mode.new" "$FAKE_DIR/mode"
+}
+
 # attempt MODE REGEX: one attempt with the fake in MODE fails with REGEX
 n_attempt=0
 attempt() {
 	local mode=$1 re=$2
-	echo "$mode" > "$FAKE_DIR/mode"
+	set_mode "$mode"
 	n_attempt=$((n_attempt + 1))
 	[ "$n_attempt" -gt 1 ] && kill -USR1 "$DAEMON_PID"
 	wait_status "$file" Failures "$n_attempt" 15 ||
@@ -81,7 +87,7 @@ attempt empty "result rejected by the daemon"
 attempt bob "result rejected by the daemon: new proxy is for /C=XX/O=Test/CN=bob"
 attempt shorter "result rejected by the daemon: new proxy would end earlier"
 
-echo good > "$FAKE_DIR/mode"
+set_mode good
 kill -USR1 "$DAEMON_PID"
 wait_status "$file" Failures 0 15 || fail "good: not committed"
 assert_eq "$(sha256sum < "$FAKE_DIR/good.pem")" "$(sha256sum < "$file")" \
