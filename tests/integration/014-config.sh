@@ -76,7 +76,7 @@ daemon_stop
 run timeout 10 "$PRD" -r "$REPO" -s "$SOCK" "${PR_ROOT_ARGS[@]}" \
     --pid-file "$T/prd.pid"
 assert_rc 0 "proxy-renewd without -d returns once detached"
-for i in $(seq 1 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
+wait_until 5 [ -S "$SOCK" ]
 list
 assert_response 0 "the detached daemon answers"
 pid=$(cat "$T/prd.pid" 2>/dev/null)
@@ -84,7 +84,7 @@ assert_match '^[0-9]+$' "$pid" "pid file written"
 if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
 	DAEMON_PID=$pid		# killed at exit should the test fail here
 	kill -TERM "$pid"
-	for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	wait_until 5 proc_gone "$pid"
 	kill -0 "$pid" 2>/dev/null && fail "detached daemon ignores SIGTERM"
 	assert_file_gone "$SOCK" "detached daemon removed its socket"
 	kill -0 "$pid" 2>/dev/null || DAEMON_PID=

@@ -27,7 +27,7 @@ fb=$(kv Proxy_name)
 while [ "$(date +%s)" -le $((end + 1)) ]; do sleep 0.5; done
 jobget jobS
 assert_response 1909 "GET after the proxy's end"
-for i in $(seq 1 50); do [ -e "$fs" ] || break; sleep 0.1; done
+wait_until 5 [ ! -e "$fs" ]
 assert_file_gone "$fs" "the expired proxy's file is removed"
 list
 if kv_all Proxy_name | grep -qx "$fs"; then

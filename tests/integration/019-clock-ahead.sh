@@ -41,7 +41,7 @@ daemon_start --trust-clock
 DAEMON_WRAP=()
 wait_log "clock check: .*--trust-clock" 5 && ok "--trust-clock: logged" ||
     fail "--trust-clock: no clock check line"
-for i in $(seq 1 50); do [ -e "$fa" ] || break; sleep 0.1; done
+wait_until 5 [ ! -e "$fa" ]
 assert_file_gone "$fa" "--trust-clock: the proxy expired (the downtime was real)"
 daemon_stop
 check_log_clean

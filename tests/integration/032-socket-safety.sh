@@ -56,7 +56,7 @@ chown 0:0 "$SOCK"
 daemon_start
 ok "a stale socket of ours is replaced"
 kill -INT "$DAEMON_PID"
-for i in $(seq 1 50); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.1; done
+wait_until 5 proc_gone "$DAEMON_PID"
 wait "$DAEMON_PID"
 assert_eq 0 "$?" "exit status after SIGINT"
 DAEMON_PID=

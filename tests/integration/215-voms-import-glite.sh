@@ -71,7 +71,7 @@ GSOCK=/tmp/dgpr_renew_65534
 [ -e "$GSOCK" ] && die "$GSOCK exists: cannot play the gLite daemon"
 socat UNIX-LISTEN:"$GSOCK",fork /dev/null &
 SOCAT_PID=$!
-for i in $(seq 1 50); do [ -S "$GSOCK" ] && break; sleep 0.1; done
+wait_until 5 [ -S "$GSOCK" ]
 import
 assert_rc 1 "refused while a gLite daemon answers"
 assert_match "a daemon answers on $GSOCK" "$ERR" "refusal names the gLite socket"

@@ -33,6 +33,7 @@
 #   wait_log REGEX [SECS]  wait until DAEMON_LOG has a line matching REGEX.
 #   wait_until SECS CMD...  run CMD every 0.1 s until it succeeds (SECS at
 #                most); 0 when it did, 1 when time ran out.
+#   proc_gone PID  no process PID (any more): for wait_until.
 #   wait_next_second  wait until the wall clock's second changes: a proxy
 #                made after it ends later than one made before (certificate
 #                times count whole seconds).
@@ -578,14 +579,10 @@ daemon_alive() {
 }
 
 daemon_stop() {
-	local i rc
+	local rc
 	[ -n "$DAEMON_PID" ] || die "daemon_stop: no daemon running"
 	kill -TERM "$DAEMON_PID" || die "daemon_stop: kill failed"
-	for i in $(seq 1 100); do
-		kill -0 "$DAEMON_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$DAEMON_PID" 2>/dev/null; then
+	if ! wait_until 10 proc_gone "$DAEMON_PID"; then
 		fail "daemon did not exit within 10 s of SIGTERM"
 		kill -KILL "$DAEMON_PID"
 	fi
@@ -640,6 +637,10 @@ wait_until() {
 
 wait_log() {
 	wait_until "${2:-10}" grep -Eq -- "$1" "$DAEMON_LOG"
+}
+
+proc_gone() {
+	! kill -0 "$1" 2>/dev/null
 }
 
 pr_clock_past_() {

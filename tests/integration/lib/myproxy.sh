@@ -105,9 +105,15 @@ mp_addr() {
 	printf 'localhost:%s' "$(mp_port "$1")"
 }
 
+# mp_listens_ DIR: the server of DIR wrote its pid and port and accepts
+mp_listens_() {
+	[ -s "$1/pid" ] && [ -s "$1/port" ] &&
+	    (exec 3<>"/dev/tcp/127.0.0.1/$(cat "$1/port")") 2>/dev/null
+}
+
 mp_start() {
 	local name=$1 renewers=${2:-$MP_SVC_DN} accepted=${3:-*}
-	local d=$T/mp/$1 port=0 i
+	local d=$T/mp/$1 port=0
 	if [ ! -d "$d" ]; then
 		mkdir -p "$d" && mkdir -m 0700 "$d/storage" || die "mp_start $name"
 		ca_issue "$T/ca" "mp-$name" host "$(mp_dn "$name")" ||
@@ -128,26 +134,17 @@ EOF
 	    myproxy-server -c "$d/config" -s "$d/storage" -l localhost \
 	    -p "$port" -z "$d/port" -P "$d/pid" >> "$d/log" 2>&1 ||
 	    die "myproxy-server $name did not start: $(tail -n 3 "$d/log")"
-	for i in $(seq 1 50); do
-		if [ -s "$d/pid" ] && [ -s "$d/port" ] &&
-		    (exec 3<>"/dev/tcp/127.0.0.1/$(cat "$d/port")") 2>/dev/null; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	die "myproxy-server $name does not accept connections"
+	wait_until 5 mp_listens_ "$d" ||
+	    die "myproxy-server $name does not accept connections"
 }
 
 mp_stop() {
-	local d=$T/mp/$1 pid i
+	local d=$T/mp/$1 pid
 	[ -s "$d/pid" ] || return 0
 	pid=$(cat "$d/pid")
 	rm -f "$d/pid"
 	kill -TERM "$pid" 2>/dev/null || return 0
-	for i in $(seq 1 50); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.1
-	done
+	wait_until 5 proc_gone "$pid" && return 0
 	kill -KILL "$pid" 2>/dev/null
 	[ "${2:-}" = quiet ] || fail "myproxy-server $1 ignored SIGTERM"
 }
