@@ -61,7 +61,8 @@ for u in hank alice bob carol; do
 	new_proxy "$u" "$T/$u.pem" 20
 done
 MARK=0
-eng_start --workers 1 --worker-timeout 8 --key-pool-size 0 --lifetime 2
+eng_start --workers 1 --worker-timeout 20 --key-pool-size 0 --lifetime 2 \
+    --backoff-min 600 --backoff-max 1200	# hank: no retry while the test runs
 reg "$T/hank.pem" "$H" job-h
 assert_response 0 "register hank (his server never answers)"
 fh=$(kv Proxy_name)
@@ -107,7 +108,7 @@ mkdir -m 0700 "$REPO" || die "repo2"
 new_proxy hank "$T/hank2.pem" 600
 new_proxy alice "$T/alice2.pem" 20
 MARK=$(wc -l < "$DAEMON_LOG")
-eng_start --workers 2 --worker-timeout 12 --key-pool-size 0 --lifetime 2
+eng_start --workers 2 --worker-timeout 20 --key-pool-size 0 --lifetime 2
 reg "$T/hank2.pem" "$H" job-h2
 assert_response 0 "register hank's long proxy (no renewal due)"
 wait_count "credential watch: INFO for /C=XX/O=Test/CN=hank started" 1 15 ||
