@@ -12,7 +12,11 @@
  *      server's refusal.
  *  (2) Every text below was seen from a real server or is produced by our
  *      own worker/daemon code (the file that says it is named); each row has
- *      its unit test, and the integration test 120 produces the server ones.
+ *      its unit test. Integration tests produce most server rows against
+ *      real servers (100, 112, 120, 127, 138; VOMS: 200, 203, 212, 213);
+ *      not yet "certificate revoked", "no passphrase", "certificate
+ *      subject does not match credential", "GSS Major Status",
+ *      "Connection reset", "User unknown to this VO".
  */
 #include <errno.h>
 #include <stddef.h>
