@@ -8,7 +8,8 @@
 # server is not put in cool-down for a VOMS failure, the VOMS server is
 # (--cooldown). When the server moves (the AC's URI dead), the vomses entry
 # given with -G is used, and a later renewal of a proxy whose AC names the
-# dead URI skips it while it cools down; the metrics count each VOMS
+# dead URI skips it while it cools down; the doctor names the VOMS
+# server down, then reaches it; the metrics count each VOMS
 # server's attempts (those that gave an AC too), failures and cool-down.
 source "$(dirname "$0")/lib/common.sh"
 source "$PR_LIB_DIR/myproxy.sh"
@@ -54,6 +55,17 @@ else
 fi
 jobget job1
 assert_response 0 "VOMS down: GET still answers"
+# voms_doctor: proxy-renewd --doctor with the daemon's VOMS settings
+voms_doctor() {
+	run "$PRD" --doctor -r "$REPO" -s "$SOCK" -C "$MP_CADIR" \
+	    -t "$MP_SVC_CERT" -k "$MP_SVC_KEY" -A -V "$VOMS_VOMSDIR" \
+	    -G "$VOMS_VOMSES"
+}
+voms_doctor
+assert_eq 1 "$RC" "VOMS down: the doctor fails"
+assert_match "^\[FAIL\] VOMS $VOMS_VO: localhost:$VOMS_PORT: cannot connect" "$OUT" \
+    "VOMS down: the doctor names the VOMS server (vomses entry)"
+assert_match "^\[ OK \] vomsdir: $VOMS_VOMSDIR\$" "$OUT" "the doctor: vomsdir"
 
 voms_start || die "voms_start"
 wait_status "$file" Last_result 0 30 ||
@@ -65,6 +77,9 @@ assert_eq "" "$(kv Last_error)" "VOMS back: no Last_error"
 assert_eq "$fqans" "$(vinfo -fqan -file "$file")" "VOMS back: FQANs in order"
 vinfo -all -file "$file" > /dev/null && ok "VOMS back: voms-proxy-info -all" ||
     fail "VOMS back: voms-proxy-info -all rejects it"
+voms_doctor
+assert_match "^\[ OK \] VOMS $VOMS_VO: localhost:$VOMS_PORT: every address" "$OUT" \
+    "VOMS back: the doctor reaches it"
 
 # ---- the server moved: the AC's URI is dead, the vomses entry (-G) works
 old_port=$VOMS_PORT
