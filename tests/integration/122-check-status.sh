@@ -4,8 +4,9 @@
 # `proxy-renew status` without argument against a live daemon renewing
 # from real myproxy-servers, one scenario per verdict: OK (renewed),
 # WARNING (a credential gone: needs-user-action), CRITICAL (failing and
-# expiring within --critical-left; the daemon not answering), UNKNOWN (bad
-# arguments). The status table lists the failing proxies first.
+# expiring within --critical-left; failing for longer than --stale; the
+# daemon not answering), UNKNOWN (bad arguments). The status table lists
+# the failing proxies first.
 source "$(dirname "$0")/lib/common.sh"
 source "$PR_LIB_DIR/myproxy.sh"
 source "$PR_LIB_DIR/engine.sh"
@@ -56,6 +57,13 @@ check_is 2 "failing, expiring soon" --critical-left 3600
 assert_match "^PROXY-RENEWD CRITICAL .*\(${fshort##*/}\): expires in [0-9]+m without a successful renewal" \
     "$OUT" "CRITICAL names the proxy and why"
 check_is 1 "same, lower threshold" --critical-left 60
+# failing since they were obtained, for longer than --stale (1 s: once
+# the clock is 2 s past the last one's Start_time)
+status "$fshort"
+wait_until 5 pr_clock_past_ $(( $(kv Start_time) + 1 )) || fail "clock stuck"
+check_is 2 "failing longer than --stale" --critical-left 60 --stale 1
+assert_match "^PROXY-RENEWD CRITICAL .*: no successful renewal since [^ ]+ while due" \
+    "$OUT" "CRITICAL: no successful renewal for longer than --stale"
 req "Command=9\\n"
 assert_match "localhost:$(mp_port down)" "$(kv_all Cooling)" \
     "STATUS_ALL names the server cooling down (a WARNING of its own)"
