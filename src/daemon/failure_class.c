@@ -12,11 +12,15 @@
  *      server's refusal.
  *  (2) Every text below was seen from a real server or is produced by our
  *      own worker/daemon code (the file that says it is named); each row has
- *      its unit test. Integration tests produce most server rows against
- *      real servers (100, 112, 120, 127, 138; VOMS: 200, 203, 212, 213);
- *      not yet "certificate revoked", "no passphrase", "certificate
- *      subject does not match credential", "GSS Major Status",
- *      "Connection reset", "User unknown to this VO".
+ *      its unit test. Integration tests produce the server rows against
+ *      real servers (100, 112, 120, 127, 138; VOMS: 200, 203, 212, 213).
+ *      140 produces "GSS Major Status" (server's CA not trusted, server's
+ *      certificate revoked), "certificate subject does not match
+ *      credential", "no passphrase" (service not among the credential's
+ *      renewers), "invalid credential passphrase", "certificate revoked"
+ *      (the user's certificate in a CRL); 216 "User unknown to this VO".
+ *      None produces "Connection reset": no real server gave it (it is the
+ *      kernel's ECONNRESET when a peer drops a connection).
  */
 #include <errno.h>
 #include <stddef.h>
@@ -77,6 +81,9 @@ static const struct fclass_rule rules[] = {
 	{ "no passphrase", 0, FCLASS_USER,
 	  "the server refused this service as renewer (authorized_renewers, "
 	  "or the credential was stored with a passphrase)" },
+	{ "invalid credential passphrase", 0, FCLASS_USER,
+	  "the credential was stored with a passphrase (renewal needs one "
+	  "stored without: myproxy-init -n)" },
 	{ "certificate subject does not match credential", 0, FCLASS_USER,
 	  "the stored credential belongs to another identity" },
 	{ "certificate has expired", 0, FCLASS_USER,

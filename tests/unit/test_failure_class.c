@@ -2,8 +2,9 @@
  * test_failure_class.c: one test per row of the failure class table
  * (src/daemon/failure_class.c), each with a message as the daemon stores
  * it (the worker's summary holding the server's own text, taken from the
- * real servers: shared design myproxy-replies.md, tests 112, 203, 212),
- * plus the combination rule for several servers and the coverage check.
+ * real servers: shared design myproxy-replies.md, tests 112, 140, 203,
+ * 212, 216), plus the combination rule for several servers and the
+ * coverage check.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -67,7 +68,10 @@ static const struct sample samples[] = {
 	{ "Connection reset", PR_ERR_GENERIC, "renewal failed: localhost:7512: "
 	  "Connection reset by peer", FCLASS_TRANSIENT },
 	{ "GSS Major Status", PR_ERR_GENERIC, "renewal failed: localhost:7512: "
-	  "GSS Major Status: Authentication Failed", FCLASS_TRANSIENT },
+	  "authentication: Error authenticating: GSS Major Status: "
+	  "Authentication Failed GSS Minor Status Error Chain: ... "
+	  "globus_gsi_callback_module: The certificate has been revoked: "
+	  "Serial number = ...", FCLASS_TRANSIENT },
 	{ "No credentials exist for username", PR_ERR_MYPROXY, "renewal "
 	  "failed: localhost:7512: ERROR from myproxy-server: No credentials "
 	  "exist for username \"/O=Grid/OU=Lab/CN=User Two\".", FCLASS_USER },
@@ -82,6 +86,9 @@ static const struct sample samples[] = {
 	  "ERROR from myproxy-server: no passphrase authentication failed (the "
 	  "server did not accept the service certificate as a renewer: is its "
 	  "DN in authorized_renewers ...?)", FCLASS_USER },
+	{ "invalid credential passphrase", PR_ERR_MYPROXY, "renewal failed: "
+	  "localhost:36703: ERROR from myproxy-server: invalid credential "
+	  "passphrase", FCLASS_USER },
 	{ "certificate subject does not match credential", PR_ERR_MYPROXY,
 	  "renewal failed: localhost:7512: ERROR from myproxy-server: "
 	  "certificate subject does not match credential to be renewed "
@@ -99,8 +106,8 @@ static const struct sample samples[] = {
 	  "VOMS testvo: localhost:15001: Unable to satisfy "
 	  "B/testvo:production Request!", FCLASS_USER },
 	{ "User unknown to this VO", PR_ERR_VOMS, "renewal failed: "
-	  "localhost:7512: VOMS testvo: localhost:15001: User unknown to this "
-	  "VO.", FCLASS_USER },
+	  "localhost:7512: VOMS testvo: localhost:15001: testvo: User unknown "
+	  "to this VO.", FCLASS_USER },
 };
 #define N_SAMPLES	(sizeof(samples) / sizeof(samples[0]))
 
