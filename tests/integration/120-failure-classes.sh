@@ -19,21 +19,6 @@ new_proxy alice "$T/long.pem" 600
 new_proxy alice "$T/ok.pem" 20
 eng_start --worker-timeout 3 --backoff-min 1 --backoff-max 2 --lifetime 2
 
-# expect_class PROXY SERVERS JOB CLASS DESC: registered, renewal attempted
-# (USR1 for a proxy not due yet), STATUS gives CLASS for a failure.
-expect_class() {
-	local p=$1 servers=$2 job=$3 cls=$4 desc=$5 f
-	reg "$p" "$servers" "$job"
-	assert_response 0 "$desc: register"
-	f=$(kv Proxy_name)
-	kill -USR1 "$DAEMON_PID"
-	if wait_status "$f" Failures '[1-9][0-9]*' 20; then
-		assert_eq "$cls" "$(kv Failure_class)" "$desc: Failure_class"
-	else
-		fail "$desc: no failed attempt (Failures=$(kv Failures))"
-	fi
-}
-
 reg "$T/ok.pem" "$(mp_addr one)" job-ok
 assert_response 0 "success: register"
 fok=$(kv Proxy_name)

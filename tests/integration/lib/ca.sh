@@ -57,6 +57,11 @@
 #   proxy_subject FILE
 #       Prints the first certificate's subject in slash form.
 #
+#   ca_revoke DIR CERT...
+#       Writes DIR/certificates/<hash>.r0, a CRL of the CA in DIR (valid
+#       30 days) revoking each CERT (issued by that CA) as of a minute
+#       ago. It replaces the CRL written before: name every CERT to revoke.
+#
 # Variables read: CA_USER_KEYUSAGE, CA_PROXY_TOOL (see above).
 
 ca_die_() {
@@ -281,4 +286,32 @@ proxy_end_time() {
 
 proxy_subject() {
 	openssl x509 -in "$1" -noout -subject -nameopt compat | sed 's/^subject=//'
+}
+
+ca_revoke() {
+	local dir=${1-} w c ser end subj hash rc=0
+	[ $# -ge 2 ] || { ca_die_ "usage: ca_revoke DIR CERT..."; return 1; }
+	shift
+	w=$(mktemp -d) || return 1
+	: > "$w/index.txt"
+	echo 01 > "$w/crlnumber"
+	# index.txt rows as `openssl ca` keeps them: R, end, revoked at, serial
+	for c in "$@"; do
+		ser=$(openssl x509 -in "$c" -noout -serial) &&
+		end=$(openssl x509 -in "$c" -noout -enddate) &&
+		subj=$(openssl x509 -in "$c" -noout -subject -nameopt compat) &&
+		end=$(date -u -d "${end#notAfter=}" +%y%m%d%H%M%SZ) || rc=1
+		printf 'R\t%s\t%s\t%s\tunknown\t%s\n' "$end" \
+		    "$(date -u -d '-1 min' +%y%m%d%H%M%SZ)" "${ser#serial=}" \
+		    "${subj#subject=}" >> "$w/index.txt"
+	done
+	printf '[ca]\ndefault_ca = c\n[c]\ndatabase = %s/index.txt\n' "$w" > "$w/ca.cnf"
+	printf 'crlnumber = %s/crlnumber\ndefault_md = sha256\ndefault_crl_days = 30\n' \
+	    "$w" >> "$w/ca.cnf"
+	hash=$(openssl x509 -in "$dir/ca/cert.pem" -noout -hash) || rc=1
+	[ "$rc" = 0 ] && openssl ca -config "$w/ca.cnf" -gencrl \
+	    -cert "$dir/ca/cert.pem" -keyfile "$dir/ca/key.pem" \
+	    -out "$dir/certificates/$hash.r0" 2>/dev/null || rc=1
+	rm -rf "$w"
+	[ "$rc" = 0 ] || ca_die_ "ca_revoke: cannot write the CRL"
 }

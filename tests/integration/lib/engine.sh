@@ -17,6 +17,12 @@
 #                         PROXY's notAfter (default 30 s); 0 when renewed
 #   wait_worker [SECS]    wait (default 10 s) until a renewal worker of the
 #                         daemon runs; 0 when one does
+#   expect_class PROXY SERVERS JOB CLASS DESC
+#                         REGISTER PROXY for JOB at SERVERS (Response=0
+#                         asserted), SIGUSR1 (renew now: for a proxy not
+#                         due yet), wait (20 s) for a failed attempt and
+#                         assert STATUS Failure_class=CLASS; OUT holds that
+#                         STATUS (kv Last_error: the server's text)
 #   log_count REGEX       lines of DAEMON_LOG matching REGEX
 #   wait_log_count N REGEX [SECS]  wait (default 10 s) until N lines of
 #                         DAEMON_LOG match REGEX; 0 when they did
@@ -71,6 +77,19 @@ eng_worker_runs_() {
 
 wait_worker() {
 	wait_until "${1:-10}" eng_worker_runs_
+}
+
+expect_class() {
+	local p=$1 servers=$2 job=$3 cls=$4 desc=$5 f
+	reg "$p" "$servers" "$job"
+	assert_response 0 "$desc: register"
+	f=$(kv Proxy_name)
+	kill -USR1 "$DAEMON_PID"
+	if wait_status "$f" Failures '[1-9][0-9]*' 20; then
+		assert_eq "$cls" "$(kv Failure_class)" "$desc: Failure_class"
+	else
+		fail "$desc: no failed attempt (Failures=$(kv Failures))"
+	fi
 }
 
 log_count() {

@@ -23,6 +23,9 @@
 #   mp_store USER NAME [CRED_HOURS [MAX_HOURS]]
 #                      myproxy-init -d -n: USER's long-term credential under
 #                      its DN, no passphrase (default 24 h, retrievals up to 12 h)
+#   mp_init USER NAME ARGS...
+#                      myproxy-init ARGS as USER to server NAME (stdin is
+#                      the caller's: a passphrase for -S); dies on failure
 #   mp_setup_alice [CRED_HOURS]
 #                      mp_setup, server "one" started holding alice's
 #                      credential (mp_store alice one CRED_HOURS); its
@@ -150,10 +153,15 @@ mp_stop() {
 }
 
 mp_store() {
-	local user=$1 name=$2 hours=${3:-24} max=${4:-12}
+	mp_init "$1" "$2" -d -n -c "${3:-24}" -t "${4:-12}" < /dev/null
+}
+
+mp_init() {
+	local user=$1 name=$2
+	shift 2
 	X509_USER_CERT=$T/ca/$user/cert.pem X509_USER_KEY=$T/ca/$user/key.pem \
 	X509_CERT_DIR=$MP_CADIR myproxy-init -s localhost -p "$(mp_port "$name")" \
-	    -d -n -c "$hours" -t "$max" < /dev/null >> "$T/mp/$name/log" 2>&1 ||
+	    "$@" >> "$T/mp/$name/log" 2>&1 ||
 	    die "myproxy-init of $user on $name: $(tail -n 3 "$T/mp/$name/log")"
 }
 
