@@ -15,7 +15,9 @@
  *      its unit test. Integration tests produce the server rows against
  *      real servers (100, 112, 120, 127, 138; VOMS: 200, 203, 212, 213).
  *      140 produces "GSS Major Status" (server's CA not trusted, server's
- *      certificate revoked), "certificate subject does not match
+ *      certificate revoked), "Server identity does not match expected
+ *      identity" (its certificate names another host), "certificate
+ *      subject does not match
  *      credential", "no passphrase" (service not among the credential's
  *      renewers), "invalid credential passphrase", "certificate revoked"
  *      (the user's certificate in a CRL); 216 "User unknown to this VO".
@@ -70,6 +72,9 @@ static const struct fclass_rule rules[] = {
 	  "the server dropped the connection" },
 	{ "GSS Major Status", 0, FCLASS_TRANSIENT,
 	  "the TLS/GSI handshake with the server failed" },
+	{ "Server identity does not match expected identity", 0,
+	  FCLASS_TRANSIENT,
+	  "the server's certificate does not name the host we contacted" },
 	/* ---- needs-user-action: only the credential's owner can fix it */
 	{ "No credentials exist for username", 0, FCLASS_USER,
 	  "no credential is stored for this identity on the server" },

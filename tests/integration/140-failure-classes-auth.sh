@@ -6,6 +6,8 @@
 #  - the server's host certificate comes from a CA we do not trust, or has
 #    been revoked (CRL in our CA dir): "GSS Major Status" (transient: the
 #    server's or the CA dir's admin fixes it, the renewal retries);
+#  - the server's certificate names another host: "Server identity does
+#    not match expected identity" (transient, as a failed handshake);
 #  - bob's identity holds a credential stored by alice: "certificate
 #    subject does not match credential" (needs-user-action);
 #  - the credential does not name this service among its renewers
@@ -34,9 +36,15 @@ ca_init "$T/ca2" && ca_issue "$T/ca2" host host "$(mp_dn untrusted)" ||
 cp "$T/ca2/host/cert.pem" "$T/ca2/host/key.pem" "$T/ca/mp-untrusted/" ||
     die "the untrusted host certificate"
 mp_start untrusted
+# "otherhost": its certificate (from our CA) names another host
+mp_start otherhost
+mp_stop otherhost
+ca_issue "$T/ca" mp-otherhost user /C=XX/O=Test/OU=otherhost/CN=otherhost ||
+    die "the other host's certificate"
+mp_start otherhost
 mp_start revoked
 mp_store alice revoked
-for p in a-untrusted a-revoked-host a-renewers a-pass a-revoked; do
+for p in a-untrusted a-otherhost a-revoked-host a-renewers a-pass a-revoked; do
 	new_proxy alice "$T/$p.pem" 20
 done
 new_proxy bob "$T/b.pem" 20
@@ -46,6 +54,11 @@ expect_class "$T/a-untrusted.pem" "$(mp_addr untrusted)" job-untrusted \
     transient "server's CA not trusted"
 assert_match "GSS Major Status: Authentication Failed.*Cannot find trusted CA certificate" \
     "$(kv Last_error)" "server's CA not trusted: Last_error"
+
+expect_class "$T/a-otherhost.pem" "$(mp_addr otherhost)" job-otherhost \
+    transient "server's certificate names another host"
+assert_match "Server authorization failed\. +Server identity does not match expected identity" \
+    "$(kv Last_error)" "server's certificate names another host: Last_error"
 
 expect_class "$T/b.pem" "$A1" job-bob needs-user-action \
     "credential stored by another identity"

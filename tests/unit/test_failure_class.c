@@ -72,6 +72,12 @@ static const struct sample samples[] = {
 	  "Authentication Failed GSS Minor Status Error Chain: ... "
 	  "globus_gsi_callback_module: The certificate has been revoked: "
 	  "Serial number = ...", FCLASS_TRANSIENT },
+	{ "Server identity does not match expected identity", PR_ERR_GENERIC,
+	  "renewal failed: localhost:33913: authentication: Server "
+	  "authorization failed.  Server identity does not match expected "
+	  "identity. If the server identity is acceptable, set "
+	  "MYPROXY_SERVER_DN=\"/C=XX/O=Test/OU=other/CN=otherhost\" and try "
+	  "again.", FCLASS_TRANSIENT },
 	{ "No credentials exist for username", PR_ERR_MYPROXY, "renewal "
 	  "failed: localhost:7512: ERROR from myproxy-server: No credentials "
 	  "exist for username \"/O=Grid/OU=Lab/CN=User Two\".", FCLASS_USER },
