@@ -3,9 +3,10 @@
 # 123-doctor: proxy-renewd --doctor against a real myproxy-server: a sound
 # setup passes (exit 0, TLS to the server verified); a service key readable
 # by others, an expired service certificate, a server that is down, a
-# stale CRL in the CA directory and a repository open to others each give
-# a FAIL line naming it with a hint, and exit 1. The doctor changes
-# nothing.
+# stale CRL in the CA directory, a wall clock before the program was
+# written or before the service certificate's start (faketime) and a
+# repository open to others each give a FAIL line naming it with a hint,
+# and exit 1. The doctor changes nothing.
 source "$(dirname "$0")/lib/common.sh"
 source "$PR_LIB_DIR/myproxy.sh"
 source "$PR_LIB_DIR/engine.sh"
@@ -70,6 +71,30 @@ assert_eq 1 "$RC" "a stale CRL: exit 1"
 assert_match "\[FAIL\] CA directory: $T/cadir-stale: 1 of 1 CRLs stale \(e.g. $hash.r0\)" \
     "$OUT" "stale CRL: named"
 assert_match 'hint: .*fetch-crl' "$OUT" "stale CRL: hint"
+
+# the clock: libfaketime preloaded into the doctor (as in 019)
+need_tool faketime
+faketime_lib=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1)
+[ -n "$faketime_lib" ] || die "missing libfaketime.so.1 (install faketime)"
+# doctor_at FAKETIME: the doctor with the wall clock as FAKETIME says
+doctor_at() {
+	run env LD_PRELOAD="$faketime_lib" FAKETIME="$1" \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+	    "$PRD" --doctor -r "$REPO" -s "$SOCK" -C "$MP_CADIR" \
+	    -t "$MP_SVC_CERT" -k "$MP_SVC_KEY"
+}
+doctor_at "@2025-06-01 00:00:00"
+assert_eq 1 "$RC" "clock in 2025: exit 1"
+assert_match '\[FAIL\] clock: the wall clock \(17487[0-9]+\) is before this program was written' \
+    "$OUT" "clock in 2025: named"
+assert_match 'hint: set the system clock \(NTP\): certificates are judged by it' \
+    "$OUT" "clock in 2025: hint"
+doctor_at -1d
+assert_eq 1 "$RC" "clock a day behind: exit 1"
+assert_match "\[FAIL\] clock: the wall clock is before the service certificate's start \(8[0-9]{4} s early\)" \
+    "$OUT" "clock a day behind: named"
+doctor -t "$MP_SVC_CERT" -k "$MP_SVC_KEY"
+assert_match '\[ OK \] clock: wall clock plausible' "$OUT" "clock right: OK"
 
 daemon_stop
 chmod 0755 "$REPO"
