@@ -84,8 +84,8 @@ static const struct fclass_rule rules[] = {
 	  FCLASS_USER,
 	  "the service is not an authorized renewer on the server" },
 	{ "no passphrase", 0, FCLASS_USER,
-	  "the server refused this service as renewer (authorized_renewers, "
-	  "or the credential was stored with a passphrase)" },
+	  "the server refused this service as renewer (not in its "
+	  "authorized_renewers or not among the credential's renewers)" },
 	{ "invalid credential passphrase", 0, FCLASS_USER,
 	  "the credential was stored with a passphrase (renewal needs one "
 	  "stored without: myproxy-init -n)" },

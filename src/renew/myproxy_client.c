@@ -139,6 +139,8 @@ connect_server(myproxy_socket_attrs_t *attrs, int timeout_sec,
 /*
  * The server says "no passphrase authentication failed" whenever it did not
  * take our certificate as a renewer: name the usual causes after its text.
+ * (A credential stored with a passphrase gets "invalid credential
+ * passphrase" instead, whoever asks: test 140.)
  */
 static void
 add_refusal_hint(struct pr_error *err)
@@ -149,8 +151,7 @@ add_refusal_hint(struct pr_error *err)
 		return;
 	(void)snprintf(err->msg + n, sizeof(err->msg) - n, " (the server did "
 	    "not accept the service certificate as a renewer: is its DN in "
-	    "authorized_renewers and in the credential's renewers, and was "
-	    "the credential stored without passphrase?)");
+	    "authorized_renewers and in the credential's renewers?)");
 }
 
 /*
