@@ -54,7 +54,10 @@ is_voms_name(const char *name)
 	    strlen(RENEW_VOMS_NAME_PREFIX)) == 0;
 }
 
-/* MyProxy servers in the order tried, the one that renewed, then VOMS. */
+/*
+ * MyProxy servers in the order tried, the one that renewed, then the VOMS
+ * servers that failed and those that gave an AC.
+ */
 void
 history_servers_text(const struct renew_result *res, const char *skipped,
     char *buf, size_t size)
@@ -78,6 +81,8 @@ history_servers_text(const struct renew_result *res, const char *skipped,
 			servers_add(buf, size, &off, res->server, "renewed",
 			    NULL);
 	}
+	for (i = 0; i < res->n_voms_ok && i < RENEW_SERVERS_MAX; i++)
+		servers_add(buf, size, &off, res->voms_ok[i], "gave AC", NULL);
 	if (skipped != NULL && *skipped != '\0')
 		servers_add(buf, size, &off, "(cooling down)", "not tried",
 		    skipped);

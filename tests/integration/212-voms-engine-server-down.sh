@@ -75,6 +75,11 @@ assert_eq "" "$(kv Last_error)" "VOMS back: no Last_error"
 [ "$(eng_end "$file")" -gt "$cur_end" ] && ok "VOMS back: proxy renewed" ||
     fail "VOMS back: proxy not renewed"
 assert_eq "$fqans" "$(vinfo -fqan -file "$file")" "VOMS back: FQANs in order"
+cli --json history "$file"
+assert_rc 0 "VOMS back: history"
+assert_match "voms:localhost:$VOMS_PORT gave AC" \
+    "$(jq -r '.attempts[0].servers[]' <<< "$OUT")" \
+    "VOMS back: the history's newest attempt names the VOMS server that gave the AC"
 vinfo -all -file "$file" > /dev/null && ok "VOMS back: voms-proxy-info -all" ||
     fail "VOMS back: voms-proxy-info -all rejects it"
 voms_doctor

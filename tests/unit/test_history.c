@@ -41,7 +41,10 @@ assert_attempt(const struct store_attempt *a, const char *servers,
 	assert_int_equal(a->ac_not_after, ac_not_after);
 }
 
-/* MyProxy failures, then the server that renewed, then VOMS failures. */
+/*
+ * MyProxy failures, then the server that renewed, then VOMS failures,
+ * then the VOMS servers that gave an AC.
+ */
 static void
 test_success_order(void **state)
 {
@@ -54,11 +57,13 @@ test_success_order(void **state)
 	add_error(&res, "a:1", 1, "Connection refused");
 	add_error(&res, "voms:v:15000", 0, "not a member");
 	snprintf(res.server, sizeof(res.server), "b:2");
+	snprintf(res.voms_ok[res.n_voms_ok++], sizeof(res.voms_ok[0]),
+	    "voms:w:15001");
 	res.end_time = 5000;
 	history_attempt_of(&a, &res, "", 100, 42, 4000, buf, sizeof(buf));
 	assert_attempt(&a, "a:1 unreachable: Connection refused\n"
-	    "b:2 renewed\nvoms:v:15000 failed: not a member", "", "", 5000,
-	    4000);
+	    "b:2 renewed\nvoms:v:15000 failed: not a member\n"
+	    "voms:w:15001 gave AC", "", "", 5000, 4000);
 	assert_int_equal(a.duration_ms, 42);
 	assert_int_equal(a.at, 100);
 }
