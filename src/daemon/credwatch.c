@@ -122,7 +122,8 @@ watch_slot_free(struct daemon *d, int64_t now)
 	int due;
 
 	pr_error_clear(&err);
-	due = store_next_due(d->store, &id, &when, &err) == 0 && when <= now;
+	/* the kept schedule counts, as for renewals (store_hold.c) */
+	due = sched_next_due(d, &id, &when, &err) == 0 && when <= now;
 	return credwatch_may_start(d->runner.n_running, d->runner.max,
 	    d->sched.held, due);
 }

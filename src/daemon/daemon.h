@@ -400,6 +400,8 @@ void	history_attempt_of(struct store_attempt *a,
 void	sched_init(struct daemon *d);
 void	sched_note(struct daemon *d, int64_t next_renewal);
 void	sched_kick(struct daemon *d);
+int	sched_next_due(struct daemon *d, int64_t *id, int64_t *when,
+	    struct pr_error *err);
 int	sched_renew_all(struct daemon *d, int64_t *n, struct pr_error *err);
 void	sched_recover(struct daemon *d);
 void	sched_stop(struct daemon *d);

@@ -87,7 +87,7 @@ sched_init(struct daemon *d)
  * entries are handed out again, at most a backoff away).
  * 0, PR_ERR_NOT_REGISTERED when nothing is scheduled, or a store error.
  */
-static int
+int
 sched_next_due(struct daemon *d, int64_t *id, int64_t *when,
     struct pr_error *err)
 {
