@@ -8,6 +8,8 @@
 #    server's or the CA dir's admin fixes it, the renewal retries);
 #  - the server's certificate names another host: "Server identity does
 #    not match expected identity" (transient, as a failed handshake);
+#  - the server does not trust our service certificate (its CA is trusted
+#    here, not there): "GSS Major Status" (transient, as above);
 #  - bob's identity holds a credential stored by alice: "certificate
 #    subject does not match credential" (needs-user-action);
 #  - the credential does not name this service among its renewers
@@ -74,6 +76,26 @@ expect_class "$T/a-pass.pem" "$(mp_addr pass)" job-pass needs-user-action \
     "credential stored with a passphrase"
 assert_match "ERROR from myproxy-server: invalid credential passphrase" \
     "$(kv Last_error)" "credential stored with a passphrase: Last_error"
+
+# The server does not trust our service certificate: a daemon whose
+# service certificate (same DN) comes from a CA trusted here, not there.
+# The server ends the handshake; the worker sees its write fail.
+daemon_stop
+ca_init "$T/ca3" "Another throwaway test CA" &&
+    ca_issue "$T/ca3" svc3 service || die "the service's other CA"
+mkdir -p "$T/cadir-both" &&
+    cp "$MP_CADIR"/* "$T/ca3/certificates"/* "$T/cadir-both/" ||
+    die "a CA directory trusting both"
+new_proxy alice "$T/a-distrusted.pem" 20
+daemon_start -t "$T/ca3/svc3/cert.pem" -k "$T/ca3/svc3/key.pem" \
+    -C "$T/cadir-both" --backoff-min 1 --backoff-max 2 --lifetime 2
+expect_class "$T/a-distrusted.pem" "$A1" job-distrusted transient \
+    "our service certificate not trusted by the server"
+assert_match "GSS Major Status: General failure.*SSL failed wrapping" \
+    "$(kv Last_error)" \
+    "our service certificate not trusted by the server: Last_error"
+daemon_stop
+eng_start --backoff-min 1 --backoff-max 2 --lifetime 2
 
 ca_revoke "$T/ca" "$T/ca/mp-revoked/cert.pem" || die "CRL"
 expect_class "$T/a-revoked-host.pem" "$(mp_addr revoked)" job-revoked-host \

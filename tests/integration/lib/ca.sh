@@ -6,9 +6,11 @@
 # Interface (each function returns non-zero and prints to stderr on failure;
 # nothing is exported or set globally except the CA_* names listed here):
 #
-#   ca_init DIR
+#   ca_init DIR [CN]
 #       Creates a throwaway CA in DIR:
-#         DIR/ca/cert.pem, DIR/ca/key.pem      the CA ("Throwaway test CA")
+#         DIR/ca/cert.pem, DIR/ca/key.pem      the CA (CN "Throwaway test CA"
+#                                              unless given: two CAs of one
+#                                              name share a hash)
 #         DIR/certificates/<hash>.0            trusted-certificates directory
 #         DIR/certificates/<hash>.signing_policy  (Globus policy: the CA may
 #                                              sign "/C=XX/O=Test/*")
@@ -70,15 +72,15 @@ ca_die_() {
 }
 
 ca_init() {
-	local dir=${1-} hash
-	[ -n "$dir" ] || { ca_die_ "usage: ca_init DIR"; return 1; }
+	local dir=${1-} cn=${2:-Throwaway test CA} hash
+	[ -n "$dir" ] || { ca_die_ "usage: ca_init DIR [CN]"; return 1; }
 	mkdir -p "$dir/ca" "$dir/certificates" || return 1
 	chmod 0700 "$dir/ca" || return 1
 	openssl genrsa -traditional -out "$dir/ca/key.pem" 2048 2>/dev/null ||
 	    { ca_die_ "cannot make the CA key"; return 1; }
 	chmod 0600 "$dir/ca/key.pem"
 	openssl req -x509 -new -key "$dir/ca/key.pem" -sha256 -days 30 \
-	    -subj "/C=XX/O=Test/CN=Throwaway test CA" \
+	    -subj "/C=XX/O=Test/CN=$cn" \
 	    -addext "basicConstraints=critical,CA:TRUE" \
 	    -addext "keyUsage=critical,keyCertSign,cRLSign" \
 	    -addext "subjectKeyIdentifier=hash" \
@@ -86,9 +88,9 @@ ca_init() {
 	    { ca_die_ "cannot make the CA certificate"; return 1; }
 	hash=$(openssl x509 -hash -noout -in "$dir/ca/cert.pem") || return 1
 	cp "$dir/ca/cert.pem" "$dir/certificates/$hash.0" || return 1
-	cat > "$dir/certificates/$hash.signing_policy" <<'EOF' || return 1
-# Throwaway test CA: may sign anything under /C=XX/O=Test/
-access_id_CA      X509         '/C=XX/O=Test/CN=Throwaway test CA'
+	cat > "$dir/certificates/$hash.signing_policy" <<EOF || return 1
+# $cn: may sign anything under /C=XX/O=Test/
+access_id_CA      X509         '/C=XX/O=Test/CN=$cn'
 pos_rights        globus       CA:sign
 cond_subjects     globus       '"/C=XX/O=Test/*"'
 EOF
