@@ -15,7 +15,8 @@
  *      its unit test. Integration tests produce the server rows against
  *      real servers (100, 112, 120, 127, 138; VOMS: 200, 203, 212, 213).
  *      140 produces "GSS Major Status" (server's CA not trusted, server's
- *      certificate revoked), "Server identity does not match expected
+ *      certificate revoked, our service certificate not trusted by the
+ *      server), "Server identity does not match expected
  *      identity" (its certificate names another host), "certificate
  *      subject does not match
  *      credential", "no passphrase" (service not among the credential's
