@@ -16,12 +16,12 @@
  *      real servers (100, 112, 120, 127, 138; VOMS: 200, 203, 212, 213).
  *      140 produces "GSS Major Status" (server's CA not trusted, server's
  *      certificate revoked, our service certificate not trusted by the
- *      server), "Server identity does not match expected
- *      identity" (its certificate names another host), "certificate
- *      subject does not match
- *      credential", "no passphrase" (service not among the credential's
- *      renewers), "invalid credential passphrase", "certificate revoked"
- *      (the user's certificate in a CRL); 216 "User unknown to this VO".
+ *      server), "Server identity does not match expected identity" (its
+ *      certificate names another host), "certificate subject does not
+ *      match credential", "no passphrase" (service not among the
+ *      credential's renewers), "invalid credential passphrase",
+ *      "certificate revoked" (the user's certificate in a CRL); 216 "User
+ *      unknown to this VO".
  *      None produces "Connection reset": no real server gave it (it is the
  *      kernel's ECONNRESET when a peer drops a connection).
  */
