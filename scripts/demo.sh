@@ -6,7 +6,9 @@
 # renewable by the service), starts proxy-renewd with the service
 # credential, registers a 20-minute proxy for a job (less than the condor
 # limit left, so it is due at once), waits for the renewal and shows the
-# repository file's expiry before and after and the daemon's log lines.
+# repository file's expiry before and after and the daemon's log lines,
+# renews a VOMS proxy with its ACs, and shows what an admin monitors
+# (status table, check, history, metrics).
 # Everything runs in a temp dir and is stopped at exit (PR_KEEP_TMP=1 keeps it).
 set -u
 PR_BUILD_DIR=$(cd "${1:-build}" && pwd)
@@ -99,6 +101,26 @@ echo "renewed FQANs (same list, same order):"; vinfo -fqan -file "$vfile"
 echo "AC time left: $old_ac s before, $new_ac s after"
 ok "the job's VOMS proxy was renewed with its ACs"
 grep "renewal of" "$DAEMON_LOG" | tail -n 2
+
+# What a site admin looks at (README "Monitoring").
+say "proxy-renew status (every stored proxy, most urgent first)"
+cli status
+assert_rc 0 "status table"
+printf '%s\n' "$OUT"
+say "proxy-renew check (a Nagios/ARGO probe: exit 0 OK, 1 WARNING, 2 CRITICAL)"
+echo "(alice stored her credential for 24 h, within the 7-day warning lead:"
+echo " the probe warns that it runs out soon, as CRED END shows above)"
+cli check
+assert_eq 1 "$RC" "check warns of the stored credential's end (exit 1)"
+printf '%s\n' "$OUT"
+say "proxy-renew history $vfile"
+cli history "$vfile"
+assert_rc 0 "history"
+printf '%s\n' "$OUT"
+say "proxy-renew metrics (Prometheus text; a few of its lines)"
+cli metrics
+assert_rc 0 "metrics"
+grep -E '^proxy_renewd_(proxies|renewal_attempts_total)\b' <<< "$OUT"
 cli -j https://wms.example.org/job/2 stop
 
 say "proxy-renew -j https://wms.example.org/job/1 stop"
