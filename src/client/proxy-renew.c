@@ -481,6 +481,10 @@ main(int argc, char **argv)
 			return usage_error("too many arguments%s", "");
 	if (c.command == NULL)
 		return usage_error("no command given%s", "");
+	/* STATUS is by file; -j would be silently ignored */
+	if (strcmp(c.command, "status") == 0 && c.jobid != NULL)
+		return usage_error("status takes a proxy FILE, not -j%s (a "
+		    "job's proxy file: proxy-renew -j JOBID get)", "");
 	if (strcmp(c.command, "status") == 0 && c.n_args == 0)
 		return cli_status_all(c.socket_path, c.json);
 	return run(&c);

@@ -68,6 +68,9 @@ req "Command=9\\n"
 assert_match "localhost:$(mp_port down)" "$(kv_all Cooling)" \
     "STATUS_ALL names the server cooling down (a WARNING of its own)"
 
+cli -j some-job status
+assert_rc 2 "status -j: usage error (status is by file), not the table"
+assert_match "status takes a proxy FILE, not -j" "$ERR" "status -j: says why"
 cli status
 assert_rc 0 "status without argument"
 assert_eq 4 "$(printf '%s\n' "$OUT" | wc -l)" "status: header + 3 proxies"
