@@ -29,6 +29,8 @@
 #define PR_MAX_CONNS			512	/* open client connections */
 #define PR_MAX_CONNS_PER_UID		128
 #define PR_REQUEST_TIMEOUT_SEC		10	/* connect to whole request */
+#define PR_LINGER_MS			1000	/* refused client: rest of it */
+#define PR_LINGER_MAX_BYTES		(4 * 1024 * 1024)
 #define PR_FD_RESERVE			16	/* accept pauses below this */
 #define PR_WORKERS_DEFAULT		4
 #define PR_WORKER_TIMEOUT_SEC_DEFAULT	120

@@ -5,12 +5,14 @@
  *    push out when a uid (or the daemon) is at its connection cap, so an
  *    idle connection never costs a well-behaved client its answer;
  *  - a connection pushed out or refused at accept gets one best-effort
- *    error frame (1902 + Message=) instead of a mute close;
+ *    error frame (1902 + Message=) instead of a mute close, and what it
+ *    had sent is read first (conn_drain) so the close does not reset it;
  *  - connection log lines pass a per-second budget; the lines held back
  *    are counted in one line when the second is over.
  */
 #include <sys/socket.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -77,7 +79,10 @@ conn_deadline(struct loop *l, long long id, void *arg)
 	(void)l;
 	(void)id;
 	c->timer = 0;		/* fired */
-	if (c->state == CONN_WRITE) {
+	if (c->state == CONN_LINGER) {
+		log_debug("uid %u pid %ld: refused, still sending after %zu "
+		    "bytes; closed", (unsigned)c->uid, (long)c->pid, c->drained);
+	} else if (c->state == CONN_WRITE) {
 		conn_log(d, log_warnx, "uid %u pid %ld: did not read its reply "
 		    "within %g s; dropped", (unsigned)c->uid, (long)c->pid,
 		    secs);
@@ -122,6 +127,31 @@ conn_reply_now(int fd, int code, const char *why)
 		free(frame);
 	}
 	free(payload);
+}
+
+/*
+ * Read and discard what the peer sent, up to max_bytes in all (counted in
+ * *drained): a unix socket closed with bytes unread resets its peer, which
+ * may then never read the error frame it was sent. 1 when the peer is done
+ * (EOF, an error, or the bound reached), 0 when it may still send.
+ */
+int
+conn_drain(int fd, size_t *drained, size_t max_bytes)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while (*drained < max_bytes) {
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n > 0) {
+			*drained += (size_t)n;
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		return n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+	}
+	return 1;
 }
 
 static void

@@ -142,6 +142,8 @@ enum conn_state {
 	CONN_READ,		/* reading the request frame */
 	CONN_WAIT,		/* request run; its answer waits for a commit */
 	CONN_WRITE,		/* writing the reply; nothing more is read */
+	CONN_LINGER,		/* refused mid-request: reply sent, reading
+				   the rest so the close does not reset it */
 	CONN_CLOSING		/* reply written or peer gone: free it */
 };
 
@@ -165,6 +167,8 @@ struct conn {
 	long long timer;		/* deadline timer id; 0 = none */
 	const char *cmd_name;		/* request's command (static), metrics */
 	int64_t req_ms;			/* loop_now_ms() when it was complete */
+	int unread;			/* refused before its request was read */
+	size_t drained;			/* bytes discarded while lingering */
 };
 TAILQ_HEAD(conn_list, conn);
 
@@ -314,6 +318,7 @@ void	conn_deadline(struct loop *l, long long id, void *arg);
 int	conn_make_room(struct daemon *d, int slot, uid_t uid);
 struct conn *conn_oldest_waiting(struct daemon *d, int slot);
 void	conn_reply_now(int fd, int code, const char *why);
+int	conn_drain(int fd, size_t *drained, size_t max_bytes);
 int	conn_log_allow(struct daemon *d);
 void	conn_log_stop(struct daemon *d);
 /* A connection log line, within the per-second budget. */

@@ -14,6 +14,10 @@
  *      request is pushed out (answered 1902) before a new one is refused
  *      (also answered 1902): idle connections cannot lock a uid out.
  *  (4) One request per connection: after the reply is written, close.
+ *  (4a) A request refused before it was all read (a bad length) is answered,
+ *      then its sender gets PR_LINGER_MS to finish sending (read and
+ *      thrown away, at most PR_LINGER_MAX_BYTES): closing on unread bytes
+ *      would reset the connection and lose the answer.
  *  (5) Accept pauses at max_conns (or when fds run out) and resumes in
  *      conn_free(), or after ACCEPT_RETRY_MS when the fds were not ours.
  */
@@ -45,6 +49,7 @@
 static void server_accept(struct loop *l, int fd, int events, void *arg);
 static void conn_io(struct loop *l, int fd, int events, void *arg);
 static void conn_read(struct conn *c);
+static void conn_settle(struct conn *c);
 
 /*
  * The path exists: refuse unless it is a socket of ours nobody answers on,
@@ -238,6 +243,7 @@ conn_accept(struct daemon *d, int fd)
 		    (long)uc.pid, d->srv.n_uid[slot]);
 		conn_reply_now(fd, PR_ERR_GENERIC, "too many connections of "
 		    "this uid busy with requests; try again");
+		(void)conn_drain(fd, &(size_t){0}, PR_LINGER_MAX_BYTES);
 		(void)close(fd);
 		return;
 	}
@@ -265,8 +271,7 @@ conn_accept(struct daemon *d, int fd)
 	if (c->state == CONN_READ &&
 	    loop_add_fd(d->loop, fd, LOOP_READ, conn_io, c) == -1)
 		fatal("loop_add_fd");
-	if (c->state == CONN_CLOSING)
-		conn_free(c);
+	conn_settle(c);
 }
 
 static void
@@ -315,6 +320,8 @@ conn_free(struct conn *c)
 		batch_forget(d, c);
 	if (c->timer != 0)
 		loop_del_timer(d->loop, c->timer);
+	if (c->state == CONN_READ || c->state == CONN_LINGER)
+		(void)conn_drain(c->fd, &c->drained, PR_LINGER_MAX_BYTES);
 	if (close(c->fd) == -1)
 		log_warn("close client fd");
 	frame_reader_free(&c->rd);
@@ -327,6 +334,34 @@ conn_free(struct conn *c)
 		loop_stop(d->loop);
 	else
 		server_resume(d);
+}
+
+/* Rule 4a: the reply is out; read what the sender still has to send. */
+static void
+conn_linger(struct conn *c)
+{
+	struct daemon *d = c->d;
+
+	c->unread = 0;
+	(void)shutdown(c->fd, SHUT_WR);		/* the reply is all there is */
+	if (conn_drain(c->fd, &c->drained, PR_LINGER_MAX_BYTES))
+		return;				/* done already: close */
+	c->state = CONN_LINGER;
+	if (c->timer != 0)
+		loop_del_timer(d->loop, c->timer);
+	c->timer = loop_add_timer(d->loop, PR_LINGER_MS, conn_deadline, c);
+	if (loop_add_fd(d->loop, c->fd, LOOP_READ, conn_io, c) == -1)
+		fatal("loop_add_fd");
+}
+
+/* After any step: free a connection that is done, or let it linger. */
+static void
+conn_settle(struct conn *c)
+{
+	if (c->state == CONN_CLOSING && c->unread)
+		conn_linger(c);
+	if (c->state == CONN_CLOSING)
+		conn_free(c);
 }
 
 static void
@@ -402,8 +437,7 @@ conn_reply_later(struct conn *c, int code, char *out, size_t len, void *arg)
 	metrics_note_request(c->d, c->cmd_name, code,
 	    loop_now_ms() - c->req_ms);
 	conn_queue(c, out, len);
-	if (c->state == CONN_CLOSING)
-		conn_free(c);
+	conn_settle(c);
 }
 
 static void
@@ -466,6 +500,7 @@ conn_read(struct conn *c)
 		conn_eof(c);
 		return;
 	case FRAME_BAD:
+		c->unread = 1;	/* rule 4a */
 		conn_refuse(c, err.code, err.msg[0] ? err.msg :
 		    "bad frame length");
 		return;
@@ -488,8 +523,10 @@ conn_io(struct loop *l, int fd, int events, void *arg)
 		conn_read(c);
 	else if (c->state == CONN_WRITE)
 		conn_write(c);
-	if (c->state == CONN_CLOSING)
-		conn_free(c);
+	else if (c->state == CONN_LINGER &&
+	    conn_drain(c->fd, &c->drained, PR_LINGER_MAX_BYTES))
+		c->state = CONN_CLOSING;
+	conn_settle(c);
 }
 
 /* Remove the socket file if it is still the inode we bound (rule 1). */

@@ -20,6 +20,15 @@ bad "zero length" 1903 --len 0 --header-only
 bad "length 2^32-1 (not allocated)" 1903 --len 4294967295 --header-only --wait 3
 bad "length 2^31" 1903 --len 2147483648 --header-only --wait 3
 bad "length over the frame max (1 MiB + 1)" 1903 --len 1048577 --header-only --wait 3
+# A client that sends a body after an oversized length must still read its
+# answer: closing with its bytes unread would reset the connection.
+bad "length 2^32-1, body in the same write" 1903 --len 4294967295 \
+    --body "${V}Command=4\\n" --one-write --wait 3
+head -c 200000 /dev/zero | tr '\0' x > "$T/body-200k"
+bad "length over the frame max, 200 kB sent after it" 1903 --len 1048577 \
+    --body-file "$T/body-200k" --wait 3
+bad "length over the frame max, 200 kB in the same write" 1903 \
+    --len 1048577 --body-file "$T/body-200k" --one-write --wait 3
 bad "body shorter than declared, then close" 1901 \
     --len 200 --body "${V}Command=4\\n" --shut-wr
 bad "header only, then close" 1901 --len 50 --close-after-len

@@ -12,6 +12,8 @@
  *   --header-only      send the 4-byte length only
  *   --nothing          connect and send nothing at all
  *   --shut-wr          shutdown(SHUT_WR) after sending
+ *   --one-write        length and payload in one write: the receiver finds
+ *                      the payload queued as soon as it reads the length
  *   --close-after-len  same as --header-only --shut-wr
  *   --sleep-before-body S  pause S seconds (may be fractional) between the
  *                      length and the payload (gLite writes them apart)
@@ -20,7 +22,9 @@
  *
  * Output: the response payload on stdout with its trailing NUL removed,
  * or the single line "EOF" when the peer closed without a complete frame.
- * Exit: 0 a response was read, 2 EOF, 3 read timeout, 1 usage or error.
+ * Exit: 0 a response was read and then a clean EOF, 2 EOF, 3 read timeout,
+ * 4 a response but then a reset or more bytes (the daemon closes right
+ * after its one reply), 1 usage or error.
  * Invariant: the response length is bounded (16 MiB) before allocation.
  */
 #include <sys/socket.h>
@@ -54,6 +58,7 @@ struct opts {
 	int header_only;
 	int nothing;
 	int shut_wr;
+	int one_write;
 	double sleep_body_sec;	/* pause before the payload */
 	double dribble_sec;	/* pause between payload bytes, 0 none */
 	double wait_sec;	/* read timeout */
@@ -64,7 +69,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: pr-rawsend SOCK [--body STR | --body-file F] "
 	    "[--no-nul] [--len N] [--partial N] [--header-only] [--nothing] "
-	    "[--shut-wr] [--close-after-len] [--sleep-before-body S] "
+	    "[--shut-wr] [--one-write] [--close-after-len] [--sleep-before-body S] "
 	    "[--dribble S] [--wait S]\n");
 	exit(1);
 }
@@ -218,6 +223,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->nothing = 1;
 		} else if (!strcmp(a, "--shut-wr")) {
 			o->shut_wr = 1;
+		} else if (!strcmp(a, "--one-write")) {
+			o->one_write = 1;
 		} else if (!strcmp(a, "--close-after-len")) {
 			o->header_only = o->shut_wr = 1;
 		} else if (!strcmp(a, "--sleep-before-body") && more) {
@@ -295,6 +302,22 @@ send_body(int fd, const struct opts *o)
 	return 0;
 }
 
+/* --one-write: the length and the payload in a single write. */
+static int
+send_joined(int fd, const unsigned char hdr[4], const struct opts *o)
+{
+	char *buf = malloc(o->body_len + 4);
+	int gone;
+
+	if (buf == NULL)
+		die("malloc");
+	memcpy(buf, hdr, 4);
+	memcpy(buf + 4, o->body, o->body_len);
+	gone = write_all(fd, buf, o->body_len + 4);
+	free(buf);
+	return gone;
+}
+
 static double
 now_sec(void)
 {
@@ -304,7 +327,10 @@ now_sec(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Read exactly len bytes before deadline: 0, 2 on EOF, 3 on timeout. */
+/*
+ * Read exactly len bytes before deadline: 0, 2 on EOF (errno ECONNRESET
+ * for a reset, else 0), 3 on timeout.
+ */
 static int
 read_exact(int fd, unsigned char *buf, size_t len, double deadline)
 {
@@ -334,11 +360,35 @@ read_exact(int fd, unsigned char *buf, size_t len, double deadline)
 			return 2;
 		if (r == -1)
 			die("read");
-		if (r == 0)
+		if (r == 0) {
+			errno = 0;
 			return 2;
+		}
 		got += (size_t)r;
 	}
 	return 0;
+}
+
+/* After the reply: the daemon's close must read as EOF, not as a reset. */
+static int
+read_end(int fd, double deadline)
+{
+	unsigned char extra;
+
+	switch (read_exact(fd, &extra, 1, deadline)) {
+	case 0:
+		fprintf(stderr, "pr-rawsend: bytes after the response\n");
+		return 4;
+	case 2:
+		if (errno != ECONNRESET)
+			return 0;
+		fprintf(stderr, "pr-rawsend: connection reset after the "
+		    "response\n");
+		return 4;
+	default:
+		fprintf(stderr, "pr-rawsend: no EOF after the response\n");
+		return 3;
+	}
 }
 
 static int
@@ -369,7 +419,7 @@ read_response(int fd, double wait_sec)
 	if (n > 0 && buf[n - 1] != '\n')
 		putchar('\n');
 	free(buf);
-	return 0;
+	return read_end(fd, deadline);
 out:
 	puts(rc == 2 ? "EOF" : "TIMEOUT");
 	return rc;
@@ -391,10 +441,13 @@ main(int argc, char **argv)
 		hdr[1] = (unsigned char)(o.len >> 16);
 		hdr[2] = (unsigned char)(o.len >> 8);
 		hdr[3] = (unsigned char)o.len;
-		gone = write_all(fd, (char *)hdr, sizeof(hdr));
+		if (o.one_write && !o.header_only)
+			gone = send_joined(fd, hdr, &o);
+		else
+			gone = write_all(fd, (char *)hdr, sizeof(hdr));
 		if (!gone && !o.header_only && o.sleep_body_sec > 0)
 			sleep_sec(o.sleep_body_sec);
-		if (!gone && !o.header_only)
+		if (!gone && !o.header_only && !o.one_write)
 			gone = send_body(fd, &o);
 	}
 	if (!gone && o.shut_wr && shutdown(fd, SHUT_WR) == -1 &&

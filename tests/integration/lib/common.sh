@@ -511,6 +511,9 @@ bad() {
 	shift 2
 	raw "$@"
 	assert_response "$code" "$desc"
+	if [ "$RC" = 4 ]; then
+		fail "$desc: $ERR"
+	fi
 	if [ "$(kv Response)" != 0 ] && [ -z "$(kv Message)" ]; then
 		fail "$desc: error response without a Message= line"
 	fi
