@@ -1,5 +1,6 @@
 #!/bin/bash
 # label: myproxy
+# cost: 35
 # 100-renew-worker: the renewal worker against real myproxy-servers: success,
 # failover, both down, credential destroyed, service DN not authorised, no
 # shortening, a server that never answers, broken contract, bad service key.

@@ -1,5 +1,6 @@
 #!/bin/bash
 # label: myproxy
+# cost: 35
 # 112-engine-failures: failed renewals through the daemon, each with its
 # logged reason (the server's own text), recorded in STATUS, the stored
 # proxy kept, and retried with backoff: credential destroyed on the server;

@@ -1,5 +1,6 @@
 #!/bin/bash
 # label: myproxy
+# cost: 35
 # 113-engine-expiry: a proxy that cannot be renewed (its MyProxy server has
 # no credential for it) is retried with backoff until it expires; then its
 # file is removed, GET answers 1909 and LIST no longer shows it, while a

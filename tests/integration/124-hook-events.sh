@@ -1,5 +1,6 @@
 #!/bin/bash
 # label: myproxy
+# cost: 33
 # 124-hook-events: --hook against real myproxy-servers: every event fires
 # once per occurrence with the documented PROXY_RENEWD_* variables:
 # renewed (alice renewed), needs-user-action (bob's credential gone: once,

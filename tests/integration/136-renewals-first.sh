@@ -1,5 +1,6 @@
 #!/bin/bash
 # label: myproxy
+# cost: 55
 # 136-renewals-first: the credential watch's MyProxy INFO never takes a
 # worker ahead of a due renewal, and never keeps a renewal waiting, with a
 # real daemon, worker and myproxy-server (the rule is credwatch_may_start(),

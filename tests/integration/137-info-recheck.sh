@@ -1,5 +1,6 @@
 #!/bin/bash
 # label: myproxy
+# cost: 70
 # 137-info-recheck: a renewal that comes back shorter than asked is
 # followed by a MyProxy INFO within --credential-short-delay (default
 # 5 min; 3 s here), against a real myproxy-server. carol's credential is

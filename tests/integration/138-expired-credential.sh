@@ -1,5 +1,6 @@
 #!/bin/bash
 # label: myproxy
+# cost: 45
 # 138-expired-credential: the credential stored in a real myproxy-server
 # expires (its user certificate ends 40 s after the test starts; the
 # registered proxy comes from a longer certificate of the same DN). The

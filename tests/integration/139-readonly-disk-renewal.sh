@@ -1,5 +1,6 @@
 #!/bin/bash
 # label: myproxy
+# cost: 33
 # 139-readonly-disk-renewal: the repository's file system turns read-only
 # under the running daemon (ext4 on a loop device, errors=remount-ro, an
 # injected file-system error: EROFS on every write, files open for writing

@@ -1,5 +1,6 @@
 #!/bin/bash
 # label: myproxy
+# cost: 35
 # 140-failure-classes-auth: the authentication failures a real
 # myproxy-server gives, each with its class in STATUS (Failure_class=) and
 # the server's own text in Last_error (rows of failure_class.c):

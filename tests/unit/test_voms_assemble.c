@@ -37,14 +37,30 @@ bio_string(BIO *b, size_t *len)
 	return s;
 }
 
+/*
+ * Issuer key number i (0 or 1), made once per run and only 1024 bits (the
+ * issuer's size does not matter here): RSA key generation is the slow part
+ * of this test, most of all under valgrind.
+ */
+static EVP_PKEY *
+issuer_key(int i)
+{
+	static EVP_PKEY *keys[2];
+
+	if (keys[i] == NULL)
+		assert_non_null(keys[i] = EVP_RSA_gen(1024));
+	assert_int_equal(EVP_PKEY_up_ref(keys[i]), 1);
+	return keys[i];
+}
+
 /* A self-signed "user" valid for `hours`, with keyUsage when asked. */
 static void
-make_issuer(struct issuer *is, int hours, int with_ku)
+make_issuer(struct issuer *is, int hours, int with_ku, int key)
 {
 	X509_NAME *n;
 	BIO *b;
 
-	assert_non_null(is->key = EVP_RSA_gen(2048));
+	is->key = issuer_key(key);
 	assert_non_null(is->cert = X509_new());
 	assert_int_equal(X509_set_version(is->cert, 2), 1);
 	assert_int_equal(ASN1_INTEGER_set(X509_get_serialNumber(is->cert), 42), 1);
@@ -103,7 +119,7 @@ test_assemble(void **state)
 	BASIC_CONSTRAINTS *bc;
 
 	(void)state;
-	make_issuer(&is, 2, 0);
+	make_issuer(&is, 2, 0, 0);
 	assert_int_equal(pem_cred_load(is.pem, is.len, 1, &c, &err), 0);
 	memset(&in, 0, sizeof(in));
 	in.issuer = &c;
@@ -118,6 +134,7 @@ test_assemble(void **state)
 	assert_int_equal(sk_X509_num(out.chain), 1);
 	assert_int_equal(X509_cmp(sk_X509_value(out.chain, 0), is.cert), 0);
 	assert_int_equal(X509_verify(out.cert, is.key), 1);
+	assert_int_equal(EVP_PKEY_get_bits(out.key), PROXY_ASSEMBLE_BITS_DEFAULT);
 	assert_int_equal(ASN1_TIME_compare(X509_get0_notAfter(out.cert),
 	    X509_get0_notAfter(is.cert)), 0);
 	assert_true(X509_cmp_time(X509_get0_notBefore(out.cert), NULL) < 0);
@@ -175,10 +192,11 @@ test_keyusage_no_acs(void **state)
 	ASN1_OBJECT *oid;
 
 	(void)state;
-	make_issuer(&is, 1, 1);
+	make_issuer(&is, 1, 1, 0);
 	assert_int_equal(pem_cred_load(is.pem, is.len, 1, &c, &err), 0);
 	memset(&in, 0, sizeof(in));
 	in.issuer = &c;
+	in.bits = 1024;		/* the size is test_assemble's; faster here */
 	in.not_after = (int64_t)time(NULL) + 600;
 	assert_int_equal(proxy_assemble(&in, &pem, &len, &err), 0);
 	assert_int_equal(pem_cred_load(pem, len, 1, &out, &err), 0);
@@ -225,8 +243,8 @@ test_load_refused(void **state)
 	size_t n;
 
 	(void)state;
-	make_issuer(&a, 1, 0);
-	make_issuer(&b, 1, 0);
+	make_issuer(&a, 1, 0, 0);
+	make_issuer(&b, 1, 0, 1);
 	expect_load_fail("garbage", 7, 0);
 	expect_load_fail("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
 	    60, 0);
