@@ -42,11 +42,10 @@ test: build
 check-asan:
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPR_SANITIZE=ON >/dev/null
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	# unit and core tests, and (label asan) the main renewal paths: worker,
+	# daemon, VOMS; in one run, so that the long ones overlap
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --test-dir $(ASAN_BUILD) $(CTEST_FLAGS) -j $(JOBS) -L 'unit|core'
-	# the main renewal paths (worker, daemon, VOMS) under the sanitizers too
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --test-dir $(ASAN_BUILD) $(CTEST_FLAGS) -j $(JOBS) -R 'integration/(100|110|111|116|210)-'
+	  ctest --test-dir $(ASAN_BUILD) $(CTEST_FLAGS) -j $(JOBS) -L '^(unit|core|asan)$$'
 
 # libFuzzer harnesses (tests/fuzz/, clang, ASan+UBSan): replay the committed
 # corpora, then fuzz each harness FUZZ_SECONDS (make fuzz) or a short smoke.

@@ -1,5 +1,5 @@
 #!/bin/bash
-# label: myproxy
+# label: myproxy asan
 # cost: 35
 # 100-renew-worker: the renewal worker against real myproxy-servers: success,
 # failover, both down, credential destroyed, service DN not authorised, no

@@ -1,5 +1,5 @@
 #!/bin/bash
-# label: myproxy
+# label: myproxy asan
 # 110-engine-renew: the daemon renews a registered proxy through its worker
 # against a real myproxy-server: a proxy with 20 minutes left (below the
 # condor limit) is renewed at once; the repository file (same path) then

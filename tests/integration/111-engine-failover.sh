@@ -1,5 +1,5 @@
 #!/bin/bash
-# label: myproxy
+# label: myproxy asan
 # 111-engine-failover: the daemon's renewals fail over between MyProxy
 # servers. Primary stopped: renewed from the secondary, the primary put in
 # cool-down (logged) and skipped by the next renewal. Both down: failed

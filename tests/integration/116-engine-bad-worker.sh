@@ -1,5 +1,5 @@
 #!/bin/bash
-# label: myproxy
+# label: myproxy asan
 # 116-engine-bad-worker: the daemon trusts nothing a worker does. With a fake
 # worker (PROXY_RENEWD_WORKER, a shell script driven by $FAKE_DIR/mode) that
 # exits without a result, dies of a signal, sends a malformed result, or

@@ -1,5 +1,5 @@
 #!/bin/bash
-# label: voms
+# label: voms asan
 # 210-voms-engine-renew: the daemon (-A -V -G) renews a VOMS proxy through
 # its worker against a real myproxy-server and a real voms-server. The
 # proxy (40 min, ACs 20 min: below the condor limit, so due at once) is
