@@ -21,6 +21,10 @@ FUZZ_SMOKE_SECONDS ?= 5
 CHAOS_BUILD ?= build-chaos
 CYCLES ?= 20
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+# make test: one more test than CPUs at a time; the integration tests spend
+# much of their time waiting for servers and clocks (2 CPUs: about 60 % busy
+# at 2 at a time, 7.3 min instead of 9.3 at 3)
+TEST_JOBS ?= $(shell echo $$(( $(JOBS) + 1 )))
 # No second chance: a test that fails once fails the suite (tests wait for
 # conditions, never for time, and start their servers on their own ports).
 CTEST_FLAGS ?= --output-on-failure --timeout 600
@@ -37,7 +41,7 @@ build:
 	cmake --build $(BUILD) -j $(JOBS)
 
 test: build
-	ctest --test-dir $(BUILD) $(CTEST_FLAGS) -j $(JOBS)
+	ctest --test-dir $(BUILD) $(CTEST_FLAGS) -j $(TEST_JOBS)
 
 check-asan:
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPR_SANITIZE=ON >/dev/null
