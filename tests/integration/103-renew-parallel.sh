@@ -1,5 +1,6 @@
 #!/bin/bash
 # label: myproxy
+# cpus: 2
 # 103-renew-parallel: workers running at the same time against one
 # myproxy-server all succeed (no shared state between worker processes);
 # prints the throughput (renewals/s with 4 workers) for the notes.

@@ -1,6 +1,7 @@
 #!/bin/bash
 # label: myproxy
 # cost: 45
+# cpus: 2
 # 114-engine-parallel: N proxies (default 50; PR_ENGINE_N) of U identities
 # (default 5; PR_ENGINE_USERS; each registered N/U times with Unique=1, so
 # every registration is its own record, file and renewal), then all made

@@ -41,6 +41,15 @@ generator_goes_on() {
 	[ "$(generator_state)" != T ]
 }
 
+generator_stopped() {	# the daemon stops it right after starting a worker
+	[ "$(generator_state)" = T ]
+}
+
+generator_gone() {	# $gpid: no such process (or a zombie not yet reaped)
+	[ ! -e "/proc/$gpid" ] ||
+	    [ "$(awk '{ print $3 }' "/proc/$gpid/stat" 2>/dev/null)" = Z ]
+}
+
 generator_new() {	# a generator runs, not $gpid
 	local pid
 	pid=$(generator_pid)
@@ -104,6 +113,7 @@ new_proxy alice "$T/hang.pem" 20
 reg "$T/hang.pem" "localhost:$HANG_PORT" jobh
 assert_response 0 "register at a server that never answers"
 wait_worker 10 || fail "no worker started for the hanging renewal"
+wait_until 10 generator_stopped
 assert_eq T "$(generator_state)" "a worker runs: the generator is stopped"
 wait_log "FAILED in" 60 || fail "the hanging renewal did not end"
 wait_until 5 generator_goes_on
@@ -118,8 +128,14 @@ assert_ne "$gpid" "$(generator_pid)" "a new generator runs"
 run "$PR_BUILD_DIR/bin/proxy-renew" -s "$SOCK" metrics
 assert_match "proxy_renewd_key_pool_generator_restarts_total 1" "$OUT" \
     "METRICS: one restart"
+gpid=$(generator_pid)
+[ -n "$gpid" ] || fail "no generator before the daemon stops"
 daemon_stop
-assert_eq "" "$(generator_pid)" "generator gone with the daemon"
+if wait_until 10 generator_gone; then
+	ok "generator gone with the daemon"
+else
+	fail "generator $gpid outlived the daemon"
+fi
 
 # ---- no pool: no generator, renewal as before
 rm -rf "$REPO" && mkdir -m 0700 "$REPO"

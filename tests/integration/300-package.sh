@@ -1,6 +1,7 @@
 #!/bin/bash
 # label: package
 # cost: 100
+# cpus: 2
 # 300-package: the Debian packages on this machine, end to end. Builds them
 # (scripts/make-deb.sh, lintian errors fail), dpkg -i's the three, checks
 # what postinst made (user, repository 0700, conffile, worker in libexec),
