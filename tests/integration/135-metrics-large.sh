@@ -1,7 +1,6 @@
 #!/bin/bash
 # label: core
 # cost: 25
-# cpus: 2
 # 135-metrics-large: `proxy-renew metrics` at 10,000 stored proxies. The
 # METRICS reply with per-proxy series (about 7.5 MiB here) is beyond the
 # 1 MiB every other reply keeps to: it has a bound of its own
