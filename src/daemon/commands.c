@@ -239,13 +239,10 @@ cmd_get(struct daemon *d, const struct pr_request *req, struct pr_msg *body,
     struct pr_error *err)
 {
 	struct store_proxy p;
-	int64_t proxy_id;
 	int rc;
 
-	memset(&p, 0, sizeof(p));
-	if ((rc = store_find_job(d->store, req->jobid, req->jobid_len,
-	    &proxy_id, err)) != 0 ||
-	    (rc = store_get_proxy(d->store, proxy_id, &p, err)) != 0)
+	if ((rc = store_get_job_proxy(d->store, req->jobid, req->jobid_len,
+	    &p, err)) != 0)
 		goto out;
 	if (p.not_after <= (int64_t)time(NULL)) {
 		rc = pr_error_set(err, PR_ERR_EXPIRED, "the proxy of this job "

@@ -283,6 +283,8 @@ struct daemon {
 	struct hooks *hooks;		/* --hook runs (hook.c) */
 	struct keygen *keygen;		/* keys made ahead (keygen.c) */
 	struct credwatch *watch;	/* MyProxy INFO of stored credentials */
+	int64_t memo_load_ms;		/* GET memory's load began; 0 done */
+	long long memo_timer;		/* its next load step; 0 none */
 };
 
 /* options.c */
@@ -537,6 +539,10 @@ int	metrics_reply_check(size_t text_len, size_t n_lines, size_t max_bytes,
 void	metrics_file_write(struct daemon *d);
 void	metrics_file_start(struct daemon *d);
 void	metrics_file_stop(struct daemon *d);
+
+/* memo_load.c: GET's memory (store_memo_enable), loaded between requests. */
+void	memo_load_start(struct daemon *d);
+void	memo_load_stop(struct daemon *d);
 
 /* credwatch.c: the long-term credential watch (MyProxy INFO). */
 void	credwatch_init(struct daemon *d);

@@ -330,6 +330,7 @@ daemon_cleanup(struct daemon *d)
 {
 	sched_stop(d);
 	credwatch_shutdown(d);
+	memo_load_stop(d);
 	metrics_file_stop(d);
 	hook_shutdown(d);
 	batch_free(d);		/* commits what waits, answers who waits */
@@ -492,6 +493,7 @@ main_start(struct daemon *d, int ready_fd)
 	sched_init(d);
 	keygen_start(d);
 	credwatch_init(d);
+	memo_load_start(d);
 	server_start(d);
 	daemon_write_pid(d);
 	log_info("proxy-renewd %s: repository %s, socket %s", PR_VERSION,

@@ -130,6 +130,8 @@ store_db_run(struct store *st, enum stmt_id id, struct pr_error *err)
 	rc = sqlite3_step(s);
 	(void)sqlite3_reset(s);	/* the step's code is what matters */
 	(void)sqlite3_clear_bindings(s);
+	if (id <= S_ROLLBACK_TO || id >= S_BATCH_SAVEPOINT)
+		store_memo_txn(st, id, rc == SQLITE_DONE);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return store_db_fail(st, rc, stmt_sql[id], err);
 	return 0;
@@ -460,6 +462,8 @@ store_add_job(struct store *st, const char *jobid, size_t jobid_len,
 		rc = pr_error_set(err, EEXIST, "store: job already registered");
 	else if (rc == PR_ERR_NOT_REGISTERED)
 		rc = pr_error_set(err, rc, "store: add job: no such proxy");
+	if (rc == 0)
+		store_memo_job(st, jobid, jobid_len, proxy_id);
 	if (rc == 0 && (rc = bind_int(st, S_INC_JOBS, 1, proxy_id, err)) == 0)
 		rc = run_update(st, S_INC_JOBS, err);
 	return op_end(st, rc, err);
@@ -496,6 +500,7 @@ remove_job_op(struct store *st, const char *jobid, size_t jobid_len,
 	if ((rc = bind_jobid(st, S_DEL_JOB, jobid, jobid_len, err)) != 0 ||
 	    (rc = store_db_run(st, S_DEL_JOB, err)) != 0)
 		return rc;
+	store_memo_job(st, jobid, jobid_len, 0);
 	if ((rc = bind_int(st, S_DEC_JOBS, 1, *proxy_id, err)) != 0 ||
 	    (rc = run_update(st, S_DEC_JOBS, err)) != 0)
 		return rc;
@@ -528,7 +533,8 @@ store_delete_proxy(struct store *st, int64_t id, struct pr_error *err)
 
 	if ((rc = op_begin(st, err)) != 0)
 		return rc;
-	if ((rc = bind_int(st, S_DEL_PROXY_JOBS, 1, id, err)) == 0 &&
+	if ((rc = store_memo_proxy_deleting(st, id, err)) == 0 &&
+	    (rc = bind_int(st, S_DEL_PROXY_JOBS, 1, id, err)) == 0 &&
 	    (rc = store_db_run(st, S_DEL_PROXY_JOBS, err)) == 0 &&
 	    (rc = bind_int(st, S_DEL_PROXY, 1, id, err)) == 0)
 		rc = store_db_run(st, S_DEL_PROXY, err);

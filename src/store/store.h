@@ -92,6 +92,36 @@ int store_batch_commit(struct store *st, struct pr_error *err);
 int store_find_job(struct store *st, const char *jobid, size_t jobid_len,
     int64_t *proxy_id, struct pr_error *err);
 
+/*
+ * GET's lookup: the proxy of a job with the fields GET answers with (id,
+ * file, servers, obtained, not_after, next_renewal; the others zero).
+ * From memory when store_memo_enable() was called and the job is held
+ * there, else from SQLite (store_find_job, store_get_proxy), so the same
+ * answer either way. 0, PR_ERR_NOT_REGISTERED, or EINVAL (job id).
+ */
+int store_get_job_proxy(struct store *st, const char *jobid, size_t jobid_len,
+    struct store_proxy *p, struct pr_error *err);
+
+/*
+ * GET from memory (store_memo.c): the committed job -> proxy pairs and
+ * what GET answers of each proxy, held in memory (~40 bytes a job plus
+ * ~120 a proxy) so that GET reads no B-tree page. store_memo_enable: -1
+ * without memory (the store works as before). store_memo_load: read the
+ * tables into memory, one chunk of a few ms per call, between
+ * transactions; 1 while more is left, 0 when done, -1 and err when a read
+ * failed (the rest is then answered from SQLite).
+ */
+int store_memo_enable(struct store *st);
+int store_memo_load(struct store *st, struct pr_error *err);
+
+struct store_memo_stats {
+	int enabled, loaded;	/* enabled; its start-up load done */
+	int64_t jobs;		/* jobs held; -1: switched off (memory) */
+	int64_t proxies;	/* proxy records held */
+	size_t bytes;		/* memory they take */
+};
+void store_memo_stats(const struct store *st, struct store_memo_stats *ms);
+
 /* Proxy by id or by repository file name: 0, or PR_ERR_NOT_REGISTERED. */
 int store_get_proxy(struct store *st, int64_t id, struct store_proxy *p,
     struct pr_error *err);

@@ -11,11 +11,16 @@
 #include "db_ident.h"
 #include "pr_error.h"
 
-#define STORE_INTENT_SLOTS	20	/* 0..7 store_renewal.c's statements, */
+#define STORE_INTENT_SLOTS	23	/* 0..7 store_renewal.c's statements, */
 #define STORE_WATCH_SLOT0	8	/* 8..15 store_credwatch.c's, */
-#define STORE_HISTORY_SLOT0	16	/* 16..19 store_history.c's */
+#define STORE_HISTORY_SLOT0	16	/* 16..19 store_history.c's, */
+#define STORE_MEMO_SLOT0	20	/* 20..22 store_memo.c's */
 
-/* The statements of store.c, prepared once by store_open (store_open.c). */
+/*
+ * The statements of store.c, prepared once by store_open (store_open.c).
+ * Transaction statements come first and last: store_db_run reports
+ * those to store_memo.c.
+ */
 enum stmt_id {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
 	S_FIND_JOB, S_GET_PROXY, S_GET_BY_FILE, S_FIND_SHAREABLE, S_NEXT_SUFFIX,
@@ -35,6 +40,7 @@ struct store {
 	void *flush_arg;
 	sqlite3_stmt *intent[STORE_INTENT_SLOTS];	/* prepared on first use */
 	int history_keep;		/* attempts kept per proxy, 0 = none */
+	struct store_memo *memo;	/* GET from memory, or NULL */
 };
 
 /* Step statement id of store.c (no row expected) and reset it; 0 or err. */
@@ -67,5 +73,18 @@ char		*store_db_text(sqlite3_stmt *s, int col);
 /* err from an SQLite result code (errno-style code, "store: what: text"). */
 int		 store_db_fail(struct store *st, int rc, const char *what,
 		    struct pr_error *err);
+
+/*
+ * What store_memo.c must hear of (it keeps the rows it holds in memory
+ * equal to the committed ones): the outcome (ok) of each transaction
+ * statement id; a job added to proxy added_to (0: removed); a proxy about
+ * to be deleted with its jobs. No-ops while the memo is not enabled.
+ */
+void		 store_memo_txn(struct store *st, int id, int ok);
+void		 store_memo_job(struct store *st, const char *jobid, size_t len,
+		    int64_t added_to);
+int		 store_memo_proxy_deleting(struct store *st, int64_t id,
+		    struct pr_error *err);
+void		 store_memo_free(struct store *st);
 
 #endif /* PR_STORE_DB_H */

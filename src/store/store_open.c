@@ -304,6 +304,7 @@ store_close(struct store *st)
 
 	if (st == NULL)
 		return;
+	store_memo_free(st);
 	for (i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);	/* NULL is a no-op */
 	for (i = 0; i < STORE_INTENT_SLOTS; i++)

@@ -108,5 +108,7 @@ void
 store_rollback(struct store *st)
 {
 	if (!sqlite3_get_autocommit(st->db))
-		(void)store_db_run(st, S_ROLLBACK, NULL);	/* nothing left to undo */
+		(void)store_db_run(st, S_ROLLBACK, NULL);
+	else	/* SQLite rolled back by itself (e.g. disk full) */
+		store_memo_txn(st, S_ROLLBACK, 1);
 }
