@@ -540,6 +540,28 @@ render_key_pool(const struct daemon *d, FILE *f)
 	}
 }
 
+/* GET's memory (store.h, store_memo_stats): how much it holds. */
+static void
+render_get_memory(const struct daemon *d, FILE *f)
+{
+	struct store_memo_stats ms;
+
+	store_memo_stats(d->store, &ms);
+	family(f, "get_memory_loaded", "gauge", "1 once the start-up load of "
+	    "GET's memory is done (0: loading, or not in use).");
+	(void)fprintf(f, PFX "get_memory_loaded %d\n", ms.enabled && ms.loaded);
+	family(f, "get_memory_jobs", "gauge", "Jobs GET answers from memory "
+	    "(-1: switched off for lack of memory; the rest reads SQLite).");
+	(void)fprintf(f, PFX "get_memory_jobs %lld\n", (long long)ms.jobs);
+	family(f, "get_memory_proxies", "gauge", "Proxy records GET answers "
+	    "from memory.");
+	(void)fprintf(f, PFX "get_memory_proxies %lld\n",
+	    (long long)ms.proxies);
+	family(f, "get_memory_bytes", "gauge", "Memory GET's job index and "
+	    "proxy records take.");
+	(void)fprintf(f, PFX "get_memory_bytes %zu\n", ms.bytes);
+}
+
 int
 metrics_render(struct daemon *d, char **out, size_t *len,
     struct pr_error *err)
@@ -576,6 +598,7 @@ metrics_render(struct daemon *d, char **out, size_t *len,
 	render_attempts(d->metrics, f);
 	render_servers(d, f);
 	render_key_pool(d, f);
+	render_get_memory(d, f);
 	render_requests(d->metrics, f);
 	if (fclose(f) != 0)
 		fatal("metrics: fclose");

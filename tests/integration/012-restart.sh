@@ -27,6 +27,15 @@ daemon_stop
 assert_file "$fa" "file kept across stop"
 daemon_start
 
+# GET from memory: loaded at start, holding the three jobs (metrics)
+wait_log 'GET memory: 3 jobs and 2 proxies in [0-9.]+ MiB, loaded in' ||
+    fail "GET memory loaded at start: $(grep 'GET memory' "$DAEMON_LOG")"
+get_memory() {
+	cli metrics
+	awk -v k="proxy_renewd_get_memory_$1" '$1 == k { print $2 }' <<< "$OUT"
+}
+assert_eq "1 3 2" "$(get_memory loaded) $(get_memory jobs) $(get_memory proxies)" \
+    "metrics: GET memory loaded, 3 jobs, 2 proxies"
 jobget jobA
 assert_response 0 "GET jobA after restart"
 assert_eq "$fa" "$(kv Proxy_name)" "jobA's file after restart"
@@ -60,8 +69,17 @@ daemon_stop
 daemon_start
 jobget https://wms.example.org:9000/jobB
 assert_response 1908 "unregister is durable too"
+wait_log 'GET memory: 3 jobs and 1 proxies' ||
+    fail "GET memory after the unregister: $(grep 'GET memory' "$DAEMON_LOG" | tail -1)"
+jobget jobK
+assert_response 0 "GET jobK from memory"
+unreg jobK
+assert_response 0 "unregister jobK"
+jobget jobK
+assert_response 1908 "jobK gone from memory too"
+assert_eq 2 "$(get_memory jobs)" "metrics: 2 jobs in memory"
 status "$fa"
-assert_eq 3 "$(kv Jobs)" "jobA, jobA2, jobK remain"
+assert_eq 2 "$(kv Jobs)" "jobA, jobA2 remain"
 
 daemon_stop
 check_log_clean
