@@ -145,19 +145,21 @@ fi
 	echo
 	echo "## Requests (8 clients unless said; rates in requests/s, latency in ms)"
 	echo
-	echo "| jobs | GET 8c | GET p50 / p99 | GET 1c | join 8c | join 1c p50 | new identity 8c | first answer after restart (ms) | RSS / peak (MiB) |"
-	echo "|---|---|---|---|---|---|---|---|---|"
+	echo "| jobs | GET 8c | GET p50 / p99 | daemon CPU per GET (us) | GET 1c | join 8c | join 1c p50 | new identity 8c | first answer after restart (ms) | RSS / peak (MiB) |"
+	echo "|---|---|---|---|---|---|---|---|---|---|"
 	for n in $sizes; do
-		printf '| %s | %s | %s / %s | %s | %s | %s | %s | %s | %s / %s |\n' \
+		printf '| %s | %s | %s / %s | %s | %s | %s | %s | %s | %s | %s / %s |\n' \
 		    "$n" "$(m "get8.$n" rate)" "$(m1 "get8.$n" p50_ms)" \
-		    "$(m1 "get8.$n" p99_ms)" "$(m "get1.$n" rate)" \
+		    "$(m1 "get8.$n" p99_ms)" "$(m "getcpu.$n" us_per_get)" \
+		    "$(m "get1.$n" rate)" \
 		    "$(m "join8.$n" rate)" "$(m1 "join1.$n" p50_ms)" \
 		    "$(m "new8.$n" rate)" "$(m1 "start.$n" first_answer_ms)" \
 		    "$(($(m1 "mem.$n" rss_kb) / 1024))" "$(($(m1 "mem.$n" hwm_kb) / 1024))"
 	done
 	first=$(echo "$sizes" | head -n 1) last=$(echo "$sizes" | tail -n 1)
 	echo
-	echo "GET rate at $last jobs / at $first jobs: $(ratio "$(m1 "get8.$last" rate)" "$(m1 "get8.$first" rate)")."
+	echo "GET rate at $last jobs / at $first jobs: $(ratio "$(m1 "get8.$last" rate)" "$(m1 "get8.$first" rate)");"
+	echo "the daemon's CPU per GET at $first jobs / at $last jobs: $(ratio "$(m1 "getcpu.$first" us_per_get)" "$(m1 "getcpu.$last" us_per_get)")."
 	if jq -se 'any(.[]; .name | startswith("idle."))' "$RAW" > /dev/null; then
 		n=$(jq -rs '[.[] | select(.name | startswith("idle."))][0].name' "$RAW")
 		echo "Idle at ${n#idle.} jobs, nothing due, no client, $(m1 "$n" secs) s:"

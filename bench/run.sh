@@ -177,7 +177,14 @@ sec_requests_size() {
 	"$BREQ" register 1 1 "warm" "$SERVER" "$T/id/join1.proxy" > /dev/null ||
 	    die "first join"
 	for r in $(seq 1 "$REPS"); do
+		c0=$(proc_cpu_ticks "$pid")
 		reqs "get8.$n" "$r" get 8 "$N_GET" "$n"
+		c1=$(proc_cpu_ticks "$pid")
+		# the daemon's own CPU per GET: what the machine's load and the
+		# clients' share of the 2 CPUs do not change
+		rec "getcpu.$n" "$r" us_per_get="$(awk -v t=$((c1 - c0)) \
+		    -v n="$N_GET" -v hz="$(getconf CLK_TCK)" \
+		    'BEGIN { printf "%.1f", t * 1e6 / hz / n }')"
 		reqs "join8.$n" "$r" register 8 "$N_REG" "j8r$r" "$SERVER" \
 		    "$T/id/join1.proxy"
 		reqs "get1.$n" "$r" get 1 $((N_GET / 4)) "$n"
