@@ -3,7 +3,9 @@
  */
 #include <sys/stat.h>
 
+#include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 
 #include "clock_check.h"
 #include "pr_limits.h"
@@ -29,35 +31,43 @@ clock_check_files(int dirfd)
 	return db > wal ? db : wal;
 }
 
-struct walk {
-	int64_t now;
-	struct clock_check *cc;
+/* The two times of a record the count needs, kept from the one walk. */
+struct record_times {
+	int64_t next_renewal, not_after;
 };
 
+struct walk {
+	struct clock_check *cc;
+	struct record_times *t;
+	size_t n, cap;
+	int oom;
+};
+
+/* One walk over the records (each costs a full table read): the newest
+ * write, and the times the count needs once that is known. */
 static int
 clock_check_one(const struct store_proxy *p, void *arg)
 {
 	struct walk *w = arg;
 	struct clock_check *cc = w->cc;
+	struct record_times *t;
 
 	if (p->obtained > cc->last_write)
 		cc->last_write = p->obtained;
 	if (p->last_attempt > cc->last_write)
 		cc->last_write = p->last_attempt;
-	return 0;
-}
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? 2 * w->cap : 64;
 
-static int
-clock_check_count(const struct store_proxy *p, void *arg)
-{
-	struct walk *w = arg;
-	struct clock_check *cc = w->cc;
-
-	if (repo_record_expired(p->next_renewal, p->not_after, cc->last_write))
-		return 0;
-	cc->n_live++;
-	if (p->not_after <= w->now)
-		cc->n_would_expire++;
+		if ((t = reallocarray(w->t, cap, sizeof(*t))) == NULL) {
+			w->oom = 1;
+			return 1;	/* stop the walk */
+		}
+		w->t = t;
+		w->cap = cap;
+	}
+	w->t[w->n].next_renewal = p->next_renewal;
+	w->t[w->n++].not_after = p->not_after;
 	return 0;
 }
 
@@ -65,14 +75,25 @@ int
 clock_check_records(struct store *st, int64_t now, struct clock_check *cc,
     struct pr_error *err)
 {
-	struct walk w = { now, cc };
+	struct walk w = { cc, NULL, 0, 0, 0 };
+	size_t i;
 	int rc;
 
 	cc->n_live = 0;
 	cc->n_would_expire = 0;
-	if ((rc = store_foreach_proxy(st, clock_check_one, &w, err)) != 0)
-		return rc;
-	return store_foreach_proxy(st, clock_check_count, &w, err);
+	if ((rc = store_foreach_proxy(st, clock_check_one, &w, err)) == 0 &&
+	    w.oom)
+		rc = pr_error_set(err, ENOMEM, "clock check: out of memory");
+	for (i = 0; rc == 0 && i < w.n; i++) {
+		if (repo_record_expired(w.t[i].next_renewal, w.t[i].not_after,
+		    cc->last_write))
+			continue;
+		cc->n_live++;
+		if (w.t[i].not_after <= now)
+			cc->n_would_expire++;
+	}
+	free(w.t);
+	return rc;
 }
 
 int

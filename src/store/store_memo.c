@@ -33,8 +33,8 @@
 #include "store.h"
 #include "store_db.h"
 
-#define LOAD_PROXIES	2048	/* rows per load step: a few ms */
-#define LOAD_JOBS	4096
+#define LOAD_PROXIES	1024	/* rows per load step: a few ms, so a GET */
+#define LOAD_JOBS	2048	/* waits no longer behind one */
 
 enum { M_PROXIES, M_JOBS, M_ID_JOBS, M_COUNT };
 
