@@ -27,15 +27,6 @@
 
 #include "teststore.c"
 
-static void
-add_job(struct fx *f, const char *jobid, int64_t proxy_id)
-{
-	struct pr_error err;
-
-	assert_int_equal(store_add_job(f->st, jobid, strlen(jobid), proxy_id,
-	    &err), 0);
-}
-
 /* GET's lookup: its code, and the same answer as SQLite's when found. */
 static int
 get(struct fx *f, const char *jobid, int64_t *proxy_id, int64_t *not_after)

@@ -1,6 +1,6 @@
 /*
  * teststore.c: what the store's unit tests share: a fresh repository.db in
- * a scratch directory per test, a proxy row added, a version 1
+ * a scratch directory per test, a proxy row and a job added, a version 1
  * repository.db, its user_version, and the query-plan check. Included by
  * test programs after testdir.c and the store's headers or sources.
  */
@@ -53,6 +53,16 @@ add_proxy(struct fx *f, const char *hash, int suffix, const char *servers,
 	assert_int_equal(store_insert_proxy(f->st, &p, &err), 0);
 	assert_true(p.id > 0);
 	return p.id;
+}
+
+/* Attach jobid (a C string) to proxy_id; must succeed. */
+static void __attribute__((unused))
+add_job(struct fx *f, const char *jobid, int64_t proxy_id)
+{
+	struct pr_error err;
+
+	assert_int_equal(store_add_job(f->st, jobid, strlen(jobid), proxy_id,
+	    &err), 0);
 }
 
 /* repository.db as version 1 wrote it: its schema, frozen here. */
