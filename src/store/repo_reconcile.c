@@ -111,7 +111,8 @@ recon_entry(struct recon *r, const char *name)
 		r->note(r->arg, RECON_FOREIGN_KEPT, name, NULL);
 		return;
 	}
-	rec = bsearch(&key, r->files, r->n_files, sizeof(*r->files), by_name);
+	rec = r->n_files == 0 ? NULL : bsearch(&key, r->files, r->n_files,
+	    sizeof(*r->files), by_name);
 	if (rec == NULL)
 		recon_remove(r, name, RECON_ORPHAN_REMOVED);
 	else if (rec->expired)
@@ -224,7 +225,8 @@ repo_reconcile(int dirfd, struct store *st, int64_t now, recon_note_fn *note,
 	    r.oom)
 		rc = pr_error_set(err, ENOMEM, "repository: out of memory");
 	if (rc == 0) {
-		qsort(r.files, r.n_files, sizeof(*r.files), by_name);
+		if (r.n_files > 0)	/* qsort and bsearch want an array */
+			qsort(r.files, r.n_files, sizeof(*r.files), by_name);
 		rc = recon_files(&r, err);
 	}
 	for (i = 0; i < r.n_files; i++)
