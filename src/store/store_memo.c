@@ -42,8 +42,9 @@ static const char *const memo_sql[M_COUNT] = {
 	[M_PROXIES] = "SELECT id, file, servers, obtained, not_after,"
 	    " next_renewal, n_jobs FROM proxy WHERE id > ?1 ORDER BY id"
 	    " LIMIT ?2",
-	[M_JOBS] = "SELECT job_id, proxy_id FROM job WHERE job_id > ?1"
-	    " ORDER BY job_id LIMIT ?2",
+	[M_JOBS] = "SELECT job_id, proxy_id FROM job"
+	    " WHERE job_id > ?1 ORDER BY job_id"
+	    " LIMIT ?2",
 	[M_ID_JOBS] = "SELECT job_id FROM job WHERE proxy_id = ?1",
 };
 
