@@ -160,6 +160,21 @@ fi
 	echo
 	echo "GET rate at $last jobs / at $first jobs: $(ratio "$(m1 "get8.$last" rate)" "$(m1 "get8.$first" rate)");"
 	echo "the daemon's CPU per GET at $first jobs / at $last jobs: $(ratio "$(m1 "getcpu.$first" us_per_get)" "$(m1 "getcpu.$last" us_per_get)")."
+	rsizes=$(jq -rs '[.[] | select(.name | startswith("ratio.")) |
+	    .name | ltrimstr("ratio.") | tonumber] | unique | .[]' "$RAW")
+	if [ "$(echo "$rsizes" | wc -w)" = 2 ]; then
+		a=$(echo "$rsizes" | head -n 1) b=$(echo "$rsizes" | tail -n 1)
+		echo
+		echo "GET with 8 clients, the daemons on $a and on $b jobs one after the other"
+		echo "($(m1 "ratiocpu.$a" n) GETs each, $(jq -s --arg n "ratio.$a" '[.[] | select(.name == $n)] | length' "$RAW") repetitions): $(m "ratio.$a" rate) and $(m "ratio.$b" rate) per s,"
+		echo "**$(ratio "$(m1 "ratio.$b" rate)" "$(m1 "ratio.$a" rate)")** (per repetition: $(jq -rs --arg a "ratio.$a" --arg b "ratio.$b" '
+		    ([.[] | select(.name == $a)] | sort_by(.rep)) as $s |
+		    ([.[] | select(.name == $b)] | sort_by(.rep)) as $l |
+		    [range(0; [$s, $l] | map(length) | min) |
+		    ($l[.].rate / $s[.].rate * 100 | round / 100 | tostring) + "x"] |
+		    join(", ")' "$RAW")); the daemon's CPU per GET $(m "ratiocpu.$a" us_per_get)"
+		echo "and $(m "ratiocpu.$b" us_per_get) us."
+	fi
 	if jq -se 'any(.[]; .name | startswith("idle."))' "$RAW" > /dev/null; then
 		n=$(jq -rs '[.[] | select(.name | startswith("idle."))][0].name' "$RAW")
 		echo "Idle at ${n#idle.} jobs, nothing due, no client, $(m1 "$n" secs) s:"

@@ -16,6 +16,8 @@
 #             and REGISTER of new identities (8); time to the first answer
 #             after a restart, RSS; at the largest size CPU and wake-ups
 #             over IDLE_SECS with nothing due
+#   getratio  GET (8 clients, N_RATIO each) at the smallest and the largest
+#             of SIZES, the two daemons one after the other, REPS times
 #   burst     BURST_N identities due at once (RENEW_ALL), the daemon
 #             against BURST_N myproxy-logon runs 4 at a time, same server,
 #             alternating; renewals over time. The daemon twice: "ours"
@@ -29,7 +31,7 @@
 # repetitions and the reverse in even ones.
 # Knobs: BENCH_QUICK=1 (small sizes, 10 s idle: a few minutes on 2 cores),
 # BENCH_1M=1 (adds the 1,000,000-job point), REPS (default 3), SIZES,
-# N_GET, N_REG, N_NEW, IDLE_SECS, BURST_N, OUTAGE_IDS, KEYPOOL. BENCH_MERGE=FILE
+# N_GET, N_REG, N_NEW, N_RATIO, IDLE_SECS, BURST_N, OUTAGE_IDS, KEYPOOL. BENCH_MERGE=FILE
 # (a results.json of an earlier run) adds its measurements this run did not
 # make (by name, e.g. get8.1000000) to the report, listed in RESULTS.md;
 # BENCH_MERGE_SERIES=DIR its renewal series (burst plot).
@@ -46,14 +48,14 @@ source "$here/lib.sh"
 REPS=${REPS:-3}
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	: "${SIZES:=1000 10000}" "${N_GET:=4000}" "${N_REG:=1000}"
-	: "${N_NEW:=300}" "${IDLE_SECS:=10}" "${BURST_N:=20}"
+	: "${N_NEW:=300}" "${IDLE_SECS:=10}" "${BURST_N:=20}" "${N_RATIO:=20000}"
 else
 	: "${SIZES:=1000 10000 100000}" "${N_GET:=20000}" "${N_REG:=3000}"
-	: "${N_NEW:=1000}" "${IDLE_SECS:=60}" "${BURST_N:=50}"
+	: "${N_NEW:=1000}" "${IDLE_SECS:=60}" "${BURST_N:=50}" "${N_RATIO:=100000}"
 fi
 [ "${BENCH_1M:-0}" = 1 ] && SIZES="$SIZES 1000000"
 : "${OUTAGE_IDS:=200}" "${KEYPOOL:=2048}"
-SECTIONS=${BENCH_SECTIONS:-cred history requests burst outage}
+SECTIONS=${BENCH_SECTIONS:-cred history requests getratio burst outage}
 BREQ=$PR_BUILD_DIR/bench/bench_requests
 for b in bench_requests bench_fill bench_certs bench_cred bench_history; do
 	need_bin "$PR_BUILD_DIR/bench/$b" "$b"
@@ -133,6 +135,18 @@ stored_identities() {
 	rm -rf "$REPO" && mkdir -m 0700 "$REPO"
 }
 
+# gets_with_cpu NAME CPU_NAME REP N JOBS: N GETs of 8 clients (reqs NAME)
+# and the daemon's own CPU per GET (rec CPU_NAME), which the machine's load
+# and the clients' share of the CPUs change less than the rate.
+gets_with_cpu() {
+	local c0 c1
+	c0=$(proc_cpu_ticks "$DAEMON_PID")
+	reqs "$1" "$3" get 8 "$4" "$5"
+	c1=$(proc_cpu_ticks "$DAEMON_PID")
+	rec "$2" "$3" n="$4" us_per_get="$(awk -v t=$((c1 - c0)) -v n="$4" \
+	    -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')"
+}
+
 reqs() {	# NAME REP ARGS...: run bench_requests, record its line
 	local name=$1 rep=$2 line
 	shift 2
@@ -177,14 +191,7 @@ sec_requests_size() {
 	"$BREQ" register 1 1 "warm" "$SERVER" "$T/id/join1.proxy" > /dev/null ||
 	    die "first join"
 	for r in $(seq 1 "$REPS"); do
-		c0=$(proc_cpu_ticks "$pid")
-		reqs "get8.$n" "$r" get 8 "$N_GET" "$n"
-		c1=$(proc_cpu_ticks "$pid")
-		# the daemon's own CPU per GET: what the machine's load and the
-		# clients' share of the 2 CPUs do not change
-		rec "getcpu.$n" "$r" us_per_get="$(awk -v t=$((c1 - c0)) \
-		    -v n="$N_GET" -v hz="$(getconf CLK_TCK)" \
-		    'BEGIN { printf "%.1f", t * 1e6 / hz / n }')"
+		gets_with_cpu "get8.$n" "getcpu.$n" "$r" "$N_GET" "$n"
 		reqs "join8.$n" "$r" register 8 "$N_REG" "j8r$r" "$SERVER" \
 		    "$T/id/join1.proxy"
 		reqs "get1.$n" "$r" get 1 $((N_GET / 4)) "$n"
@@ -210,6 +217,30 @@ sec_idle() {
 	rec "idle.$n" 1 secs="$IDLE_SECS" cpu_ticks=$((c1 - c0)) \
 	    wakeups=$((w1 - w0))
 	echo "  idle $IDLE_SECS s at $n jobs: $((c1 - c0)) ticks, $((w1 - w0)) wake-ups" >&2
+}
+
+# GET at the smallest and the largest of SIZES, one daemon after the other
+# on repositories filled once, REPS times (small, large; large, small; ...),
+# N_RATIO GETs each: the ratio the target names, without the drift of a machine
+# whose speed changes from one minute to the next (sec_requests measures
+# the sizes minutes apart).
+sec_getratio() {
+	local small=${SIZES%% *} large=${SIZES##* } n r repo=$REPO
+	echo "== GET at $small and $large jobs, alternating" >&2
+	for n in $small $large; do
+		fill_repo "$n"
+		mv "$REPO" "$T/ratio.$n" || die "mv $REPO"
+	done
+	for r in $(seq 1 "$REPS"); do
+		# small first in odd repetitions, large first in even ones
+		for n in $( ((r % 2)) && echo "$small $large" || echo "$large $small"); do
+			REPO=$T/ratio.$n
+			start_timed
+			gets_with_cpu "ratio.$n" "ratiocpu.$n" "$r" "$N_RATIO" "$n"
+			daemon_stop
+		done
+	done
+	REPO=$repo
 }
 
 sec_requests() {

@@ -6,6 +6,8 @@
  * grows by half and stays near 70 % full). Removal shifts the following
  * entries back (no tombstones, so lookups never slow down with churn).
  */
+#include <sys/mman.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +20,7 @@
 #define MIN_SLOTS	1024
 #define MAX_DEPTH	16	/* nested savepoints; deeper switches off */
 #define AMBIGUOUS	0	/* proxy of an entry two jobs share (rule 2) */
+#define HUGE_PAGE	(2u << 20)	/* x86-64 and arm64 (4k pages) */
 
 struct slot {
 	uint64_t a;		/* 0: free */
@@ -112,13 +115,33 @@ probe(const struct slot *s, size_t n_slots, const struct job_key *k)
 	return i;
 }
 
+/*
+ * A zeroed table. A large one is aligned to and advised into huge pages:
+ * every lookup lands on a random slot, and with 4k pages each one also
+ * missed the TLB (a page walk per GET at a million jobs).
+ */
+static struct slot *
+table_new(size_t n_slots)
+{
+	size_t bytes = n_slots * sizeof(struct slot);
+	void *p;
+
+	if (bytes < 2 * HUGE_PAGE)
+		return calloc(n_slots, sizeof(struct slot));
+	bytes = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+	if ((p = aligned_alloc(HUGE_PAGE, bytes)) == NULL)
+		return NULL;
+	(void)madvise(p, bytes, MADV_HUGEPAGE);	/* a hint; may be refused */
+	return memset(p, 0, bytes);
+}
+
 static int
 resize(struct job_index *ix, size_t n_slots)
 {
 	struct slot *s;
 	size_t i, j;
 
-	if (n_slots > UINT32_MAX || (s = calloc(n_slots, sizeof(*s))) == NULL)
+	if (n_slots > UINT32_MAX || (s = table_new(n_slots)) == NULL)
 		return -1;
 	for (i = 0; i < ix->n_slots; i++) {
 		if (ix->slot[i].a == 0)
