@@ -10,6 +10,7 @@
 #include "clock_check.h"
 #include "pr_limits.h"
 #include "repo_reconcile.h"
+#include "room_for_one.h"
 #include "store.h"
 
 static int64_t
@@ -56,16 +57,11 @@ clock_check_one(const struct store_proxy *p, void *arg)
 		cc->last_write = p->obtained;
 	if (p->last_attempt > cc->last_write)
 		cc->last_write = p->last_attempt;
-	if (w->n == w->cap) {
-		size_t cap = w->cap ? 2 * w->cap : 64;
-
-		if ((t = reallocarray(w->t, cap, sizeof(*t))) == NULL) {
-			w->oom = 1;
-			return 1;	/* stop the walk */
-		}
-		w->t = t;
-		w->cap = cap;
+	if ((t = room_for_one(w->t, &w->cap, w->n, sizeof(*t))) == NULL) {
+		w->oom = 1;
+		return 1;	/* stop the walk */
 	}
+	w->t = t;
 	w->t[w->n].next_renewal = p->next_renewal;
 	w->t[w->n++].not_after = p->not_after;
 	return 0;

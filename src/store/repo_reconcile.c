@@ -20,6 +20,7 @@
 #include "repo_files.h"
 #include "repo_lock.h"
 #include "repo_reconcile.h"
+#include "room_for_one.h"
 #include "store.h"
 
 #define HASH_HEX_CHARS	64	/* SHA-256 of the identity */
@@ -146,20 +147,6 @@ recon_files(struct recon *r, struct pr_error *err)
 		    strerror(errno));
 	(void)closedir(dir);	/* read-only */
 	return rc;
-}
-
-/* Array p of *cap elements (n used) with room for one more: p itself, a
- * larger copy, or NULL (p left as it was). */
-static void *
-room_for_one(void *p, size_t *cap, size_t n, size_t size)
-{
-	size_t c = *cap ? 2 * *cap : 16;
-
-	if (n < *cap)
-		return p;
-	if ((p = reallocarray(p, c, size)) != NULL)
-		*cap = c;
-	return p;
 }
 
 /* store_foreach_proxy callback: note the record's file, which must exist
