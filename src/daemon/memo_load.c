@@ -5,6 +5,11 @@
  * memory) and the first answer after a restart does not wait for a
  * million rows. Nothing is armed once the load is done (no idle wake-up).
  */
+#include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include "daemon.h"
 #include "log.h"
 #include "loop.h"
@@ -27,6 +32,10 @@ memo_load_step(struct loop *l, long long id, void *arg)
 	if (rc == -1)
 		log_warnx("GET memory: %s; what is not loaded is read from "
 		    "the repository database", err.msg);
+#ifdef __GLIBC__
+	/* the tables grew by half at a time: hand the old ones back */
+	(void)malloc_trim(0);
+#endif
 	store_memo_stats(d->store, &ms);
 	log_info("GET memory: %lld jobs and %lld proxies in %.1f MiB, "
 	    "loaded in %lld ms", (long long)ms.jobs, (long long)ms.proxies,

@@ -1,13 +1,10 @@
 /*
  * job_index.c: the committed job -> proxy pairs in memory (job_index.h).
  *
- * An open-addressing table with linear probing; a key's home slot is the
- * key's top bits scaled to the table size (any size works, so the table
- * grows by half and stays near 70 % full). Removal shifts the following
+ * An open table (open_table.h) keyed by the job key's first 64 bits, which
+ * are already a digest's; near 70 % full. Removal shifts the following
  * entries back (no tombstones, so lookups never slow down with churn).
  */
-#include <sys/mman.h>
-
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,12 +12,12 @@
 #include <openssl/rand.h>
 
 #include "job_index.h"
+#include "open_table.h"
 
 #define SALT_BYTES	16
 #define MIN_SLOTS	1024
 #define MAX_DEPTH	16	/* nested savepoints; deeper switches off */
 #define AMBIGUOUS	0	/* proxy of an entry two jobs share (rule 2) */
-#define HUGE_PAGE	(2u << 20)	/* x86-64 and arm64 (4k pages) */
 
 struct slot {
 	uint64_t a;		/* 0: free */
@@ -98,41 +95,15 @@ job_index_key(struct job_index *ix, const char *jobid, size_t len,
 	return 0;
 }
 
-static size_t
-home(size_t n_slots, uint64_t a)
-{
-	return (size_t)(((a >> 32) * (uint64_t)n_slots) >> 32);
-}
-
 /* The slot holding k, or the free slot where it would go. */
 static size_t
 probe(const struct slot *s, size_t n_slots, const struct job_key *k)
 {
-	size_t i = home(n_slots, k->a);
+	size_t i = open_table_home(n_slots, k->a);
 
 	while (s[i].a != 0 && (s[i].a != k->a || s[i].b != k->b))
-		i = i + 1 < n_slots ? i + 1 : 0;
+		i = open_table_next(n_slots, i);
 	return i;
-}
-
-/*
- * A zeroed table. A large one is aligned to and advised into huge pages:
- * every lookup lands on a random slot, and with 4k pages each one also
- * missed the TLB (a page walk per GET at a million jobs).
- */
-static struct slot *
-table_new(size_t n_slots)
-{
-	size_t bytes = n_slots * sizeof(struct slot);
-	void *p;
-
-	if (bytes < 2 * HUGE_PAGE)
-		return calloc(n_slots, sizeof(struct slot));
-	bytes = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
-	if ((p = aligned_alloc(HUGE_PAGE, bytes)) == NULL)
-		return NULL;
-	(void)madvise(p, bytes, MADV_HUGEPAGE);	/* a hint; may be refused */
-	return memset(p, 0, bytes);
 }
 
 static int
@@ -141,7 +112,8 @@ resize(struct job_index *ix, size_t n_slots)
 	struct slot *s;
 	size_t i, j;
 
-	if (n_slots > UINT32_MAX || (s = table_new(n_slots)) == NULL)
+	if (n_slots > UINT32_MAX ||
+	    (s = open_table_new(n_slots, sizeof(*s))) == NULL)
 		return -1;
 	for (i = 0; i < ix->n_slots; i++) {
 		if (ix->slot[i].a == 0)
@@ -160,7 +132,7 @@ resize(struct job_index *ix, size_t n_slots)
 void
 job_index_reserve(struct job_index *ix, size_t n)
 {
-	size_t want = n / 7 * 10 + MIN_SLOTS;
+	size_t want = open_table_room(n, MIN_SLOTS);
 
 	if (!ix->off && want > ix->n_slots && resize(ix, want) != 0)
 		switch_off(ix);
@@ -183,13 +155,12 @@ job_index_put(struct job_index *ix, const struct job_key *k,
 {
 	uint32_t p = proxy_id > 0 && proxy_id < UINT32_MAX ?
 	    (uint32_t)proxy_id : AMBIGUOUS;	/* SQLite answers the rest */
-	size_t i;
+	size_t i, n;
 
 	if (ix->off)
 		return;
-	/* grow at 75 % full, by half */
-	if ((ix->n_used + 1) * 4 > ix->n_slots * 3 && resize(ix,
-	    ix->n_slots < MIN_SLOTS ? MIN_SLOTS : ix->n_slots / 2 * 3) != 0) {
+	n = open_table_grown(ix->n_slots, ix->n_used, MIN_SLOTS);
+	if (n != ix->n_slots && resize(ix, n) != 0) {
 		switch_off(ix);
 		return;
 	}
@@ -210,12 +181,11 @@ shift_back(struct job_index *ix, size_t i)
 	size_t j = i, h, n = ix->n_slots;
 
 	for (;;) {
-		j = j + 1 < n ? j + 1 : 0;
+		j = open_table_next(n, j);
 		if (ix->slot[j].a == 0)
 			break;
-		h = home(n, ix->slot[j].a);
-		/* stays when its home lies cyclically in (i, j] */
-		if (i <= j ? (i < h && h <= j) : (i < h || h <= j))
+		h = open_table_home(n, ix->slot[j].a);
+		if (open_table_stays(i, h, j))
 			continue;
 		ix->slot[i] = ix->slot[j];
 		i = j;

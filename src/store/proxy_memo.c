@@ -1,18 +1,32 @@
 /*
  * proxy_memo.c: GET's fields of each proxy, by id (proxy_memo.h).
+ *
+ * A slot is two cache lines: the id, the times, and "file\0servers\0"
+ * inline when they fit (a 64-hex-digit identity's file and a server or
+ * two), else in a block of their own.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "open_table.h"
 #include "proxy_memo.h"
 
-#define SPARE_IDS	65536	/* ids kept beyond 4 x the records held */
+#define MIN_SLOTS	256
+#define TEXT_BYTES	88
+#define FIB_MUL		0x9E3779B97F4A7C15ull	/* spreads sequential ids */
+
+struct slot {
+	int64_t id;			/* 0: free */
+	int64_t obtained, not_after, next_renewal;
+	char *heap;			/* "file\0servers\0" too long for text */
+	char text[TEXT_BYTES];		/* "file\0servers\0" otherwise */
+};
+_Static_assert(sizeof(struct slot) == 128, "a slot is two cache lines");
 
 struct proxy_memo {
-	struct proxy_memo_rec **rec;	/* by id */
-	size_t n_ids;			/* length of rec */
-	size_t n_rec;
-	size_t rec_bytes;
+	struct slot *slot;
+	size_t n_slots, n_used;
+	size_t heap_bytes;
 	int off;			/* out of memory once: keeps nothing */
 };
 
@@ -27,11 +41,11 @@ forget_all(struct proxy_memo *pm)
 {
 	size_t i;
 
-	for (i = 0; i < pm->n_ids; i++)
-		free(pm->rec[i]);
-	free(pm->rec);
-	pm->rec = NULL;
-	pm->n_ids = pm->n_rec = pm->rec_bytes = 0;
+	for (i = 0; i < pm->n_slots; i++)
+		free(pm->slot[i].heap);
+	free(pm->slot);
+	pm->slot = NULL;
+	pm->n_slots = pm->n_used = pm->heap_bytes = 0;
 }
 
 void
@@ -43,35 +57,85 @@ proxy_memo_free(struct proxy_memo *pm)
 	free(pm);
 }
 
-const struct proxy_memo_rec *
-proxy_memo_get(const struct proxy_memo *pm, int64_t id)
+static size_t
+home(size_t n_slots, int64_t id)
 {
-	if (id <= 0 || (uint64_t)id >= pm->n_ids)
-		return NULL;
-	return pm->rec[id];
+	return open_table_home(n_slots, (uint64_t)id * FIB_MUL);
 }
 
-/* Make rec[id] exist; 0, or -1 when id is too far out or memory lacks. */
-static int
-cover(struct proxy_memo *pm, int64_t id)
+/* The slot holding id, or the free slot where it would go. */
+static size_t
+probe(const struct slot *s, size_t n_slots, int64_t id)
 {
-	struct proxy_memo_rec **r;
-	size_t n = pm->n_ids < 1024 ? 1024 : pm->n_ids;
+	size_t i = home(n_slots, id);
 
-	if ((uint64_t)id < pm->n_ids)
+	while (s[i].id != 0 && s[i].id != id)
+		i = open_table_next(n_slots, i);
+	return i;
+}
+
+int
+proxy_memo_get(const struct proxy_memo *pm, int64_t id,
+    struct proxy_memo_rec *r)
+{
+	const struct slot *s;
+	const char *text;
+
+	if (id <= 0 || pm->n_used == 0)
 		return 0;
-	if ((uint64_t)id >= pm->n_rec * 4 + SPARE_IDS)
+	s = &pm->slot[probe(pm->slot, pm->n_slots, id)];
+	if (s->id == 0)
+		return 0;
+	text = s->heap != NULL ? s->heap : s->text;
+	r->obtained = s->obtained;
+	r->not_after = s->not_after;
+	r->next_renewal = s->next_renewal;
+	r->file = text;
+	r->servers = text + strlen(text) + 1;
+	return 1;
+}
+
+static void
+switch_off(struct proxy_memo *pm)
+{
+	forget_all(pm);
+	pm->off = 1;
+}
+
+static int
+resize(struct proxy_memo *pm, size_t n_slots)
+{
+	struct slot *s;
+	size_t i;
+
+	if (n_slots > UINT32_MAX ||
+	    (s = open_table_new(n_slots, sizeof(*s))) == NULL)
 		return -1;
-	while (n <= (uint64_t)id)
-		n *= 2;
-	if ((r = realloc(pm->rec, n * sizeof(*r))) == NULL) {
-		forget_all(pm);
-		pm->off = 1;
-		return -1;
+	for (i = 0; i < pm->n_slots; i++)
+		if (pm->slot[i].id != 0)
+			s[probe(s, n_slots, pm->slot[i].id)] = pm->slot[i];
+	free(pm->slot);
+	pm->slot = s;
+	pm->n_slots = n_slots;
+	return 0;
+}
+
+/* The strings into slot s (inline, or a block of their own): 0 or -1. */
+static int
+set_text(struct proxy_memo *pm, struct slot *s, const char *file,
+    const char *servers)
+{
+	size_t fl = strlen(file) + 1, sl = strlen(servers) + 1;
+	char *t = s->text;
+
+	if (fl + sl > sizeof(s->text)) {
+		if ((t = malloc(fl + sl)) == NULL)
+			return -1;
+		pm->heap_bytes += fl + sl;
 	}
-	memset(r + pm->n_ids, 0, (n - pm->n_ids) * sizeof(*r));
-	pm->rec = r;
-	pm->n_ids = n;
+	memcpy(t, file, fl);
+	memcpy(t + fl, servers, sl);
+	s->heap = t != s->text ? t : NULL;
 	return 0;
 }
 
@@ -80,54 +144,88 @@ proxy_memo_put(struct proxy_memo *pm, int64_t id, const char *file,
     const char *servers, int64_t obtained, int64_t not_after,
     int64_t next_renewal)
 {
-	size_t fl = strlen(file) + 1, sl = strlen(servers) + 1;
-	struct proxy_memo_rec *r;
+	struct slot *s;
+	size_t n;
 
-	if (pm->off || id <= 0 || cover(pm, id) != 0)
+	if (pm->off || id <= 0)
 		return;
 	proxy_memo_forget(pm, id);
-	if ((r = malloc(sizeof(*r) + fl + sl)) == NULL) {
-		forget_all(pm);
-		pm->off = 1;
+	n = open_table_grown(pm->n_slots, pm->n_used, MIN_SLOTS);
+	if (n != pm->n_slots && resize(pm, n) != 0) {
+		switch_off(pm);
 		return;
 	}
-	r->obtained = obtained;
-	r->not_after = not_after;
-	r->next_renewal = next_renewal;
-	memcpy(r->file, file, fl);
-	memcpy(r->file + fl, servers, sl);
-	r->servers = r->file + fl;
-	pm->rec[id] = r;
-	pm->n_rec++;
-	pm->rec_bytes += sizeof(*r) + fl + sl;
+	s = &pm->slot[probe(pm->slot, pm->n_slots, id)];
+	if (set_text(pm, s, file, servers) != 0) {
+		switch_off(pm);
+		return;
+	}
+	s->id = id;
+	s->obtained = obtained;
+	s->not_after = not_after;
+	s->next_renewal = next_renewal;
+	pm->n_used++;
+}
+
+void
+proxy_memo_fit(struct proxy_memo *pm)
+{
+	size_t want = open_table_room(pm->n_used, MIN_SLOTS);
+
+	if (!pm->off && want < pm->n_slots)
+		(void)resize(pm, want);	/* else the larger table stays */
+}
+
+/* Free slot i, moving back the entries of its probe run that may. */
+static void
+shift_back(struct proxy_memo *pm, size_t i)
+{
+	size_t j = i, n = pm->n_slots;
+
+	for (;;) {
+		j = open_table_next(n, j);
+		if (pm->slot[j].id == 0)
+			break;
+		if (open_table_stays(i, home(n, pm->slot[j].id), j))
+			continue;
+		pm->slot[i] = pm->slot[j];
+		i = j;
+	}
+	memset(&pm->slot[i], 0, sizeof(pm->slot[i]));
+	pm->n_used--;
 }
 
 void
 proxy_memo_forget(struct proxy_memo *pm, int64_t id)
 {
-	struct proxy_memo_rec *r;
+	struct slot *s;
+	size_t i;
 
 	if (id == 0) {
 		forget_all(pm);
 		return;
 	}
-	if (id < 0 || (uint64_t)id >= pm->n_ids || (r = pm->rec[id]) == NULL)
+	if (id < 0 || pm->n_used == 0)
 		return;
-	pm->rec_bytes -= sizeof(*r) + strlen(r->file) + 1 +
-	    strlen(r->servers) + 1;
-	free(r);
-	pm->rec[id] = NULL;
-	pm->n_rec--;
+	s = &pm->slot[i = probe(pm->slot, pm->n_slots, id)];
+	if (s->id == 0)
+		return;
+	if (s->heap != NULL) {
+		pm->heap_bytes -= strlen(s->heap) + 1 +
+		    strlen(s->heap + strlen(s->heap) + 1) + 1;
+		free(s->heap);
+	}
+	shift_back(pm, i);
 }
 
 size_t
 proxy_memo_count(const struct proxy_memo *pm)
 {
-	return pm->n_rec;
+	return pm->n_used;
 }
 
 size_t
 proxy_memo_bytes(const struct proxy_memo *pm)
 {
-	return pm->n_ids * sizeof(*pm->rec) + pm->rec_bytes;
+	return pm->n_slots * sizeof(struct slot) + pm->heap_bytes;
 }

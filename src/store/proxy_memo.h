@@ -3,9 +3,11 @@
  * memory, by proxy id; job_index.h's companion, with the same promise:
  * a record is exact or absent, absent means "ask SQLite".
  *
- * The records sit in an array indexed by the proxy's row id (ids are
- * dense: SQLite hands out max + 1). An id beyond four times the records
- * held plus 64k is not kept; nor is anything once memory ran out.
+ * The records sit inline in an open table keyed by the proxy's row id
+ * (open_table.h), so a GET reads one slot after the job index's: no
+ * pointer to follow, no page walk (huge pages). Any id is kept: the live
+ * ids of a daemon that ran for months are sparse, SQLite's max + 1 having
+ * moved on with every proxy added. Nothing is kept once memory ran out.
  * Lower layer: no SQLite, never logs.
  */
 #ifndef PR_PROXY_MEMO_H
@@ -14,10 +16,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A record as read: file and servers stay valid until pm next changes. */
 struct proxy_memo_rec {
 	int64_t obtained, not_after, next_renewal;
-	const char *servers;	/* inside the record's own allocation */
-	char file[];
+	const char *file, *servers;
 };
 
 struct proxy_memo;
@@ -25,9 +27,9 @@ struct proxy_memo;
 struct proxy_memo *proxy_memo_new(void);	/* NULL without memory */
 void		 proxy_memo_free(struct proxy_memo *pm);
 
-/* The record of proxy id, or NULL. */
-const struct proxy_memo_rec *proxy_memo_get(const struct proxy_memo *pm,
-		    int64_t id);
+/* The record of proxy id into *r: 1, or 0 when absent. */
+int		 proxy_memo_get(const struct proxy_memo *pm, int64_t id,
+		    struct proxy_memo_rec *r);
 /* Keep a committed record (replacing the one of that id). */
 void		 proxy_memo_put(struct proxy_memo *pm, int64_t id,
 		    const char *file, const char *servers, int64_t obtained,
@@ -35,8 +37,12 @@ void		 proxy_memo_put(struct proxy_memo *pm, int64_t id,
 /* The row changed or went: forget it; id 0 forgets every record. */
 void		 proxy_memo_forget(struct proxy_memo *pm, int64_t id);
 
+/* Shrink the table to its records, ~70 % full (after the start-up load,
+ * which grew it by half at a time). */
+void		 proxy_memo_fit(struct proxy_memo *pm);
+
 size_t		 proxy_memo_count(const struct proxy_memo *pm);
-/* Bytes held: the array and the records (without malloc's overhead). */
+/* Bytes held: the table and the names too long for a slot. */
 size_t		 proxy_memo_bytes(const struct proxy_memo *pm);
 
 #endif /* PR_PROXY_MEMO_H */

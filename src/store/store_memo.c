@@ -230,6 +230,7 @@ load_proxies(struct store *st, sqlite3_stmt *s)
 	}
 	if (rc == SQLITE_DONE && n < LOAD_PROXIES) {
 		m->phase = LOAD_JOB_ROWS;
+		proxy_memo_fit(m->proxies);
 		if (m->jobs != NULL && m->jobs_expected > 0)
 			job_index_reserve(m->jobs, (size_t)m->jobs_expected);
 	}
@@ -360,20 +361,20 @@ store_get_job_proxy(struct store *st, const char *jobid, size_t len,
     struct store_proxy *p, struct pr_error *err)
 {
 	struct store_memo *m = st->memo;
-	const struct proxy_memo_rec *r = NULL;
+	struct proxy_memo_rec r;
 	struct job_key k;
 	int64_t id = 0;
-	int rc, keyed = 0;
+	int rc, keyed = 0, known = 0;
 
 	memset(p, 0, sizeof(*p));
 	if (m != NULL && m->jobs != NULL && len <= PR_JOBID_MAX_BYTES &&
 	    job_index_key(m->jobs, jobid, len, &k) == 0) {
 		keyed = 1;
 		if ((id = job_index_find(m->jobs, &k)) > 0)
-			r = proxy_memo_get(m->proxies, id);
+			known = proxy_memo_get(m->proxies, id, &r);
 	}
-	if (r != NULL) {
-		if ((rc = answer_from(r, id, p, err)) == 0) {
+	if (known) {
+		if ((rc = answer_from(&r, id, p, err)) == 0) {
 #ifdef PR_STORE_MEMO_VERIFY
 			verify(st, jobid, len, p);
 #endif

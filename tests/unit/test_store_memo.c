@@ -5,7 +5,8 @@
  * ways the memory could go wrong: a batch's dropped change, a rolled-back
  * transaction, a removal rolled back, a proxy deleted with its jobs and its
  * id handed out again, a renewal changing a row, the start-up load, and
- * the index's own table (growth, removal, shared keys, savepoints).
+ * the two tables themselves (growth, removal, shared keys, savepoints,
+ * sparse proxy ids, names too long for a slot).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +24,7 @@
 #include "testdir.c"
 
 #include "store/job_index.h"
+#include "store/proxy_memo.h"
 #include "store/store.h"
 
 #include "teststore.c"
@@ -295,6 +297,84 @@ test_job_index_table(void **state)
 	job_index_free(ix);
 }
 
+/* Is id's record there? If so it must be the one given. */
+static int
+memo_has(const struct proxy_memo *pm, int64_t id, const char *file,
+    const char *servers, int64_t not_after)
+{
+	struct proxy_memo_rec r;
+
+	if (!proxy_memo_get(pm, id, &r))
+		return 0;
+	assert_string_equal(r.file, file);
+	assert_string_equal(r.servers, servers);
+	assert_int_equal(r.not_after, not_after);
+	assert_int_equal(r.obtained, not_after - 100);
+	assert_int_equal(r.next_renewal, not_after - 50);
+	return 1;
+}
+
+static void
+memo_put(struct proxy_memo *pm, int64_t id, const char *file,
+    const char *servers, int64_t not_after)
+{
+	proxy_memo_put(pm, id, file, servers, not_after - 100, not_after,
+	    not_after - 50);
+}
+
+/*
+ * The proxy table alone: sparse ids (a daemon that ran for months holds
+ * ids far above its count), growth, removal by shifting back, names too
+ * long for a slot, replacement, forgetting everything.
+ */
+static void
+test_proxy_memo_table(void **state)
+{
+	struct proxy_memo *pm = proxy_memo_new();
+	char longname[300], file[80];
+	size_t table;
+	int64_t i;
+
+	(void)state;
+	assert_non_null(pm);
+	/* ids 1,000,000 apart: every one kept */
+	for (i = 1; i <= 20000; i++) {
+		(void)snprintf(file, sizeof(file), "%064llx.%lld",
+		    (unsigned long long)i, (long long)(i % 7));
+		memo_put(pm, i * 1000000, file, "myproxy.example.org:7512",
+		    i + 1000);
+	}
+	assert_int_equal(proxy_memo_count(pm), 20000);
+	for (i = 2; i <= 20000; i += 2)
+		proxy_memo_forget(pm, i * 1000000);
+	assert_int_equal(proxy_memo_count(pm), 10000);
+	for (i = 1; i <= 20000; i++) {
+		(void)snprintf(file, sizeof(file), "%064llx.%lld",
+		    (unsigned long long)i, (long long)(i % 7));
+		assert_int_equal(memo_has(pm, i * 1000000, file,
+		    "myproxy.example.org:7512", i + 1000), i % 2);
+		assert_int_equal(memo_has(pm, i * 1000000 + 1, file, "", 0),
+		    0);
+	}
+	/* names too long for a slot: a block of their own, counted */
+	table = proxy_memo_bytes(pm);
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	memo_put(pm, 3, "f.0", longname, 77);
+	assert_true(proxy_memo_bytes(pm) >= table + sizeof(longname));
+	assert_true(memo_has(pm, 3, "f.0", longname, 77));
+	memo_put(pm, 3, "f.1", "s", 78);	/* replaced, inline again */
+	assert_int_equal(proxy_memo_bytes(pm), table);
+	assert_true(memo_has(pm, 3, "f.1", "s", 78));
+	assert_int_equal(proxy_memo_count(pm), 10001);
+	proxy_memo_forget(pm, 0);
+	assert_int_equal(proxy_memo_count(pm), 0);
+	assert_false(memo_has(pm, 1000000, "", "", 0));
+	memo_put(pm, (int64_t)1 << 40, "f.2", "s", 79);
+	assert_true(memo_has(pm, (int64_t)1 << 40, "f.2", "s", 79));
+	proxy_memo_free(pm);
+}
+
 int
 main(void)
 {
@@ -310,6 +390,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_start_up_load, setup,
 		    teardown),
 		cmocka_unit_test(test_job_index_table),
+		cmocka_unit_test(test_proxy_memo_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
