@@ -4,8 +4,8 @@
 # and bench/plots/*.png (gnuplot). Everything runs on loopback in a temp
 # dir (real daemon, real myproxy-server) and is stopped at exit.
 #
-# Sections (BENCH_SECTIONS, default all: "cred history requests burst
-# outage"):
+# Sections (BENCH_SECTIONS, default all: "cred history requests getratio
+# burst outage"):
 #   cred      cred_inspect per parse: a decoder per call vs one reused
 #   history   a recorded failed attempt (its own transaction) with the
 #             audit trail kept (20 per proxy) and without (--history 0),
@@ -25,12 +25,13 @@
 #             in the exchange, as with an empty pool), "ours_pool" after
 #             its key pool (KEYPOOL keys, default 2048) holds BURST_N keys
 #   outage    OUTAGE_IDS identities x 10 unique registrations due at once,
-#             after the key pool holds them all (only with BENCH_OUTAGE=1:
-#             filling 2,000 keys takes minutes of idle CPU)
+#             after the key pool holds them all (filling 2,000 keys takes
+#             minutes of idle CPU; BENCH_OUTAGE=0 leaves it out)
 # The burst's sides run in the order ours, ours_pool, logon in odd
 # repetitions and the reverse in even ones.
-# Knobs: BENCH_QUICK=1 (small sizes, 10 s idle: a few minutes on 2 cores),
-# BENCH_1M=1 (adds the 1,000,000-job point), REPS (default 3), SIZES,
+# Knobs: BENCH_QUICK=1 (small sizes, 10 s idle, no outage: a few minutes on
+# 2 cores), BENCH_1M=0 (leaves out the 1,000,000-job point the targets
+# name), BENCH_OUTAGE=0, REPS (default 3), SIZES,
 # N_GET, N_REG, N_NEW, N_RATIO, IDLE_SECS, BURST_N, OUTAGE_IDS, KEYPOOL. BENCH_MERGE=FILE
 # (a results.json of an earlier run) adds its measurements this run did not
 # make (by name, e.g. get8.1000000) to the report, listed in RESULTS.md;
@@ -47,13 +48,14 @@ source "$here/lib.sh"
 
 REPS=${REPS:-3}
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
+	: "${BENCH_1M:=0}" "${BENCH_OUTAGE:=0}"
 	: "${SIZES:=1000 10000}" "${N_GET:=4000}" "${N_REG:=1000}"
 	: "${N_NEW:=300}" "${IDLE_SECS:=10}" "${BURST_N:=20}" "${N_RATIO:=20000}"
 else
 	: "${SIZES:=1000 10000 100000}" "${N_GET:=20000}" "${N_REG:=3000}"
 	: "${N_NEW:=1000}" "${IDLE_SECS:=60}" "${BURST_N:=50}" "${N_RATIO:=100000}"
 fi
-[ "${BENCH_1M:-0}" = 1 ] && SIZES="$SIZES 1000000"
+[ "${BENCH_1M:-1}" = 1 ] && SIZES="$SIZES 1000000"
 : "${OUTAGE_IDS:=200}" "${KEYPOOL:=2048}"
 SECTIONS=${BENCH_SECTIONS:-cred history requests getratio burst outage}
 BREQ=$PR_BUILD_DIR/bench/bench_requests
@@ -388,7 +390,7 @@ burst_pooled() {	# REP: idle time: the pool holds a key for every renewal
 }
 
 sec_outage() {
-	[ "${BENCH_OUTAGE:-0}" = 1 ] || { echo "== outage: skipped (BENCH_OUTAGE=1 runs it)" >&2; return 0; }
+	[ "${BENCH_OUTAGE:-1}" = 1 ] || { echo "== outage: left out (BENCH_OUTAGE=0)" >&2; return 0; }
 	echo "== outage: $OUTAGE_IDS identities x 10 registrations" >&2
 	local i k mark t0 t1 fill n=$((OUTAGE_IDS * 10))
 	stored_identities ou "$OUTAGE_IDS"
