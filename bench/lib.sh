@@ -10,6 +10,7 @@
 #   proc_wakeups PID          voluntary+involuntary context switches of PID
 #   proc_kb PID FIELD         VmRSS / VmHWM of PID in kB
 #   machine_note              nproc, load, memory, disk and fsync rate of $T
+#   keygen_ms                 ms per RSA-2048 key, 8 made one at a time
 
 # BENCH_RAW keeps the raw lines where a failed run does not remove them
 RAW=${BENCH_RAW:-${RAW:-$T/raw.jsonl}}
@@ -58,6 +59,19 @@ proc_wakeups() {
 
 proc_kb() {
 	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
+}
+
+# The machine's speed at the one thing both renewal sides spend their CPU
+# on: this VM's speed changed 2x within a day, and runs hours apart only
+# compare with it beside them.
+keygen_ms() {
+	local i t0
+	t0=$(now_ms)
+	for i in 1 2 3 4 5 6 7 8; do
+		openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+		    -out /dev/null 2> /dev/null || { echo 0; return; }
+	done
+	echo $(( ($(now_ms) - t0) / 8 ))
 }
 
 # durable 4 KiB writes per second on $T's disk (what bounds a commit)

@@ -431,13 +431,14 @@ sec_outage() {
 
 rec machine 1 nproc="$(nproc)" \
     load1_start="$(cut -d' ' -f1 /proc/loadavg)" \
-    fsync_per_s="$(fsync_rate)" \
+    fsync_per_s="$(fsync_rate)" keygen_ms="$(keygen_ms)" \
     mem_mb="$(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo)"
 bench_identities
 for s in $SECTIONS; do
 	"sec_$s"
 done
-rec machine_end 1 load1_end="$(cut -d' ' -f1 /proc/loadavg)"
+rec machine_end 1 load1_end="$(cut -d' ' -f1 /proc/loadavg)" \
+    keygen_ms="$(keygen_ms)"
 if [ -n "${BENCH_MERGE:-}" ]; then
 	jq -c --slurpfile now <(jq -s 'map(.name) | unique' "$RAW") \
 	    '.measurements[] | select(.name as $k | ($now[0] | index($k)) ==
