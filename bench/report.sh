@@ -111,7 +111,7 @@ fi
 	echo "RSA-2048 key generation $(m1 machine keygen_ms) ms per key at the start, $(m1 machine_end keygen_ms) ms at the end"
 	echo "(openssl genpkey, 8 keys one at a time: what a renewal without a pooled key spends its CPU on);"
 	echo "load average $(m1 machine load1_start) at the start, $(m1 machine_end load1_end) at the end"
-	echo "(other engineers' builds and tests share these cores: lower bounds)."
+	echo "(anything else running on the machine shares these cores: lower bounds)."
 	echo
 	merged=$(jq -rs '[.[] | select(.merged == 1) | .name] | unique |
 	    join(", ")' "$RAW")
