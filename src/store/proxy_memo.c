@@ -1,9 +1,11 @@
 /*
  * proxy_memo.c: GET's fields of each proxy, by id (proxy_memo.h).
  *
- * A slot is two cache lines: the id, the times, and "file\0servers\0"
- * inline when they fit (a 64-hex-digit identity's file and a server or
- * two), else in a block of their own.
+ * A slot is two cache lines: the id, the times, the file name inline (a
+ * 64-hex-digit identity's file fits), and the server list as a pointer to
+ * one copy kept for every proxy that names it: a site has a few lists,
+ * which stay in cache. A longer name, or a list beyond the first
+ * SERVERS_KEPT, goes with the name into a block of the slot's own.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,21 +14,25 @@
 #include "proxy_memo.h"
 
 #define MIN_SLOTS	256
-#define TEXT_BYTES	88
+#define FILE_BYTES	80
+#define SERVERS_KEPT	32	/* distinct server lists kept once */
 #define FIB_MUL		0x9E3779B97F4A7C15ull	/* spreads sequential ids */
 
 struct slot {
 	int64_t id;			/* 0: free */
 	int64_t obtained, not_after, next_renewal;
-	char *heap;			/* "file\0servers\0" too long for text */
-	char text[TEXT_BYTES];		/* "file\0servers\0" otherwise */
+	const char *servers;		/* a kept list, or inside heap */
+	char *heap;			/* NULL, or "file\0servers\0" */
+	char file[FILE_BYTES];		/* when heap is NULL */
 };
 _Static_assert(sizeof(struct slot) == 128, "a slot is two cache lines");
 
 struct proxy_memo {
 	struct slot *slot;
 	size_t n_slots, n_used;
-	size_t heap_bytes;
+	size_t heap_bytes;		/* blocks and kept lists */
+	char *servers[SERVERS_KEPT];	/* freed only with every record */
+	size_t n_servers;
 	int off;			/* out of memory once: keeps nothing */
 };
 
@@ -43,9 +49,11 @@ forget_all(struct proxy_memo *pm)
 
 	for (i = 0; i < pm->n_slots; i++)
 		free(pm->slot[i].heap);
+	for (i = 0; i < pm->n_servers; i++)
+		free(pm->servers[i]);
 	free(pm->slot);
 	pm->slot = NULL;
-	pm->n_slots = pm->n_used = pm->heap_bytes = 0;
+	pm->n_slots = pm->n_used = pm->heap_bytes = pm->n_servers = 0;
 }
 
 void
@@ -79,19 +87,17 @@ proxy_memo_get(const struct proxy_memo *pm, int64_t id,
     struct proxy_memo_rec *r)
 {
 	const struct slot *s;
-	const char *text;
 
 	if (id <= 0 || pm->n_used == 0)
 		return 0;
 	s = &pm->slot[probe(pm->slot, pm->n_slots, id)];
 	if (s->id == 0)
 		return 0;
-	text = s->heap != NULL ? s->heap : s->text;
 	r->obtained = s->obtained;
 	r->not_after = s->not_after;
 	r->next_renewal = s->next_renewal;
-	r->file = text;
-	r->servers = text + strlen(text) + 1;
+	r->file = s->heap != NULL ? s->heap : s->file;
+	r->servers = s->servers;
 	return 1;
 }
 
@@ -120,22 +126,42 @@ resize(struct proxy_memo *pm, size_t n_slots)
 	return 0;
 }
 
+/* The one copy of a server list kept for every proxy naming it; NULL
+ * when SERVERS_KEPT lists are kept (or memory lacks). */
+static const char *
+kept_servers(struct proxy_memo *pm, const char *servers)
+{
+	size_t i;
+
+	for (i = 0; i < pm->n_servers; i++)
+		if (strcmp(pm->servers[i], servers) == 0)
+			return pm->servers[i];
+	if (pm->n_servers == SERVERS_KEPT ||
+	    (pm->servers[pm->n_servers] = strdup(servers)) == NULL)
+		return NULL;
+	pm->heap_bytes += strlen(servers) + 1;
+	return pm->servers[pm->n_servers++];
+}
+
 /* The strings into slot s (inline, or a block of their own): 0 or -1. */
 static int
 set_text(struct proxy_memo *pm, struct slot *s, const char *file,
     const char *servers)
 {
 	size_t fl = strlen(file) + 1, sl = strlen(servers) + 1;
-	char *t = s->text;
 
-	if (fl + sl > sizeof(s->text)) {
-		if ((t = malloc(fl + sl)) == NULL)
-			return -1;
-		pm->heap_bytes += fl + sl;
+	s->heap = NULL;
+	if (fl <= sizeof(s->file) &&
+	    (s->servers = kept_servers(pm, servers)) != NULL) {
+		memcpy(s->file, file, fl);
+		return 0;
 	}
-	memcpy(t, file, fl);
-	memcpy(t + fl, servers, sl);
-	s->heap = t != s->text ? t : NULL;
+	if ((s->heap = malloc(fl + sl)) == NULL)
+		return -1;
+	pm->heap_bytes += fl + sl;
+	memcpy(s->heap, file, fl);
+	memcpy(s->heap + fl, servers, sl);
+	s->servers = s->heap + fl;
 	return 0;
 }
 
@@ -211,8 +237,7 @@ proxy_memo_forget(struct proxy_memo *pm, int64_t id)
 	if (s->id == 0)
 		return;
 	if (s->heap != NULL) {
-		pm->heap_bytes -= strlen(s->heap) + 1 +
-		    strlen(s->heap + strlen(s->heap) + 1) + 1;
+		pm->heap_bytes -= strlen(s->heap) + 1 + strlen(s->servers) + 1;
 		free(s->heap);
 	}
 	shift_back(pm, i);

@@ -5,7 +5,8 @@
  *
  * The records sit inline in an open table keyed by the proxy's row id
  * (open_table.h), so a GET reads one slot after the job index's: no
- * pointer to follow, no page walk (huge pages). Any id is kept: the live
+ * pointer to follow but to its server list, kept once for every proxy that
+ * names it (a site has a few), no page walk (huge pages). Any id is kept: the live
  * ids of a daemon that ran for months are sparse, SQLite's max + 1 having
  * moved on with every proxy added. Nothing is kept once memory ran out.
  * Lower layer: no SQLite, never logs.
@@ -42,7 +43,8 @@ void		 proxy_memo_forget(struct proxy_memo *pm, int64_t id);
 void		 proxy_memo_fit(struct proxy_memo *pm);
 
 size_t		 proxy_memo_count(const struct proxy_memo *pm);
-/* Bytes held: the table and the names too long for a slot. */
+/* Bytes held: the table, the kept server lists, the names too long for
+ * a slot. */
 size_t		 proxy_memo_bytes(const struct proxy_memo *pm);
 
 #endif /* PR_PROXY_MEMO_H */

@@ -6,7 +6,7 @@
  * transaction, a removal rolled back, a proxy deleted with its jobs and its
  * id handed out again, a renewal changing a row, the start-up load, and
  * the two tables themselves (growth, removal, shared keys, savepoints,
- * sparse proxy ids, names too long for a slot).
+ * sparse proxy ids, names too long for a slot, server lists kept once).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -356,16 +356,38 @@ test_proxy_memo_table(void **state)
 		assert_int_equal(memo_has(pm, i * 1000000 + 1, file, "", 0),
 		    0);
 	}
-	/* names too long for a slot: a block of their own, counted */
+	/* a name too long for a slot: a block of its own, counted */
 	table = proxy_memo_bytes(pm);
 	memset(longname, 'a', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = '\0';
-	memo_put(pm, 3, "f.0", longname, 77);
+	memo_put(pm, 3, longname, "myproxy.example.org:7512", 77);
 	assert_true(proxy_memo_bytes(pm) >= table + sizeof(longname));
-	assert_true(memo_has(pm, 3, "f.0", longname, 77));
-	memo_put(pm, 3, "f.1", "s", 78);	/* replaced, inline again */
+	assert_true(memo_has(pm, 3, longname, "myproxy.example.org:7512",
+	    77));
+	/* replaced, inline again: the block released */
+	memo_put(pm, 3, "f.1", "myproxy.example.org:7512", 78);
 	assert_int_equal(proxy_memo_bytes(pm), table);
-	assert_true(memo_has(pm, 3, "f.1", "s", 78));
+	assert_true(memo_has(pm, 3, "f.1", "myproxy.example.org:7512", 78));
+	/* a long server list is kept once, whatever the number of proxies */
+	memo_put(pm, 4, "f.2", longname, 79);
+	table = proxy_memo_bytes(pm);
+	for (i = 5; i < 1005; i++)
+		memo_put(pm, i, "f.3", longname, 80);
+	assert_int_equal(proxy_memo_bytes(pm), table);
+	assert_true(memo_has(pm, 1004, "f.3", longname, 80));
+	/* beyond the lists kept once, a block each; answers the same */
+	for (i = 0; i < 40; i++) {
+		(void)snprintf(file, sizeof(file), "s%lld:7512", (long long)i);
+		memo_put(pm, 2000 + i, "f.4", file, 81);
+	}
+	for (i = 0; i < 40; i++) {
+		(void)snprintf(file, sizeof(file), "s%lld:7512", (long long)i);
+		assert_true(memo_has(pm, 2000 + i, "f.4", file, 81));
+	}
+	for (i = 4; i < 1005; i++)
+		proxy_memo_forget(pm, i);
+	for (i = 2000; i < 2040; i++)
+		proxy_memo_forget(pm, i);
 	assert_int_equal(proxy_memo_count(pm), 10001);
 	proxy_memo_forget(pm, 0);
 	assert_int_equal(proxy_memo_count(pm), 0);
