@@ -42,7 +42,6 @@
 #include "voms_ac.h"
 
 #define CRED_FQANS_MAX_BYTES	(64 * 1024)	/* all FQANs of one proxy */
-#define CRED_CERTS_MAX		32	/* certificates in one proxy file */
 
 /* ==== reading ==== */
 

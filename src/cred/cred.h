@@ -13,6 +13,7 @@
 #include "pr_error.h"
 
 #define CRED_HASH_HEX_LEN 64	/* SHA-256 of the identity, lower-case hex */
+#define CRED_CERTS_MAX	32	/* certificates in one proxy file */
 
 struct cred_info {
 	char *subject;		/* subject of the first (proxy) certificate, "/C=../CN=.." */
@@ -75,6 +76,17 @@ struct cred_memo *cred_memo_new(void);
 void cred_memo_free(struct cred_memo *m);
 int cred_inspect_memo(struct cred_memo *m, const char *pem, size_t len,
     time_t now, struct cred_info *info, struct pr_error *err);
+
+/*
+ * Its two halves, for an inspection made elsewhere (the daemon's inspector
+ * process): the remembered inspection of these bytes (0, or the expiry
+ * error) or CRED_MEMO_MISS; and remembering a successful one.
+ */
+#define CRED_MEMO_MISS	(-1)
+int cred_memo_find(struct cred_memo *m, const char *pem, size_t len,
+    time_t now, struct cred_info *info, struct pr_error *err);
+void cred_memo_keep(struct cred_memo *m, const char *pem, size_t len,
+    const struct cred_info *info);
 
 /*
  * cred_read_file + cred_inspect, with the path in err.msg

@@ -75,25 +75,38 @@ info_copy(const struct cred_info *from, struct cred_info *to)
 	return 0;
 }
 
-int
-cred_inspect_memo(struct cred_memo *m, const char *pem, size_t len,
-    time_t now, struct cred_info *info, struct pr_error *err)
+/* The SHA-256 of the text; 0 or -1. */
+static int
+memo_digest(const char *pem, size_t len, unsigned char md[32])
 {
-	unsigned char md[32];
 	unsigned int md_len = 0;
+
+	return EVP_Digest(pem, len, md, &md_len, EVP_sha256(), NULL) == 1 &&
+	    md_len == 32 ? 0 : -1;
+}
+
+static void
+memo_put(struct cred_memo *m, const unsigned char md[32],
+    const struct cred_info *info)
+{
+	struct memo_slot *s = &m->slot[m->next];
+
+	m->next = (m->next + 1) % CRED_MEMO_SLOTS;
+	cred_info_free(&s->info);
+	s->used = info_copy(info, &s->info) == 0;
+	memcpy(s->md, md, 32);
+}
+
+static int
+memo_find_md(struct cred_memo *m, const unsigned char md[32], time_t now,
+    struct cred_info *info, struct pr_error *err)
+{
 	struct memo_slot *s;
 	size_t i;
-	int rc;
 
-	memset(info, 0, sizeof(*info));
-	if (m == NULL)
-		return cred_inspect_with(NULL, pem, len, now, info, err);
-	if (EVP_Digest(pem, len, md, &md_len, EVP_sha256(), NULL) != 1 ||
-	    md_len != sizeof(md))
-		return cred_inspect_with(m->dec, pem, len, now, info, err);
 	for (i = 0; i < CRED_MEMO_SLOTS; i++) {
 		s = &m->slot[i];
-		if (!s->used || memcmp(s->md, md, sizeof(md)) != 0)
+		if (!s->used || memcmp(s->md, md, 32) != 0)
 			continue;
 		if (s->info.not_after <= (int64_t)now)	/* as cred_inspect */
 			return pr_error_set(err, PR_ERR_EXPIRED,
@@ -103,12 +116,47 @@ cred_inspect_memo(struct cred_memo *m, const char *pem, size_t len,
 			return pr_error_set(err, ENOMEM, "out of memory");
 		return 0;
 	}
+	return CRED_MEMO_MISS;
+}
+
+int
+cred_memo_find(struct cred_memo *m, const char *pem, size_t len, time_t now,
+    struct cred_info *info, struct pr_error *err)
+{
+	unsigned char md[32];
+
+	memset(info, 0, sizeof(*info));
+	if (m == NULL || memo_digest(pem, len, md) != 0)
+		return CRED_MEMO_MISS;
+	return memo_find_md(m, md, now, info, err);
+}
+
+void
+cred_memo_keep(struct cred_memo *m, const char *pem, size_t len,
+    const struct cred_info *info)
+{
+	unsigned char md[32];
+
+	if (m != NULL && memo_digest(pem, len, md) == 0)
+		memo_put(m, md, info);
+}
+
+int
+cred_inspect_memo(struct cred_memo *m, const char *pem, size_t len,
+    time_t now, struct cred_info *info, struct pr_error *err)
+{
+	unsigned char md[32];
+	int rc;
+
+	memset(info, 0, sizeof(*info));
+	if (m == NULL)
+		return cred_inspect_with(NULL, pem, len, now, info, err);
+	if (memo_digest(pem, len, md) != 0)
+		return cred_inspect_with(m->dec, pem, len, now, info, err);
+	if ((rc = memo_find_md(m, md, now, info, err)) != CRED_MEMO_MISS)
+		return rc;
 	if ((rc = cred_inspect_with(m->dec, pem, len, now, info, err)) != 0)
 		return rc;
-	s = &m->slot[m->next];
-	m->next = (m->next + 1) % CRED_MEMO_SLOTS;
-	cred_info_free(&s->info);
-	s->used = info_copy(info, &s->info) == 0;
-	memcpy(s->md, md, sizeof(md));
+	memo_put(m, md, info);
 	return 0;
 }

@@ -16,6 +16,8 @@
  *  (4) Every lookup is one indexed store query: O(log n) per request;
  *      only LIST and RENEW_ALL walk all proxies.
  */
+#include <sys/queue.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -339,7 +341,7 @@ commands_error_reply(int code, const char *message, char **out,
 
 /* "uid U pid P: CMD jobid J proxy F", escaped; caller frees. */
 static char *
-request_line(const struct conn *c, const struct cmd_desc *cd,
+request_line(uid_t uid, pid_t pid, const struct cmd_desc *cd,
     const struct pr_request *req, const struct pr_msg *body, int code)
 {
 	char jobid[LOG_JOBID_BYTES], file[LOG_JOBID_BYTES], cmd[32];
@@ -359,7 +361,7 @@ request_line(const struct conn *c, const struct cmd_desc *cd,
 	(void)log_escape(pn ? pn : "-", pn ? strlen(pn) : 1, file,
 	    sizeof(file));
 	return xasprintf("uid %u pid %ld: %s jobid %s proxy %s",
-	    (unsigned)c->uid, (long)c->pid, cmd, jobid, file);
+	    (unsigned)uid, (long)pid, cmd, jobid, file);
 }
 
 /* Changes and errors at info/warning; a successful GET only at debug. */
@@ -408,47 +410,162 @@ request_run(struct daemon *d, const struct cmd_desc **cdp,
 	return cd->fn(d, req, body, err);
 }
 
+/* The request being run, for a handler that parks it. */
+struct cmd_call {
+	struct conn *c;
+	const struct cmd_desc *cd;
+	struct pr_request *req;
+	batch_reply_fn *later;
+	void *later_arg;
+	struct cmd_park *park;	/* set by commands_park */
+};
+
+struct cmd_park {
+	TAILQ_ENTRY(cmd_park) entry;
+	struct daemon *d;
+	struct conn *c;		/* NULL once gone */
+	uid_t uid;		/* the client, for the log line */
+	pid_t pid;
+	const struct cmd_desc *cd;
+	struct pr_request req;	/* moved from commands_submit */
+	batch_reply_fn *later;
+	void *later_arg;
+};
+TAILQ_HEAD(cmd_parks, cmd_park);
+
+/*
+ * The request's answer: held for the group commit (a batched success),
+ * else composed and logged now; *out NULL when held.
+ */
+static void
+request_answer(struct daemon *d, struct conn *c, uid_t uid, pid_t pid,
+    const struct cmd_desc *cd, const struct pr_request *req, int rc,
+    struct pr_msg *body, const struct pr_error *err, batch_reply_fn *later,
+    void *arg, char **out, size_t *out_len)
+{
+	char *line, *reply;
+	size_t reply_len;
+
+	*out = NULL;
+	*out_len = 0;
+	/* a successful GET (the common request) is logged at debug only */
+	line = rc == 0 && cd->code == PR_CMD_GET && !log_debug_on() ? NULL :
+	    request_line(uid, pid, cd, req, body, rc);
+	if (rc == 0 && cd->is_batched) {
+		compose(0, NULL, body, &reply, &reply_len);
+		batch_defer(d, c, later, arg, reply, reply_len, line);
+		return;
+	}
+	if (line != NULL)
+		log_request(line, cd, rc, err);
+	compose(rc, err->msg, body, out, out_len);
+	free(line);
+}
+
 /*
  * Parse one request payload and run it. Returns the response code with the
  * response payload in *out (caller frees), or, with *deferred set, 0 and
- * nothing in *out: the answer waits for the group commit and
- * later(c, code, out, len, arg) receives it (batch.c rule 1).
+ * nothing in *out: the answer waits for the group commit or a parked
+ * command, and later(c, code, out, len, arg) receives it (batch.c rule 1).
  */
 int
 commands_submit(struct daemon *d, struct conn *c, const char *buf,
     size_t len, char **out, size_t *out_len, batch_reply_fn *later,
     void *arg, int *deferred)
 {
+	struct cmd_call call = { c, NULL, NULL, later, arg, NULL };
 	const struct cmd_desc *cd;
 	struct pr_request req;
 	struct pr_error err;
 	struct pr_msg body;
-	char *line, *reply;
-	size_t reply_len;
 	int rc;
 
 	*deferred = 0;
 	pr_error_clear(&err);
 	msg_init(&body);
+	call.req = &req;
+	d->call = &call;
 	rc = request_run(d, &cd, &req, &body, buf, len, &err);
+	d->call = NULL;
 	if (c != NULL)
 		c->cmd_name = cd != NULL ? cd->name : NULL;
-	/* a successful GET (the common request) is logged at debug only */
-	line = rc == 0 && cd->code == PR_CMD_GET && !log_debug_on() ? NULL :
-	    request_line(c, cd, &req, &body, rc);
-	if (rc == 0 && cd->is_batched) {
-		compose(0, NULL, &body, &reply, &reply_len);
-		batch_defer(d, c, later, arg, reply, reply_len, line);
-		*deferred = 1;
+	if (call.park != NULL) {
+		*deferred = 1;		/* commands_resume answers */
 	} else {
-		if (line != NULL)
-			log_request(line, cd, rc, &err);
-		compose(rc, err.msg, &body, out, out_len);
-		free(line);
+		request_answer(d, c, c ? c->uid : 0, c ? c->pid : 0, cd, &req,
+		    rc, &body, &err, later, arg, out, out_len);
+		*deferred = *out == NULL;
 	}
 	msg_free(&body);
 	request_free(&req);
 	return rc;
+}
+
+int
+commands_can_park(const struct daemon *d)
+{
+	return d->call != NULL && d->call->c != NULL && d->call->park == NULL;
+}
+
+struct cmd_park *
+commands_park(struct daemon *d)
+{
+	struct cmd_call *call = d->call;
+	struct cmd_park *p = xcalloc(1, sizeof(*p));
+
+	p->d = d;
+	p->c = call->c;
+	p->uid = call->c->uid;
+	p->pid = call->c->pid;
+	p->cd = cmd_find(call->req->command);
+	p->req = *call->req;		/* the strings move with msg */
+	memset(call->req, 0, sizeof(*call->req));
+	msg_init(&call->req->msg);
+	p->later = call->later;
+	p->later_arg = call->later_arg;
+	call->park = p;
+	if (d->parks == NULL) {
+		d->parks = xcalloc(1, sizeof(*d->parks));
+		TAILQ_INIT(d->parks);
+	}
+	TAILQ_INSERT_TAIL(d->parks, p, entry);
+	return p;
+}
+
+const struct pr_request *
+commands_park_request(const struct cmd_park *p)
+{
+	return &p->req;
+}
+
+void
+commands_resume(struct cmd_park *p, int code, struct pr_msg *body,
+    const struct pr_error *err)
+{
+	char *out;
+	size_t len;
+
+	TAILQ_REMOVE(p->d->parks, p, entry);
+	request_answer(p->d, p->c, p->uid, p->pid, p->cd, &p->req, code, body,
+	    err, p->later, p->later_arg, &out, &len);
+	if (out != NULL && p->c != NULL)
+		p->later(p->c, code, out, len, p->later_arg);
+	else
+		free(out);
+	request_free(&p->req);
+	free(p);
+}
+
+void
+commands_forget(struct daemon *d, const struct conn *c)
+{
+	struct cmd_park *p;
+
+	batch_forget(d, c);
+	if (d->parks != NULL)
+		TAILQ_FOREACH(p, d->parks, entry)
+			if (p->c == c)
+				p->c = NULL;
 }
 
 struct sync_reply {

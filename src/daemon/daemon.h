@@ -282,6 +282,9 @@ struct daemon {
 	struct metrics *metrics;	/* counters for metrics.c */
 	struct hooks *hooks;		/* --hook runs (hook.c) */
 	struct keygen *keygen;		/* keys made ahead (keygen.c) */
+	struct inspector *inspector;	/* REGISTER's parsing (inspector.c) */
+	struct cmd_call *call;		/* the request being run (commands.c) */
+	struct cmd_parks *parks;	/* requests that wait (commands.c) */
 	struct credwatch *watch;	/* MyProxy INFO of stored credentials */
 	int64_t memo_load_ms;		/* GET memory's load began; 0 done */
 	long long memo_timer;		/* its next load step; 0 none */
@@ -353,6 +356,22 @@ int	commands_handle(struct daemon *d, struct conn *c, const char *buf,
 void	commands_error_reply(int code, const char *message, char **out,
 	    size_t *out_len);
 int	commands_self_check(void);
+/*
+ * A command that waits for something outside the loop pass (REGISTER for
+ * its proxy's inspection) parks its request: commands_can_park() says
+ * whether it may (a client waits: not in commands_handle), commands_park()
+ * keeps the request (now the park's) and the client's answer waits for
+ * commands_resume(), which answers, logs and frees as commands_submit
+ * would have. A client gone meanwhile is forgotten (commands_forget, from
+ * conn_free): the request still runs, unanswered, as batch.c rule 4.
+ */
+struct cmd_park;
+int	commands_can_park(const struct daemon *d);
+struct cmd_park *commands_park(struct daemon *d);
+const struct pr_request *commands_park_request(const struct cmd_park *p);
+void	commands_resume(struct cmd_park *p, int code, struct pr_msg *body,
+	    const struct pr_error *err);
+void	commands_forget(struct daemon *d, const struct conn *c);
 /* Reply bodies (one-line values; fatal only on an impossible key). */
 void	body_add(struct pr_msg *m, const char *key, const char *value);
 void	body_add_int(struct pr_msg *m, const char *key, int64_t value);

@@ -5,12 +5,9 @@
  * age timer, and one key into a pipe for a renewal.
  */
 #include <sys/types.h>
-#include <sys/wait.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -23,6 +20,7 @@
 
 #include "daemon.h"
 #include "frame_io.h"
+#include "helper.h"
 #include "keygen.h"
 #include "keypool.h"
 #include "log.h"
@@ -32,8 +30,6 @@
 
 #define RESTART_MIN_MS	1000
 #define RESTART_MAX_MS	(300 * 1000)
-
-extern char **environ;
 
 struct keygen {
 	struct daemon *d;
@@ -130,7 +126,7 @@ static void
 keygen_lost(struct keygen *g, const char *why)
 {
 	int64_t delay = RESTART_MIN_MS;
-	int st = 0, i;
+	int i;
 
 	if (g->key_fd != -1) {
 		loop_del_fd(g->d->loop, g->key_fd);
@@ -142,11 +138,8 @@ keygen_lost(struct keygen *g, const char *why)
 	if (g->rd.body != NULL)
 		explicit_bzero(g->rd.body, g->rd.body_len);
 	frame_reader_free(&g->rd);
-	if (g->pid > 0) {
-		(void)kill(g->pid, SIGKILL);
-		while (waitpid(g->pid, &st, 0) == -1 && errno == EINTR)
-			;
-	}
+	if (g->pid > 0)
+		(void)helper_reap(g->pid);
 	g->pid = -1;
 	g->paused = 0;
 	g->asked = 0;
@@ -188,50 +181,15 @@ keygen_read(struct loop *l, int fd, int events, void *arg)
 		keygen_lost(g, err.msg);
 }
 
-/* A pipe with our end non-blocking and close-on-exec. */
-static int
-keygen_pipe(int p[2], int ours)
-{
-	if (pipe2(p, O_CLOEXEC) == -1)
-		return -1;
-	if (fcntl(p[ours], F_SETFL, O_NONBLOCK) == -1) {
-		(void)close(p[0]);
-		(void)close(p[1]);
-		return -1;
-	}
-	return 0;
-}
-
 /* `proxy-renewd --keygen-child BITS` with credits on 0, keys on 1. */
 static int
 keygen_exec(struct keygen *g, int credit_rd, int key_wr)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none, all;
 	char bits[16], *argv[] = { "proxy-renewd", KEYGEN_CHILD_ARG, bits,
 	    NULL };
-	int rc;
 
 	(void)snprintf(bits, sizeof(bits), "%d", g->bits);
-	(void)sigemptyset(&none);
-	(void)sigfillset(&all);
-	if ((rc = posix_spawn_file_actions_init(&fa)) != 0)
-		return rc;
-	if ((rc = posix_spawnattr_init(&attr)) == 0) {
-		if ((rc = posix_spawn_file_actions_adddup2(&fa, credit_rd,
-		    0)) == 0 &&
-		    (rc = posix_spawn_file_actions_adddup2(&fa, key_wr, 1)) == 0 &&
-		    (rc = posix_spawnattr_setsigmask(&attr, &none)) == 0 &&
-		    (rc = posix_spawnattr_setsigdefault(&attr, &all)) == 0 &&
-		    (rc = posix_spawnattr_setflags(&attr,
-		    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)) == 0)
-			rc = posix_spawn(&g->pid, g->exe, &fa, &attr,
-			    argv, environ);
-		(void)posix_spawnattr_destroy(&attr);
-	}
-	(void)posix_spawn_file_actions_destroy(&fa);
-	return rc;
+	return helper_spawn(g->exe, argv, credit_rd, key_wr, &g->pid);
 }
 
 static void
@@ -239,7 +197,7 @@ keygen_spawn(struct keygen *g)
 {
 	int credit[2], keys[2], rc;
 
-	if (keygen_pipe(credit, 1) == -1 || keygen_pipe(keys, 0) == -1) {
+	if (helper_pipe(credit, 1) == -1 || helper_pipe(keys, 0) == -1) {
 		log_warn("key pool: pipe");
 		return;
 	}
@@ -288,9 +246,7 @@ keygen_start(struct daemon *d)
 	g->pid = -1;
 	g->key_fd = g->credit_fd = -1;
 	g->bits = (int)d->opts.key_bits;
-	/* the path, not /proc/self/exe: the same under valgrind */
-	if (readlink("/proc/self/exe", g->exe, sizeof(g->exe) - 1) <= 0)
-		(void)snprintf(g->exe, sizeof(g->exe), "/proc/self/exe");
+	helper_exe(g->exe, sizeof(g->exe));
 	keypool_init(&g->pool, (size_t)d->opts.key_pool_size,
 	    d->opts.key_pool_max_age);
 	d->keygen = g;
@@ -358,7 +314,7 @@ keygen_hand(struct daemon *d, int *fd)
 		return -1;
 	if (d->opts.debug)
 		log_handed(pem, len);
-	if (keygen_pipe(p, 1) == 0) {
+	if (helper_pipe(p, 1) == 0) {
 		if (write(p[1], pem, len) == (ssize_t)len) {
 			*fd = p[0];
 			rc = 0;

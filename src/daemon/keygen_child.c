@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -30,48 +29,24 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
 
-#include "confine.h"
 #include "frame_io.h"
+#include "helper.h"
 #include "keygen.h"
 
-/* Rules (1) and (2); 0 or -1 with the reason on stderr. */
+/* Rule (1), then the narrowing of every helper (rule 2, helper.h). */
 static int
 keygen_narrow(void)
 {
 	struct sched_param sp = { .sched_priority = 0 };
-	struct rlimit none = { 0, 0 };
-	struct confine_spec spec;
-	struct pr_error err;
-	int rc;
 
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1 ||
-	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1 ||
-	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
-	    setrlimit(RLIMIT_CORE, &none) == -1 ||
-	    setrlimit(RLIMIT_FSIZE, &none) == -1 ||
-	    sched_setscheduler(0, SCHED_IDLE, &sp) == -1 ||
+	if (sched_setscheduler(0, SCHED_IDLE, &sp) == -1 ||
 	    setpriority(PRIO_PROCESS, 0, 19) == -1) {
 		fprintf(stderr, "proxy-renewd key generator: %s\n",
 		    strerror(errno));
 		return -1;
 	}
-	if (close_range(3, ~0U, 0) == -1)
-		return -1;
-	/* config and random source before Landlock hides them */
-	if (OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL) != 1 ||
-	    RAND_status() != 1)
-		return -1;
-	memset(&spec, 0, sizeof(spec));
-	spec.proxy_fd = -1;
-	spec.result_fd = -1;
-	pr_error_clear(&err);
-	if ((rc = confine_landlock(&spec, &err)) != 0 && rc != 1) {
-		fprintf(stderr, "proxy-renewd key generator: %s\n", err.msg);
-		return -1;
-	}
-	return 0;
+	return helper_narrow("proxy-renewd key generator");
 }
 
 static int

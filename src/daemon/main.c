@@ -35,6 +35,8 @@
 #include "daemon.h"
 #include "doctor.h"
 #include "hook.h"
+#include "inspect_wire.h"
+#include "inspector.h"
 #include "keygen.h"
 #include "pr_limits.h"
 #include "log.h"
@@ -333,6 +335,7 @@ daemon_cleanup(struct daemon *d)
 	memo_load_stop(d);
 	metrics_file_stop(d);
 	hook_shutdown(d);
+	inspector_stop(d);	/* parked REGISTERs fail: nothing stored */
 	batch_free(d);		/* commits what waits, answers who waits */
 	notify_stop(d);
 	sched_renewal_shutdown(d);
@@ -346,6 +349,7 @@ daemon_cleanup(struct daemon *d)
 	if (d->store != NULL)
 		store_close(d->store);
 	cred_memo_free(d->cred_memo);
+	free(d->parks);		/* empty: inspector_stop resumed them all */
 	if (d->repo_fd != -1)
 		(void)close(d->repo_fd);
 	if (d->lock_fd != -1)
@@ -492,6 +496,7 @@ main_start(struct daemon *d, int ready_fd)
 	daemon_signals(d);
 	sched_init(d);
 	keygen_start(d);
+	inspector_start(d);
 	credwatch_init(d);
 	memo_load_start(d);
 	server_start(d);
@@ -521,6 +526,8 @@ main(int argc, char **argv)
 	daemon_harden();
 	if (argc == 3 && strcmp(argv[1], KEYGEN_CHILD_ARG) == 0)
 		return keygen_child_main(argv[2]);	/* keygen.c starts it */
+	if (argc == 2 && strcmp(argv[1], INSPECT_CHILD_ARG) == 0)
+		return inspect_child_main();	/* inspector.c starts it */
 	memset(&d, 0, sizeof(d));
 	d.srv.fd = -1;
 	d.repo_fd = -1;

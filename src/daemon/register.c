@@ -1,6 +1,7 @@
 /*
  * register.c: REGISTER, the one request that stores a proxy: the request's
- * checks, reading and inspecting the client's proxy file, then in the
+ * checks, reading and inspecting the client's proxy file (by the inspector
+ * process, inspector.h, unless the memo knows its bytes), then in the
  * group commit's transaction (batch.c) joining a stored proxy of the same
  * identity, servers and attributes (its file replaced when the new proxy
  * lives longer) or storing a new one, and the job (commands.c rules 1-3).
@@ -13,6 +14,7 @@
 
 #include "cred.h"
 #include "daemon.h"
+#include "inspector.h"
 #include "log.h"
 #include "message.h"
 #include "pr_limits.h"
@@ -131,59 +133,140 @@ register_servers(const struct daemon *d, const struct pr_request *req,
 	return servers;
 }
 
-int
-register_command(struct daemon *d, const struct pr_request *req,
-    struct pr_msg *body, struct pr_error *err)
+/*
+ * REGISTER once its proxy is inspected: in the group commit's transaction,
+ * join or store the proxy and the job (register_place).
+ */
+static int
+register_run(struct daemon *d, const struct pr_request *req,
+    const struct cred_info *info, const char *servers, const char *pem,
+    size_t pem_len, int64_t now, struct pr_msg *body, struct pr_error *err)
 {
-	struct cred_info info;
 	struct store_proxy p;
-	const char *servers;
-	char *pem = NULL, *created = NULL;
-	size_t pem_len = 0;
-	int64_t now = (int64_t)time(NULL), proxy_id;
+	char *created = NULL;
+	int64_t proxy_id;
 	int rc, renamed = 0;
 
-	memset(&info, 0, sizeof(info));
 	memset(&p, 0, sizeof(p));
-	if ((servers = register_servers(d, req, err)) == NULL)
-		return err->code;
-	if ((rc = cred_read_file(req->proxy_name, PR_PROXY_FILE_MAX_BYTES,
-	    &pem, &pem_len, err)) != 0)
-		return rc;
-	if ((rc = cred_inspect_memo(d->cred_memo, pem, pem_len, now, &info,
-	    err)) != 0)
-		goto out;
-	if (!d->opts.enable_voms && info.ac_not_after > 0 &&
-	    info.ac_not_after < info.not_after)
+	if (!d->opts.enable_voms && info->ac_not_after > 0 &&
+	    info->ac_not_after < info->not_after)
 		log_warnx("proxy of %s: its VOMS attributes end at %lld, "
 		    "before its X.509 part (%lld); without -A they are not "
 		    "renewed and the proxy expires with them",
-		    info.identity, (long long)info.ac_not_after,
-		    (long long)info.not_after);
+		    info->identity, (long long)info->ac_not_after,
+		    (long long)info->not_after);
 	/* Group commit (batch.c): answered once the batch commits. */
 	if ((rc = batch_begin(d, err)) != 0)
-		goto out;
+		return rc;
 	rc = store_find_job(d->store, req->jobid, req->jobid_len, &proxy_id,
 	    err);
 	if (rc == 0) {			/* already registered: idempotent */
 		rc = store_get_proxy(d->store, proxy_id, &p, err);
 	} else if (rc == PR_ERR_NOT_REGISTERED) {
 		pr_error_clear(err);
-		rc = register_place(d, req, &info, servers, pem, pem_len, now,
+		rc = register_place(d, req, info, servers, pem, pem_len, now,
 		    &p, &created, &renamed, err);
 		if (rc == 0)
 			rc = store_add_job(d->store, req->jobid, req->jobid_len,
 			    p.id, err);
 	}
 	batch_note(d, created, renamed, p.next_renewal);
-	if (rc != 0) {
+	if (rc != 0)
 		batch_abort(d);		/* removes the file it created */
-		goto out;
-	}
-	body_add_proxy(d, body, &p);
-out:
+	else
+		body_add_proxy(d, body, &p);
 	free(created);
 	store_proxy_free(&p);
+	return rc;
+}
+
+/* A REGISTER whose proxy the inspector reads (inspector.h). */
+struct register_wait {
+	struct daemon *d;
+	struct cmd_park *park;	/* the request and its client */
+	char *servers;		/* a copy: a reload may replace the options */
+	char *pem;		/* the file's bytes: a private key */
+	size_t pem_len;
+	int64_t now;
+};
+
+static void
+register_inspected(void *arg, int code, struct cred_info *info,
+    const struct pr_error *err)
+{
+	struct register_wait *w = arg;
+	struct pr_error e;
+	struct pr_msg body;
+
+	msg_init(&body);
+	e = *err;
+	if (code == 0) {
+		cred_memo_keep(w->d->cred_memo, w->pem, w->pem_len, info);
+		pr_error_clear(&e);
+		code = register_run(w->d, commands_park_request(w->park), info,
+		    w->servers, w->pem, w->pem_len, w->now, &body, &e);
+	}
+	commands_resume(w->park, code, &body, &e);
+	msg_free(&body);
+	wipe_free(w->pem, w->pem_len);
+	free(w->servers);
+	free(w);
+}
+
+/* Hand a memo miss to the inspector: 0 (*pem taken) or -1 (do it here). */
+static int
+register_wait(struct daemon *d, const char *servers, char **pem,
+    size_t pem_len, int64_t now)
+{
+	struct register_wait *w;
+
+	if (!commands_can_park(d))
+		return -1;
+	w = xcalloc(1, sizeof(*w));
+	if (inspector_submit(d, *pem, pem_len, now, register_inspected,
+	    w) != 0) {
+		free(w);
+		return -1;
+	}
+	w->d = d;
+	w->park = commands_park(d);
+	w->servers = xstrdup(servers);
+	w->pem = *pem;
+	w->pem_len = pem_len;
+	w->now = now;
+	*pem = NULL;
+	return 0;
+}
+
+int
+register_command(struct daemon *d, const struct pr_request *req,
+    struct pr_msg *body, struct pr_error *err)
+{
+	struct cred_info info;
+	const char *servers;
+	char *pem = NULL;
+	size_t pem_len = 0;
+	int64_t now = (int64_t)time(NULL);
+	int rc;
+
+	memset(&info, 0, sizeof(info));
+	if ((servers = register_servers(d, req, err)) == NULL)
+		return err->code;
+	if ((rc = cred_read_file(req->proxy_name, PR_PROXY_FILE_MAX_BYTES,
+	    &pem, &pem_len, err)) != 0)
+		return rc;
+	rc = cred_memo_find(d->cred_memo, pem, pem_len, now, &info, err);
+	if (rc == CRED_MEMO_MISS &&
+	    register_wait(d, servers, &pem, pem_len, now) == 0)
+		return 0;		/* parked: register_inspected goes on */
+	if (rc == CRED_MEMO_MISS) {
+		inspector_note_inline(d);
+		rc = cred_inspect_memo(d->cred_memo, pem, pem_len, now, &info,
+		    err);
+	}
+	if (rc == 0)
+		rc = register_run(d, req, &info, servers, pem, pem_len, now,
+		    body, err);
 	cred_info_free(&info);
 	wipe_free(pem, pem_len);	/* it holds a private key */
 	return rc;

@@ -317,7 +317,7 @@ conn_free(struct conn *c)
 
 	loop_del_fd(d->loop, c->fd);
 	if (c->state == CONN_WAIT)
-		batch_forget(d, c);
+		commands_forget(d, c);
 	if (c->timer != 0)
 		loop_del_timer(d->loop, c->timer);
 	if (c->state == CONN_READ || c->state == CONN_LINGER)

@@ -1,0 +1,121 @@
+/*
+ * helper.c: starting, reaping and narrowing the master's helper children
+ * (helper.h).
+ */
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "confine.h"
+#include "helper.h"
+
+extern char **environ;
+
+void
+helper_exe(char *buf, size_t size)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, size - 1);
+
+	if (n <= 0)
+		(void)snprintf(buf, size, "/proc/self/exe");
+	else
+		buf[n] = '\0';
+}
+
+int
+helper_pipe(int p[2], int ours)
+{
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return -1;
+	if (fcntl(p[ours], F_SETFL, O_NONBLOCK) == -1) {
+		(void)close(p[0]);
+		(void)close(p[1]);
+		return -1;
+	}
+	return 0;
+}
+
+int
+helper_spawn(const char *exe, char *const argv[], int in_fd, int out_fd,
+    pid_t *pid)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, all;
+	int rc;
+
+	(void)sigemptyset(&none);
+	(void)sigfillset(&all);
+	if ((rc = posix_spawn_file_actions_init(&fa)) != 0)
+		return rc;
+	if ((rc = posix_spawnattr_init(&attr)) == 0) {
+		if ((rc = posix_spawn_file_actions_adddup2(&fa, in_fd, 0)) ==
+		    0 &&
+		    (rc = posix_spawn_file_actions_adddup2(&fa, out_fd, 1)) ==
+		    0 &&
+		    (rc = posix_spawnattr_setsigmask(&attr, &none)) == 0 &&
+		    (rc = posix_spawnattr_setsigdefault(&attr, &all)) == 0 &&
+		    (rc = posix_spawnattr_setflags(&attr,
+		    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)) == 0)
+			rc = posix_spawn(pid, exe, &fa, &attr, argv, environ);
+		(void)posix_spawnattr_destroy(&attr);
+	}
+	(void)posix_spawn_file_actions_destroy(&fa);
+	return rc;
+}
+
+int
+helper_reap(pid_t pid)
+{
+	int st = 0;
+
+	(void)kill(pid, SIGKILL);
+	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+		;
+	return st;
+}
+
+int
+helper_narrow(const char *who)
+{
+	struct rlimit none = { 0, 0 };
+	struct confine_spec spec;
+	struct pr_error err;
+	int rc;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1 ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
+	    setrlimit(RLIMIT_CORE, &none) == -1 ||
+	    setrlimit(RLIMIT_FSIZE, &none) == -1 ||
+	    close_range(3, ~0U, 0) == -1) {
+		fprintf(stderr, "%s: %s\n", who, strerror(errno));
+		return -1;
+	}
+	/* config and random source before Landlock hides them */
+	if (OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL) != 1 ||
+	    RAND_status() != 1) {
+		fprintf(stderr, "%s: OpenSSL initialisation failed\n", who);
+		return -1;
+	}
+	memset(&spec, 0, sizeof(spec));
+	spec.proxy_fd = -1;
+	spec.result_fd = -1;
+	pr_error_clear(&err);
+	if ((rc = confine_landlock(&spec, &err)) != 0 && rc != 1) {
+		fprintf(stderr, "%s: %s\n", who, err.msg);
+		return -1;
+	}
+	return 0;
+}
