@@ -393,4 +393,5 @@ inspector_stats(const struct daemon *d, struct inspector_stats *st)
 		return;
 	*st = d->inspector->st;
 	st->pid = d->inspector->pid > 0 ? d->inspector->pid : 0;
+	st->waiting = d->inspector->n;
 }

@@ -50,6 +50,7 @@ struct inspector_stats {
 	uint64_t inspected;	/* answers from the child */
 	uint64_t inline_runs;	/* inspected in the master instead */
 	uint64_t restarts;	/* children started after the first */
+	uint64_t waiting;	/* requests sent or queued, not answered */
 	int64_t pid;		/* 0 when none runs */
 };
 

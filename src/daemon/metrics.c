@@ -23,6 +23,7 @@
 
 #include "daemon.h"
 #include "failure_class.h"
+#include "inspector.h"
 #include "keygen.h"
 #include "log.h"
 #include "loop.h"
@@ -508,12 +509,30 @@ heartbeat(const struct daemon *d, const struct timespec *now)
 	return t - (double)(loop_now_ms() - last) / 1000.0;
 }
 
+/* Families with one unlabelled sample each: v[i] for desc[i]. */
+struct family_desc {
+	const char *name, *type, *help;
+};
+
+static void
+render_table(FILE *f, const struct family_desc *desc, const uint64_t *v,
+    size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		family(f, desc[i].name, desc[i].type, desc[i].help);
+		(void)fprintf(f, PFX "%s %llu\n", desc[i].name,
+		    (unsigned long long)v[i]);
+	}
+}
+
 /* The key pool (keygen.h): what it holds, makes and hands out. */
 static void
 render_key_pool(const struct daemon *d, FILE *f)
 {
 	struct keygen_stats st;
-	static const struct { const char *name, *type, *help; } fam[] = {
+	static const struct family_desc fam[] = {
 	    { "key_pool_keys", "gauge", "Keys made ahead, waiting in the pool." },
 	    { "key_pool_capacity", "gauge", "Keys the pool holds at most "
 	      "(0: no pool)." },
@@ -528,16 +547,35 @@ render_key_pool(const struct daemon *d, FILE *f)
 	      "processes started again after one died." },
 	};
 	uint64_t v[7];
-	size_t i;
 
 	keygen_stats(d, &st);
 	v[0] = st.size, v[1] = st.capacity, v[2] = st.made, v[3] = st.hits;
 	v[4] = st.misses, v[5] = st.discarded, v[6] = st.restarts;
-	for (i = 0; i < sizeof(fam) / sizeof(fam[0]); i++) {
-		family(f, fam[i].name, fam[i].type, fam[i].help);
-		(void)fprintf(f, PFX "%s %llu\n", fam[i].name,
-		    (unsigned long long)v[i]);
-	}
+	render_table(f, fam, v, sizeof(fam) / sizeof(fam[0]));
+}
+
+/* The proxy inspector (inspector.h): its work, and what waits for it. */
+static void
+render_inspector(const struct daemon *d, FILE *f)
+{
+	struct inspector_stats st;
+	static const struct family_desc fam[] = {
+	    { "inspector_inspected_total", "counter", "REGISTER proxies "
+	      "parsed by the inspector process." },
+	    { "inspector_inline_total", "counter", "REGISTER proxies parsed "
+	      "in the master instead (no inspector running, or its queue "
+	      "full)." },
+	    { "inspector_restarts_total", "counter", "Inspector processes "
+	      "started again after one died." },
+	    { "inspector_waiting", "gauge", "REGISTER requests waiting for "
+	      "the inspector." },
+	};
+	uint64_t v[4];
+
+	inspector_stats(d, &st);
+	v[0] = st.inspected, v[1] = st.inline_runs, v[2] = st.restarts;
+	v[3] = st.waiting;
+	render_table(f, fam, v, sizeof(fam) / sizeof(fam[0]));
 }
 
 /* GET's memory (store.h, store_memo_stats): how much it holds. */
@@ -598,6 +636,7 @@ metrics_render(struct daemon *d, char **out, size_t *len,
 	render_attempts(d->metrics, f);
 	render_servers(d, f);
 	render_key_pool(d, f);
+	render_inspector(d, f);
 	render_get_memory(d, f);
 	render_requests(d->metrics, f);
 	if (fclose(f) != 0)

@@ -35,6 +35,7 @@
 
 #include "daemon.h"
 #include "pr_limits.h"
+#include "inspector.h"
 #include "log.h"
 #include "loop.h"
 #include "clock.h"
@@ -565,6 +566,7 @@ server_grace_over(struct loop *l, long long id, void *arg)
 
 	(void)id;
 	d->srv.grace_timer = 0;
+	inspector_stop(d);	/* a REGISTER still waiting fails, answered */
 	while ((c = TAILQ_FIRST(&d->srv.conns)) != NULL) {
 		conn_log(d, log_warnx, "uid %u pid %ld: dropped at shutdown",
 		    (unsigned)c->uid, (long)c->pid);
