@@ -10,16 +10,19 @@
  *
  * Rules:
  *  (1) Narrowed like every helper before the first request (helper.h):
- *      no repository, no writes, not dumpable, dies with the master.
+ *      no repository, no writes, not dumpable, dies with the master; then
+ *      seccomp (confine_seccomp_parser): memory, its pipes, the clock.
  *  (2) A request's bytes are wiped once answered.
  *  (3) A request it cannot read ends it (exit 1): the master restarts it.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
+#include "confine.h"
 #include "cred.h"
 #include "frame_io.h"
 #include "helper.h"
@@ -74,6 +77,12 @@ inspect_child_main(void)
 		return 1;
 	if ((dec = cred_decoder_new()) == NULL) {
 		fprintf(stderr, WHO ": no OpenSSL key decoder\n");
+		return 1;
+	}
+	tzset();		/* /etc/localtime read now, not mid-request */
+	if (confine_seccomp_parser(&err) != 0) {
+		fprintf(stderr, WHO ": %s\n", err.msg);
+		cred_decoder_free(dec);
 		return 1;
 	}
 	frame_reader_init(&rd, INSPECT_REQUEST_MAX);

@@ -48,6 +48,14 @@ int confine_landlock(const struct confine_spec *spec, struct pr_error *err);
 /* Seccomp as in rule 3. 0 or an errno / PR_ERR_GENERIC with err.msg. */
 int confine_seccomp(const struct confine_spec *spec, struct pr_error *err);
 
+/*
+ * Seccomp for the daemon's proxy inspector (inspect_child.c), which only
+ * parses what it reads from stdin: memory, its pipes, the clock, the end
+ * (confine_seccomp.c's second table). Any other call kills it (SIGSYS);
+ * the daemon fails the request it was reading. 0 or an errno with err.
+ */
+int confine_seccomp_parser(struct pr_error *err);
+
 /* The trap handler must not write a second frame after this. */
 void confine_result_written(void);
 

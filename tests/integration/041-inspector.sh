@@ -1,7 +1,8 @@
 #!/bin/bash
 # label: core
 # 041-inspector: REGISTER's proxies are parsed in the inspector child
-# (privsep): a child with no new privileges runs beside the master; a new
+# (privsep): a child with no new privileges, no file writes and a seccomp
+# filter runs beside the master; a new
 # proxy goes through it (METRICS counts it), the same bytes again are a
 # memo hit; the loop answers other requests while a REGISTER waits for a
 # stopped inspector; an inspector killed while reading a proxy fails that
@@ -55,6 +56,8 @@ assert_eq 1 "$(awk '/^NoNewPrivs:/ { print $2 }' "/proc/$ipid/status")" \
     "inspector: no new privileges"
 assert_eq 0 "$(awk '/^Max file size/ { print $4 }' "/proc/$ipid/limits")" \
     "inspector: may write no file"
+assert_eq 2 "$(awk '/^Seccomp:/ { print $2 }' "/proc/$ipid/status")" \
+    "inspector: under a seccomp filter"
 
 reg "$T/p1" localhost job1
 assert_response 0 "a new proxy, inspected by the child"
