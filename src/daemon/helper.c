@@ -75,6 +75,19 @@ helper_spawn(const char *exe, char *const argv[], int in_fd, int out_fd,
 	return rc;
 }
 
+#define BACKOFF_MIN_MS	1000
+#define BACKOFF_MAX_MS	(300 * 1000)
+
+int64_t
+helper_backoff_ms(int k)
+{
+	int64_t ms = BACKOFF_MIN_MS;
+
+	while (k-- > 0 && ms < BACKOFF_MAX_MS)
+		ms *= 2;
+	return ms < BACKOFF_MAX_MS ? ms : BACKOFF_MAX_MS;
+}
+
 int
 helper_reap(pid_t pid)
 {

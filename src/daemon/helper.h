@@ -9,6 +9,7 @@
 #define PR_HELPER_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* This program's path (not /proc/self/exe: the same under valgrind). */
@@ -24,6 +25,9 @@ int	helper_pipe(int p[2], int ours);
  */
 int	helper_spawn(const char *exe, char *const argv[], int in_fd,
 	    int out_fd, pid_t *pid);
+
+/* A restart's delay after k deaths in a row: 1 s doubling, at most 5 min. */
+int64_t	helper_backoff_ms(int k);
 
 /* SIGKILL and wait for pid (> 0): its wait status. */
 int	helper_reap(pid_t pid);

@@ -24,9 +24,6 @@
 #include "loop.h"
 #include "xmalloc.h"
 
-#define RESTART_MIN_MS	1000
-#define RESTART_MAX_MS	(300 * 1000)
-
 struct inspect_req {
 	TAILQ_ENTRY(inspect_req) entry;
 	unsigned char *frame;	/* kept until answered: sent again after a death */
@@ -248,8 +245,8 @@ inspector_lost(struct inspector *g, const char *why)
 {
 	struct inspect_req *r = TAILQ_FIRST(&g->reqs);
 	char msg[256];
-	int64_t delay = RESTART_MIN_MS;
-	int st = inspector_close(g), i;
+	int64_t delay;
+	int st = inspector_close(g);
 
 	if (WIFSIGNALED(st) && WTERMSIG(st) != SIGKILL)
 		(void)snprintf(msg, sizeof(msg), "the proxy inspector died "
@@ -269,10 +266,7 @@ inspector_lost(struct inspector *g, const char *why)
 		inspector_spawn(g);
 		return;
 	}
-	for (i = INSPECTOR_DEATHS_MAX; i < g->deaths && delay < RESTART_MAX_MS;
-	    i++)
-		delay *= 2;
-	delay = delay < RESTART_MAX_MS ? delay : RESTART_MAX_MS;
+	delay = helper_backoff_ms(g->deaths - INSPECTOR_DEATHS_MAX - 1);
 	log_warnx("proxy inspector %s, %d times in a row; inspecting in the "
 	    "master, a new one in %lld s", why, g->deaths,
 	    (long long)(delay / 1000));

@@ -28,9 +28,6 @@
 #include "small_file.h"
 #include "xmalloc.h"
 
-#define RESTART_MIN_MS	1000
-#define RESTART_MAX_MS	(300 * 1000)
-
 struct keygen {
 	struct daemon *d;
 	char exe[4096];		/* this program, for the child */
@@ -125,8 +122,7 @@ keygen_restart(struct loop *l, long long id, void *arg)
 static void
 keygen_lost(struct keygen *g, const char *why)
 {
-	int64_t delay = RESTART_MIN_MS;
-	int i;
+	int64_t delay = helper_backoff_ms(g->deaths);
 
 	if (g->key_fd != -1) {
 		loop_del_fd(g->d->loop, g->key_fd);
@@ -143,9 +139,6 @@ keygen_lost(struct keygen *g, const char *why)
 	g->pid = -1;
 	g->paused = 0;
 	g->asked = 0;
-	for (i = 0; i < g->deaths && delay < RESTART_MAX_MS; i++)
-		delay *= 2;
-	delay = delay < RESTART_MAX_MS ? delay : RESTART_MAX_MS;
 	g->deaths++;
 	if (g->d->stopping || g->stopping)
 		return;
