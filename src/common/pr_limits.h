@@ -48,6 +48,8 @@
 #define PR_KEY_POOL_SIZE_DEFAULT	2048	/* --key-pool-size */
 #define PR_KEY_POOL_MAX_AGE_SEC_DEFAULT	(24 * 3600)	/* --key-pool-max-age */
 #define PR_KEY_BITS_DEFAULT		2048	/* --key-bits (as MyProxy's) */
+#define PR_INSPECTORS_DEFAULT		1	/* --inspectors */
+#define PR_INSPECTORS_MAX		16
 #define PR_CRED_CHECK_INTERVAL_DEFAULT	86400	/* --credential-check-interval */
 #define PR_CRED_WARNING_DEFAULT	"7d,2d"	/* --credential-warning */
 #define PR_CRED_SHORT_DELAY_DEFAULT	300	/* --credential-short-delay */

@@ -75,6 +75,7 @@ enum opt_id {
 	OPT_KEY_POOL_SIZE,
 	OPT_KEY_POOL_MAX_AGE,
 	OPT_KEY_BITS,
+	OPT_INSPECTORS,
 	OPT_CRED_CHECK_INTERVAL,
 	OPT_CRED_WARNING,
 	OPT_CRED_SHORT_DELAY,
@@ -118,6 +119,7 @@ struct options {
 	int64_t key_pool_size;	/* keys made ahead; 0: no pool */
 	int64_t key_pool_max_age;	/* seconds a pooled key may wait */
 	int64_t key_bits;	/* RSA bits of the pool's keys */
+	int64_t inspectors;	/* proxy inspector children; 0: the master */
 	int64_t cred_check_interval;	/* seconds between MyProxy INFOs */
 	char *cred_warning;	/* warning lead times, "7d,2d" */
 	int64_t cred_short_delay;	/* INFO this long after a short renewal */

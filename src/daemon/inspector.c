@@ -34,32 +34,41 @@ struct inspect_req {
 };
 TAILQ_HEAD(inspect_reqs, inspect_req);
 
-struct inspector {
-	struct daemon *d;
-	char exe[4096];
+/* One inspector process and what it was sent. */
+struct inspect_child {
+	struct inspector *g;
 	pid_t pid;		/* -1 none */
 	int to_fd, from_fd;	/* requests out, answers in; -1 */
 	int writing;		/* to_fd is in the loop for writing */
 	struct frame_reader rd;
 	struct inspect_reqs reqs;	/* sent (answer due) first, then unsent */
 	struct inspect_req *next_out;	/* first not wholly written; NULL */
-	size_t n, bytes;	/* rule 4 */
+	size_t n;		/* requests in reqs */
 	int deaths;		/* in a row without an answer */
 	long long restart_timer;	/* 0 none */
+};
+
+struct inspector {
+	struct daemon *d;
+	char exe[4096];
+	struct inspect_child *child;	/* --inspectors of them */
+	int n_children;
+	size_t n, bytes;	/* rule 4, over all children */
 	struct inspector_stats st;
 };
 
-static void inspector_spawn(struct inspector *g);
-static void inspector_lost(struct inspector *g, const char *why);
+static void inspector_spawn(struct inspect_child *c);
+static void inspector_lost(struct inspect_child *c, const char *why);
 
 static void
-req_free(struct inspector *g, struct inspect_req *r)
+req_free(struct inspect_child *c, struct inspect_req *r)
 {
-	TAILQ_REMOVE(&g->reqs, r, entry);
-	if (g->next_out == r)
-		g->next_out = TAILQ_NEXT(r, entry);
-	g->n--;
-	g->bytes -= r->len;
+	TAILQ_REMOVE(&c->reqs, r, entry);
+	if (c->next_out == r)
+		c->next_out = TAILQ_NEXT(r, entry);
+	c->n--;
+	c->g->n--;
+	c->g->bytes -= r->len;
 	OPENSSL_cleanse(r->frame, r->len);	/* rule 3 */
 	free(r->frame);
 	free(r);
@@ -67,7 +76,7 @@ req_free(struct inspector *g, struct inspect_req *r)
 
 /* r's callback with an error (rule 1), then r is gone. */
 static void
-req_fail(struct inspector *g, struct inspect_req *r, int code,
+req_fail(struct inspect_child *c, struct inspect_req *r, int code,
     const char *why)
 {
 	struct pr_error err;
@@ -75,13 +84,13 @@ req_fail(struct inspector *g, struct inspect_req *r, int code,
 	void *arg = r->arg;
 
 	pr_error_set(&err, code, "%s", why);
-	req_free(g, r);
+	req_free(c, r);
 	fn(arg, code, NULL, &err);
 }
 
 /* r inspected here, in the master (rule 2, while no child runs). */
 static void
-req_inline(struct inspector *g, struct inspect_req *r)
+req_inline(struct inspect_child *c, struct inspect_req *r)
 {
 	struct cred_info info;
 	struct pr_error err;
@@ -97,10 +106,10 @@ req_inline(struct inspector *g, struct inspect_req *r)
 	code = inspect_request_parse((char *)r->frame + FRAME_HEADER_BYTES,
 	    r->len - FRAME_HEADER_BYTES, &now, &pem, &pem_len, &err);
 	if (code == 0)
-		code = cred_inspect_memo(g->d->cred_memo, pem, pem_len,
+		code = cred_inspect_memo(c->g->d->cred_memo, pem, pem_len,
 		    (time_t)now, &info, &err);
-	g->st.inline_runs++;
-	req_free(g, r);
+	c->g->st.inline_runs++;
+	req_free(c, r);
 	fn(arg, code, code == 0 ? &info : NULL, &err);
 	cred_info_free(&info);
 }
@@ -109,13 +118,13 @@ static void inspector_writable(struct loop *l, int fd, int events, void *arg);
 
 /* Write what the pipe takes; a write error waits for the EOF on from_fd. */
 static void
-inspector_push(struct inspector *g)
+inspector_push(struct inspect_child *c)
 {
 	struct inspect_req *r;
 	ssize_t w;
 
-	while ((r = g->next_out) != NULL) {
-		w = write(g->to_fd, r->frame + r->off, r->len - r->off);
+	while ((r = c->next_out) != NULL) {
+		w = write(c->to_fd, r->frame + r->off, r->len - r->off);
 		if (w == -1 && errno == EINTR)
 			continue;
 		if (w == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -125,16 +134,16 @@ inspector_push(struct inspector *g)
 			break;
 		}
 		if ((r->off += (size_t)w) == r->len)
-			g->next_out = TAILQ_NEXT(r, entry);
+			c->next_out = TAILQ_NEXT(r, entry);
 	}
-	if (r != NULL && !g->writing) {
-		if (loop_add_fd(g->d->loop, g->to_fd, LOOP_WRITE,
-		    inspector_writable, g) == -1)
+	if (r != NULL && !c->writing) {
+		if (loop_add_fd(c->g->d->loop, c->to_fd, LOOP_WRITE,
+		    inspector_writable, c) == -1)
 			fatal("loop_add_fd");
-		g->writing = 1;
-	} else if (r == NULL && g->writing) {
-		loop_del_fd(g->d->loop, g->to_fd);
-		g->writing = 0;
+		c->writing = 1;
+	} else if (r == NULL && c->writing) {
+		loop_del_fd(c->g->d->loop, c->to_fd);
+		c->writing = 0;
 	}
 }
 
@@ -149,10 +158,10 @@ inspector_writable(struct loop *l, int fd, int events, void *arg)
 
 /* One answer, for the oldest request (rule 2); 0 or -1 (rule 5). */
 static int
-inspector_answer(struct inspector *g, const char *body, size_t len,
+inspector_answer(struct inspect_child *c, const char *body, size_t len,
     struct pr_error *err)
 {
-	struct inspect_req *r = TAILQ_FIRST(&g->reqs);
+	struct inspect_req *r = TAILQ_FIRST(&c->reqs);
 	struct cred_info info;
 	struct pr_error result;
 	inspect_done_fn *fn;
@@ -167,9 +176,9 @@ inspector_answer(struct inspector *g, const char *body, size_t len,
 		return -1;
 	fn = r->fn;
 	arg = r->arg;
-	req_free(g, r);
-	g->deaths = 0;
-	g->st.inspected++;
+	req_free(c, r);
+	c->deaths = 0;
+	c->g->st.inspected++;
 	fn(arg, code, code == 0 ? &info : NULL, &result);
 	cred_info_free(&info);
 	return 0;
@@ -178,7 +187,7 @@ inspector_answer(struct inspector *g, const char *body, size_t len,
 static void
 inspector_read(struct loop *l, int fd, int events, void *arg)
 {
-	struct inspector *g = arg;
+	struct inspect_child *c = arg;
 	struct pr_error err;
 	enum frame_step step;
 	char *body;
@@ -189,64 +198,66 @@ inspector_read(struct loop *l, int fd, int events, void *arg)
 	(void)fd;
 	(void)events;
 	pr_error_clear(&err);
-	while ((step = frame_reader_step(&g->rd, g->from_fd, &err)) ==
+	while ((step = frame_reader_step(&c->rd, c->from_fd, &err)) ==
 	    FRAME_COMPLETE) {
-		body = frame_reader_take(&g->rd, &len);
-		rc = inspector_answer(g, body, len, &err);
+		body = frame_reader_take(&c->rd, &len);
+		rc = inspector_answer(c, body, len, &err);
 		free(body);
 		if (rc != 0) {
-			inspector_lost(g, err.msg);
+			inspector_lost(c, err.msg);
 			return;
 		}
 	}
 	if (step == FRAME_CLOSED)
-		inspector_lost(g, "exited");
+		inspector_lost(c, "exited");
 	else if (step != FRAME_PENDING)
-		inspector_lost(g, err.msg);
+		inspector_lost(c, err.msg);
 }
 
 static void
 inspector_restart(struct loop *l, long long id, void *arg)
 {
-	struct inspector *g = arg;
+	struct inspect_child *c = arg;
 
 	(void)l;
 	(void)id;
-	g->restart_timer = 0;
-	inspector_spawn(g);
+	c->restart_timer = 0;
+	inspector_spawn(c);
 }
 
 /* The child's fds out of the loop and closed, the child reaped. */
 static int
-inspector_close(struct inspector *g)
+inspector_close(struct inspect_child *c)
 {
+	struct loop *loop = c->g->d->loop;
 	int st = 0;
 
-	if (g->from_fd != -1) {
-		loop_del_fd(g->d->loop, g->from_fd);
-		(void)close(g->from_fd);
+	if (c->from_fd != -1) {
+		loop_del_fd(loop, c->from_fd);
+		(void)close(c->from_fd);
 	}
-	if (g->writing)
-		loop_del_fd(g->d->loop, g->to_fd);
-	if (g->to_fd != -1)
-		(void)close(g->to_fd);
-	g->from_fd = g->to_fd = -1;
-	g->writing = 0;
-	frame_reader_free(&g->rd);
-	if (g->pid > 0)
-		st = helper_reap(g->pid);
-	g->pid = -1;
+	if (c->writing)
+		loop_del_fd(loop, c->to_fd);
+	if (c->to_fd != -1)
+		(void)close(c->to_fd);
+	c->from_fd = c->to_fd = -1;
+	c->writing = 0;
+	frame_reader_free(&c->rd);
+	if (c->pid > 0)
+		st = helper_reap(c->pid);
+	c->pid = -1;
 	return st;
 }
 
 /* Rule 2: the child is gone or broke the protocol. */
 static void
-inspector_lost(struct inspector *g, const char *why)
+inspector_lost(struct inspect_child *c, const char *why)
 {
-	struct inspect_req *r = TAILQ_FIRST(&g->reqs);
+	struct inspect_req *r = TAILQ_FIRST(&c->reqs);
+	struct daemon *d = c->g->d;
 	char msg[256];
 	int64_t delay;
-	int st = inspector_close(g);
+	int st = inspector_close(c);
 
 	if (WIFSIGNALED(st) && WTERMSIG(st) != SIGKILL)
 		(void)snprintf(msg, sizeof(msg), "the proxy inspector died "
@@ -256,31 +267,32 @@ inspector_lost(struct inspector *g, const char *why)
 		    "reading this proxy: %s", why);
 	if (r != NULL && r->off > 0) {
 		log_warnx("%s", msg);
-		req_fail(g, r, PR_ERR_SSL, msg);
+		req_fail(c, r, PR_ERR_SSL, msg);
 	}
-	g->deaths++;
-	if (g->d->stopping)
+	c->deaths++;
+	if (d->stopping)
 		return;
-	if (g->deaths <= INSPECTOR_DEATHS_MAX) {
+	if (c->deaths <= INSPECTOR_DEATHS_MAX) {
 		log_warnx("proxy inspector %s; starting a new one", why);
-		inspector_spawn(g);
+		inspector_spawn(c);
 		return;
 	}
-	delay = helper_backoff_ms(g->deaths - INSPECTOR_DEATHS_MAX - 1);
+	delay = helper_backoff_ms(c->deaths - INSPECTOR_DEATHS_MAX - 1);
 	log_warnx("proxy inspector %s, %d times in a row; inspecting in the "
-	    "master, a new one in %lld s", why, g->deaths,
+	    "master, a new one in %lld s", why, c->deaths,
 	    (long long)(delay / 1000));
-	while ((r = TAILQ_FIRST(&g->reqs)) != NULL)
-		req_inline(g, r);
-	g->restart_timer = loop_add_timer(g->d->loop, delay,
-	    inspector_restart, g);
+	while ((r = TAILQ_FIRST(&c->reqs)) != NULL)
+		req_inline(c, r);
+	c->restart_timer = loop_add_timer(d->loop, delay, inspector_restart,
+	    c);
 }
 
 /* `proxy-renewd --inspect-child`: requests on 0, answers on 1. */
 static void
-inspector_spawn(struct inspector *g)
+inspector_spawn(struct inspect_child *c)
 {
 	char *argv[] = { "proxy-renewd", INSPECT_CHILD_ARG, NULL };
+	struct inspector *g = c->g;
 	struct inspect_req *r;
 	int to[2], from[2], rc;
 
@@ -288,60 +300,91 @@ inspector_spawn(struct inspector *g)
 		log_warn("proxy inspector: pipe");
 		return;
 	}
-	rc = helper_spawn(g->exe, argv, to[0], from[1], &g->pid);
+	rc = helper_spawn(g->exe, argv, to[0], from[1], &c->pid);
 	(void)close(to[0]);
 	(void)close(from[1]);
-	g->to_fd = to[1];
-	g->from_fd = from[0];
-	frame_reader_init(&g->rd, INSPECT_REPLY_MAX);
+	c->to_fd = to[1];
+	c->from_fd = from[0];
+	frame_reader_init(&c->rd, INSPECT_REPLY_MAX);
 	if (rc != 0) {
-		g->pid = -1;
+		c->pid = -1;
 		errno = rc;
-		inspector_lost(g, "could not start");
+		inspector_lost(c, "could not start");
 		return;
 	}
-	if (g->st.pid != 0)
-		g->st.restarts++;
-	g->st.pid = g->pid;
-	if (loop_add_fd(g->d->loop, g->from_fd, LOOP_READ, inspector_read,
-	    g) == -1)
+	g->st.restarts += g->st.started >= (uint64_t)g->n_children;
+	g->st.started++;
+	if (loop_add_fd(g->d->loop, c->from_fd, LOOP_READ, inspector_read,
+	    c) == -1)
 		fatal("loop_add_fd");
-	log_debug("proxy inspector %ld started", (long)g->pid);
-	TAILQ_FOREACH(r, &g->reqs, entry)	/* rule 2: sent again */
+	log_debug("proxy inspector %ld started", (long)c->pid);
+	TAILQ_FOREACH(r, &c->reqs, entry)	/* rule 2: sent again */
 		r->off = 0;
-	g->next_out = TAILQ_FIRST(&g->reqs);
-	inspector_push(g);
+	c->next_out = TAILQ_FIRST(&c->reqs);
+	inspector_push(c);
 }
 
 void
 inspector_start(struct daemon *d)
 {
-	struct inspector *g = xcalloc(1, sizeof(*g));
+	struct inspector *g;
+	struct inspect_child *c;
+	int i;
 
+	if (d->opts.inspectors == 0)
+		return;		/* the master parses (rule 6) */
+	g = xcalloc(1, sizeof(*g));
 	g->d = d;
-	g->pid = -1;
-	g->to_fd = g->from_fd = -1;
-	TAILQ_INIT(&g->reqs);
+	g->n_children = (int)d->opts.inspectors;
+	g->child = xcalloc((size_t)g->n_children, sizeof(*g->child));
 	helper_exe(g->exe, sizeof(g->exe));
 	d->inspector = g;
-	inspector_spawn(g);
+	for (i = 0; i < g->n_children; i++) {
+		c = &g->child[i];
+		c->g = g;
+		c->pid = -1;
+		c->to_fd = c->from_fd = -1;
+		TAILQ_INIT(&c->reqs);
+		inspector_spawn(c);
+	}
 }
 
 void
 inspector_stop(struct daemon *d)
 {
 	struct inspector *g = d->inspector;
+	struct inspect_child *c;
 	struct inspect_req *r;
+	int i;
 
 	if (g == NULL)
 		return;
-	if (g->restart_timer != 0)
-		loop_del_timer(d->loop, g->restart_timer);
-	(void)inspector_close(g);
 	d->inspector = NULL;
-	while ((r = TAILQ_FIRST(&g->reqs)) != NULL)
-		req_fail(g, r, PR_ERR_GENERIC, "the daemon is stopping");
+	for (i = 0; i < g->n_children; i++) {
+		c = &g->child[i];
+		if (c->restart_timer != 0)
+			loop_del_timer(d->loop, c->restart_timer);
+		(void)inspector_close(c);
+		while ((r = TAILQ_FIRST(&c->reqs)) != NULL)
+			req_fail(c, r, PR_ERR_GENERIC,
+			    "the daemon is stopping");
+	}
+	free(g->child);
 	free(g);
+}
+
+/* The running child with the fewest requests waiting, or NULL. */
+static struct inspect_child *
+inspector_pick(struct inspector *g)
+{
+	struct inspect_child *best = NULL;
+	int i;
+
+	for (i = 0; i < g->n_children; i++)
+		if (g->child[i].pid > 0 &&
+		    (best == NULL || g->child[i].n < best->n))
+			best = &g->child[i];
+	return best;
 }
 
 int
@@ -349,11 +392,13 @@ inspector_submit(struct daemon *d, const char *pem, size_t len, int64_t now,
     inspect_done_fn *fn, void *arg)
 {
 	struct inspector *g = d->inspector;
+	struct inspect_child *c;
 	struct inspect_req *r;
 	struct pr_error err;
 
-	if (g == NULL || g->pid <= 0 || g->n >= INSPECTOR_QUEUE_MAX ||
-	    g->bytes + len > INSPECTOR_QUEUE_BYTES)
+	if (g == NULL || g->n >= INSPECTOR_QUEUE_MAX ||
+	    g->bytes + len > INSPECTOR_QUEUE_BYTES ||
+	    (c = inspector_pick(g)) == NULL)
 		return -1;
 	r = xcalloc(1, sizeof(*r));
 	if (inspect_request_frame(now, pem, len, &r->frame, &r->len,
@@ -363,12 +408,13 @@ inspector_submit(struct daemon *d, const char *pem, size_t len, int64_t now,
 	}
 	r->fn = fn;
 	r->arg = arg;
-	TAILQ_INSERT_TAIL(&g->reqs, r, entry);
+	TAILQ_INSERT_TAIL(&c->reqs, r, entry);
+	c->n++;
 	g->n++;
 	g->bytes += r->len;
-	if (g->next_out == NULL)
-		g->next_out = r;
-	inspector_push(g);	/* rule 1: a failure shows in inspector_read */
+	if (c->next_out == NULL)
+		c->next_out = r;
+	inspector_push(c);	/* rule 1: a failure shows in inspector_read */
 	return 0;
 }
 
@@ -386,6 +432,5 @@ inspector_stats(const struct daemon *d, struct inspector_stats *st)
 	if (d->inspector == NULL)
 		return;
 	*st = d->inspector->st;
-	st->pid = d->inspector->pid > 0 ? d->inspector->pid : 0;
 	st->waiting = d->inspector->n;
 }

@@ -23,6 +23,9 @@
  *      bytes wait at most; beyond, inspector_submit returns -1.
  *  (5) The child's answer is checked like any peer's (inspect_wire.h); a
  *      bad one fails its request and restarts the child.
+ *  (6) --inspectors children (default 1) each take the requests in turn,
+ *      a new one going to the running child with the fewest waiting; the
+ *      rules above hold per child. 0: no child, the master parses.
  */
 #ifndef PR_INSPECTOR_H
 #define PR_INSPECTOR_H
@@ -49,9 +52,9 @@ typedef void inspect_done_fn(void *arg, int code, struct cred_info *info,
 struct inspector_stats {
 	uint64_t inspected;	/* answers from the child */
 	uint64_t inline_runs;	/* inspected in the master instead */
-	uint64_t restarts;	/* children started after the first */
+	uint64_t restarts;	/* children started after a death */
+	uint64_t started;	/* children started */
 	uint64_t waiting;	/* requests sent or queued, not answered */
-	int64_t pid;		/* 0 when none runs */
 };
 
 void	inspector_start(struct daemon *d);

@@ -148,6 +148,11 @@ const struct opt_desc opt_table[OPT__COUNT] = {
 	    .off = F(key_bits), .min = 2048, .max = 8192,
 	    .def = PR_KEY_BITS_DEFAULT, .arg = "BITS",
 	    .help = "RSA size of the pool's keys" },
+	[OPT_INSPECTORS] = { .name = "inspectors", .kind = K_NUM,
+	    .off = F(inspectors), .min = 0, .max = PR_INSPECTORS_MAX,
+	    .def = PR_INSPECTORS_DEFAULT, .arg = "N",
+	    .help = "processes parsing REGISTER's proxy files (0: the "
+	    "daemon itself)" },
 	[OPT_CRED_CHECK_INTERVAL] = { .name = "credential-check-interval",
 	    .kind = K_NUM, .off = F(cred_check_interval), .min = 60,
 	    .max = 30 * DAY, .def = PR_CRED_CHECK_INTERVAL_DEFAULT,

@@ -11,7 +11,7 @@
 # (it is stored, unanswered); after more than 3 deaths in a row the master
 # inspects itself, then starts a new inspector; a daemon stopped while a
 # REGISTER waits fails it (answered, once the 5 s of grace end) and stores
-# nothing.
+# nothing; --inspectors 2 runs two children, 0 none (the master parses).
 source "$(dirname "$0")/lib/common.sh"
 need_bin "$PRCLI" proxy-renew
 
@@ -133,4 +133,23 @@ jobget job6
 assert_response 1908 "the job of a REGISTER failed at shutdown is unknown"
 jobget job3
 assert_response 0 "job3 still registered after the restart"
+daemon_stop
+
+# --inspectors 2: two children share the work; 0: none, the master parses.
+daemon_start --inspectors 2
+wait_until 10 sh -c "[ \$(ps -o args= --ppid $DAEMON_PID | grep -c -- --inspect-child) = 2 ]" ||
+    fail "--inspectors 2: not two children"
+reg "$T/p6" localhost job6
+assert_response 0 "REGISTER with two inspectors"
+reg "$T/p7" localhost job7
+assert_response 0 "another REGISTER with two inspectors"
+assert_eq 2 "$(metric inspector_inspected_total)" "two inspectors: the REGISTERs parsed by children"
+daemon_stop
+new_proxy bob "$T/p8" 600
+daemon_start --inspectors 0
+assert_eq 0 "$(ps -o args= --ppid "$DAEMON_PID" | grep -c -- --inspect-child)" \
+    "--inspectors 0: no child"
+reg "$T/p8" localhost job8
+assert_response 0 "REGISTER parsed by the master"
+assert_eq 0 "$(metric inspector_inspected_total)" "--inspectors 0: none sent"
 check_log_clean
