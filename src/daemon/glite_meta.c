@@ -14,18 +14,14 @@
 
 #include "daemon.h"
 #include "glite_meta.h"
+#include "hex.h"
 #include "xmalloc.h"
 
 int
 glite_is_data_name(const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < GLITE_MD5_HEX_LEN; i++)
-		if (!((name[i] >= '0' && name[i] <= '9') ||
-		    (name[i] >= 'a' && name[i] <= 'f')))
-			return 0;
-	return strcmp(name + GLITE_MD5_HEX_LEN, ".data") == 0;
+	return hex_lower_run(name, GLITE_MD5_HEX_LEN) &&
+	    strcmp(name + GLITE_MD5_HEX_LEN, ".data") == 0;
 }
 
 void

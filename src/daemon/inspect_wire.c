@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "frame_io.h"
+#include "hex.h"
 #include "inspect_wire.h"
 #include "message.h"
 
@@ -149,13 +150,8 @@ get_text(const struct pr_msg *m, const char *key, char **out)
 static int
 is_hash(const char *s)
 {
-	size_t i;
-
-	for (i = 0; i < CRED_HASH_HEX_LEN; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-		    (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return s[i] == '\0';
+	return hex_lower_run(s, CRED_HASH_HEX_LEN) &&
+	    s[CRED_HASH_HEX_LEN] == '\0';
 }
 
 /* The FQANs back into one '\n'-separated string ("" when none). */

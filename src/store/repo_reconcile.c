@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hex.h"
 #include "pr_limits.h"
 #include "repo_files.h"
 #include "repo_lock.h"
@@ -52,12 +53,10 @@ repo_record_expired(int64_t next_renewal, int64_t not_after, int64_t now)
 static int
 is_proxy_name(const char *name)
 {
-	size_t i;
+	size_t i = HASH_HEX_CHARS;
 
-	for (i = 0; i < HASH_HEX_CHARS; i++)
-		if (!((name[i] >= '0' && name[i] <= '9') ||
-		    (name[i] >= 'a' && name[i] <= 'f')))
-			return 0;
+	if (!hex_lower_run(name, HASH_HEX_CHARS))
+		return 0;
 	if (name[i++] != '.' || name[i] == '\0')
 		return 0;
 	for (; name[i] != '\0'; i++)
