@@ -153,14 +153,22 @@ on_sigsys(int sig, siginfo_t *si, void *uctx)
 static int
 add_allow(scmp_filter_ctx ctx, const struct allow *a)
 {
+	struct scmp_arg_cmp cmp;
 	size_t i;
 	int rc = 0;
 
 	if (a->arg < 0)
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, a->nr, 0);
-	for (i = 0; rc == 0 && i < ARGS_MAX && a->vals[i] != 0; i++)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, a->nr, 1,
-		    SCMP_CMP((unsigned int)a->arg, SCMP_CMP_EQ, a->vals[i]));
+	for (i = 0; rc == 0 && i < ARGS_MAX && a->vals[i] != 0; i++) {
+		/* every field named: SCMP_CMP() leaves datum_b to clang's
+		 * -Wmissing-field-initializers */
+		memset(&cmp, 0, sizeof(cmp));
+		cmp.arg = (unsigned int)a->arg;
+		cmp.op = SCMP_CMP_EQ;
+		cmp.datum_a = a->vals[i];
+		rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, a->nr, 1,
+		    &cmp);
+	}
 	return rc;
 }
 

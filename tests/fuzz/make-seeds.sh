@@ -38,5 +38,9 @@ printf 'voms:voms.example.org:15000' > "$C/servers/voms"
 
 printf 'Response=0\nIdentity=/C=XX/O=Test/CN=Alice\nServer=a:7512\nEnd_time=1795552151\n' \
     > "$C/result/success"
+printf 'Code=0\nSubject=/C=XX/O=Test/CN=Alice/CN=1\nIdentity=/C=XX/O=Test/CN=Alice\nIdentity_hash=%s\nNot_before=1795465451\nNot_after=1795552151\nAc_not_after=1795508951\nN_certs=2\nLegacy=0\nFqan=/testvo/Role=NULL/Capability=NULL\nFqan=/testvo/sub/Role=admin/Capability=NULL\n' \
+    0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef > "$C/inspect/reply"
+printf 'Code=1909\nMessage=proxy expired at 5 (now 6)\n' > "$C/inspect/error"
+{ printf '1795465451\n'; cat "$C/cred/rfc-proxy.pem"; } > "$C/inspect/request"
 printf 'Response=1907\nMessage=all servers failed\nServer_error=a:7512: connection refused\nUnreachable=a:7512\nServer_error=b:7512: bad password\n' \
     > "$C/result/failure"

@@ -11,7 +11,7 @@ set -u
 B=$(cd "${1:?usage: run.sh BUILD_DIR SECONDS}" && pwd)
 SECS=${2:-60}
 here=$(cd "$(dirname "$0")" && pwd)
-NAMES="request cred voms_ac config servers result"
+NAMES="request cred voms_ac config servers result inspect"
 rc=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
