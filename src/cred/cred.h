@@ -78,15 +78,26 @@ int cred_inspect_memo(struct cred_memo *m, const char *pem, size_t len,
     time_t now, struct cred_info *info, struct pr_error *err);
 
 /*
- * Its two halves, for an inspection made elsewhere (the daemon's inspector
- * process): the remembered inspection of these bytes (0, or the expiry
- * error) or CRED_MEMO_MISS; and remembering a successful one.
+ * Its halves, for an inspection made elsewhere (the daemon's inspector
+ * process): cred_memo_find gives the remembered inspection of these bytes
+ * (0, or the expiry error) or CRED_MEMO_MISS, and fills *key, their
+ * digest, so that the bytes are hashed once: cred_memo_keep remembers a
+ * successful inspection under it, cred_memo_inspect parses here (with the
+ * memo's decoder) and keeps a success.
  */
 #define CRED_MEMO_MISS	(-1)
+struct cred_memo_key {
+	unsigned char md[32];	/* SHA-256 of the PEM text */
+	int ok;			/* 0: no digest (nothing is kept) */
+};
 int cred_memo_find(struct cred_memo *m, const char *pem, size_t len,
-    time_t now, struct cred_info *info, struct pr_error *err);
-void cred_memo_keep(struct cred_memo *m, const char *pem, size_t len,
+    time_t now, struct cred_memo_key *key, struct cred_info *info,
+    struct pr_error *err);
+void cred_memo_keep(struct cred_memo *m, const struct cred_memo_key *key,
     const struct cred_info *info);
+int cred_memo_inspect(struct cred_memo *m, const struct cred_memo_key *key,
+    const char *pem, size_t len, time_t now, struct cred_info *info,
+    struct pr_error *err);
 
 /*
  * cred_read_file + cred_inspect, with the path in err.msg

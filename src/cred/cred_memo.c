@@ -121,42 +121,46 @@ memo_find_md(struct cred_memo *m, const unsigned char md[32], time_t now,
 
 int
 cred_memo_find(struct cred_memo *m, const char *pem, size_t len, time_t now,
-    struct cred_info *info, struct pr_error *err)
+    struct cred_memo_key *key, struct cred_info *info, struct pr_error *err)
 {
-	unsigned char md[32];
-
 	memset(info, 0, sizeof(*info));
-	if (m == NULL || memo_digest(pem, len, md) != 0)
+	key->ok = m != NULL && memo_digest(pem, len, key->md) == 0;
+	if (!key->ok)
 		return CRED_MEMO_MISS;
-	return memo_find_md(m, md, now, info, err);
+	return memo_find_md(m, key->md, now, info, err);
 }
 
 void
-cred_memo_keep(struct cred_memo *m, const char *pem, size_t len,
+cred_memo_keep(struct cred_memo *m, const struct cred_memo_key *key,
     const struct cred_info *info)
 {
-	unsigned char md[32];
+	if (m != NULL && key->ok)
+		memo_put(m, key->md, info);
+}
 
-	if (m != NULL && memo_digest(pem, len, md) == 0)
-		memo_put(m, md, info);
+int
+cred_memo_inspect(struct cred_memo *m, const struct cred_memo_key *key,
+    const char *pem, size_t len, time_t now, struct cred_info *info,
+    struct pr_error *err)
+{
+	int rc;
+
+	rc = cred_inspect_with(m != NULL ? m->dec : NULL, pem, len, now, info,
+	    err);
+	if (rc == 0)
+		cred_memo_keep(m, key, info);
+	return rc;
 }
 
 int
 cred_inspect_memo(struct cred_memo *m, const char *pem, size_t len,
     time_t now, struct cred_info *info, struct pr_error *err)
 {
-	unsigned char md[32];
+	struct cred_memo_key key;
 	int rc;
 
-	memset(info, 0, sizeof(*info));
-	if (m == NULL)
-		return cred_inspect_with(NULL, pem, len, now, info, err);
-	if (memo_digest(pem, len, md) != 0)
-		return cred_inspect_with(m->dec, pem, len, now, info, err);
-	if ((rc = memo_find_md(m, md, now, info, err)) != CRED_MEMO_MISS)
+	if ((rc = cred_memo_find(m, pem, len, now, &key, info, err)) !=
+	    CRED_MEMO_MISS)
 		return rc;
-	if ((rc = cred_inspect_with(m->dec, pem, len, now, info, err)) != 0)
-		return rc;
-	memo_put(m, md, info);
-	return 0;
+	return cred_memo_inspect(m, &key, pem, len, now, info, err);
 }

@@ -187,6 +187,7 @@ struct register_wait {
 	char *servers;		/* a copy: a reload may replace the options */
 	char *pem;		/* the file's bytes: a private key */
 	size_t pem_len;
+	struct cred_memo_key key;	/* their digest, for the memo */
 	int64_t now;
 };
 
@@ -201,7 +202,7 @@ register_inspected(void *arg, int code, struct cred_info *info,
 	msg_init(&body);
 	e = *err;
 	if (code == 0) {
-		cred_memo_keep(w->d->cred_memo, w->pem, w->pem_len, info);
+		cred_memo_keep(w->d->cred_memo, &w->key, info);
 		pr_error_clear(&e);
 		code = register_run(w->d, commands_park_request(w->park), info,
 		    w->servers, w->pem, w->pem_len, w->now, &body, &e);
@@ -216,7 +217,7 @@ register_inspected(void *arg, int code, struct cred_info *info,
 /* Hand a memo miss to the inspector: 0 (*pem taken) or -1 (do it here). */
 static int
 register_wait(struct daemon *d, const char *servers, char **pem,
-    size_t pem_len, int64_t now)
+    size_t pem_len, const struct cred_memo_key *key, int64_t now)
 {
 	struct register_wait *w;
 
@@ -233,6 +234,7 @@ register_wait(struct daemon *d, const char *servers, char **pem,
 	w->servers = xstrdup(servers);
 	w->pem = *pem;
 	w->pem_len = pem_len;
+	w->key = *key;
 	w->now = now;
 	*pem = NULL;
 	return 0;
@@ -242,6 +244,7 @@ int
 register_command(struct daemon *d, const struct pr_request *req,
     struct pr_msg *body, struct pr_error *err)
 {
+	struct cred_memo_key key;
 	struct cred_info info;
 	const char *servers;
 	char *pem = NULL;
@@ -255,14 +258,15 @@ register_command(struct daemon *d, const struct pr_request *req,
 	if ((rc = cred_read_file(req->proxy_name, PR_PROXY_FILE_MAX_BYTES,
 	    &pem, &pem_len, err)) != 0)
 		return rc;
-	rc = cred_memo_find(d->cred_memo, pem, pem_len, now, &info, err);
+	rc = cred_memo_find(d->cred_memo, pem, pem_len, now, &key, &info,
+	    err);
 	if (rc == CRED_MEMO_MISS &&
-	    register_wait(d, servers, &pem, pem_len, now) == 0)
+	    register_wait(d, servers, &pem, pem_len, &key, now) == 0)
 		return 0;		/* parked: register_inspected goes on */
 	if (rc == CRED_MEMO_MISS) {
 		inspector_note_inline(d);
-		rc = cred_inspect_memo(d->cred_memo, pem, pem_len, now, &info,
-		    err);
+		rc = cred_memo_inspect(d->cred_memo, &key, pem, pem_len, now,
+		    &info, err);
 	}
 	if (rc == 0)
 		rc = register_run(d, req, &info, servers, pem, pem_len, now,
