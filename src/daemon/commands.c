@@ -413,7 +413,6 @@ request_run(struct daemon *d, const struct cmd_desc **cdp,
 /* The request being run, for a handler that parks it. */
 struct cmd_call {
 	struct conn *c;
-	const struct cmd_desc *cd;
 	struct pr_request *req;
 	batch_reply_fn *later;
 	void *later_arg;
@@ -473,7 +472,7 @@ commands_submit(struct daemon *d, struct conn *c, const char *buf,
     size_t len, char **out, size_t *out_len, batch_reply_fn *later,
     void *arg, int *deferred)
 {
-	struct cmd_call call = { c, NULL, NULL, later, arg, NULL };
+	struct cmd_call call = { c, NULL, later, arg, NULL };
 	const struct cmd_desc *cd;
 	struct pr_request req;
 	struct pr_error err;

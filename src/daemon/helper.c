@@ -75,6 +75,24 @@ helper_spawn(const char *exe, char *const argv[], int in_fd, int out_fd,
 	return rc;
 }
 
+int
+helper_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t w;
+
+	while (len > 0) {
+		w = write(fd, p, len);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
 #define BACKOFF_MIN_MS	1000
 #define BACKOFF_MAX_MS	(300 * 1000)
 

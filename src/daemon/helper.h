@@ -26,6 +26,9 @@ int	helper_pipe(int p[2], int ours);
 int	helper_spawn(const char *exe, char *const argv[], int in_fd,
 	    int out_fd, pid_t *pid);
 
+/* In a child: all len bytes to fd (blocking), EINTR retried; 0 or -1. */
+int	helper_write_all(int fd, const void *buf, size_t len);
+
 /* A restart's delay after k deaths in a row: 1 s doubling, at most 5 min. */
 int64_t	helper_backoff_ms(int k);
 

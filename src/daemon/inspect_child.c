@@ -15,6 +15,7 @@
  *  (2) A request's bytes are wiped once answered.
  *  (3) A request it cannot read ends it (exit 1): the master restarts it.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,8 +54,9 @@ inspect_one(struct cred_decoder *dec, const char *body, size_t len)
 	    &result);
 	rc = inspect_reply_frame(code, &result, &info, &frame, &frame_len,
 	    &err);
-	if (rc == 0)
-		rc = frame_send(1, frame, frame_len, FRAME_NO_DEADLINE, &err);
+	if (rc == 0 && helper_write_all(1, frame, frame_len) != 0)
+		rc = pr_error_set(&err, errno, "writing the answer: %s",
+		    strerror(errno));
 	if (rc != 0)
 		fprintf(stderr, WHO ": %s\n", err.msg);
 	free(frame);

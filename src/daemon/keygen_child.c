@@ -49,24 +49,6 @@ keygen_narrow(void)
 	return helper_narrow("proxy-renewd key generator");
 }
 
-static int
-write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	ssize_t w;
-
-	while (len > 0) {
-		w = write(fd, p, len);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /* One key, one frame on stdout (rule 3). */
 static int
 keygen_one(int bits)
@@ -82,8 +64,8 @@ keygen_one(int bits)
 	    key, NULL, NULL, 0, NULL, NULL) == 1 &&
 	    (n = BIO_get_mem_data(b, &pem)) > 0 && n <= KEYGEN_KEY_MAX_BYTES) {
 		frame_encode_len((uint32_t)n, hdr);
-		rc = write_all(1, hdr, sizeof(hdr)) == 0 &&
-		    write_all(1, pem, (size_t)n) == 0 ? 0 : -1;
+		rc = helper_write_all(1, hdr, sizeof(hdr)) == 0 &&
+		    helper_write_all(1, pem, (size_t)n) == 0 ? 0 : -1;
 		OPENSSL_cleanse(pem, (size_t)n);
 	}
 	BIO_free(b);

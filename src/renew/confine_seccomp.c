@@ -75,15 +75,13 @@ static const struct allow allow_list[] = {
  * The proxy inspector's list (confine_seccomp_parser): it only computes on
  * what it reads from stdin and answers on stdout. Derived from strace -f
  * of the daemon's inspector over 1,000 REGISTERs of new identities and
- * bad files: after its narrowing it reads and writes its pipes (send()
- * first, ENOTSOCK, then write(), and poll(): frame_send), allocates, and
- * reads /etc/localtime once (glibc's tzset; files stay Landlock's).
+ * bad files: after its narrowing it reads and writes its pipes, allocates,
+ * and reads /etc/localtime once (glibc's tzset; files stay Landlock's).
  */
 static const struct allow parser_list[] = {
 	ANY(brk), ANY(mmap), ANY(munmap), ANY(mprotect), ANY(mremap),
 	ANY(madvise), ANY(futex),
-	ANY(read), ANY(readv), ANY(write), ANY(writev), ANY(sendto),
-	ANY(poll), ANY(ppoll), ANY(close),
+	ANY(read), ANY(readv), ANY(write), ANY(writev), ANY(close),
 	ANY(openat), ANY(fstat), ANY(newfstatat), ANY(lseek),
 	ANY(clock_gettime), ANY(gettimeofday), ANY(getpid), ANY(gettid),
 	ANY(getrandom), ANY(sched_yield),
