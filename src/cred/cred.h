@@ -54,9 +54,10 @@ int cred_inspect(const char *pem, size_t len, time_t now, struct cred_info *info
     struct pr_error *err);
 
 /*
- * One OpenSSL key decoder made once (OpenSSL 3 otherwise builds one per key
- * read, most of the cost of an inspection). Not thread-safe: one per
- * thread. NULL when OpenSSL cannot make one.
+ * OpenSSL key decoders made once (OpenSSL 3 otherwise builds one per key
+ * read, most of the cost of an inspection): worth it from the second
+ * inspection on. Not thread-safe: one per thread. NULL when OpenSSL
+ * cannot make one.
  */
 struct cred_decoder *cred_decoder_new(void);
 void cred_decoder_free(struct cred_decoder *dec);
@@ -76,6 +77,8 @@ struct cred_memo *cred_memo_new(void);
 void cred_memo_free(struct cred_memo *m);
 int cred_inspect_memo(struct cred_memo *m, const char *pem, size_t len,
     time_t now, struct cred_info *info, struct pr_error *err);
+/* Its decoder, for inspections not worth remembering (m NULL: NULL). */
+struct cred_decoder *cred_memo_decoder(struct cred_memo *m);
 
 /*
  * Its halves, for an inspection made elsewhere (the daemon's inspector

@@ -48,6 +48,12 @@ cred_memo_new(void)
 	return m;
 }
 
+struct cred_decoder *
+cred_memo_decoder(struct cred_memo *m)
+{
+	return m != NULL ? m->dec : NULL;
+}
+
 void
 cred_memo_free(struct cred_memo *m)
 {

@@ -49,6 +49,7 @@ struct import {
 	const char *gdir;	/* the gLite repository, absolute */
 	int repo_fd;		/* ours */
 	struct store *st;
+	struct cred_decoder *dec;	/* kept between files; NULL: one each */
 	int64_t now;
 	int64_t condor_limit;	/* seconds */
 	FILE *out;		/* the report */
@@ -248,7 +249,7 @@ import_record(struct import *im, const char *md5, const char *file,
 		    "proxy file unreadable");
 		goto done;
 	}
-	rc = cred_inspect(pem, pem_len, im->now, &info, err);
+	rc = cred_inspect_with(im->dec, pem, pem_len, im->now, &info, err);
 	if (rc != 0 || (why = record_check(im, md5, r, &info, err)) != NULL) {
 		skip(im, file, rc == PR_ERR_EXPIRED ? "expired" : rc != 0 ?
 		    err->msg : why);
@@ -389,8 +390,11 @@ glite_import(struct daemon *d, const char *gdir, FILE *out,
 	im.gdir = real;
 	if (rc == 0)
 		rc = data_names(real, &names, &n, err);
+	if (rc == 0 && n > 1)
+		im.dec = cred_decoder_new();
 	for (i = 0; rc == 0 && i < n; i++)
 		rc = import_data_file(&im, names[i], err);
+	cred_decoder_free(im.dec);
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);

@@ -280,7 +280,8 @@ renewal_verify(const struct renewal *r, int64_t now, int64_t *new_end,
 	memset(&info, 0, sizeof(info));
 	rc = cred_read_file(path, PR_PROXY_FILE_MAX_BYTES, &pem, &len, err);
 	free(path);
-	if (rc == 0 && (rc = cred_inspect(pem, len, now, &info, err)) != 0 &&
+	if (rc == 0 && (rc = cred_inspect_with(cred_memo_decoder(
+	    r->d->cred_memo), pem, len, now, &info, err)) != 0 &&
 	    rc != ENOMEM)
 		rc = PR_ERR_SSL;
 	wipe_free(pem, len);	/* it holds a private key */

@@ -20,6 +20,8 @@
 
 #include <cmocka.h>
 
+#include <openssl/rsa.h>
+
 #include "testdir.c"
 
 #include "testcert.c"
@@ -273,6 +275,111 @@ test_wrong_key(void **state)
 	assert_int_equal(inspect(f, f->rfc.cert, f->legacy.key, 0,
 	    &f->user.cert, 1, &info, &err), PR_ERR_SSL);
 	assert_non_null(strstr(err.msg, "does not match"));
+}
+
+/* cert with its public key replaced by pub's (NULL: kept), signed by signer. */
+static X509 *
+resigned(X509 *cert, EVP_PKEY *pub, EVP_PKEY *signer, const EVP_MD *md)
+{
+	X509 *x = X509_dup(cert);
+
+	assert_non_null(x);
+	if (pub != NULL)
+		assert_int_equal(X509_set_pubkey(x, pub), 1);
+	assert_true(X509_sign(x, signer, md) > 0);	/* md NULL: EdDSA */
+	return x;
+}
+
+/* Alice's RFC proxy (rfc.key) over the user certificate user: the code. */
+static int
+inspect_signed(struct fx *f, X509 *proxy, X509 *user, struct pr_error *err)
+{
+	struct cred_info info;
+	int rc;
+
+	rc = inspect(f, proxy, f->rfc.key, 0, &user, 1, &info, err);
+	cred_info_free(&info);
+	return rc;
+}
+
+/*
+ * Each proxy's signature is checked against the next certificate's key
+ * (certificates are parsed without their keys, cred.c): names that match
+ * do not make a signature good, one flipped bit makes it bad, and every
+ * kind of signature a grid CA or client makes is accepted: ECDSA, RSA
+ * PKCS#1 with SHA-256 and SHA-512, RSA-PSS and Ed25519 (the last two have
+ * no separate digest and go through X509_verify).
+ */
+static void
+test_signatures(void **state)
+{
+	struct fx *f = *state;
+	struct pr_error err;
+	unsigned char *der = NULL, *p;
+	const unsigned char *q;
+	EVP_PKEY *rsa, *ed, *ed2;
+	EVP_PKEY_CTX *pctx = NULL;
+	EVP_MD_CTX *mctx;
+	X509 *user, *proxy, *flipped;
+	int n;
+
+	/* same names, signed by Bob's key */
+	proxy = resigned(f->rfc.cert, NULL, f->bob.key, EVP_sha256());
+	assert_int_equal(inspect_signed(f, proxy, f->user.cert, &err),
+	    PR_ERR_SSL);
+	assert_non_null(strstr(err.msg, "bad signature by its issuer"));
+	X509_free(proxy);
+
+	/* one bit of the signature flipped (its last byte) */
+	assert_true((n = i2d_X509(f->rfc.cert, &der)) > 0);
+	der[n - 1] ^= 0x01;
+	q = p = der;
+	assert_non_null(flipped = d2i_X509(NULL, &q, n));
+	assert_int_equal(inspect_signed(f, flipped, f->user.cert, &err),
+	    PR_ERR_SSL);
+	assert_non_null(strstr(err.msg, "bad signature"));
+	X509_free(flipped);
+	OPENSSL_free(p);
+
+	/* RSA: PKCS#1 v1.5 with SHA-256 and SHA-512, then PSS */
+	assert_non_null(rsa = EVP_RSA_gen(1024));
+	user = resigned(f->user.cert, rsa, f->ca.key, EVP_sha256());
+	proxy = resigned(f->rfc.cert, NULL, rsa, EVP_sha256());
+	assert_int_equal(inspect_signed(f, proxy, user, &err), 0);
+	X509_free(proxy);
+	proxy = resigned(f->rfc.cert, NULL, rsa, EVP_sha512());
+	assert_int_equal(inspect_signed(f, proxy, user, &err), 0);
+	assert_non_null(mctx = EVP_MD_CTX_new());
+	assert_int_equal(EVP_DigestSignInit(mctx, &pctx, EVP_sha256(), NULL,
+	    rsa), 1);
+	assert_true(EVP_PKEY_CTX_set_rsa_padding(pctx,
+	    RSA_PKCS1_PSS_PADDING) > 0);
+	assert_true(X509_sign_ctx(proxy, mctx) > 0);
+	assert_int_equal(OBJ_obj2nid(X509_get0_tbs_sigalg(proxy)->algorithm),
+	    NID_rsassaPss);
+	assert_int_equal(inspect_signed(f, proxy, user, &err), 0);
+	/* the same RSA-PSS proxy over a certificate with another key */
+	assert_int_equal(inspect_signed(f, proxy, f->user.cert, &err),
+	    PR_ERR_SSL);
+	EVP_MD_CTX_free(mctx);
+	X509_free(proxy);
+	X509_free(user);
+
+	/* Ed25519, and a proxy signed by another Ed25519 key */
+	assert_non_null(ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"));
+	assert_non_null(ed2 = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"));
+	user = resigned(f->user.cert, ed, f->ca.key, EVP_sha256());
+	proxy = resigned(f->rfc.cert, NULL, ed, NULL);
+	assert_int_equal(inspect_signed(f, proxy, user, &err), 0);
+	X509_free(proxy);
+	proxy = resigned(f->rfc.cert, NULL, ed2, NULL);
+	assert_int_equal(inspect_signed(f, proxy, user, &err), PR_ERR_SSL);
+	assert_non_null(strstr(err.msg, "bad signature"));
+	X509_free(proxy);
+	X509_free(user);
+	EVP_PKEY_free(rsa);
+	EVP_PKEY_free(ed);
+	EVP_PKEY_free(ed2);
 }
 
 static void
@@ -759,6 +866,7 @@ main(void)
 		cmocka_unit_test(test_after_2038),
 		cmocka_unit_test(test_expired),
 		cmocka_unit_test(test_wrong_key),
+		cmocka_unit_test(test_signatures),
 		cmocka_unit_test(test_no_key),
 		cmocka_unit_test(test_no_chain),
 		cmocka_unit_test(test_wrong_chain),
