@@ -128,10 +128,11 @@ fi
 	echo
 	echo "## cred_inspect, per parse (ms)"
 	echo
-	echo "| decoder | ms |"
+	echo "| how | ms |"
 	echo "|---|---|"
+	echo "| baseline: OpenSSL's own calls for the key match and the signature (\`PEM_X509_INFO_read_bio\`, \`X509_check_private_key\`, \`X509_verify\`) | $(m cred openssl_ms) |"
 	echo "| a new one per call (cred_inspect without a decoder) | $(m cred fresh_ms) |"
-	echo "| one, reused (the daemon) | $(m cred reused_ms) |"
+	echo "| one, reused (the daemon, its inspector): certificates parsed without their keys | $(m cred reused_ms) |"
 	echo "| the same bytes again (the daemon's memo, a hit) | $(m cred memo_hit_ms) |"
 	echo
 	echo "## The renewal audit trail, per recorded failed attempt (ms)"
