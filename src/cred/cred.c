@@ -147,6 +147,7 @@ struct key_decoder {
 
 struct cred_decoder {
 	OSSL_LIB_CTX *bare;	/* certificates parsed without their keys */
+	OSSL_PROVIDER *none;	/* bare's only provider, "null" */
 	struct key_decoder priv;	/* a private key of any type */
 	struct key_decoder pub;		/* a SubjectPublicKeyInfo (bare only) */
 };
@@ -191,7 +192,7 @@ decoder_new(int kept)
 		goto fail;
 	/* an explicit provider: otherwise the default one loads on first use */
 	if (kept && ((dec->bare = OSSL_LIB_CTX_new()) == NULL ||
-	    OSSL_PROVIDER_load(dec->bare, "null") == NULL ||
+	    (dec->none = OSSL_PROVIDER_load(dec->bare, "null")) == NULL ||
 	    key_decoder_init(&dec->pub, "SubjectPublicKeyInfo",
 	    EVP_PKEY_PUBLIC_KEY) != 0))
 		goto fail;
@@ -215,7 +216,9 @@ cred_decoder_free(struct cred_decoder *dec)
 		return;
 	OSSL_DECODER_CTX_free(dec->priv.ctx);
 	OSSL_DECODER_CTX_free(dec->pub.ctx);
-	OSSL_LIB_CTX_free(dec->bare);	/* NULL is fine; unloads its provider */
+	if (dec->none != NULL)		/* the load's reference */
+		OSSL_PROVIDER_unload(dec->none);
+	OSSL_LIB_CTX_free(dec->bare);	/* NULL is fine */
 	free(dec);
 }
 
