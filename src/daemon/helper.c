@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -50,29 +49,27 @@ int
 helper_spawn(const char *exe, char *const argv[], int in_fd, int out_fd,
     pid_t *pid)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none, all;
-	int rc;
+	pid_t parent = getpid(), p;
+	sigset_t none;
+	int sig;
 
 	(void)sigemptyset(&none);
-	(void)sigfillset(&all);
-	if ((rc = posix_spawn_file_actions_init(&fa)) != 0)
-		return rc;
-	if ((rc = posix_spawnattr_init(&attr)) == 0) {
-		if ((rc = posix_spawn_file_actions_adddup2(&fa, in_fd, 0)) ==
-		    0 &&
-		    (rc = posix_spawn_file_actions_adddup2(&fa, out_fd, 1)) ==
-		    0 &&
-		    (rc = posix_spawnattr_setsigmask(&attr, &none)) == 0 &&
-		    (rc = posix_spawnattr_setsigdefault(&attr, &all)) == 0 &&
-		    (rc = posix_spawnattr_setflags(&attr,
-		    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)) == 0)
-			rc = posix_spawn(pid, exe, &fa, &attr, argv, environ);
-		(void)posix_spawnattr_destroy(&attr);
+	if ((p = fork()) == -1)
+		return errno;
+	if (p > 0) {
+		*pid = p;
+		return 0;
 	}
-	(void)posix_spawn_file_actions_destroy(&fa);
-	return rc;
+	/* the child: system calls only until exec (the master may have threads) */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1 ||
+	    getppid() != parent ||	/* the master died before that */
+	    dup2(in_fd, 0) == -1 || dup2(out_fd, 1) == -1)
+		_exit(127);
+	for (sig = 1; sig < NSIG; sig++)
+		(void)signal(sig, SIG_DFL);	/* fails for KILL/STOP: fine */
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	(void)execve(exe, argv, environ);
+	_exit(127);
 }
 
 int
@@ -125,8 +122,7 @@ helper_narrow(const char *who)
 	struct pr_error err;
 	int rc;
 
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1 ||
-	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1 ||
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1 ||
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
 	    setrlimit(RLIMIT_CORE, &none) == -1 ||
 	    setrlimit(RLIMIT_FSIZE, &none) == -1 ||

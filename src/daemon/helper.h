@@ -20,8 +20,10 @@ int	helper_pipe(int p[2], int ours);
 
 /*
  * Start `exe argv...` with in_fd as its stdin and out_fd as its stdout,
- * default signal dispositions and an empty signal mask. 0 and *pid, or an
- * errno value.
+ * default signal dispositions and an empty signal mask, and SIGKILL as its
+ * parent-death signal from before exec: a child the master has stopped
+ * (keygen_pause) before it ran a line still dies with the master. 0 and
+ * *pid, or an errno value (fork's; a failed exec is the child's exit 127).
  */
 int	helper_spawn(const char *exe, char *const argv[], int in_fd,
 	    int out_fd, pid_t *pid);
@@ -36,8 +38,7 @@ int64_t	helper_backoff_ms(int k);
 int	helper_reap(pid_t pid);
 
 /*
- * In the child, before its first request: dies with the master
- * (PDEATHSIG), not dumpable, no core, no new privileges, no file writes
+ * In the child, before its first request: not dumpable, no core, no new privileges, no file writes
  * (RLIMIT_FSIZE 0), no fds beyond 0-2, OpenSSL's config and random source
  * loaded, then Landlock (confine.h): read-only system files, nothing of
  * the repository. 0, or -1 with the reason on stderr after `who`.

@@ -170,6 +170,11 @@ if W=$(worker_of "$DAEMON_PID"); then
 	    "daemon's worker: fd 4 is the repository temp file"
 	assert_match $'NoNewPrivs:\t1' "$(cat "/proc/$W/status")" \
 	    "daemon's worker: NoNewPrivs: 1 (and Seccomp: 2, waited for)"
+	# the helpers too, the key generator even while stopped (as the
+	# master stops it while workers run)
+	helpers=$(pgrep -P "$DAEMON_PID" -f -- '--keygen-child|--inspect-child')
+	assert_eq 2 "$(wc -w <<< "$helpers")" "daemon's helpers: generator, inspector"
+	kill -STOP $helpers
 	kill -KILL "$DAEMON_PID"
 	wait "$DAEMON_PID" 2>/dev/null
 	if gone "$W" 3; then
@@ -177,6 +182,14 @@ if W=$(worker_of "$DAEMON_PID"); then
 	else
 		fail "daemon killed -9: worker $W still running"
 	fi
+	for h in $helpers; do
+		if gone "$h" 3; then
+			ok "daemon killed -9: helper $h (stopped) is gone within 3 s"
+		else
+			kill -KILL "$h"
+			fail "daemon killed -9: helper $h still there"
+		fi
+	done
 else
 	fail "the daemon started no confined worker for the hanging server"
 fi
