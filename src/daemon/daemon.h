@@ -456,6 +456,7 @@ void	sched_job_base(struct daemon *d, const struct store_proxy *p,
 struct store_proxy;
 int	sched_renewal_start(struct daemon *d, struct store_proxy *p,
 	    struct pr_error *err);
+int64_t	sched_renewal_again_all(struct daemon *d);
 void	sched_renewal_shutdown(struct daemon *d);
 
 /* store_hold.c: renewals held while the repository cannot be written. */

@@ -341,17 +341,24 @@ sched_fire(struct loop *l, long long tid, void *arg)
 
 /*
  * SIGUSR1 / RENEW_ALL: make every stored proxy that has not expired due
- * now, in one statement, then kick the timer.
+ * now, in one statement, then kick the timer. A renewal in flight began
+ * before the request: it is done again when it ends (sched_renewal.c
+ * rule 5).
  */
 int
 sched_renew_all(struct daemon *d, int64_t *n, struct pr_error *err)
 {
+	int64_t again;
 	int rc;
 
 	if ((rc = store_make_all_due(d->store, (int64_t)time(NULL), n,
-	    err)) == 0)
-		sched_kick(d);
-	return rc;
+	    err)) != 0)
+		return rc;
+	if ((again = sched_renewal_again_all(d)) > 0)
+		log_info("renew all: %lld in flight, each done again when "
+		    "it ends", (long long)again);
+	sched_kick(d);
+	return 0;
 }
 
 /* repo_reconcile's reports, one log line each. */

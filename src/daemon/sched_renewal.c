@@ -22,6 +22,12 @@
  *      next attempt); a worker that could not start, crashed or hung is
  *      one failed attempt. The record holds its row of the audit trail
  *      (history.c), in the same transaction.
+ *  (5) RENEW_ALL / SIGUSR1 asks for every proxy renewed after the request
+ *      (an operator fixed a CA directory, a server, a credential): an
+ *      attempt in flight began before it, so whatever its outcome its
+ *      proxy is due again when it ends: at once after a failure, a second
+ *      later after a success (a proxy ending in the same second as the
+ *      one just stored would be refused as not longer).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -60,6 +66,7 @@ struct renewal {
 	size_t n_given;
 	int new_key;			/* 1: the worker gets a pooled key */
 	int is_unrecorded;		/* its failure could not be recorded */
+	int again;			/* renew-all came during the attempt */
 };
 
 /* ---- one renewal's life */
@@ -362,6 +369,8 @@ renewal_failed(struct renewal *r, const struct renew_result *res,
 	next = now + (cls == FCLASS_USER ? d->opts.backoff_max :
 	    sched_backoff(p->failures + 1, d->opts.backoff_min,
 	    d->opts.backoff_max, arc4random()));
+	if (r->again)		/* rule (5) */
+		next = now;
 	if (next > p->not_after)	/* expire on time */
 		next = p->not_after > now ? p->not_after : now;
 	metrics_note_attempt(d, res->code, cls, dur_ms);
@@ -416,6 +425,8 @@ renewal_record(struct renewal *r, struct renew_result *res, int64_t now,
 		next = sched_jitter(sched_renew_at(res->end_time, now,
 		    d->opts.condor_limit, now), res->end_time, now,
 		    arc4random());
+		if (r->again)	/* rule (5), a second on: it must end later */
+			next = now + 1;
 		history_attempt_of(&a, res, r->skipped, now, dur_ms, ac_end,
 		    servers, sizeof(servers));
 		rc = renewal_commit(r, now, res->end_time, next, &a, &err);
@@ -545,6 +556,20 @@ sched_renewal_start(struct daemon *d, struct store_proxy *p,
 	    r->p.servers, r->skipped[0] ? ", skipping " : "", r->skipped);
 	pr_error_clear(err);
 	return 0;
+}
+
+/* Rule (5): every renewal in flight is done again when it ends. */
+int64_t
+sched_renewal_again_all(struct daemon *d)
+{
+	struct renewal *r;
+	int64_t n = 0;
+
+	TAILQ_FOREACH(r, &d->sched.in_flight, entry) {
+		r->again = 1;
+		n++;
+	}
+	return n;
 }
 
 void

@@ -4,7 +4,8 @@
 # against a real myproxy-server: a proxy with 20 minutes left (below the
 # condor limit) is renewed at once; the repository file (same path) then
 # holds alice's proxy for about --lifetime hours; GET, STATUS and the log
-# say so; the schedule survives a restart; SIGUSR1 and renew-all renew now.
+# say so; the schedule survives a restart; SIGUSR1 and renew-all renew now,
+# and a renewal in flight when SIGUSR1 comes is done once more after it.
 source "$(dirname "$0")/lib/common.sh"
 source "$PR_LIB_DIR/myproxy.sh"
 source "$PR_LIB_DIR/engine.sh"
@@ -86,6 +87,33 @@ wait_log_count 3 'renewed in' 5
 assert_eq 3 "$(log_count 'renewed in')" "three renewals logged"
 status "$file"
 assert_eq 0 "$(kv Failures)" "no failures"
+
+# ---- SIGUSR1 while the proxy's renewal is in flight (its server stopped):
+# that attempt began before the signal, so the proxy is renewed once more
+# when it ends
+mp_pid=$(cat "$T/mp/one/pid") || die "no pid of myproxy-server one"
+at_exit "kill -CONT $mp_pid 2>/dev/null"
+kill -STOP "$mp_pid" || die "cannot stop myproxy-server one"
+wait_next_second	# a renewal must end later than the last one
+mark=$(wc -l < "$DAEMON_LOG")
+started_() {
+	tail -n +"$((mark + 1))" "$DAEMON_LOG" |
+	    grep -c "renewal of ${file##*/} .*started"
+}
+started_one_() { [ "$(started_)" -ge 1 ]; }
+kill -USR1 "$DAEMON_PID"
+wait_until 10 started_one_ || die "SIGUSR1: the renewal did not start"
+kill -USR1 "$DAEMON_PID"
+wait_log "renew all: 1 in flight, each done again when it ends" 10 ||
+    fail "SIGUSR1 during a renewal: the renewal in flight is not named"
+kill -CONT "$mp_pid"
+wait_log_count 5 'renewed in' 30
+assert_eq 5 "$(log_count 'renewed in')" \
+    "SIGUSR1 during a renewal: renewed again after the attempt in flight"
+assert_eq 2 "$(started_)" "SIGUSR1 during a renewal: one more attempt"
+status "$file"
+assert_eq 1 "$(( $(kv Renewal_time) > $(date +%s) + 600 ))" \
+    "SIGUSR1 during a renewal: then scheduled as usual, not again"
 daemon_alive "after renewals"
 daemon_stop
 check_log_clean "FAILED"
