@@ -14,6 +14,11 @@
  * CLIENTS processes (fork) share the N requests and start together; each
  * request is one connection, as with gLite. Prints one line:
  *   clients=C n=N secs=S rate=R p50_ms= p90_ms= p99_ms= max_ms=
+ *   client_us= idle_pct=
+ * client_us: the clients' CPU per request (user + system, getrusage);
+ * idle_pct: the machine's idle share while they ran (/proc/stat, all
+ * CPUs, idle + iowait). With the daemon's CPU per request they say where
+ * a change of rate went: into a process, or into waiting.
  * Exit 1 on the first failed request (its message on stderr).
  */
 #include <stdint.h>
@@ -21,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -96,10 +102,42 @@ client_run(const struct spec *sp, int client, long from, long to,
 	_exit(0);
 }
 
+/* Idle and total ticks of all CPUs (/proc/stat); 0 and 0 when unreadable. */
+static void
+cpu_ticks(unsigned long long *idle, unsigned long long *total)
+{
+	unsigned long long v[8] = { 0 };
+	FILE *f = fopen("/proc/stat", "r");
+	int i;
+
+	*idle = *total = 0;
+	if (f == NULL)
+		return;
+	if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
+	    &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 8) {
+		for (i = 0; i < 8; i++)
+			*total += v[i];
+		*idle = v[3] + v[4];
+	}
+	(void)fclose(f);
+}
+
+static double
+children_cpu_us(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_CHILDREN, &ru) == -1)
+		return 0;
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
+	    ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+}
+
 static int
 run(const struct spec *sp, int clients, long n)
 {
 	double *lat, t0, secs;
+	unsigned long long idle0, total0, idle1, total1;
 	int start[2], c, status, failed = 0;
 
 	lat = mmap(NULL, (size_t)n * sizeof(double), PROT_READ | PROT_WRITE,
@@ -118,19 +156,23 @@ run(const struct spec *sp, int clients, long n)
 		}
 	}
 	close(start[0]);
+	cpu_ticks(&idle0, &total0);
 	t0 = bench_now_ms();
 	close(start[1]);		/* go */
 	while (wait(&status) > 0)
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 			failed = 1;
 	secs = (bench_now_ms() - t0) / 1e3;
+	cpu_ticks(&idle1, &total1);
 	if (failed)
 		return 1;
 	qsort(lat, (size_t)n, sizeof(double), bench_cmp_double);
 	printf("clients=%d n=%ld secs=%.3f rate=%.0f p50_ms=%.3f p90_ms=%.3f "
-	    "p99_ms=%.3f max_ms=%.3f\n", clients, n, secs, n / secs,
-	    bench_pct(lat, n, 50), bench_pct(lat, n, 90), bench_pct(lat, n, 99),
-	    lat[n - 1]);
+	    "p99_ms=%.3f max_ms=%.3f client_us=%.1f idle_pct=%.1f\n", clients,
+	    n, secs, n / secs, bench_pct(lat, n, 50), bench_pct(lat, n, 90),
+	    bench_pct(lat, n, 99), lat[n - 1], children_cpu_us() / n,
+	    total1 > total0 ? 100.0 * (double)(idle1 - idle0) /
+	    (double)(total1 - total0) : 0.0);
 	return 0;
 }
 

@@ -176,7 +176,8 @@ fi
 		    [range(0; [$s, $l] | map(length) | min) |
 		    ($l[.].rate / $s[.].rate * 100 | round / 100 | tostring) + "x"] |
 		    join(", ")' "$RAW")); the daemon's CPU per GET $(m "ratiocpu.$a" us_per_get)"
-		echo "and $(m "ratiocpu.$b" us_per_get) us."
+		echo "and $(m "ratiocpu.$b" us_per_get) us; the 8 clients' CPU per GET $(m "ratio.$a" client_us)"
+		echo "and $(m "ratio.$b" client_us) us; the machine idle $(m "ratio.$a" idle_pct) and $(m "ratio.$b" idle_pct) % of the time."
 	fi
 	if jq -se 'any(.[]; .name | startswith("idle."))' "$RAW" > /dev/null; then
 		n=$(jq -rs '[.[] | select(.name | startswith("idle."))][0].name' "$RAW")
