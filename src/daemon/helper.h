@@ -38,7 +38,8 @@ int64_t	helper_backoff_ms(int k);
 int	helper_reap(pid_t pid);
 
 /*
- * In the child, before its first request: not dumpable, no core, no new privileges, no file writes
+ * In the child, before its first request (the parent-death signal is
+ * helper_spawn's): not dumpable, no core, no new privileges, no file writes
  * (RLIMIT_FSIZE 0), no fds beyond 0-2, OpenSSL's config and random source
  * loaded, then Landlock (confine.h): read-only system files, nothing of
  * the repository. 0, or -1 with the reason on stderr after `who`.

@@ -646,6 +646,18 @@ proc_gone() {
 	! kill -0 "$1" 2>/dev/null
 }
 
+# port_listening PORT: something listens on TCP PORT, IPv4 or IPv6
+# (/proc/net/tcp{,6}: no tool needed, and no connection made).
+port_listening() {
+	awk -v p=":$(printf '%04X' "$1")" 'FNR > 1 && $4 == "0A" &&
+	    substr($2, length($2) - 4) == p { f = 1 } END { exit !f }' \
+	    /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+port_closed() {
+	! port_listening "$1"
+}
+
 pr_clock_past_() {
 	[ "$(date +%s)" -gt "$1" ]
 }

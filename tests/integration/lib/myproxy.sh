@@ -141,13 +141,6 @@ EOF
 	    die "myproxy-server $name does not accept connections"
 }
 
-# mp_port_closed_ PORT: no socket listens on PORT (IPv4 or IPv6).
-mp_port_closed_() {
-	! awk -v p=":$(printf '%04X' "$1")" '$4 == "0A" &&
-	    substr($2, length($2) - 4) == p { f = 1 } END { exit !f }' \
-	    /proc/net/tcp /proc/net/tcp6 2>/dev/null
-}
-
 # Stopped means refusing connections: the child serving a connection
 # inherited the listening socket and keeps it until it ends, so the
 # server's own exit is not enough (a client then gets "Connection closed"
@@ -163,7 +156,7 @@ mp_stop() {
 		kill -KILL "$pid" 2>/dev/null
 		[ "${2:-}" = quiet ] || fail "myproxy-server $1 ignored SIGTERM"
 	fi
-	[ -z "$port" ] || wait_until 10 mp_port_closed_ "$port" ||
+	[ -z "$port" ] || wait_until 10 port_closed "$port" ||
 	    [ "${2:-}" = quiet ] ||
 	    fail "myproxy-server $1: port $port still listens after its exit"
 }

@@ -1,6 +1,7 @@
 # voms.sh: a real VOMS server (Debian voms-server + voms-mysql-plugin) on a
 # private MariaDB instance, for the voms-labelled integration tests.
-# Bash library: `source tests/integration/lib/voms.sh` (after ca.sh).
+# Bash library: `source tests/integration/lib/voms.sh` (after common.sh,
+# which sources ca.sh and gives port_listening).
 #
 # Everything lives under one directory; the database listens on a unix
 # socket only (skip-networking); voms listens on a free high port (on all
@@ -66,20 +67,12 @@ voms_now_ms_() {
 	date +%s%3N
 }
 
-# voms_port_listening_ PORT: true when something listens on TCP PORT (IPv4).
-voms_port_listening_() {
-	local hex
-	hex=$(printf '%04X' "$1")
-	awk -v p=":$hex" 'NR > 1 && $4 == "0A" && substr($2, length($2) - 4) == p \
-	    { f = 1 } END { exit !f }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
-}
-
 # voms_free_port_: prints a TCP port in 20000-59999 nobody listens on.
 voms_free_port_() {
 	local p i
 	for i in $(seq 50); do
 		p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
-		voms_port_listening_ "$p" || { echo "$p"; return 0; }
+		port_listening "$p" || { echo "$p"; return 0; }
 	done
 	voms_die_ "no free port found"
 }
@@ -154,7 +147,7 @@ voms_start() {
 	    >> "$VOMS_DIR/voms.out" 2>&1 < /dev/null &
 	VOMS_PID=$!
 	for i in $(seq 200); do
-		voms_port_listening_ "$VOMS_PORT" && return 0
+		port_listening "$VOMS_PORT" && return 0
 		kill -0 "$VOMS_PID" 2>/dev/null || break
 		sleep 0.05
 	done
